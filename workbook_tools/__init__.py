@@ -1,0 +1,8 @@
+"""workbook-tools: a commune's plan-reporting cycle in Excel.
+
+The pipeline, one step a module (package): plan → forms → inbox → checks →
+consolidation → report. Each step takes plain data and hands plain data on;
+``cli`` only wires them.
+"""
+
+__version__ = "0.1.0"

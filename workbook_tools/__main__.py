@@ -1,0 +1,3 @@
+from workbook_tools.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""What the inbox step hands on: submissions and the files they came from.
+
+Plain data. The consolidation step reads these; it never opens a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from workbook_tools.problems import Problem
+
+#: A cleaned value: int for ``int``, "Có"/"Không" for ``yesno``, one of the
+#: status strings for ``status``, str for ``text``, date for ``date``.
+Value = int | str | date
+
+
+class SubmissionStatus(StrEnum):
+    USED = "used"  # the one whose values are merged
+    SUPERSEDED = "superseded"  # an older file for the same unit and period
+    DUPLICATE = "duplicate"  # byte-identical to another file, counted once
+    OTHER_PERIOD = "other_period"  # a form of another period of the same plan: skipped
+    REJECTED = "rejected"  # not usable: other plan, unreadable, unidentified
+
+
+class IdentifiedBy(StrEnum):
+    METADATA = "metadata"  # the hidden metadata sheet
+    TITLE = "title"  # the title block, matched against the roster
+    NONE = "none"
+
+
+@dataclass(slots=True)
+class Submission:
+    """One returned file, identified, cleaned and checked."""
+
+    file: str  # path relative to the inbox folder, with '/' separators
+    sha256: str
+    arrived: datetime  # first seen (ledger), naive local time
+    status: SubmissionStatus
+    unit: str | None = None  # roster code
+    period: str | None = None
+    identified_by: IdentifiedBy = IdentifiedBy.NONE
+    on_time: bool | None = None  # arrived on or before the period's units' deadline
+    values: dict[str, Value] = field(default_factory=dict)  # usable values only
+    unusable: set[str] = field(default_factory=set)  # fields whose value had an error
+    cells: dict[str, str] = field(default_factory=dict)  # field code -> "Sheet!B12"
+    superseded_by: str | None = None  # file that replaced this one
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDates:
+    """When the merge ran, and the deadlines it judged against."""
+
+    generated: datetime
+    unit_deadline: date
+    commune_deadline: date
+
+
+@dataclass(slots=True)
+class InboxResult:
+    """Everything the inbox step found for one period."""
+
+    period: str
+    submissions: list[Submission] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def used(self) -> dict[str, Submission]:
+        """The submission used for each roster code."""
+        return {
+            s.unit: s
+            for s in self.submissions
+            if s.status is SubmissionStatus.USED and s.unit is not None
+        }

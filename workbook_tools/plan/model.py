@@ -1,0 +1,275 @@
+"""The plan as plain data: what the plan workbook holds, once read and checked.
+
+Nothing here names a field, unit or indicator of a particular year's plan:
+those come from the plan workbook. The only conventions in code are generic:
+roster kinds (village / unit), field types, and the two fields each plan task
+gives to the units that lead or support it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date
+from enum import StrEnum
+from fractions import Fraction
+
+
+class Kind(StrEnum):
+    """What a roster entry is. The values are what the plan workbook holds."""
+
+    VILLAGE = "thon"
+    UNIT = "donvi"
+
+
+KIND_LABELS = {Kind.VILLAGE: "Thôn", Kind.UNIT: "Đơn vị"}
+
+#: A form selector naming every roster entry (fields sheet, column "Biểu mẫu").
+ALL_FORMS = "tatca"
+
+
+class FieldType(StrEnum):
+    INT = "int"  # whole number >= 0
+    YESNO = "yesno"  # Có / Không
+    STATUS = "status"  # Hoàn thành / Đang thực hiện / Chưa thực hiện
+    TEXT = "text"
+    DATE = "date"  # dd/mm/yyyy
+
+
+YES = "Có"
+NO = "Không"
+YESNO_VALUES = (YES, NO)
+STATUS_VALUES = ("Hoàn thành", "Đang thực hiện", "Chưa thực hiện")
+
+FIELD_TYPE_LABELS = {
+    FieldType.INT: "số nguyên ≥ 0",
+    FieldType.YESNO: "Có/Không",
+    FieldType.STATUS: "Hoàn thành/Đang thực hiện/Chưa thực hiện",
+    FieldType.TEXT: "chữ",
+    FieldType.DATE: "ngày (dd/mm/yyyy)",
+}
+
+#: Each plan task gives the units that lead or support it these two fields.
+TASK_STATUS_FIELD = "nv_{task}_tinh_trang"
+TASK_RESULT_FIELD = "nv_{task}_ket_qua"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Comparator(StrEnum):
+    AT_LEAST = ">="
+    AT_MOST = "<="
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The plan's identity and the names printed on forms and reports."""
+
+    plan_id: str  # stable id written into every form, e.g. "PCMD-TienNong-2024"
+    version: str  # form version; bump when fields change
+    year: int
+    commune: str  # "Tiến Nông"
+    district: str  # may be empty since the 2025 reform
+    province: str
+    report_to: str  # the body the consolidated report goes to
+    plan_number: str  # "…/KH-UBND"
+    plan_date: date | None
+    plan_title: str
+    report_title: str  # "Báo cáo kết quả thực hiện công tác …"
+    signer_title: str  # "CHỦ TỊCH"
+    signer_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    code: str  # "6T-2024"
+    name: str  # "Báo cáo 6 tháng đầu năm 2024"
+    months: int
+    start: date
+    end: date
+    unit_deadline: date  # villages and units report by this day
+    commune_deadline: date  # the commune sends its consolidated report by this day
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    code: str
+    kind: Kind
+    name: str
+    contact: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A task of the plan (section II), with who leads and who supports it."""
+
+    code: str  # "1a"
+    section: str  # "II.1.a"
+    title: str  # short title
+    text: str  # the plan's own words
+    lead: str  # roster code
+    support: tuple[str, ...]  # roster codes
+    timeframe: str  # "Thường xuyên trong năm", "Quý I/2024"
+
+    @property
+    def status_field(self) -> str:
+        return TASK_STATUS_FIELD.format(task=self.code)
+
+    @property
+    def result_field(self) -> str:
+        return TASK_RESULT_FIELD.format(task=self.code)
+
+    def involves(self, unit_code: str) -> bool:
+        return unit_code == self.lead or unit_code in self.support
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One input of a form. ``forms`` selects who gets it: ``tatca``, a kind or roster codes."""
+
+    code: str
+    forms: tuple[str, ...]
+    section: str  # heading the field is grouped under on the form
+    label: str
+    type: FieldType
+    required: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int | None = None
+    help: str = ""
+    task: str | None = None  # set on the fields a plan task generates
+
+    def applies_to(self, entry: RosterEntry) -> bool:
+        return any(s in (ALL_FORMS, entry.kind, entry.code) for s in self.forms)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A condition a form's values must keep: ``check`` must hold whenever ``when`` does."""
+
+    code: str
+    forms: tuple[str, ...]
+    severity: Severity
+    check: str  # expression
+    when: str | None  # expression, or None for always
+    message: str  # Vietnamese, says how to fix
+    fields: tuple[str, ...] = ()  # the fields the expressions name (cells to mark)
+
+    def applies_to(self, entry: RosterEntry) -> bool:
+        return any(s in (ALL_FORMS, entry.kind, entry.code) for s in self.forms)
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """A target of the plan: ``numerator / denominator`` against ``target``."""
+
+    code: str
+    section: str  # "II.1.1"
+    text: str
+    numerator: str  # expression
+    denominator: str | None  # expression; None: a count with no ratio
+    target: Fraction | None  # exact, e.g. Fraction(95, 100); None: no target
+    comparator: Comparator = Comparator.AT_LEAST
+    unit_label: str = ""  # what the numerator counts ("thôn", "tin", "cơ sở")
+
+
+@dataclass(frozen=True)
+class Plan:
+    settings: Settings
+    periods: tuple[Period, ...]
+    roster: tuple[RosterEntry, ...]
+    tasks: tuple[Task, ...]
+    fields: tuple[Field, ...]  # the fields sheet, without the task fields
+    rules: tuple[Rule, ...]
+    indicators: tuple[Indicator, ...]
+    source: str = ""  # where it was read from, for messages
+    _by_code: dict[str, RosterEntry] = dataclass_field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        self._by_code.update({e.code: e for e in self.roster})
+
+    # --- look-ups -------------------------------------------------------------
+    def period(self, code: str) -> Period:
+        for p in self.periods:
+            if p.code == code:
+                return p
+        raise KeyError(code)
+
+    def entry(self, code: str) -> RosterEntry:
+        return self._by_code[code]
+
+    @property
+    def villages(self) -> tuple[RosterEntry, ...]:
+        return tuple(e for e in self.roster if e.kind is Kind.VILLAGE)
+
+    @property
+    def units(self) -> tuple[RosterEntry, ...]:
+        return tuple(e for e in self.roster if e.kind is Kind.UNIT)
+
+    def task_fields(self, task: Task) -> tuple[Field, Field]:
+        heading = f"Nhiệm vụ {task.section}: {task.title}"
+        return (
+            Field(
+                code=task.status_field,
+                forms=(task.lead, *task.support),
+                section=heading,
+                label="Tình trạng thực hiện",
+                type=FieldType.STATUS,
+                task=task.code,
+                help="Chọn Hoàn thành, Đang thực hiện hoặc Chưa thực hiện.",
+            ),
+            Field(
+                code=task.result_field,
+                forms=(task.lead, *task.support),
+                section=heading,
+                label="Kết quả đã thực hiện (nêu cụ thể)",
+                type=FieldType.TEXT,
+                task=task.code,
+                max_length=2000,
+                help="Ghi ngắn gọn những việc đã làm, số liệu kèm theo.",
+            ),
+        )
+
+    @property
+    def all_fields(self) -> tuple[Field, ...]:
+        """Every field of every form: the fields sheet, then each task's two fields."""
+        out = list(self.fields)
+        for task in self.tasks:
+            out.extend(self.task_fields(task))
+        return tuple(out)
+
+    def field(self, code: str) -> Field:
+        for f in self.all_fields:
+            if f.code == code:
+                return f
+        raise KeyError(code)
+
+    def fields_for(self, entry: RosterEntry) -> tuple[Field, ...]:
+        """The fields of ``entry``'s form, in form order (task fields only for units)."""
+        own = [f for f in self.fields if f.applies_to(entry)]
+        if entry.kind is Kind.UNIT:
+            for task in self.tasks:
+                if task.involves(entry.code):
+                    own.extend(self.task_fields(task))
+        return tuple(own)
+
+    def tasks_for(self, entry: RosterEntry) -> tuple[Task, ...]:
+        if entry.kind is not Kind.UNIT:
+            return ()
+        return tuple(t for t in self.tasks if t.involves(entry.code))
+
+    def rules_for(self, entry: RosterEntry) -> tuple[Rule, ...]:
+        codes = {f.code for f in self.fields_for(entry)}
+        return tuple(r for r in self.rules if r.applies_to(entry) and set(r.fields) <= codes)
+
+
+def codes(entries: Iterable[RosterEntry]) -> list[str]:
+    return [e.code for e in entries]
