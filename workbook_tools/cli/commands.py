@@ -1,0 +1,1 @@
+"""Registers every command module on the ``wbt`` group (one import a step)."""

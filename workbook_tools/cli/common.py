@@ -1,0 +1,58 @@
+"""Options and error handling shared by the commands."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+
+from workbook_tools.errors import PlanError, WorkbookToolsError
+from workbook_tools.workspace import Workspace
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+dir_option = click.option(
+    "--dir",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default="thư mục hiện tại",
+    help="Thư mục làm việc (chứa templates/, inbox/, outbox/).",
+)
+plan_option = click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Tệp kế hoạch (.xlsx); mặc định là tệp duy nhất trong templates/.",
+)
+period_option = click.option(
+    "--period", "period_code", required=True, help="Mã kỳ báo cáo, ví dụ 6T-2024 hoặc CN-2024."
+)
+
+
+def workspace(root: Path) -> Workspace:
+    return Workspace(root.resolve())
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a run-stopping error into a Vietnamese message and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except PlanError as err:
+            click.secho(f"Lỗi: {err}", fg="red", err=True)
+            for problem in err.problems:
+                click.echo(f"  - {problem.message}", err=True)
+            raise SystemExit(1) from None
+        except WorkbookToolsError as err:
+            click.secho(f"Lỗi: {err}", fg="red", err=True)
+            raise SystemExit(1) from None
+
+    return wrapper
