@@ -49,12 +49,13 @@ class Submission:
 
 
 @dataclass(frozen=True, slots=True)
-class ReportDates:
-    """When the merge ran, and the deadlines it judged against."""
+class RawCell:
+    """A value as read from a returned form, before cleaning, with where it was found."""
 
-    generated: datetime
-    unit_deadline: date
-    commune_deadline: date
+    field: str
+    value: object  # str, int, float, bool, datetime, date or None, as the reader gave it
+    sheet: str
+    cell: str  # "C12"
 
 
 @dataclass(slots=True)
