@@ -91,13 +91,18 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     ),
     "plan.formula_syntax": (
         Severity.ERROR,
-        "Công thức ở ô {cell} (trang '{sheet}') không đọc được: {reason}. Công thức: "
-        "{value}. Xem cách viết công thức ở trang Hướng dẫn.",
+        "Công thức ở ô {cell} (trang '{sheet}', cột '{header}') không đọc được. {reason} "
+        "Công thức: {value}. Xem cách viết công thức ở trang Hướng dẫn.",
     ),
     "plan.formula_unknown_name": (
         Severity.ERROR,
-        "Công thức ở ô {cell} (trang '{sheet}') dùng '{name}' nhưng không có trường, đơn vị "
-        "hay hằng số nào tên như vậy.{suggestion} Hãy sửa lại công thức.",
+        "Công thức ở ô {cell} (trang '{sheet}', cột '{header}') dùng '{name}' nhưng không có "
+        "{what} nào tên như vậy.{suggestion} Hãy sửa lại công thức.",
+    ),
+    "plan.formula_invalid": (
+        Severity.ERROR,
+        "Công thức ở ô {cell} (trang '{sheet}', cột '{header}') chưa đúng. {reason} "
+        "Công thức: {value}.",
     ),
     "plan.target_invalid": (
         Severity.ERROR,
@@ -106,12 +111,399 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     ),
     "plan.deadline_outside_period": (
         Severity.ERROR,
-        "Hạn ở ô {cell} (trang '{sheet}') là {value}, nằm ngoài kỳ {period} ({start} – "
-        "{end}) và không sau ngày kết thúc kỳ một cách hợp lý. Hãy kiểm tra lại ngày.",
+        "Hạn ở ô {cell} (trang '{sheet}', cột '{header}') là {value}, nằm ngoài kỳ {period} "
+        "({start} – {end}). Hạn phải nằm trong kỳ hoặc không quá {grace} ngày sau ngày kết thúc "
+        "kỳ: hãy kiểm tra lại ngày.",
     ),
     "plan.period_dates": (
         Severity.ERROR,
         "Kỳ {period} (trang '{sheet}', dòng {row}): {reason}. Hãy sửa lại các ngày của kỳ.",
+    ),
+    "plan.sheet_empty": (
+        Severity.ERROR,
+        "Trang '{sheet}' chưa có dòng nào. Hãy nhập ít nhất một {what} (xem ví dụ ở trang "
+        "Hướng dẫn).",
+    ),
+    "plan.setting_missing": (
+        Severity.ERROR,
+        "Trang '{sheet}' thiếu mục '{key}' ({label}). Hãy thêm một dòng có Mã '{key}' và ghi "
+        "giá trị vào cột Giá trị.",
+    ),
+    "plan.setting_unknown": (
+        Severity.ERROR,
+        "Ô {cell} (trang '{sheet}') ghi mục '{value}' nhưng không có mục cài đặt nào tên như "
+        "vậy.{suggestion} Hãy sửa Mã cho đúng, hoặc xóa dòng này.",
+    ),
+    "plan.task_not_unit": (
+        Severity.ERROR,
+        "Ô {cell} (trang '{sheet}', cột '{header}') ghi '{value}' nhưng đó là một thôn. Chủ trì "
+        "và phối hợp nhiệm vụ phải là đơn vị (loại '{kind}') trong trang Danh sách; thôn báo "
+        "cáo trên biểu mẫu của thôn. Hãy xóa mã này hoặc đổi sang mã đơn vị.",
+    ),
+    "plan.rule_no_form": (
+        Severity.ERROR,
+        "Quy tắc {value} (ô {cell}, trang '{sheet}') dùng các trường {fields} nhưng không "
+        "biểu mẫu nào trong cột Biểu mẫu có đủ các trường đó, nên quy tắc sẽ không bao giờ "
+        "được kiểm tra. Hãy sửa cột Biểu mẫu hoặc công thức.",
+    ),
+    # --- formulas of the plan workbook (workbook_tools.expressions) ----------
+    # {position} is a 1-based character number within the formula; {suggestion}
+    # is "" or " Có phải ý bạn là '…'?".
+    "formula.empty": (
+        Severity.ERROR,
+        "Công thức đang trống. Hãy nhập công thức, ví dụ: ld_duoc_tt <= ld_tong.",
+    ),
+    "formula.too_long": (
+        Severity.ERROR,
+        "Công thức dài {length} ký tự, quá giới hạn {limit} ký tự. Hãy viết gọn lại hoặc "
+        "tách thành nhiều quy tắc, chỉ tiêu.",
+    ),
+    "formula.too_deep": (
+        Severity.ERROR,
+        "Công thức lồng nhau quá sâu (quá {limit} tầng, ở ký tự thứ {position}). Hãy bỏ bớt "
+        "dấu ngoặc hoặc viết đơn giản lại.",
+    ),
+    "formula.bad_character": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position} có '{char}', ký tự này không dùng được trong công thức. {hint}",
+    ),
+    "formula.bad_name": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position} có '{text}': mã trường, hằng số và phạm vi chỉ gồm chữ không "
+        "dấu, chữ số và dấu '_'. Hãy viết mã không dấu, hoặc nếu đây là giá trị chữ thì đặt trong "
+        'dấu nháy kép: "{text}".',
+    ),
+    "formula.unterminated_string": (
+        Severity.ERROR,
+        'Dấu nháy mở chữ ở ký tự thứ {position} chưa được đóng. Hãy thêm dấu nháy kép " ở '
+        "cuối chữ.",
+    ),
+    "formula.bad_number": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: số '{text}' viết chưa đúng. Hãy viết số thập phân với dấu chấm "
+        "và có chữ số sau dấu chấm, ví dụ 0.5.",
+    ),
+    "formula.unexpected": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position} có {found} nhưng chỗ này cần {expected}. Hãy sửa công thức "
+        "quanh vị trí đó.",
+    ),
+    "formula.unexpected_end": (
+        Severity.ERROR,
+        "Công thức dừng ở ký tự thứ {position} nhưng còn thiếu {expected}. Hãy viết tiếp cho đủ.",
+    ),
+    "formula.unclosed_paren": (
+        Severity.ERROR,
+        "Dấu '(' ở ký tự thứ {position} chưa được đóng. Hãy thêm dấu ')' cho đủ.",
+    ),
+    "formula.unmatched_paren": (
+        Severity.ERROR,
+        "Dấu ')' ở ký tự thứ {position} không có dấu '(' tương ứng. Hãy xoá dấu này hoặc thêm "
+        "'(' vào chỗ cần.",
+    ),
+    "formula.extra": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position} còn thừa {found} sau một công thức đã trọn vẹn. Hãy xoá phần "
+        "thừa, hoặc nối hai điều kiện bằng AND / OR.",
+    ),
+    "formula.chained_comparison": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: phép so sánh '{operator}' nối tiếp một phép so sánh khác. Hãy "
+        "tách thành hai điều kiện nối bằng AND, ví dụ: 0 <= a AND a <= 10.",
+    ),
+    "formula.unknown_function": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: không có hàm '{name}'.{suggestion} Hãy dùng một trong các hàm: "
+        "{known}.",
+    ),
+    "formula.aggregate_form": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: {function} viết chưa đúng, {reason}. Cách viết: {usage}.",
+    ),
+    "formula.unknown_field": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: không có trường nào mã '{name}'.{suggestion} Hãy sửa lại cho "
+        "đúng mã trường trong kế hoạch (viết thường, không dấu).",
+    ),
+    "formula.unknown_constant": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: không có hằng số nào tên '{name}'.{suggestion} Tên viết HOA là "
+        "hằng số, mã trường viết thường; các hằng số dùng được: {known}.",
+    ),
+    "formula.unknown_scope": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: không có phạm vi '{name}'.{suggestion} Phạm vi là thon (mọi "
+        "thôn), donvi (mọi đơn vị), tatca (tất cả) hoặc mã một thôn, đơn vị trong danh sách.",
+    ),
+    "formula.arity": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: hàm {function} cần {expected} tham số nhưng đang có {given}. "
+        "Cách viết: {usage}.",
+    ),
+    "formula.aggregate_in_rule": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: {function} chỉ dùng trong chỉ tiêu (tính trên nhiều thôn, đơn "
+        "vị), không dùng trong quy tắc của một biểu mẫu. Hãy so sánh trực tiếp các trường, ví "
+        "dụ ld_duoc_tt <= ld_tong.",
+    ),
+    "formula.nested_aggregate": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: {function} nằm bên trong {outer}. Không lồng COUNT/SUM vào "
+        "nhau: hãy viết riêng từng cái rồi cộng, trừ, chia với nhau.",
+    ),
+    "formula.bare_field": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: trường '{name}' đứng ngoài COUNT/SUM. Chỉ tiêu tính trên nhiều "
+        "thôn, đơn vị nên phải gộp lại: hãy viết SUM({name}) hoặc COUNT(thon: điều kiện về "
+        "{name}).",
+    ),
+    "formula.compare_types": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: phép '{operator}' so sánh {left} với {right}, hai loại này "
+        "không so sánh được với nhau. {hint}",
+    ),
+    "formula.order_text": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: phép '{operator}' không dùng cho {actual}; với chữ và điều "
+        "kiện chỉ dùng = hoặc <>. Hãy đổi phép so sánh.",
+    ),
+    "formula.bad_value": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: trường '{field}' chỉ nhận {allowed}, không có giá trị "
+        '"{name}".{suggestion} Hãy viết đúng một trong các giá trị đó, có dấu.',
+    ),
+    "formula.operand_type": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: {what} là {actual}, nhưng '{operator}' cần {expected}. Hãy "
+        "sửa lại: phép tính cần số, AND/OR/NOT và COUNT cần điều kiện (ví dụ "
+        'tt_thuong_xuyen = "Có"), YEAR cần ngày.',
+    ),
+    "formula.result_type": (
+        Severity.ERROR,
+        "Công thức này là {where} nên phải cho kết quả là {expected}, nhưng {what} là "
+        "{actual}. Hãy viết lại, ví dụ: {example}.",
+    ),
+    "formula.blank_text": (
+        Severity.ERROR,
+        'Ở ký tự thứ {position}: so sánh với chữ rỗng "" không kiểm tra được ô bỏ trống. Hãy '
+        "dùng EMPTY({name}) (ô trống) hoặc NOT EMPTY({name}) (ô đã điền).",
+    ),
+    "formula.date_invalid": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: DATE({year}, {month}, {day}) không phải một ngày có thật. Hãy "
+        "sửa lại năm, tháng, ngày.",
+    ),
+    # --- returned forms in inbox/ (wbt status, wbt check, wbt merge) ---------
+    "inbox.unreadable": (
+        Severity.ERROR,
+        "Không đọc được tệp {file}: {reason}. Hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại "
+        "dạng .xlsx rồi chép vào inbox/ thay cho tệp này; nếu không mở được, hãy đề nghị đơn vị "
+        "gửi lại.",
+    ),
+    "inbox.unidentified": (
+        Severity.ERROR,
+        "Không biết tệp {file} là bài của thôn, đơn vị nào: tệp không có thông tin ẩn của biểu "
+        "mẫu (trang '{meta_sheet}'), cũng không có dòng '{prefix}…' ở đầu trang. Nếu đây là bài "
+        "nộp, hãy đề nghị đơn vị điền vào biểu mẫu kỳ {period} đã gửi rồi gửi lại; nếu không, "
+        "hãy chuyển tệp ra khỏi inbox/.",
+    ),
+    "inbox.unknown_unit": (
+        Severity.ERROR,
+        "Tệp {file} ghi đơn vị báo cáo '{value}' nhưng trong danh sách của kế hoạch không có "
+        "thôn, đơn vị nào tên (mã) như vậy.{suggestion} Hãy đề nghị đơn vị dùng đúng biểu mẫu "
+        "đã gửi, hoặc sửa tên trong trang Danh sách của kế hoạch rồi chạy lại.",
+    ),
+    "inbox.ambiguous_unit": (
+        Severity.ERROR,
+        "Tệp {file} ghi đơn vị báo cáo '{value}', khớp với nhiều tên trong danh sách "
+        "({candidates}). Hãy đề nghị đơn vị dùng đúng biểu mẫu đã gửi, hoặc đặt tên thôn, đơn "
+        "vị khác nhau rõ ràng trong trang Danh sách của kế hoạch.",
+    ),
+    "inbox.identified_by_title": (
+        Severity.WARNING,
+        "Tệp {file}: không thấy thông tin ẩn của biểu mẫu (có lẽ nội dung đã được chép sang "
+        "một tệp mới), đã nhận diện theo tiêu đề: {name}. Hãy kiểm tra đúng là bài của {name}; "
+        "lần sau hãy điền thẳng vào biểu mẫu đã gửi.",
+    ),
+    "inbox.unit_mismatch": (
+        Severity.WARNING,
+        "Tệp {file}: thông tin ẩn của biểu mẫu ghi là bài của {name} nhưng tiêu đề ghi "
+        "'{value}'. Đã tính là bài của {name}; nếu không đúng, hãy đề nghị đơn vị dùng biểu mẫu "
+        "của chính mình.",
+    ),
+    "inbox.other_period": (
+        Severity.INFO,
+        "Tệp {file} là biểu mẫu kỳ {found} ({found_name}) của {name}, không phải kỳ {period}: "
+        "không dùng cho kỳ {period}.",
+    ),
+    "inbox.unknown_period": (
+        Severity.ERROR,
+        "Tệp {file} ghi kỳ báo cáo '{value}' nhưng kế hoạch không có kỳ này. Hãy đề nghị đơn "
+        "vị dùng biểu mẫu kỳ {period} đã gửi.",
+    ),
+    "inbox.other_plan": (
+        Severity.ERROR,
+        "Tệp {file} là biểu mẫu của kế hoạch {found}, không phải kế hoạch {plan} đang thu "
+        "thập, nên không được dùng; hãy dùng biểu mẫu kỳ {period} đã gửi{form_hint}.",
+    ),
+    "inbox.form_version": (
+        Severity.WARNING,
+        "Tệp {file} là biểu mẫu phiên bản {found}, khác phiên bản {version} của kế hoạch hiện "
+        "hành (có thể đã thêm, bớt mục). Số liệu vẫn được đọc theo mã ô, mục nào thiếu sẽ được "
+        "báo riêng; lần sau hãy dùng biểu mẫu mới.",
+    ),
+    "inbox.cells_by_position": (
+        Severity.WARNING,
+        "Tệp {file} không còn tên của các ô nhập liệu, đã đọc số liệu theo vị trí ô của biểu "
+        "mẫu gốc. Nếu đơn vị đã chèn hay xóa dòng, số liệu có thể bị lệch: hãy kiểm tra lại, "
+        "hoặc đề nghị đơn vị điền vào biểu mẫu đã gửi.",
+    ),
+    "inbox.field_not_found": (
+        Severity.WARNING,
+        "Tệp {file}: không tìm thấy ô của mục '{label}' ({field}), có lẽ ô đã bị xóa. Mục này "
+        "được coi như để trống; hãy đề nghị đơn vị điền vào biểu mẫu đã gửi.",
+    ),
+    "inbox.superseded": (
+        Severity.INFO,
+        "Tệp {file} của {name} đã được thay bằng tệp nộp sau {newer}: chỉ dùng tệp nộp sau.",
+    ),
+    "inbox.duplicate": (
+        Severity.INFO,
+        "Tệp {file} giống hệt tệp {other}: chỉ tính một lần.",
+    ),
+    "inbox.ledger_corrupt": (
+        Severity.WARNING,
+        "Sổ ghi thời điểm nhận bài {path} bị hỏng ({reason}), đã được cất sang {aside} và tạo "
+        "sổ mới. Thời điểm nhận của các tệp đang có được tính lại theo ngày sửa tệp: hãy kiểm "
+        "tra lại cột Đúng hạn/Trễ hạn.",
+    ),
+    "inbox.ledger_unavailable": (
+        Severity.WARNING,
+        "Không dùng được sổ ghi thời điểm nhận bài {path} ({reason}); lần chạy này tính thời "
+        "điểm nhận theo ngày sửa tệp và không ghi lại. Hãy kiểm tra quyền ghi vào thư mục làm "
+        "việc, và đóng các lệnh wbt khác đang chạy.",
+    ),
+    # --- values of a returned form (workbook_tools.checks) -------------------
+    # {where} is "Ô C12 (trang 'Báo cáo')", {label} the field's label on the form,
+    # {value} what the cell holds, {read_as} how a guess was read, {hint} "" or a
+    # sentence with a suggestion, {expected} what to enter.
+    "value.required": (
+        Severity.ERROR,
+        "{where} – «{label}»: chưa nhập. Đây là mục bắt buộc: hãy nhập {expected}.",
+    ),
+    "value.not_int": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}', không phải một số nguyên.{hint} Hãy chỉ nhập chữ "
+        "số, không kèm chữ hay ký hiệu, ví dụ 12; nếu không có thì nhập 0.",
+    ),
+    "value.negative": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}' là số âm. Số liệu phải từ 0 trở lên: hãy nhập lại "
+        "cho đúng.",
+    ),
+    "value.fraction": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}' là số có phần lẻ, không phải số nguyên. Hãy nhập "
+        "số nguyên, ví dụ 12. Nếu định ghi số hàng nghìn, hãy gõ liền không có dấu, ví dụ 1234.",
+    ),
+    "value.int_ambiguous": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}', không rõ là {read_as} hay số lẻ {value} (dấu phẩy "
+        "có thể là dấu thập phân). Hãy gõ số liền, không có dấu chấm hay dấu phẩy, ví dụ "
+        "{read_as}.",
+    ),
+    "value.int_text": (
+        Severity.WARNING,
+        "{where} – «{label}»: ghi '{value}', đã đọc là {read_as}. Nếu đúng thì không cần sửa; "
+        "nếu sai, hãy gõ lại số liền, không có dấu chấm, dấu phẩy hay dấu cách.",
+    ),
+    "value.int_date": (
+        Severity.ERROR,
+        "{where} – «{label}»: ô đang hiện ngày {value} vì ô bị định dạng kiểu ngày.{hint} Hãy "
+        "định dạng ô là số (Format Cells → Number) rồi nhập lại số.",
+    ),
+    "value.yesno_spelling": (
+        Severity.WARNING,
+        "{where} – «{label}»: ghi '{value}', đã đọc là '{read_as}'. Nếu đúng thì không cần sửa; "
+        "lần sau hãy chọn Có hoặc Không trong danh sách của ô.",
+    ),
+    "value.yesno_invalid": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}', không phải Có hoặc Không. Hãy chọn Có hoặc Không "
+        "trong danh sách của ô.",
+    ),
+    "value.status_spelling": (
+        Severity.WARNING,
+        "{where} – «{label}»: ghi '{value}', đã đọc là '{read_as}'. Nếu đúng thì không cần sửa; "
+        "lần sau hãy chọn trong danh sách của ô: {expected}.",
+    ),
+    "value.status_invalid": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}', không phải một tình trạng hợp lệ. Hãy chọn một "
+        "trong danh sách của ô: {expected}.",
+    ),
+    "value.date_text": (
+        Severity.WARNING,
+        "{where} – «{label}»: ghi '{value}', đã đọc là ngày {read_as} (ngày/tháng/năm). Nếu "
+        "đúng thì không cần sửa; nếu sai, hãy nhập lại theo dạng dd/mm/yyyy, ví dụ 15/06/2024.",
+    ),
+    "value.date_serial": (
+        Severity.WARNING,
+        "{where} – «{label}»: ghi số {value}, đã đọc là ngày {read_as}. Nếu sai, hãy nhập lại "
+        "ngày theo dạng dd/mm/yyyy, ví dụ 15/06/2024.",
+    ),
+    "value.date_invalid": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}', không đọc được là một ngày.{hint} Hãy nhập ngày "
+        "theo dạng dd/mm/yyyy, ví dụ 15/06/2024.",
+    ),
+    "value.date_impossible": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}' nhưng không có ngày này trên lịch. Hãy kiểm tra lại "
+        "ngày, tháng, năm và nhập theo dạng dd/mm/yyyy, ví dụ 15/06/2024.",
+    ),
+    "value.too_long": (
+        Severity.ERROR,
+        "{where} – «{label}»: dài {length} ký tự, quá giới hạn {limit} ký tự. Hãy viết ngắn "
+        "gọn lại.",
+    ),
+    "value.below_minimum": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi {value}, nhỏ hơn mức thấp nhất cho phép là {limit}. Hãy kiểm "
+        "tra lại số liệu.",
+    ),
+    "value.above_maximum": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi {value}, lớn hơn mức cao nhất cho phép là {limit}. Hãy kiểm "
+        "tra lại số liệu.",
+    ),
+    "value.legacy_converted": (
+        Severity.WARNING,
+        "{where} – «{label}»: chữ được gõ bằng bảng mã cũ {encoding}, đã chuyển sang Unicode "
+        "thành '{read_as}'. Hãy kiểm tra lại; lần sau hãy gõ bằng bảng mã Unicode (trong Unikey "
+        "chọn bảng mã Unicode).",
+    ),
+    "value.legacy_unreadable": (
+        Severity.ERROR,
+        "{where} – «{label}»: chữ được gõ bằng bảng mã cũ (TCVN3 hoặc VNI) và không chuyển sang "
+        "Unicode được chắc chắn. Hãy gõ lại bằng bảng mã Unicode (trong Unikey chọn bảng mã "
+        "Unicode, phông chữ như Times New Roman).",
+    ),
+    "value.excel_error": (
+        Severity.ERROR,
+        "{where} – «{label}»: ô đang báo lỗi công thức {value}. Hãy xóa công thức và nhập thẳng "
+        "giá trị.",
+    ),
+    "value.unreadable": (
+        Severity.ERROR,
+        "{where} – «{label}»: không đọc được giá trị trong ô. Hãy nhập lại {expected}.",
+    ),
+    # --- the plan's rules on a returned form (workbook_tools.checks) ---------
+    # The severity is the rule's own (Quy tắc sheet); {message} is the rule's
+    # message, {values} lists the values it names, {rule} its code.
+    "rule.failed": (
+        Severity.ERROR,
+        "{where} – «{label}»: {message} Giá trị đã đọc: {values}. (Quy tắc {rule})",
     ),
 }
 

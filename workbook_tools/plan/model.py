@@ -50,6 +50,12 @@ FIELD_TYPE_LABELS = {
     FieldType.DATE: "ngày (dd/mm/yyyy)",
 }
 
+#: Constants the plan's formulas may name: the months of the period being
+#: reported and the plan's year (rules and indicators alike).
+MONTHS_CONSTANT = "SO_THANG"
+YEAR_CONSTANT = "NAM"
+CONSTANTS = (MONTHS_CONSTANT, YEAR_CONSTANT)
+
 #: Each plan task gives the units that lead or support it these two fields.
 TASK_STATUS_FIELD = "nv_{task}_tinh_trang"
 TASK_RESULT_FIELD = "nv_{task}_ket_qua"
