@@ -99,7 +99,9 @@ def write_atomic(path: Path, data: bytes) -> None:
                 f"Không ghi được tệp {path}: tệp đang mở trong Excel hoặc chỉ được đọc. "
                 "Hãy đóng tệp rồi chạy lại lệnh; tệp cũ vẫn được giữ nguyên."
             ) from err
-        raise OutputError(f"Không ghi được tệp {path}: {err.strerror}. Tệp cũ vẫn được giữ nguyên.") from err
+        raise OutputError(
+            f"Không ghi được tệp {path}: {err.strerror}. Tệp cũ vẫn được giữ nguyên."
+        ) from err
 
 
 @contextlib.contextmanager
