@@ -293,6 +293,122 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Ở ký tự thứ {position}: DATE({year}, {month}, {day}) không phải một ngày có thật. Hãy "
         "sửa lại năm, tháng, ngày.",
     ),
+    # --- a returned file before it is read (workbook_tools.inbox.safety) -----
+    # {ext} is the file's extension, {kind} what the file really is ("một tệp
+    # PDF"), {part} a member of the archive, {limit} a limit in the unit shown.
+    "file.empty": (
+        Severity.ERROR,
+        "Tệp {file} trống (0 byte), có lẽ bị lỗi khi tải về hoặc khi lưu. Hãy tải lại tệp từ "
+        "email/Zalo, hoặc đề nghị đơn vị gửi lại.",
+    ),
+    "file.too_large": (
+        Severity.ERROR,
+        "Tệp {file} nặng {size} MB, quá giới hạn {limit} MB của một biểu mẫu báo cáo, nên không "
+        "được đọc. Hãy kiểm tra đúng tệp chưa, hoặc đề nghị đơn vị điền vào biểu mẫu đã gửi rồi "
+        "gửi lại.",
+    ),
+    "file.unreadable": (
+        Severity.ERROR,
+        "Không mở được tệp {file} để đọc: {reason}. Hãy đóng tệp nếu đang mở trong Excel hay "
+        "chương trình khác, rồi chạy lại.",
+    ),
+    "file.not_workbook": (
+        Severity.ERROR,
+        "Tệp {file} không phải bảng tính mà là {kind}. Nếu đây là bài nộp, hãy đề nghị đơn vị "
+        "điền vào biểu mẫu Excel đã gửi rồi gửi lại; nếu không, hãy chuyển tệp ra khỏi inbox/.",
+    ),
+    "file.unsupported": (
+        Severity.ERROR,
+        "Tệp {file} là {kind}, loại tệp chương trình không đọc. Hãy mở tệp bằng Excel rồi lưu "
+        "lại dạng .xlsx (Tệp > Lưu thành > Sổ làm việc Excel).",
+    ),
+    "file.html": (
+        Severity.ERROR,
+        "Tệp {file} là một trang web (HTML) được lưu với đuôi {ext}, không phải bảng tính thật. "
+        "Hãy mở tệp bằng Excel rồi lưu lại dạng .xlsx (Tệp > Lưu thành > Sổ làm việc Excel), "
+        "hoặc đề nghị đơn vị điền vào biểu mẫu đã gửi rồi gửi lại.",
+    ),
+    "file.csv": (
+        Severity.ERROR,
+        "Tệp {file} là bảng dữ liệu dạng văn bản ({kind}) được lưu với đuôi {ext}, đã mất biểu "
+        "mẫu nên không đọc được. Hãy đề nghị đơn vị điền vào biểu mẫu Excel đã gửi và lưu dạng "
+        ".xlsx, không lưu dạng CSV hay Text.",
+    ),
+    "file.xml2003": (
+        Severity.ERROR,
+        "Tệp {file} là bảng tính XML kiểu Excel 2003 (XML Spreadsheet) được lưu với đuôi {ext}. "
+        "Hãy mở tệp bằng Excel rồi lưu lại dạng .xlsx (Tệp > Lưu thành > Sổ làm việc Excel).",
+    ),
+    "file.wrong_extension": (
+        Severity.WARNING,
+        "Tệp {file} có đuôi {ext} nhưng thực chất là bảng tính {real}: vẫn được đọc theo đúng "
+        "loại thật. Lần sau hãy dùng Tệp > Lưu thành để đổi loại tệp, đừng chỉ đổi đuôi tên tệp.",
+    ),
+    "file.truncated": (
+        Severity.ERROR,
+        "Tệp {file} bị thiếu phần cuối (tải về hoặc sao chép chưa xong) nên không mở được. Hãy "
+        "tải lại tệp từ email/Zalo, hoặc đề nghị đơn vị gửi lại.",
+    ),
+    "file.corrupt": (
+        Severity.ERROR,
+        "Tệp {file} bị hỏng: {reason}. Hãy thử mở tệp bằng Excel rồi lưu lại dạng .xlsx; nếu "
+        "không mở được, hãy đề nghị đơn vị gửi lại.",
+    ),
+    "file.too_many_parts": (
+        Severity.ERROR,
+        "Tệp {file} chứa {count} phần bên trong (giới hạn {limit}), bất thường với một biểu mẫu "
+        "báo cáo, nên không được đọc. Hãy đề nghị đơn vị điền vào biểu mẫu đã gửi rồi gửi lại.",
+    ),
+    "file.zip_bomb": (
+        Severity.ERROR,
+        "Tệp {file}: phần {part} khi giải nén vượt quá {limit} MB. Đây là tệp nén bất thường, có "
+        "thể là tệp độc hại, nên không được đọc. Đừng mở tệp này; hãy xóa tệp khỏi inbox/ và đề "
+        "nghị đơn vị gửi lại đúng biểu mẫu.",
+    ),
+    "file.xml_entities": (
+        Severity.ERROR,
+        "Tệp {file}: phần {part} có khai báo DOCTYPE/ENTITY mà bảng tính bình thường không có "
+        "(kiểu tấn công qua XML), nên không được đọc. Đừng mở tệp này; hãy xóa tệp khỏi inbox/ "
+        "và đề nghị đơn vị gửi lại đúng biểu mẫu.",
+    ),
+    "file.encrypted": (
+        Severity.ERROR,
+        "Tệp {file} có mật khẩu nên không đọc được. Hãy mở tệp (nhập mật khẩu), gỡ mật khẩu "
+        "(Tệp > Thông tin > Bảo vệ sổ làm việc > Mã hóa bằng mật khẩu, xóa mật khẩu) rồi lưu "
+        "lại; hoặc đề nghị đơn vị gửi lại tệp không đặt mật khẩu.",
+    ),
+    "file.macros": (
+        Severity.WARNING,
+        "Tệp {file} có chứa macro (mã VBA). Chương trình chỉ đọc số liệu, không chạy macro. "
+        "Đừng bật macro nếu mở tệp này bằng Excel; lần sau hãy đề nghị đơn vị lưu dạng .xlsx.",
+    ),
+    "file.too_many_sheets": (
+        Severity.ERROR,
+        "Tệp {file} có {count} trang tính (giới hạn {limit}), không phải biểu mẫu báo cáo, nên "
+        "không được đọc. Hãy đề nghị đơn vị điền vào biểu mẫu đã gửi rồi gửi lại.",
+    ),
+    "file.huge_dimension": (
+        Severity.WARNING,
+        "Tệp {file}, trang '{sheet}': tệp tự ghi vùng dữ liệu là {value}, rất lớn, nhưng dữ liệu "
+        "thật nằm gọn trong trang; thông tin này đã được bỏ qua và tệp vẫn được đọc.",
+    ),
+    "file.too_many_cells": (
+        Severity.ERROR,
+        "Tệp {file}, trang '{sheet}': có dữ liệu trải từ ô {first} đến ô {last}, vượt quá "
+        "{limit} ô, quá lớn để đọc an toàn. Hãy xóa các ô có dữ liệu ở xa (như ô {last}) rồi "
+        "lưu lại, hoặc đề nghị đơn vị điền vào biểu mẫu đã gửi.",
+    ),
+    "file.cell_too_long": (
+        Severity.WARNING,
+        "Tệp {file}, {where}: một ô có {length} ký tự, quá giới hạn {limit} ký tự của Excel; chỉ "
+        "{limit} ký tự đầu được dùng. Hãy rút gọn nội dung ô.",
+    ),
+    "file.unexpected": (
+        Severity.ERROR,
+        "Không kiểm tra được tệp {file} (lỗi {reason}) nên tệp không được đọc. Hãy mở tệp bằng "
+        "Excel, lưu lại dạng .xlsx rồi chạy lại; nếu vẫn lỗi, hãy gửi tệp cho người phụ trách "
+        "kỹ thuật.",
+    ),
     # --- returned forms in inbox/ (wbt status, wbt check, wbt merge) ---------
     "inbox.unreadable": (
         Severity.ERROR,

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from typing import TYPE_CHECKING
+
 from workbook_tools.problems import Problem
+
+if TYPE_CHECKING:
+    # Not at run time: the plan package imports the expressions, which import this module.
+    from workbook_tools.plan.model import RosterEntry
 
 #: A cleaned value: int for ``int``, "Có"/"Không" for ``yesno``, one of the
 #: status strings for ``status``, str for ``text``, date for ``date``.
@@ -73,3 +79,20 @@ class InboxResult:
             for s in self.submissions
             if s.status is SubmissionStatus.USED and s.unit is not None
         }
+
+
+@dataclass(frozen=True, slots=True)
+class EntryStatus:
+    """Where one village or unit of the roster stands for the period (``wbt status``)."""
+
+    entry: RosterEntry
+    used: Submission | None  # the file whose values count, None while nothing usable came
+    others: tuple[Submission, ...]  # its other files: superseded, duplicate, other period, rejected
+    first_arrival: datetime | None  # first arrival of a form of the period (DHIS2's timeliness)
+    on_time: bool | None  # first arrival on or before the units' deadline; None if none arrived
+    errors: int  # problem records for this unit, by severity
+    warnings: int
+
+    @property
+    def received(self) -> bool:
+        return self.used is not None

@@ -1,0 +1,269 @@
+"""Returned forms for the inbox tests, made the way users make and damage them.
+
+Forms come from the forms step; values are filled by defined name with openpyxl
+(an independent writer), and each damage is a small function: rows inserted,
+metadata sheet deleted, content copied into a new workbook, a LibreOffice
+round trip.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from workbook_tools.forms import build_forms, contract
+from workbook_tools.plan import load_sample_plan
+from workbook_tools.plan.model import Plan
+
+PERIOD = "6T-2024"
+GENERATED = datetime(2024, 5, 2, 8, 0)
+#: The time of every test run: after the 6-month deadline (15/06/2024).
+NOW = datetime(2024, 6, 25, 9, 0)
+ON_TIME = datetime(2024, 6, 10, 14, 30)
+LATE = datetime(2024, 6, 18, 8, 15)
+
+#: A complete, valid village report.
+VILLAGE: dict[str, object] = {
+    "nguoi_bao_cao": "Nguyễn Văn An",
+    "dien_thoai": "0912345678",
+    "ngay_bao_cao": datetime(2024, 6, 10),
+    "tt_hinh_thuc": 3,
+    "tt_so_buoi": 5,
+    "tt_luot_nguoi": 420,
+    "tt_thuong_xuyen": "Có",
+    "tt_loa": 12,
+    "tt_mang_xa_hoi": 4,
+    "ld_tong": 10,
+    "ld_duoc_tt": 6,
+    "kh_xay_dung": "Có",
+    "kh_so_ngay": "01/KH-T ngày 15/01/2024",
+    "lg_kt_xh": "Có",
+    "lg_an_sinh": "Không",
+    "lg_ma_tuy": "Có",
+    "lg_hiv": "Không",
+    "lg_mua_ban_nguoi": "Không",
+    "cs_tong": 3,
+    "tb_tiep_nhan": 2,
+    "tb_chuyen_xu_ly": 1,
+    "mh_trien_khai": "Không",
+}
+#: What the checks make of VILLAGE.
+VILLAGE_CLEAN: dict[str, object] = {
+    **VILLAGE,
+    "ngay_bao_cao": date(2024, 6, 10),
+}
+
+CA: dict[str, object] = {
+    "nguoi_bao_cao": "Lê Văn Bình",
+    "ngay_bao_cao": datetime(2024, 6, 12),
+    "dv_ke_hoach": "Có",
+    "ca_cs_tong": 8,
+    "ca_cs_kiem_tra": 4,
+    "ca_cs_vi_pham": 1,
+    "ca_tb_tiep_nhan": 3,
+    "ca_tb_xu_ly": 3,
+}
+
+
+@functools.cache
+def sample_plan() -> Plan:
+    return load_sample_plan()
+
+
+@functools.cache
+def last_years_plan() -> Plan:
+    """The same plan as issued a year earlier: another plan id."""
+    plan = sample_plan()
+    return replace(plan, settings=replace(plan.settings, plan_id="PCMD-TienNong-2023"))
+
+
+@functools.cache
+def blank_form(code: str, period: str = PERIOD, *, last_year: bool = False) -> bytes:
+    plan = last_years_plan() if last_year else sample_plan()
+    (form,) = build_forms(plan, period, [code], now=GENERATED)
+    return form.content
+
+
+def form_name(code: str, period: str = PERIOD) -> str:
+    (form,) = build_forms(sample_plan(), period, [code], now=GENERATED)
+    return form.filename
+
+
+def filled(code: str, values: Mapping[str, object], period: str = PERIOD, **kw: bool) -> bytes:
+    """A form of ``code`` with ``values`` typed into the cells named after their fields."""
+    return fill(blank_form(code, period, **kw), values)
+
+
+def fill(data: bytes, values: Mapping[str, object]) -> bytes:
+    wb = load_workbook(io.BytesIO(data))
+    for code, value in values.items():
+        for sheet, coord in wb.defined_names[code].destinations:
+            wb[sheet][coord.replace("$", "")].value = value
+    return save(wb)
+
+
+def insert_rows(data: bytes, before: int, count: int) -> bytes:
+    """Rows inserted as Excel does it: cells below move down, and their names with them.
+
+    openpyxl moves the cells but not the names, so the names are moved here.
+    The metadata sheet's cell map is left as it was (Excel does not touch it).
+    """
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb[contract.MAIN_SHEET]
+    ws.insert_rows(before, count)
+    for name in wb.defined_names.values():
+        def shift(match: re.Match[str]) -> str:
+            row = int(match["row"])
+            return f"${match['col']}${row + count if row >= before else row}"
+
+        name.attr_text = re.sub(r"\$(?P<col>[A-Z]+)\$(?P<row>\d+)", shift, name.attr_text)
+    return save(wb)
+
+
+def without_metadata(data: bytes) -> bytes:
+    """The hidden metadata sheet deleted (unhidden, then deleted)."""
+    wb = load_workbook(io.BytesIO(data))
+    del wb[contract.META_SHEET]
+    return save(wb)
+
+
+def copied_to_new_workbook(
+    data: bytes,
+    *,
+    row_offset: int = 0,
+    retitle: Mapping[str, str] | None = None,
+) -> bytes:
+    """The main sheet's values pasted into a fresh workbook: no metadata, no names.
+
+    ``retitle`` replaces title lines by prefix (a user retyping the unit line).
+    """
+    source = load_workbook(io.BytesIO(data))[contract.MAIN_SHEET]
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Sheet1"
+    for row in source.iter_rows():
+        for cell in row:
+            if cell.value is None:
+                continue
+            value = cell.value
+            if isinstance(value, str) and retitle:
+                for prefix, text in retitle.items():
+                    if value.startswith(prefix):
+                        value = text
+            ws.cell(row=cell.row + row_offset, column=cell.column, value=value)
+    return save(wb)
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def save(wb: Workbook) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- the inbox folder ------------------------------------------------------------------
+
+
+def put(folder: Path, name: str, data: bytes, modified: datetime) -> Path:
+    """Save a file into the inbox as the officer does, with its modification time."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    stamp = modified.timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file under ``folder`` (hidden ones too): content hash and modification time."""
+    out: dict[str, tuple[str, int]] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            out[path.relative_to(folder).as_posix()] = (
+                hashlib.sha256(path.read_bytes()).hexdigest(),
+                stat.st_mtime_ns,
+            )
+    return out
+
+
+# --- LibreOffice ------------------------------------------------------------------------
+
+
+def soffice() -> str:
+    """The LibreOffice program; skips the test where it is missing, except in CI."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice (soffice) is required in CI")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    return found
+
+
+@functools.cache
+def _profile(slot: int) -> Path:
+    """A LibreOffice profile of our own, made once per test run and slot.
+
+    The first start with a new profile is slow; two programs running at once
+    cannot share one.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=f"wbt-lo-profile-{slot}-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+_FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
+
+
+def convert(files: list[Path], fmt: str, outdir: Path) -> list[Path]:
+    """Open and re-save ``files`` in LibreOffice as ``fmt`` (one call for all of them)."""
+    return convert_many([(files, fmt, outdir)])[0]
+
+
+def convert_many(jobs: list[tuple[list[Path], str, Path]]) -> list[list[Path]]:
+    """Several conversions at once, each ``(files, format, folder)``: LibreOffice starts slowly."""
+    program = soffice()
+    running = []
+    for slot, (files, fmt, outdir) in enumerate(jobs):
+        outdir.mkdir(parents=True, exist_ok=True)
+        command = [
+            program,
+            f"-env:UserInstallation={_profile(slot).as_uri()}",
+            "--headless",
+            "--convert-to",
+            _FILTERS[fmt],
+            "--outdir",
+            str(outdir),
+            *map(str, files),
+        ]
+        running.append(
+            subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        )
+    results: list[list[Path]] = []
+    for process, (files, fmt, outdir) in zip(running, jobs, strict=True):
+        _, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err.decode(errors="replace")
+        out = [outdir / f"{f.stem}.{fmt}" for f in files]
+        missing = [p.name for p in out if not p.exists()]
+        assert not missing, f"LibreOffice did not write {missing}: {err.decode(errors='replace')}"
+        results.append(out)
+    return results

@@ -1,0 +1,137 @@
+"""The arrival ledger: first sight kept, crashes survived, corruption set aside."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from workbook_tools import problems
+from workbook_tools.inbox.ledger import open_ledger
+
+NOW = datetime(2024, 6, 25, 9, 0)
+SHA = "a" * 64
+
+
+def rows(path: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(path) as db:
+        return list(db.execute("SELECT sha256, arrived, file FROM arrivals ORDER BY sha256"))
+
+
+def test_first_sight_is_kept_over_later_times_and_names(tmp_path: Path) -> None:
+    path = tmp_path / ".wbt-ledger.sqlite3"
+    with open_ledger(path, now=NOW) as ledger:
+        first = ledger.arrival(SHA, "T01.xlsx", datetime(2024, 6, 10, 14, 30), NOW)
+        assert ledger.problems == []
+    assert first == datetime(2024, 6, 10, 14, 30)
+    # Copied later under another name: the copy has a newer modification time.
+    with open_ledger(path, now=NOW) as ledger:
+        again = ledger.arrival(SHA, "backup/T01 (1).xlsx", datetime(2024, 6, 20, 8, 0), NOW)
+    assert again == first
+    assert rows(path) == [(SHA, "2024-06-10T14:30:00", "T01.xlsx")]
+
+
+def test_copies_first_seen_in_one_run_arrived_with_the_oldest(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    with open_ledger(path, now=NOW) as ledger:
+        ledger.arrival(SHA, "backup/T01.xlsx", datetime(2024, 6, 20), NOW)
+        assert ledger.arrival(SHA, "T01.xlsx", datetime(2024, 6, 10), NOW) == datetime(2024, 6, 10)
+        assert ledger.arrival(SHA, "T01 (2).xlsx", datetime(2024, 6, 22), NOW) == datetime(
+            2024, 6, 10
+        )
+    assert rows(path) == [(SHA, "2024-06-10T00:00:00", "T01.xlsx")]
+
+
+def test_a_modification_time_in_the_future_is_taken_as_now(tmp_path: Path) -> None:
+    with open_ledger(tmp_path / "l.sqlite3", now=NOW) as ledger:
+        assert ledger.arrival(SHA, "x.xlsx", datetime(2031, 1, 1), NOW) == NOW
+
+
+def test_a_run_that_fails_records_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    try:
+        with open_ledger(path, now=NOW) as ledger:
+            ledger.arrival(SHA, "x.xlsx", datetime(2024, 6, 1), NOW)
+            raise RuntimeError("stopped mid-run")
+    except RuntimeError:
+        pass
+    assert rows(path) == []
+
+
+def test_a_process_killed_mid_run_leaves_a_sound_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    with open_ledger(path, now=NOW) as ledger:
+        ledger.arrival("b" * 64, "kept.xlsx", datetime(2024, 6, 1), NOW)
+    # Another process records an arrival and dies before committing: no
+    # clean-up runs, the journal stays on disk.
+    script = (
+        "import os, sys\n"
+        "from datetime import datetime\n"
+        "from pathlib import Path\n"
+        "from workbook_tools.inbox.ledger import open_ledger\n"
+        "ledger = open_ledger(Path(sys.argv[1]))\n"
+        "ledger.arrival('c' * 64, 'lost.xlsx', datetime(2024, 6, 2), datetime(2024, 6, 25))\n"
+        "os._exit(1)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(path)], timeout=60)
+    assert run.returncode == 1
+    with open_ledger(path, now=NOW) as ledger:
+        assert ledger.problems == []
+        assert ledger.lookup("c" * 64) is None
+        kept = ledger.lookup("b" * 64)
+    assert kept is not None and kept.file == "kept.xlsx"
+
+
+def test_a_corrupt_ledger_is_set_aside_and_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / ".wbt-ledger.sqlite3"
+    path.write_bytes(b"this is not a database, someone saved a text here" * 100)
+    with open_ledger(path, now=NOW) as ledger:
+        arrived = ledger.arrival(SHA, "T01.xlsx", datetime(2024, 6, 10), NOW)
+        warnings = list(ledger.problems)
+    aside = tmp_path / ".wbt-ledger.sqlite3.hong-20240625-090000"
+    assert aside.read_bytes().startswith(b"this is not a database")
+    assert warnings == [
+        problems.make(
+            "inbox.ledger_corrupt",
+            path=str(path),
+            aside=aside.name,
+            reason="file is not a database",
+        )
+    ]
+    assert warnings[0].severity is problems.Severity.WARNING
+    assert arrived == datetime(2024, 6, 10)
+    assert rows(path) == [(SHA, "2024-06-10T00:00:00", "T01.xlsx")]
+
+
+def test_a_damaged_page_is_found_and_a_second_corruption_gets_its_own_name(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / ".wbt-ledger.sqlite3"
+    with open_ledger(path, now=NOW) as ledger:
+        for n in range(300):
+            ledger.arrival(f"{n:064d}", f"file-{n}.xlsx", datetime(2024, 6, 1), NOW)
+    data = bytearray(path.read_bytes())
+    data[4096:8192] = b"\xff" * 4096  # the second page scribbled over
+    path.write_bytes(bytes(data))
+    (tmp_path / ".wbt-ledger.sqlite3.hong-20240625-090000").write_bytes(b"an older one")
+    with open_ledger(path, now=NOW) as ledger:
+        codes = [p.code for p in ledger.problems]
+        assert ledger.lookup(f"{1:064d}") is None  # the memory is lost, nothing else
+    assert codes == ["inbox.ledger_corrupt"]
+    assert (tmp_path / ".wbt-ledger.sqlite3.hong-20240625-090000-2").exists()
+    assert rows(path) == []
+
+
+def test_an_unusable_ledger_is_kept_in_memory_for_the_run(tmp_path: Path) -> None:
+    path = tmp_path / "ledger-is-a-folder"
+    path.mkdir()
+    with open_ledger(path, now=NOW) as ledger:
+        first = ledger.arrival(SHA, "x.xlsx", datetime(2024, 6, 3), NOW)
+        again = ledger.arrival(SHA, "y.xlsx", datetime(2024, 6, 9), NOW)
+        found = list(ledger.problems)
+    assert first == again == datetime(2024, 6, 3)
+    assert [p.code for p in found] == ["inbox.ledger_unavailable"]
+    assert found[0].message.startswith(f"Không dùng được sổ ghi thời điểm nhận bài {path} (")
+    assert path.is_dir()

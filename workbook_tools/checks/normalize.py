@@ -1,0 +1,487 @@
+"""One normaliser for every value read from a returned form.
+
+:func:`clean` takes what the spreadsheet reader gave for one input cell (str,
+int, float, bool, date, datetime or None) and returns the value the field's
+type asks for, or says why it cannot. It never raises for a cell's content and
+never reads or writes a file.
+
+What is read silently (nothing the officer needs to see):
+
+- every text is Unicode NFC, trimmed, runs of spaces and tabs (also
+  non-breaking and zero-width ones) made one space, line breaks kept;
+- ``int``: 3, 3.0 (spreadsheets store every number as a float), ``" 12 "``;
+- ``yesno`` / ``status``: the canonical words, whatever the spacing or
+  Unicode form;
+- ``date``: a date or datetime cell (the reader has already turned Excel
+  serials into dates), and text in the form's own format ``15/06/2024``.
+  Excel set to an English locale stores a typed ``15/06/2024`` as text, so
+  that text is what most officers send: it is not a guess.
+
+What is read with a warning showing how it was understood (a guess):
+
+- ``int``: Vietnamese thousands ``"1.234"`` / ``"12.345.678"``, thousands with
+  spaces ``"1 234"``, ``"12,345,678"`` (two or more comma groups cannot be a
+  decimal), ``"12,0"`` / ``"12.00"``, ``"+12"``;
+- ``yesno``: ``có``, ``co``, ``x``, ``yes``, TRUE, 1 … / ``khong``, ``ko``,
+  ``chưa``, FALSE, 0 …; ``status``: the words without diacritics, another
+  case, ``đã hoàn thành``, ``chưa`` …;
+- ``date``: any other text date, day first as Vietnamese write them
+  (``15-6-2024``, ``15.6.24``, ``2024-06-15``, ``ngày 15 tháng 6 năm 2024``)
+  and a plain number between 1990 and 2100 as an Excel serial;
+- text typed in a legacy Vietnamese font (TCVN3, VNI), converted to Unicode.
+
+What is an error (the value is not used):
+
+- ``int``: a negative number, a fraction (2.5, ``"1,5"``), TRUE/FALSE, a date,
+  text with words (``"12 người"``: the number is suggested, not taken), and
+  ``"1,234"``: one comma followed by exactly three digits is 1234 to an
+  English reader and 1,234 to a Vietnamese one, so it is refused rather than
+  guessed;
+- ``date``: an impossible date (31/02/2024), month and day the wrong way
+  round (06/15/2024: the swapped date is suggested), anything else;
+- a spreadsheet error value (``#DIV/0!``), and legacy-font text that cannot be
+  converted with confidence (to be retyped in Unicode).
+
+Text that looks like a spreadsheet formula (``=HYPERLINK(…)``) is kept as the
+user typed it: the writers store it as plain text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from openpyxl.utils.datetime import from_excel
+
+from workbook_tools.checks import legacy_text
+from workbook_tools.inbox.model import Value
+from workbook_tools.plan.model import NO, STATUS_VALUES, YES, Field, FieldType
+from workbook_tools.problems import MESSAGES, Severity
+
+#: Longest raw value shown in a message; the rest is cut with "…".
+SHOWN_LIMIT = 120
+
+#: Plain numbers read as Excel date serials only within these years (a lone 15
+#: is a day typed without month, not 15/01/1900).
+SERIAL_YEARS = (1990, 2100)
+
+#: What a spreadsheet shows in a cell whose formula failed.
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+        "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!",
+        "#CONNECT!", "#BUSY!", "#NV", "Err:502", "Err:504", "Err:508", "Err:522",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """The outcome of cleaning one cell.
+
+    ``value`` is None when the cell is empty (``code`` None) or unreadable
+    (``code`` names an error). A value with a ``code`` is a guess (a warning).
+    ``shown`` is the raw value as the officer sees it; ``read_as`` how a guess
+    was understood; ``hint`` a sentence suggesting a fix, added to an error's
+    message.
+    """
+
+    value: Value | None
+    code: str | None = None
+    shown: str = ""
+    read_as: str = ""
+    hint: str = ""
+    encoding: str = ""  # the legacy font text was converted from ("TCVN3", "VNI")
+
+    @property
+    def severity(self) -> Severity | None:
+        return None if self.code is None else MESSAGES[self.code][0]
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None and self.code is None
+
+    @property
+    def guessed(self) -> bool:
+        return self.value is not None and self.code is not None
+
+    @property
+    def failed(self) -> bool:
+        return self.value is None and self.code is not None
+
+
+def clean(field: Field, raw: object) -> Cleaned:
+    """Clean ``raw``, as read from ``field``'s cell, into a value of the field's type."""
+    shown = show(raw)
+    if isinstance(raw, str):
+        text = clean_text(raw)
+        if not text:
+            return Cleaned(None, shown=shown)
+        if text in EXCEL_ERRORS:
+            return Cleaned(None, "value.excel_error", shown=shown)
+        return _TEXT_CLEANERS[field.type](text, shown)
+    if raw is None:
+        return Cleaned(None)
+    if isinstance(raw, Decimal | Fraction):
+        raw = float(raw)
+    return _OBJECT_CLEANERS[field.type](raw, shown)
+
+
+# --- showing values ------------------------------------------------------------
+
+
+def format_date(day: date) -> str:
+    """dd/mm/yyyy, as on the forms (zero-padded for any year)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
+def format_value(value: Value) -> str:
+    """A cleaned value as the officer reads it."""
+    if isinstance(value, date):
+        return format_date(value)
+    return str(value)
+
+
+def show(raw: object) -> str:
+    """``raw`` as a spreadsheet would show it, cut to :data:`SHOWN_LIMIT` characters."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, int):
+        text = str(raw) if abs(raw) < 10**30 else "<số quá lớn>"
+    elif isinstance(raw, float | Decimal | Fraction):
+        number = float(raw)
+        if math.isfinite(number) and number.is_integer() and abs(number) < 1e16:
+            text = str(int(number))
+        else:
+            text = f"{number:.15g}"
+    elif isinstance(raw, datetime):
+        text = format_date(raw)
+        if (raw.hour, raw.minute, raw.second) != (0, 0, 0):
+            text += f" {raw.hour:02d}:{raw.minute:02d}"
+    elif isinstance(raw, date):
+        text = format_date(raw)
+    elif isinstance(raw, str):
+        text = unicodedata.normalize("NFC", raw)
+    else:
+        text = f"<{type(raw).__name__}>"
+    return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 1] + "…"
+
+
+# --- text ----------------------------------------------------------------------
+
+_NEWLINES = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
+# Zero-width characters come along with text pasted from web pages and Zalo;
+# they are invisible in the cell, so they are dropped. (Not the soft hyphen:
+# U+00AD is the letter ư in TCVN3 text.)
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# Other control characters cannot even be stored in an .xlsx file.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def clean_text(text: str) -> str:
+    """NFC, trimmed, one space between words, line breaks kept (at most one blank line)."""
+    text = unicodedata.normalize("NFC", text)
+    text = _NEWLINES.sub("\n", text).translate(_INVISIBLE)
+    text = _CONTROL.sub("", text)
+    lines = (_HORIZONTAL_SPACE.sub(" ", line).strip(" ") for line in text.split("\n"))
+    text = _BLANK_LINES.sub("\n\n", "\n".join(lines).strip("\n"))
+    # Removing an invisible character may bring a letter and its mark together.
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """A key for matching words typed loosely: no diacritics, lower case, single spaces."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split()).strip(" .!;,")
+
+
+def _text(text: str, shown: str) -> Cleaned:
+    converted, encoding, unreadable = _legacy(text)
+    if unreadable:
+        return Cleaned(None, "value.legacy_unreadable", shown=shown)
+    if encoding is not None:
+        return Cleaned(converted, "value.legacy_converted", shown=shown,
+                       read_as=show(converted), encoding=encoding)
+    return Cleaned(text, shown=shown)
+
+
+def _legacy(text: str) -> tuple[str, str | None, bool]:
+    """``text`` converted from a legacy font, the font's name, and whether it must be retyped."""
+    if text.isascii():  # legacy fonts always use letters beyond ASCII
+        return text, None, False
+    converted, encoding = legacy_text.repair(text)
+    if encoding is None:
+        return text, None, False
+    converted = clean_text(converted)
+    return converted, legacy_text.LABELS[encoding], legacy_text.is_legacy(converted)
+
+
+def _legacy_word(text: str, lookup: Callable[[str], str | None]) -> tuple[str, str] | None:
+    """The word of a closed list ``text`` is in some legacy font, and the font's name.
+
+    A choice among a few words can be read where free text could not: TCVN3
+    ``Cã`` is a Vietnamese-looking syllable, but among Có/Không it is ``Có``.
+    """
+    if text.isascii():
+        return None
+    for encoding in legacy_text.LABELS:
+        word = lookup(legacy_text.to_unicode(text, encoding))
+        if word is not None:
+            return word, legacy_text.LABELS[encoding]
+    return None
+
+
+def _object_text(raw: object, shown: str) -> Cleaned:
+    # A number or date typed in a text field (a phone number, "Số, ngày của kế
+    # hoạch") is kept as the spreadsheet showed it; nothing is guessed.
+    if isinstance(raw, date | int | float):
+        return Cleaned(show(raw), shown=shown)
+    return Cleaned(None, "value.unreadable", shown=shown)
+
+
+# --- whole numbers ---------------------------------------------------------------
+
+#: Longest number text read; a spreadsheet keeps 15 significant digits anyway.
+MAX_DIGITS = 30
+_DIGITS = re.compile(r"\+?[0-9]+")
+_THOUSANDS = (
+    re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+"),  # 1.234 / 12.345.678: Vietnamese
+    re.compile(r"[0-9]{1,3}(?: [0-9]{3})+"),  # 1 234
+    re.compile(r"[0-9]{1,3}(?:,[0-9]{3}){2,}"),  # 12,345,678: two groups, not a decimal
+)
+_ONE_COMMA_GROUP = re.compile(r"[0-9]{1,3},[0-9]{3}")
+_ZERO_DECIMALS = re.compile(r"([0-9]+)[.,]0+")
+_DECIMAL = re.compile(r"-?[0-9]*[.,][0-9]+|-?[0-9]+[.,]")
+_NEGATIVE = re.compile(r"[-−–][0-9][0-9., ]*")
+_LEADING_NUMBER = re.compile(r"([0-9][0-9.]*)\s*\S")
+
+
+def _int_text(text: str, shown: str) -> Cleaned:
+    if len(text) > MAX_DIGITS:
+        return Cleaned(None, "value.not_int", shown=shown)
+    if _DIGITS.fullmatch(text):
+        number = int(text)
+        code = "value.int_text" if text.startswith("+") else None
+        return Cleaned(number, code, shown=shown, read_as=str(number))
+    for pattern in _THOUSANDS:
+        if pattern.fullmatch(text):
+            number = int(re.sub(r"[., ]", "", text))
+            return Cleaned(number, "value.int_text", shown=shown, read_as=str(number))
+    if _ONE_COMMA_GROUP.fullmatch(text):
+        return Cleaned(None, "value.int_ambiguous", shown=shown, read_as=text.replace(",", ""))
+    whole = _ZERO_DECIMALS.fullmatch(text)
+    if whole:
+        number = int(whole[1])
+        return Cleaned(number, "value.int_text", shown=shown, read_as=str(number))
+    if _NEGATIVE.fullmatch(text):
+        return Cleaned(None, "value.negative", shown=shown)
+    if _DECIMAL.fullmatch(text):
+        return Cleaned(None, "value.fraction", shown=shown)
+    leading = _LEADING_NUMBER.match(text)
+    hint = ""
+    if leading and any(ch.isalpha() for ch in text):
+        digits = leading[1].rstrip(".")
+        if _DIGITS.fullmatch(digits) or any(p.fullmatch(digits) for p in _THOUSANDS):
+            hint = f" Có phải ý bạn là {int(digits.replace('.', ''))}?"
+    return Cleaned(None, "value.not_int", shown=shown, hint=hint)
+
+
+def _int_object(raw: object, shown: str) -> Cleaned:
+    if isinstance(raw, bool):
+        return Cleaned(None, "value.not_int", shown=shown)
+    if isinstance(raw, int):
+        if raw < 0:
+            return Cleaned(None, "value.negative", shown=shown)
+        return Cleaned(raw, shown=shown)
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            return Cleaned(None, "value.not_int", shown=shown)
+        if raw < 0:
+            return Cleaned(None, "value.negative", shown=shown)
+        if not raw.is_integer():
+            return Cleaned(None, "value.fraction", shown=shown)
+        return Cleaned(int(raw), shown=shown)
+    if isinstance(raw, date):
+        # A number typed into a cell formatted as a date shows as a date of 1900.
+        hint = ""
+        day = raw.date() if isinstance(raw, datetime) else raw
+        if day.year == 1900:
+            serial = (day - date(1899, 12, 31)).days + (1 if day >= date(1900, 3, 1) else 0)
+            hint = f" Có phải ý bạn là {serial}?"
+        return Cleaned(None, "value.int_date", shown=shown, hint=hint)
+    return Cleaned(None, "value.unreadable", shown=shown)
+
+
+# --- Có / Không ----------------------------------------------------------------
+
+_YES_WORDS = frozenset(
+    {"co", "c", "x", "v", "yes", "y", "true", "1", "da co", "co roi", "da", "roi", "ok",
+     "✓", "✔", "☑"}
+)  # fmt: skip
+_NO_WORDS = frozenset(
+    {"khong", "k", "ko", "kh", "kg", "khg", "khong co", "chua", "chua co", "no", "n",
+     "false", "0"}
+)  # fmt: skip
+
+
+def _yesno_word(text: str) -> str | None:
+    key = fold(text)
+    if key in _YES_WORDS:
+        return YES
+    if key in _NO_WORDS:
+        return NO
+    return None
+
+
+def _yesno_text(text: str, shown: str) -> Cleaned:
+    if text in (YES, NO):
+        return Cleaned(text, shown=shown)
+    word = _yesno_word(text)
+    if word is not None:
+        return Cleaned(word, "value.yesno_spelling", shown=shown, read_as=word)
+    legacy = _legacy_word(text, _yesno_word)
+    if legacy is not None:
+        word, encoding = legacy
+        return Cleaned(word, "value.legacy_converted", shown=shown, read_as=word,
+                       encoding=encoding)
+    return Cleaned(None, "value.yesno_invalid", shown=shown)
+
+
+def _yesno_object(raw: object, shown: str) -> Cleaned:
+    # TRUE/FALSE come from a check box or a copied formula; 1/0 from a tally.
+    if isinstance(raw, bool | int | float) and raw in (0, 1):
+        word = YES if raw else NO
+        return Cleaned(word, "value.yesno_spelling", shown=shown, read_as=word)
+    return Cleaned(None, "value.yesno_invalid", shown=shown)
+
+
+# --- status ----------------------------------------------------------------------
+
+_DONE, _ONGOING, _NOT_STARTED = STATUS_VALUES
+_STATUS_WORDS = {
+    fold(_DONE): _DONE,
+    "da hoan thanh": _DONE,
+    "hoan thanh roi": _DONE,
+    fold(_ONGOING): _ONGOING,
+    "dang trien khai": _ONGOING,
+    "dang lam": _ONGOING,
+    fold(_NOT_STARTED): _NOT_STARTED,
+    "chua trien khai": _NOT_STARTED,
+    "chua lam": _NOT_STARTED,
+    "chua": _NOT_STARTED,
+}
+
+
+def _status_text(text: str, shown: str) -> Cleaned:
+    if text in STATUS_VALUES:
+        return Cleaned(text, shown=shown)
+    word = _STATUS_WORDS.get(fold(text))
+    if word is not None:
+        return Cleaned(word, "value.status_spelling", shown=shown, read_as=word)
+    legacy = _legacy_word(text, lambda t: _STATUS_WORDS.get(fold(t)))
+    if legacy is not None:
+        word, encoding = legacy
+        return Cleaned(word, "value.legacy_converted", shown=shown, read_as=word,
+                       encoding=encoding)
+    return Cleaned(None, "value.status_invalid", shown=shown)
+
+
+def _status_object(raw: object, shown: str) -> Cleaned:
+    return Cleaned(None, "value.status_invalid", shown=shown)
+
+
+# --- dates -------------------------------------------------------------------------
+
+_CANONICAL_DATE = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
+_SEP = r"\s*[/.\-]\s*"
+_DAY_FIRST = re.compile(rf"([0-9]{{1,2}}){_SEP}([0-9]{{1,2}}){_SEP}([0-9]{{4}}|[0-9]{{2}})")
+_ISO = re.compile(
+    r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
+)
+_WORDS = re.compile(r"(?:ngay\s*)?([0-9]{1,2})\s*thang\s*([0-9]{1,2})\s*nam\s*([0-9]{4})")
+
+
+def _date_text(text: str, shown: str) -> Cleaned:
+    canonical = _CANONICAL_DATE.fullmatch(text)
+    if canonical:
+        day, month, year = (int(g) for g in canonical.groups())
+        return _make_date(year, month, day, shown, guessed=False)
+    iso = _ISO.fullmatch(text)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+        return _make_date(year, month, day, shown, guessed=True)
+    match = _DAY_FIRST.fullmatch(text) or _WORDS.fullmatch(fold(text))
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        if len(match[3]) == 2:
+            year += 2000  # "15/6/24": every date of this tool is in this century
+        return _make_date(year, month, day, shown, guessed=True)
+    return Cleaned(None, "value.date_invalid", shown=shown)
+
+
+def _make_date(year: int, month: int, day: int, shown: str, *, guessed: bool) -> Cleaned:
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        hint = ""
+        if month > 12 and day <= 12:
+            try:
+                swapped = date(year, day, month)
+            except ValueError:
+                pass
+            else:
+                hint = (f" Có phải ý bạn là {format_date(swapped)}? Ngày viết theo thứ tự "
+                        "ngày/tháng/năm.")
+                return Cleaned(None, "value.date_invalid", shown=shown, hint=hint)
+        return Cleaned(None, "value.date_impossible", shown=shown)
+    if guessed:
+        return Cleaned(value, "value.date_text", shown=shown, read_as=format_date(value))
+    return Cleaned(value, shown=shown)
+
+
+def _date_object(raw: object, shown: str) -> Cleaned:
+    if isinstance(raw, datetime):
+        return Cleaned(raw.date(), shown=shown)
+    if isinstance(raw, date):
+        return Cleaned(raw, shown=shown)
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
+        first, last = (_serial_of(year) for year in SERIAL_YEARS)
+        if first <= raw < last:
+            value = from_excel(raw).date()
+            return Cleaned(value, "value.date_serial", shown=shown, read_as=format_date(value))
+    return Cleaned(None, "value.date_invalid", shown=shown)
+
+
+def _serial_of(year: int) -> int:
+    """Excel's serial number of 1 January ``year`` (1900 date system)."""
+    return (date(year, 1, 1) - date(1899, 12, 30)).days
+
+
+# --- dispatch ------------------------------------------------------------------------
+
+_TEXT_CLEANERS = {
+    FieldType.INT: _int_text,
+    FieldType.YESNO: _yesno_text,
+    FieldType.STATUS: _status_text,
+    FieldType.TEXT: _text,
+    FieldType.DATE: _date_text,
+}
+_OBJECT_CLEANERS = {
+    FieldType.INT: _int_object,
+    FieldType.YESNO: _yesno_object,
+    FieldType.STATUS: _status_object,
+    FieldType.TEXT: _object_text,
+    FieldType.DATE: _date_object,
+}

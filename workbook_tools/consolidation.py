@@ -1,0 +1,649 @@
+"""Consolidation: the plan's indicators and tables, from the submissions of one period.
+
+A pure step: :func:`consolidate` takes the plan and what the inbox step found
+and returns a :class:`Consolidation`; it opens no file. The report writers
+(:mod:`workbook_tools.report`) turn it into the workbook and the JSON summary.
+
+Nothing about a particular year's plan is written here: the indicators are the
+plan's formulas (:mod:`workbook_tools.expressions`), evaluated over the roster;
+the tables follow the plan's fields.
+
+Semantics (SPEC, "Indicators"):
+
+- ``COUNT(thon: …)`` counts over every village on the roster; a village that did
+  not report counts as not meeting the condition. A value with an error is not
+  in its submission's values, so it is left out of sums and conditions, exactly
+  like an unreported one, and the indicator's note says so.
+- A target is met on the exact fraction, never on a rounded display.
+- A denominator of 0 is "không phát sinh": neither met nor failed.
+- A denominator of 0 when no entry the indicator reads gave a usable value
+  (the police did not report, so ``SUM(ca_tb_tiep_nhan)`` is 0) is not "nothing
+  arose" but "chưa có số liệu": like an unreported village, it counts as not met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from fractions import Fraction
+
+import pandas as pd
+
+from workbook_tools import expressions
+from workbook_tools.errors import PlanError
+from workbook_tools.inbox.model import InboxResult, Submission, SubmissionStatus, Value
+from workbook_tools.plan.model import (
+    ALL_FORMS,
+    KIND_LABELS,
+    YES,
+    Comparator,
+    Field,
+    FieldType,
+    Indicator,
+    Kind,
+    Period,
+    Plan,
+    RosterEntry,
+)
+from workbook_tools.problems import Problem, Severity
+
+#: Names of the constants every indicator formula may use.
+MONTHS_CONSTANT = "SO_THANG"
+YEAR_CONSTANT = "NAM"
+
+#: Submissions that stand for an arrival of the entry's report (first arrival).
+_ARRIVALS = (SubmissionStatus.USED, SubmissionStatus.SUPERSEDED, SubmissionStatus.DUPLICATE)
+
+
+class Outcome(StrEnum):
+    MET = "dat"
+    NOT_MET = "khong_dat"
+    NOT_ARISEN = "khong_phat_sinh"  # denominator 0
+    NO_TARGET = "khong_co_chi_tieu"
+    NO_DATA = "chua_co_so_lieu"  # nobody concerned gave a usable value: not met
+
+
+OUTCOME_LABELS = {
+    Outcome.MET: "Đạt",
+    Outcome.NOT_MET: "Không đạt",
+    Outcome.NOT_ARISEN: "Không phát sinh",
+    Outcome.NO_TARGET: "Không có chỉ tiêu",
+    Outcome.NO_DATA: "Không đạt (chưa có số liệu)",
+}
+
+
+class ReportingStatus(StrEnum):
+    ON_TIME = "dung_han"
+    LATE = "muon"
+    MISSING = "chua_nop"
+
+
+REPORTING_LABELS = {
+    ReportingStatus.ON_TIME: "Đúng hạn",
+    ReportingStatus.LATE: "Muộn",
+    ReportingStatus.MISSING: "Chưa nộp",
+}
+
+
+class TaskRole(StrEnum):
+    LEAD = "chu_tri"
+    SUPPORT = "phoi_hop"
+
+
+TASK_ROLE_LABELS = {TaskRole.LEAD: "Chủ trì", TaskRole.SUPPORT: "Phối hợp"}
+
+
+# --- result ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EntryCompleteness:
+    """How one roster entry reported in the period."""
+
+    entry: RosterEntry
+    status: ReportingStatus
+    file: str | None  # the file whose values are used
+    first_arrival: datetime | None  # earliest arrival of any of its files for the period
+    used_arrival: datetime | None
+    superseded: tuple[str, ...]  # older or duplicate files for the same period
+    errors: int  # problems of the used file
+    warnings: int
+
+
+@dataclass(frozen=True, slots=True)
+class KindCompleteness:
+    kind: Kind
+    expected: int
+    received: int
+    on_time: int
+    late: int
+    missing: int
+
+
+@dataclass(frozen=True, slots=True)
+class Completeness:
+    """Reporting completeness and timeliness, as DHIS2 reports it."""
+
+    deadline: date
+    entries: tuple[EntryCompleteness, ...]  # roster order
+
+    def _codes(self, *statuses: ReportingStatus) -> tuple[str, ...]:
+        return tuple(e.entry.code for e in self.entries if e.status in statuses)
+
+    @property
+    def expected(self) -> int:
+        return len(self.entries)
+
+    @property
+    def received(self) -> int:
+        return len(self._codes(ReportingStatus.ON_TIME, ReportingStatus.LATE))
+
+    @property
+    def on_time(self) -> int:
+        return len(self._codes(ReportingStatus.ON_TIME))
+
+    @property
+    def late(self) -> tuple[str, ...]:
+        return self._codes(ReportingStatus.LATE)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return self._codes(ReportingStatus.MISSING)
+
+    def by_kind(self) -> tuple[KindCompleteness, ...]:
+        out = []
+        for kind in Kind:
+            rows = [e for e in self.entries if e.entry.kind is kind]
+            if not rows:
+                continue
+            statuses = [e.status for e in rows]
+            out.append(
+                KindCompleteness(
+                    kind=kind,
+                    expected=len(rows),
+                    received=sum(s is not ReportingStatus.MISSING for s in statuses),
+                    on_time=statuses.count(ReportingStatus.ON_TIME),
+                    late=statuses.count(ReportingStatus.LATE),
+                    missing=statuses.count(ReportingStatus.MISSING),
+                )
+            )
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    """One indicator computed from its formulas."""
+
+    indicator: Indicator
+    numerator: int | Fraction | None
+    denominator: int | Fraction | None  # None: a count with no ratio
+    value: Fraction | None  # numerator / denominator, exact
+    met: bool | None  # None: no target, or nothing arose
+    outcome: Outcome
+    concerned: tuple[str, ...]  # roster codes the formulas read
+    reported: tuple[str, ...]  # of those, the ones that reported
+    excluded: tuple[str, ...]  # of those, the ones with an error in a value it reads
+    note: str  # Vietnamese, shown next to the indicator
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+    @property
+    def target(self) -> Fraction | None:
+        return self.indicator.target
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(c for c in self.concerned if c not in self.reported)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStatus:
+    """What one unit reported on one plan task it leads or supports."""
+
+    task: str  # task code
+    section: str
+    title: str
+    unit: str
+    role: TaskRole
+    reported: bool  # the unit's report is in
+    status: str | None  # one of STATUS_VALUES, None when not given (or in error)
+    result: str | None
+    error: bool  # the status or result value had an error
+
+
+@dataclass(frozen=True, slots=True)
+class Opinion:
+    """The difficulties and proposals one roster entry wrote."""
+
+    unit: str
+    texts: tuple[tuple[str, str], ...]  # (field code, text), non-empty only
+
+
+@dataclass(frozen=True, eq=False)  # DataFrames do not compare with ==
+class Consolidation:
+    """Everything the report shows, for one plan and period."""
+
+    plan: Plan
+    period: Period
+    generated_at: datetime
+    village_fields: tuple[Field, ...]
+    unit_fields: tuple[Field, ...]  # without the task fields (see ``tasks``)
+    villages: pd.DataFrame  # index: roster code; one column per village field; NA if none
+    units: pd.DataFrame  # index: roster code; one column per unit field; NA if none
+    village_totals: dict[str, int]  # int field: sum; yesno field: number of "Có"
+    unit_totals: dict[str, int]
+    errors: dict[str, frozenset[str]]  # roster code -> fields whose value had an error
+    tasks: tuple[TaskStatus, ...]
+    completeness: Completeness
+    indicators: tuple[IndicatorResult, ...]
+    opinion_fields: tuple[Field, ...]
+    opinions: tuple[Opinion, ...]
+    submissions: tuple[Submission, ...]
+    problems: tuple[Problem, ...]
+
+
+# --- population -------------------------------------------------------------------
+
+
+def scope_entries(plan: Plan, scope: str) -> tuple[RosterEntry, ...]:
+    """The roster entries a formula scope names: ``thon``, ``donvi``, ``tatca`` or a code."""
+    key = scope.strip().casefold()
+    if key == ALL_FORMS:
+        return plan.roster
+    for kind in Kind:
+        if key == kind.value:
+            return tuple(e for e in plan.roster if e.kind is kind)
+    return tuple(e for e in plan.roster if e.code.casefold() == key)
+
+
+class RosterPopulation:
+    """The roster as the formula language sees it: each entry's usable values."""
+
+    def __init__(self, plan: Plan, used: Mapping[str, Submission]) -> None:
+        self._plan = plan
+        self._values = {code: s.values for code, s in used.items()}
+
+    def members(self, scope: str) -> Sequence[Mapping[str, Value] | None]:
+        return [self._values.get(e.code) for e in scope_entries(self._plan, scope)]
+
+    def reporters(self) -> Sequence[Mapping[str, Value]]:
+        return [self._values[e.code] for e in self._plan.roster if e.code in self._values]
+
+
+# --- consolidate ------------------------------------------------------------------
+
+
+def consolidate(
+    plan: Plan, period_code: str, inbox: InboxResult, *, generated_at: datetime
+) -> Consolidation:
+    """Merge the usable values of ``inbox`` and compute every indicator of ``plan``."""
+    try:
+        period = plan.period(period_code)
+    except KeyError:
+        known = ", ".join(p.code for p in plan.periods)
+        raise PlanError(
+            f"Kế hoạch không có kỳ báo cáo '{period_code}'. Các kỳ trong kế hoạch: {known}. "
+            "Hãy chọn một kỳ trong danh sách này."
+        ) from None
+    if inbox.period != period.code:
+        raise ValueError(f"inbox result is for {inbox.period}, not {period.code}")
+
+    known_codes = {e.code for e in plan.roster}
+    used = {code: s for code, s in inbox.used().items() if code in known_codes}
+    errors = {code: frozenset(s.unusable) for code, s in used.items() if s.unusable}
+
+    village_fields = _fields_of(plan, plan.villages)
+    unit_fields = tuple(f for f in _fields_of(plan, plan.units) if f.task is None)
+    villages = _frame(plan.villages, village_fields, used)
+    units = _frame(plan.units, unit_fields, used)
+
+    return Consolidation(
+        plan=plan,
+        period=period,
+        generated_at=generated_at,
+        village_fields=village_fields,
+        unit_fields=unit_fields,
+        villages=villages,
+        units=units,
+        village_totals=_totals(villages, village_fields),
+        unit_totals=_totals(units, unit_fields),
+        errors=errors,
+        tasks=_task_statuses(plan, used),
+        completeness=_completeness(plan, period, inbox, used),
+        indicators=_indicators(plan, period, used),
+        opinion_fields=opinion_fields(plan),
+        opinions=_opinions(plan, used),
+        submissions=tuple(inbox.submissions),
+        problems=_sorted_problems(plan, inbox.problems),
+    )
+
+
+def constants(plan: Plan, period: Period) -> dict[str, Value]:
+    """The constants an indicator formula may use."""
+    return {MONTHS_CONSTANT: period.months, YEAR_CONSTANT: plan.settings.year}
+
+
+def _fields_of(plan: Plan, entries: Iterable[RosterEntry]) -> tuple[Field, ...]:
+    """The fields any of ``entries`` has on its form, in form order."""
+    seen: dict[str, Field] = {}
+    for entry in entries:
+        for f in plan.fields_for(entry):
+            seen.setdefault(f.code, f)
+    order = {f.code: i for i, f in enumerate(plan.all_fields)}
+    return tuple(sorted(seen.values(), key=lambda f: order.get(f.code, len(order))))
+
+
+def _frame(
+    entries: Sequence[RosterEntry], fields: Sequence[Field], used: Mapping[str, Submission]
+) -> pd.DataFrame:
+    """One row per entry (reported or not), one column per field; NA where no usable value."""
+    index = pd.Index([e.code for e in entries], name="ma")
+    records = {e.code: used[e.code].values for e in entries if e.code in used}
+    columns: dict[str, pd.Series] = {}
+    for f in fields:
+        raw = [records.get(code, {}).get(f.code) for code in index]
+        if f.type is FieldType.INT:
+            numbers = [v if isinstance(v, int) and not isinstance(v, bool) else None for v in raw]
+            columns[f.code] = pd.Series(numbers, index=index, dtype="Int64")
+        else:
+            columns[f.code] = pd.Series(raw, index=index, dtype=object)
+    return pd.DataFrame(columns, index=index)
+
+
+def _totals(frame: pd.DataFrame, fields: Sequence[Field]) -> dict[str, int]:
+    """Column totals: the sum of a number field, the number of "Có" of a yes/no field."""
+    totals: dict[str, int] = {}
+    for f in fields:
+        column = frame[f.code]
+        if f.type is FieldType.INT:
+            totals[f.code] = int(column.sum(skipna=True))
+        elif f.type is FieldType.YESNO:
+            totals[f.code] = int((column == YES).sum())
+    return totals
+
+
+def _task_statuses(plan: Plan, used: Mapping[str, Submission]) -> tuple[TaskStatus, ...]:
+    out = []
+    for task in plan.tasks:
+        for unit_code in (task.lead, *task.support):
+            submission = used.get(unit_code)
+            values = submission.values if submission else {}
+            unusable = submission.unusable if submission else set()
+            status = values.get(task.status_field)
+            result = values.get(task.result_field)
+            out.append(
+                TaskStatus(
+                    task=task.code,
+                    section=task.section,
+                    title=task.title,
+                    unit=unit_code,
+                    role=TaskRole.LEAD if unit_code == task.lead else TaskRole.SUPPORT,
+                    reported=submission is not None,
+                    status=status if isinstance(status, str) and status else None,
+                    result=result if isinstance(result, str) and result.strip() else None,
+                    error=bool({task.status_field, task.result_field} & unusable),
+                )
+            )
+    return tuple(out)
+
+
+def _completeness(
+    plan: Plan, period: Period, inbox: InboxResult, used: Mapping[str, Submission]
+) -> Completeness:
+    rows = []
+    for entry in plan.roster:
+        mine = [
+            s
+            for s in inbox.submissions
+            if s.unit == entry.code and s.status in _ARRIVALS and s.period in (None, period.code)
+        ]
+        submission = used.get(entry.code)
+        problems = [
+            p
+            for p in inbox.problems
+            if p.unit == entry.code and submission is not None and p.file in (None, submission.file)
+        ]
+        if submission is None:
+            status = ReportingStatus.MISSING
+            first = None
+        else:
+            # DHIS2's timeliness: the first time the report arrived, not its latest correction.
+            first = min(s.arrived for s in mine) if mine else submission.arrived
+            on_time = first.date() <= period.unit_deadline
+            status = ReportingStatus.ON_TIME if on_time else ReportingStatus.LATE
+        rows.append(
+            EntryCompleteness(
+                entry=entry,
+                status=status,
+                file=submission.file if submission else None,
+                first_arrival=first,
+                used_arrival=submission.arrived if submission else None,
+                superseded=tuple(s.file for s in mine if s is not submission),
+                errors=sum(p.severity is Severity.ERROR for p in problems),
+                warnings=sum(p.severity is Severity.WARNING for p in problems),
+            )
+        )
+    return Completeness(deadline=period.unit_deadline, entries=tuple(rows))
+
+
+# --- indicators -------------------------------------------------------------------
+
+
+def _indicators(
+    plan: Plan, period: Period, used: Mapping[str, Submission]
+) -> tuple[IndicatorResult, ...]:
+    population = RosterPopulation(plan, used)
+    known = constants(plan, period)
+    holders: dict[str, set[str]] = {}  # field code -> roster codes whose form has it
+    for entry in plan.roster:
+        for f in plan.fields_for(entry):
+            holders.setdefault(f.code, set()).add(entry.code)
+    return tuple(_indicator(plan, ind, used, population, known, holders) for ind in plan.indicators)
+
+
+def _indicator(
+    plan: Plan,
+    indicator: Indicator,
+    used: Mapping[str, Submission],
+    population: RosterPopulation,
+    known: Mapping[str, Value],
+    holders: Mapping[str, set[str]],
+) -> IndicatorResult:
+    parsed = [expressions.parse(indicator.numerator)]
+    numerator = expressions.evaluate_aggregate(parsed[0], population, known)
+    denominator: int | Fraction | None = None
+    if indicator.denominator is not None:
+        parsed.append(expressions.parse(indicator.denominator))
+        denominator = expressions.evaluate_aggregate(parsed[1], population, known)
+
+    concerned = _concerned(plan, parsed, holders)
+    fields_read = frozenset().union(*(e.fields for e in parsed))
+    reported = tuple(c for c in concerned if c in used)
+    excluded = tuple(c for c in reported if used[c].unusable & fields_read)
+    has_data = len(reported) > len(excluded) or not concerned
+
+    value: Fraction | None = None
+    met: bool | None = None
+    target = indicator.target
+    if numerator is None:
+        outcome = Outcome.NO_DATA
+    elif indicator.denominator is None:
+        # A count: judged on itself only when the plan gives it a target.
+        value = Fraction(numerator) if target is not None else None
+        outcome = Outcome.NO_TARGET
+    elif denominator is None:
+        outcome = Outcome.NO_DATA
+    elif denominator == 0:
+        # Nothing arose only if someone said so: 0/0 from nobody is a lack of data.
+        outcome = Outcome.NOT_ARISEN if has_data else Outcome.NO_DATA
+    else:
+        value = Fraction(numerator) / Fraction(denominator)
+        outcome = Outcome.NO_TARGET
+    if target is None:
+        outcome = Outcome.NO_TARGET
+    elif outcome is Outcome.NO_DATA:
+        met = False  # like a village that did not report: not shown to be met
+    elif value is not None:
+        met = reaches(value, target, indicator.comparator)
+        outcome = Outcome.MET if met else Outcome.NOT_MET
+
+    return IndicatorResult(
+        indicator=indicator,
+        numerator=numerator,
+        denominator=denominator,
+        value=value,
+        met=met,
+        outcome=outcome,
+        concerned=concerned,
+        reported=reported,
+        excluded=excluded,
+        note=_note(plan, indicator, concerned, reported, excluded, value, outcome),
+    )
+
+
+def reaches(value: Fraction, target: Fraction, comparator: Comparator) -> bool:
+    """Whether the exact ``value`` meets ``target`` (94.96 % does not reach 95 %)."""
+    if comparator is Comparator.AT_MOST:
+        return value <= target
+    return value >= target
+
+
+def _concerned(
+    plan: Plan, parsed: Sequence[expressions.Expression], holders: Mapping[str, set[str]]
+) -> tuple[str, ...]:
+    """The roster entries whose values the formulas read, in roster order.
+
+    Each COUNT/SUM reads its scope (narrowed to the entries whose form has the
+    fields it reads, when some have); a SUM without a scope reads every entry
+    whose form has its fields.
+    """
+    codes: set[str] = set()
+    for expr in parsed:
+        for node in expressions.walk(expr.root):
+            if not isinstance(node, expressions.Aggregate):
+                continue
+            names = {
+                n.name
+                for n in (expressions.walk(node.body) if node.body is not None else ())
+                if isinstance(n, expressions.Name) and not n.is_constant
+            }
+            having = set().union(*(holders.get(name, set()) for name in names))
+            if node.scope is None:
+                codes |= having
+                continue
+            scoped = {e.code for e in scope_entries(plan, node.scope)}
+            codes |= (scoped & having) or scoped
+    return tuple(e.code for e in plan.roster if e.code in codes)
+
+
+def percent_text(value: Fraction, decimals: int = 1) -> str:
+    """``value`` as a Vietnamese percentage, e.g. "94,96%"; half-up rounding."""
+    scaled = value * 100 * 10**decimals
+    rounded = int(scaled + Fraction(1, 2)) if scaled >= 0 else -int(-scaled + Fraction(1, 2))
+    whole, frac = divmod(abs(rounded), 10**decimals)
+    sign = "-" if rounded < 0 else ""
+    text = f"{sign}{whole:,}".replace(",", ".")
+    if decimals:
+        text += "," + str(frac).rjust(decimals, "0")
+    return text + "%"
+
+
+def _note(
+    plan: Plan,
+    indicator: Indicator,
+    concerned: Sequence[str],
+    reported: Sequence[str],
+    excluded: Sequence[str],
+    value: Fraction | None,
+    outcome: Outcome,
+) -> str:
+    parts: list[str] = []
+    for kind in Kind:
+        mine = [c for c in concerned if plan.entry(c).kind is kind]
+        if not mine:
+            continue
+        label = KIND_LABELS[kind].lower()
+        done = [c for c in mine if c in reported]
+        part = f"{len(done)}/{len(mine)} {label} đã báo cáo"
+        absent = [c for c in mine if c not in reported]
+        if absent:
+            part += f" (chưa báo cáo: {', '.join(absent)})"
+        parts.append(part)
+        wrong = [c for c in mine if c in excluded]
+        if wrong:
+            parts.append(
+                f"{len(wrong)} {label} có số liệu lỗi không được tính ({', '.join(wrong)})"
+            )
+    if outcome is Outcome.NOT_ARISEN:
+        parts.append("mẫu số bằng 0: không phát sinh")
+    elif outcome is Outcome.NO_DATA:
+        parts.append("chưa có số liệu để tính")
+    target = indicator.target
+    if value is not None and target is not None and outcome is Outcome.NOT_MET:
+        shown = percent_text(value)
+        if shown == percent_text(target):
+            # The rounded display equals the target; say why it is still not met.
+            parts.append(
+                f"tỉ lệ chính xác {percent_text(value, 2)}, chưa đạt mức {percent_text(target, 2)}"
+            )
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+# --- opinions and problems --------------------------------------------------------
+
+
+def opinion_fields(plan: Plan) -> tuple[Field, ...]:
+    """The difficulties and proposals fields: the text fields of the fields sheet's last group.
+
+    A report ends with its difficulties and proposals; so does a form. The rule
+    is the plan's own order: the last group ("Nhóm") of the fields sheet, and of
+    it, the text fields that every village and unit is asked.
+    """
+    if not plan.fields:
+        return ()
+    last = plan.fields[-1].section
+    return tuple(
+        f
+        for f in plan.fields
+        if f.section == last
+        and f.type is FieldType.TEXT
+        and all(f.applies_to(e) for e in plan.roster)
+    )
+
+
+def _opinions(plan: Plan, used: Mapping[str, Submission]) -> tuple[Opinion, ...]:
+    fields = opinion_fields(plan)
+    out = []
+    for entry in plan.roster:
+        submission = used.get(entry.code)
+        if submission is None:
+            continue
+        texts = []
+        for f in fields:
+            text = submission.values.get(f.code)
+            if isinstance(text, str) and text.strip():
+                texts.append((f.code, text))
+        if texts:
+            out.append(Opinion(unit=entry.code, texts=tuple(texts)))
+    return tuple(out)
+
+
+def _sorted_problems(plan: Plan, problems: Sequence[Problem]) -> tuple[Problem, ...]:
+    """Errors first, then warnings and notes; each in roster order, then by file."""
+    position = {e.code: i for i, e in enumerate(plan.roster)}
+    rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return tuple(
+        sorted(
+            problems,
+            key=lambda p: (
+                rank.get(p.severity, 3),
+                position.get(p.unit or "", len(position)),
+                p.file or "",
+            ),
+        )
+    )

@@ -1,0 +1,235 @@
+"""The forms step: one workbook per village and unit, for one period.
+
+:func:`build_forms` is pure (plan in, file names and bytes out);
+:func:`write_forms` puts them on disk. What a form promises its reader is in
+:mod:`workbook_tools.forms.contract`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from workbook_tools.errors import PlanError, WorkbookToolsError
+from workbook_tools.forms import contract
+from workbook_tools.forms.layout import FormPlanner
+from workbook_tools.forms.writer import write_form
+from workbook_tools.plan.model import Period, Plan, RosterEntry
+from workbook_tools.workspace import write_atomic
+
+#: Folder of the forms inside the period's outbox.
+FORMS_FOLDER = "bieu_mau"
+
+
+@dataclass(frozen=True, slots=True)
+class FormSpec:
+    """One form to build: who it is for, and the file name it gets."""
+
+    period: Period
+    entry: RosterEntry
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedForm:
+    entry: RosterEntry
+    filename: str
+    content: bytes
+
+
+def select_forms(
+    plan: Plan, period_code: str, unit_codes: Sequence[str] | None = None
+) -> list[FormSpec]:
+    """The forms to build, in roster order, each with a clash-free ASCII file name.
+
+    ``unit_codes`` (case-insensitive) limits them to some roster entries.
+    An unknown period or code stops the run with a message listing the valid ones.
+    """
+    period = _period(plan, period_code)
+    entries = list(plan.roster) if not unit_codes else _entries(plan, unit_codes)
+    _check_names(plan, entries)
+    # File names are made unique over the whole roster, so a form keeps its
+    # name whether it is generated alone (--unit) or with all the others.
+    names = dict(
+        zip(
+            (e.code for e in plan.roster),
+            contract.unique_filenames(contract.form_filename(period.code, e) for e in plan.roster),
+            strict=True,
+        )
+    )
+    return [FormSpec(period, e, names[e.code]) for e in entries]
+
+
+def build_form(planner: FormPlanner, spec: FormSpec, generated_at: datetime) -> GeneratedForm:
+    """Lay out and write one form (``planner`` is for the plan and ``spec.period``)."""
+    layout = planner.layout(spec.entry, generated_at)
+    return GeneratedForm(spec.entry, spec.filename, write_form(layout))
+
+
+def build_forms(
+    plan: Plan,
+    period_code: str,
+    unit_codes: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> list[GeneratedForm]:
+    """Every form of the period (or of ``unit_codes`` only), in memory."""
+    specs = select_forms(plan, period_code, unit_codes)
+    return list(iter_forms(plan, specs, now_for_forms(now)))
+
+
+def iter_forms(
+    plan: Plan, specs: Sequence[FormSpec], generated_at: datetime, workers: int = 1
+) -> Iterator[GeneratedForm]:
+    """Build the forms of ``specs``, in order, one at a time as they are ready.
+
+    With ``workers`` > 1 the forms are built in that many processes: a form
+    takes milliseconds of pure computing, so a roster of thousands builds
+    about ``workers`` times faster on as many cores.
+    """
+    if not specs:
+        return
+    period_code = specs[0].period.code
+    if workers <= 1 or len(specs) < 2:
+        planner = FormPlanner(plan, period_code)
+        for spec in specs:
+            yield build_form(planner, spec, generated_at)
+        return
+    chunk = max(1, min(64, len(specs) // (workers * 4)))
+    with ProcessPoolExecutor(
+        workers, initializer=_start_worker, initargs=(plan, period_code)
+    ) as pool:
+        yield from pool.map(
+            _build_in_worker, specs, itertools.repeat(generated_at), chunksize=chunk
+        )
+
+
+def default_workers(count: int) -> int:
+    """How many processes to build ``count`` forms with: one unless there are many."""
+    if count < PARALLEL_MIN:
+        return 1
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+#: Fewer forms than this are built in one process: starting workers costs more.
+PARALLEL_MIN = 200
+MAX_WORKERS = 8
+
+# Each worker process lays out forms with its own planner, made once.
+_worker_planner: FormPlanner | None = None
+
+
+def _start_worker(plan: Plan, period_code: str) -> None:
+    global _worker_planner
+    _worker_planner = FormPlanner(plan, period_code)
+
+
+def _build_in_worker(spec: FormSpec, generated_at: datetime) -> GeneratedForm:
+    assert _worker_planner is not None, "worker started without a planner"
+    return build_form(_worker_planner, spec, generated_at)
+
+
+def write_forms(forms: Iterable[GeneratedForm], folder: Path) -> list[Path]:
+    """Write the forms into ``folder``, each whole or not at all; the paths written."""
+    return [write_generated(form, folder) for form in forms]
+
+
+def write_generated(form: GeneratedForm, folder: Path) -> Path:
+    path = folder / form.filename
+    write_atomic(path, form.content)
+    return path
+
+
+def forms_folder(outbox_period: Path) -> Path:
+    """``outbox/<period>/bieu_mau``."""
+    return outbox_period / FORMS_FOLDER
+
+
+def now_for_forms(now: datetime | None = None) -> datetime:
+    """The generation time written into forms: local time, to the second."""
+    return (now or datetime.now()).replace(microsecond=0)
+
+
+def _period(plan: Plan, code: str) -> Period:
+    for period in plan.periods:
+        if period.code.casefold() == code.strip().casefold():
+            return period
+    valid = [p.code for p in plan.periods]
+    raise WorkbookToolsError(
+        f"Kỳ báo cáo '{code}' không có trong kế hoạch.{_suggest(code, valid)} "
+        f"Các kỳ có trong kế hoạch: {', '.join(valid)}."
+    )
+
+
+def _entries(plan: Plan, unit_codes: Sequence[str]) -> list[RosterEntry]:
+    by_code = {e.code.casefold(): e for e in plan.roster}
+    wanted: set[str] = set()
+    unknown: list[str] = []
+    for code in unit_codes:
+        key = code.strip().casefold()
+        if key not in by_code:
+            unknown.append(code)
+        wanted.add(key)
+    if unknown:
+        valid = [e.code for e in plan.roster]
+        shown = ", ".join(f"'{c}'" for c in unknown)
+        raise WorkbookToolsError(
+            f"Không có thôn hay đơn vị nào mã {shown} trong danh sách của kế hoạch."
+            f"{_suggest(unknown[0], valid)} Các mã có trong danh sách: {', '.join(valid)}."
+        )
+    return [e for e in plan.roster if e.code.casefold() in wanted]
+
+
+def _suggest(value: str, valid: Sequence[str]) -> str:
+    folded = {v.casefold(): v for v in valid}
+    close = difflib.get_close_matches(value.strip().casefold(), list(folded), n=1)
+    return f" Có phải ý bạn là '{folded[close[0]]}'?" if close else ""
+
+
+# A defined name: a letter or underscore first, then letters, digits, _ or .;
+# not something Excel reads as a cell (A1, XFD1048576) or R1C1 reference.
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_CELL_LIKE = re.compile(r"^[A-Za-z]{1,3}\d+$|^[RrCc]$|^[RrCc]\d+[RrCc]\d+$")
+
+
+def _check_names(plan: Plan, entries: Sequence[RosterEntry]) -> None:
+    """Every field code must be usable as an Excel name, or the form cannot carry it."""
+    bad = sorted(
+        {
+            f.code
+            for e in entries
+            for f in plan.fields_for(e)
+            if not _NAME.match(f.code) or _CELL_LIKE.match(f.code) or len(f.code) > 255
+        }
+    )
+    if bad:
+        raise PlanError(
+            "Mã trường không dùng được làm tên ô trong Excel: "
+            + ", ".join(bad)
+            + ". Mã trường phải bắt đầu bằng chữ cái, chỉ gồm chữ không dấu, số và dấu _, "
+            "và không trùng dạng địa chỉ ô (như AB12). Hãy sửa mã trong trang trường "
+            "của tệp kế hoạch."
+        )
+
+
+__all__ = [
+    "FORMS_FOLDER",
+    "FormPlanner",
+    "FormSpec",
+    "GeneratedForm",
+    "build_form",
+    "build_forms",
+    "default_workers",
+    "forms_folder",
+    "iter_forms",
+    "now_for_forms",
+    "select_forms",
+    "write_forms",
+    "write_generated",
+]

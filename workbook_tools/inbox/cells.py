@@ -1,0 +1,114 @@
+"""Find each field's cell in a returned form, and read what it holds.
+
+By defined name first: every input cell of a form is named after its field,
+and spreadsheet programs move the name with the cell when rows are inserted.
+When the names are gone, by position: the metadata sheet's cell map, or, for
+a form identified by its title block (copied into a new workbook), the
+position the field has on a freshly laid-out form, shifted by where the title
+block now is. Reading by position is said in one warning, as rows inserted
+since would shift the values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from workbook_tools import problems
+from workbook_tools.forms import contract
+from workbook_tools.forms.layout import FormLayout, layout_form
+from workbook_tools.inbox.identify import Identification
+from workbook_tools.inbox.model import IdentifiedBy, RawCell
+from workbook_tools.inbox.workbook import FormWorkbook, Location
+from workbook_tools.plan.model import Plan, RosterEntry
+from workbook_tools.problems import Problem
+
+#: Any fixed time: only the positions of a layout are used here.
+_LAYOUT_TIME = datetime(2000, 1, 1)
+
+
+@dataclass(slots=True)
+class FoundCells:
+    """The cells found for one form, and the problems finding them raised."""
+
+    raw: dict[str, RawCell] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class LayoutCache:
+    """Fresh layouts by roster code, made once per run when a title-identified form needs one."""
+
+    def __init__(self, plan: Plan, period_code: str) -> None:
+        self._plan = plan
+        self._period = period_code
+        self._layouts: dict[str, FormLayout] = {}
+
+    def get(self, entry: RosterEntry) -> FormLayout:
+        layout = self._layouts.get(entry.code)
+        if layout is None:
+            layout = layout_form(self._plan, self._period, entry, _LAYOUT_TIME)
+            self._layouts[entry.code] = layout
+        return layout
+
+
+def find_cells(
+    plan: Plan,
+    entry: RosterEntry,
+    workbook: FormWorkbook,
+    ident: Identification,
+    layouts: LayoutCache,
+    *,
+    file: str,
+) -> FoundCells:
+    """The raw cell of every field on ``entry``'s form that can be found in ``workbook``."""
+    found = FoundCells()
+    folded = {name.casefold(): ref for name, ref in workbook.names.items()}
+    cell_map = ident.metadata.cells if ident.metadata is not None else {}
+    by_position = False
+    layout_cells: dict[str, Location] | None = None
+    for f in plan.fields_for(entry):
+        ref = workbook.names.get(f.code) or folded.get(f.code.casefold())
+        where: Location | None = None
+        if ref is not None:
+            # A name that no longer points at one cell means the cell was
+            # deleted: the map's position would be another row's value now.
+            where = workbook.locate(ref)
+        elif f.code in cell_map:
+            where = workbook.locate(cell_map[f.code])
+            by_position = by_position or where is not None
+        elif ident.by is IdentifiedBy.TITLE:
+            if layout_cells is None:
+                layout_cells = _shifted_layout(layouts.get(entry), ident)
+            where = layout_cells.get(f.code)
+            by_position = by_position or where is not None
+        if where is None:
+            found.problems.append(
+                problems.make(
+                    "inbox.field_not_found", file=file, unit=entry.code, field=f.code,
+                    label=f.label,
+                )
+            )
+            continue
+        found.raw[f.code] = RawCell(f.code, workbook.value(where), where.sheet, where.cell)
+    if by_position:
+        found.problems.insert(
+            0, problems.make("inbox.cells_by_position", file=file, unit=entry.code)
+        )
+    return found
+
+
+def _shifted_layout(layout: FormLayout, ident: Identification) -> dict[str, Location]:
+    """Each field's cell on a fresh form, moved as the title block moved (pasted elsewhere)."""
+    unit_title = ident.title.get(contract.UNIT_PREFIX)
+    if unit_title is None:
+        return {}
+    home = next(
+        (t for t in layout.texts if t.text.startswith(contract.UNIT_PREFIX)), None
+    )
+    d_row = unit_title.row - (home.row if home is not None else unit_title.row)
+    d_col = unit_title.col - (home.col if home is not None else unit_title.col)
+    return {
+        i.field.code: Location(unit_title.sheet, i.row + d_row, i.col + d_col)
+        for i in layout.inputs
+        if i.row + d_row >= 0 and i.col + d_col >= 0
+    }

@@ -1,0 +1,1087 @@
+"""Look at a returned file before any spreadsheet reader touches it.
+
+Returned forms come by email and Zalo from many people, in any state, and one
+day one may be hostile. :func:`inspect` reads the file's bytes itself and
+decides, by content and not by extension, what the file is and whether a reader
+may open it: an empty or cut file, a web page or CSV saved as ``.xls``, a zip
+bomb, an XML entity attack, a password, a sheet claiming a million rows… each
+becomes a :class:`~workbook_tools.problems.Problem` naming the file and saying
+what to do, and the run goes on with the other files.
+
+What it guarantees for a file it passes (``Inspection.format`` not None):
+
+- every zip member was inflated here, in chunks, and stopped once a cap was
+  reached: the sizes and CRCs a reader will meet are the ones checked, whatever
+  the headers claim (python-calamine, written in Rust, would inflate a bomb
+  into memory and abort the whole process on a failed allocation);
+- no XML part holds a DOCTYPE or ENTITY declaration;
+- no sheet makes python-calamine allocate more than ``Limits.max_cells`` cells
+  (it allocates the rectangle between the first and last cell holding a value,
+  not the ``<dimension>`` a sheet claims), and no shared-strings table claims a
+  count that it would reserve up front;
+- no more than ``Limits.max_sheets`` sheets.
+
+Open a passed file by its content, not its name: python-calamine's
+``CalamineWorkbook.from_path`` picks the reader from the extension, so an
+``.xls`` renamed ``.xlsx`` needs ``CalamineWorkbook.from_filelike``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NoReturn
+
+from workbook_tools import problems
+from workbook_tools.problems import Problem, Severity
+
+MiB = 1 << 20
+
+
+class FileFormat(StrEnum):
+    """What a usable file really is, whatever its name says."""
+
+    XLSX = "xlsx"
+    XLSM = "xlsm"  # Office Open XML with macros: values are read, macros never run
+    XLS = "xls"  # Excel 97-2003 (BIFF8 in a compound file)
+    ODS = "ods"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How far a returned file may go before it is refused.
+
+    A generated form is 10-30 KB on disk with a few sheets of a few hundred
+    cells; these limits leave it a thousand times the room and still keep one
+    file within a few hundred MB and a few seconds.
+    """
+
+    max_file_bytes: int = 50 * MiB  # on disk
+    max_part_bytes: int = 32 * MiB  # one zip member, once inflated
+    max_total_inflated: int = 128 * MiB  # all zip members together, once inflated
+    max_parts: int = 1000  # zip members
+    max_sheets: int = 50
+    # Rows × columns between a sheet's first and last value: python-calamine
+    # allocates 32 bytes per cell of that rectangle, then one object per cell.
+    max_cells: int = 2_000_000
+    max_shared_strings: int = 1_000_000  # python-calamine reserves 24 bytes per claimed string
+    max_cell_chars: int = 32_767  # Excel's own limit for one cell
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """What :func:`inspect` found out about one file."""
+
+    path: Path
+    format: FileFormat | None  # None: the file must not be read (see problems)
+    problems: tuple[Problem, ...] = ()  # errors (unusable) and warnings (macros, extension…)
+    macro_enabled: bool = False
+    sheets: tuple[str, ...] = ()  # sheet names in workbook order
+    # Small XML parts, already inflated and checked, for reading metadata
+    # without a second pass: [Content_Types].xml, xl/workbook.xml and its rels,
+    # docProps/*.xml (OOXML); content.xml, meta.xml, META-INF/manifest.xml (ODS).
+    parts: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    legacy_fonts: tuple[str, ...] = ()  # TCVN3 (.VnTime…) and VNI fonts the styles use
+
+    @property
+    def usable(self) -> bool:
+        return self.format is not None
+
+    def part(self, name: str) -> bytes | None:
+        """A kept part by name, whatever its case (as python-calamine looks parts up)."""
+        wanted = name.lower()
+        return next((data for key, data in self.parts.items() if key.lower() == wanted), None)
+
+
+# --- files that are not returns at all ---------------------------------------
+
+#: Names the operating system or a spreadsheet program leaves in a folder.
+_NOISE = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini", "__macosx"})
+
+
+def should_skip(path: Path) -> bool:
+    """Whether ``path`` (a file or a folder) is to be passed over silently.
+
+    Excel's owner files (``~$Thon 1.xlsx``), LibreOffice's lock files
+    (``.~lock.Thon 1.xlsx#``), hidden files and folders (a leading dot, macOS
+    ``._`` forks included) and Windows' ``Thumbs.db`` / ``desktop.ini``.
+    """
+    name = path.name
+    return name.startswith((".", "~$")) or name.lower() in _NOISE
+
+
+# --- the inspection ----------------------------------------------------------
+
+
+class _Refused(Exception):
+    """The file is unusable; the reason is already in the report."""
+
+
+class _Report:
+    """Problems found in one file, and what is known of it so far."""
+
+    def __init__(self, file: str, suffix: str) -> None:
+        self.file = file
+        self.suffix = suffix
+        self.problems: list[Problem] = []
+        self.format: FileFormat | None = None
+        self.macro_enabled = False
+        self.sheets: list[str] = []
+        self.parts: dict[str, bytes] = {}
+        self.fonts: set[str] = set()
+
+    @property
+    def ext(self) -> str:
+        return self.suffix or "(không có đuôi)"
+
+    def add(self, code: str, **context: Any) -> None:
+        self.problems.append(problems.make(code, file=self.file, **context))
+
+    def refuse(self, code: str, **context: Any) -> NoReturn:
+        self.add(code, **context)
+        raise _Refused
+
+
+def inspect(path: Path, *, limits: Limits = DEFAULT_LIMITS, name: str | None = None) -> Inspection:
+    """Say what ``path`` really is and whether a spreadsheet reader may open it.
+
+    ``name`` is how records name the file (default: its file name). Never
+    raises for anything in the file, and never writes to it.
+    """
+    report = _Report(name or path.name, path.suffix.lower())
+    try:
+        data = _read(path, limits, report)
+        _inspect_bytes(data, limits, report)
+    except _Refused:
+        pass
+    except Exception as err:  # a file nobody foresaw must not stop the run
+        report.add("file.unexpected", reason=type(err).__name__)
+    usable = not any(p.severity is Severity.ERROR for p in report.problems)
+    return Inspection(
+        path=path,
+        format=report.format if usable else None,
+        problems=tuple(report.problems),
+        macro_enabled=report.macro_enabled,
+        sheets=tuple(report.sheets),
+        parts=MappingProxyType(report.parts),
+        legacy_fonts=tuple(sorted(report.fonts)),
+    )
+
+
+def _read(path: Path, limits: Limits, report: _Report) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            report.refuse("file.too_large", size=_mb(size), limit=_mb(limits.max_file_bytes))
+        with path.open("rb") as stream:
+            data = stream.read(limits.max_file_bytes + 1)
+    except OSError as err:
+        report.refuse("file.unreadable", reason=_os_reason(err))
+    if not data:
+        report.refuse("file.empty")
+    if len(data) > limits.max_file_bytes:  # grew since stat()
+        report.refuse("file.too_large", size=_mb(len(data)), limit=_mb(limits.max_file_bytes))
+    return data
+
+
+def _os_reason(err: OSError) -> str:
+    if isinstance(err, PermissionError):
+        return "không có quyền đọc, hoặc tệp đang được mở trong chương trình khác"
+    if isinstance(err, FileNotFoundError):
+        return "tệp đã bị xóa hoặc đổi tên trong lúc đọc"
+    if isinstance(err, IsADirectoryError):
+        return "đây là một thư mục"
+    return f"lỗi đọc tệp ({err.__class__.__name__})"
+
+
+def _mb(size: int) -> str:
+    return f"{size / MiB:.1f}".replace(".", ",")
+
+
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # a member first, or an empty archive
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+#: Extensions a spreadsheet of each format may carry without a warning.
+_EXTENSIONS = {
+    FileFormat.XLSX: {".xlsx", ".xlsm", ".xltx", ".xltm"},
+    FileFormat.XLSM: {".xlsx", ".xlsm", ".xltx", ".xltm"},
+    FileFormat.XLS: {".xls", ".xlt"},
+    FileFormat.ODS: {".ods", ".ots"},
+}
+_FORMAT_NAMES = {
+    FileFormat.XLSX: "Excel .xlsx",
+    FileFormat.XLSM: "Excel có macro .xlsm",
+    FileFormat.XLS: "Excel 97-2003 .xls",
+    FileFormat.ODS: "LibreOffice .ods",
+}
+
+
+def _inspect_bytes(data: bytes, limits: Limits, report: _Report) -> None:
+    if data.startswith(_ZIP):
+        _inspect_zip(data, limits, report)
+    elif data.startswith(_OLE):
+        _inspect_ole(data, limits, report)
+    else:
+        _refuse_other(data, report)
+    if report.format is not None and report.suffix not in _EXTENSIONS[report.format]:
+        report.add("file.wrong_extension", ext=report.ext, real=_FORMAT_NAMES[report.format])
+
+
+# --- not a spreadsheet container: say what it is -----------------------------
+
+_BINARY_KINDS = (
+    (b"%PDF", "một tệp PDF"),
+    (b"\x89PNG", "một tệp ảnh"),
+    (b"\xff\xd8\xff", "một tệp ảnh"),
+    (b"GIF8", "một tệp ảnh"),
+    (b"{\\rtf", "một văn bản RTF (Word)"),
+    (b"Rar!", "một tệp nén RAR"),
+    (b"7z\xbc\xaf\x27\x1c", "một tệp nén 7z"),
+    (b"\x1f\x8b", "một tệp nén gzip"),
+)
+_HTML = re.compile(r"<(?:html|!doctype\s+html|head|body|table|meta|style|div)\b|^mime-version:")
+
+
+def _refuse_other(data: bytes, report: _Report) -> NoReturn:
+    for magic, kind in _BINARY_KINDS:
+        if data.startswith(magic):
+            report.refuse("file.not_workbook", kind=kind)
+    text = _as_text(data[:8192])
+    if text is None:
+        report.refuse("file.not_workbook", kind="một tệp không phải bảng tính")
+    low = text.lstrip("\ufeff \t\r\n").lower()
+    if low.startswith("<"):
+        if "urn:schemas-microsoft-com:office:spreadsheet" in low or 'progid="excel.sheet"' in low:
+            report.refuse("file.xml2003", ext=report.ext)
+        if _HTML.search(low[:4096]):
+            report.refuse("file.html", ext=report.ext)
+        report.refuse("file.not_workbook", kind="một tệp XML")
+    if _HTML.search(low[:1024]):  # a web archive (.mht), or HTML after some text
+        report.refuse("file.html", ext=report.ext)
+    lines = [line for line in low.splitlines()[:20] if line.strip()]
+    for mark, kind in (
+        ("\t", "phân cách bằng dấu tab"),
+        (";", "phân cách bằng dấu chấm phẩy"),
+        (",", "CSV, phân cách bằng dấu phẩy"),
+    ):
+        if lines and sum(mark in line for line in lines) * 2 >= len(lines):
+            report.refuse("file.csv", kind=kind, ext=report.ext)
+    report.refuse("file.not_workbook", kind="một tệp văn bản")
+
+
+def _as_text(head: bytes) -> str | None:
+    """``head`` decoded if it is text (UTF-8, UTF-16 with a BOM, or Windows-1252)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="replace")
+    else:
+        if b"\0" in head:
+            return None
+        try:  # a multi-byte character may be cut at the end of the head
+            text = head[:-4].decode("utf-8") if len(head) > 4 else head.decode("utf-8")
+        except UnicodeDecodeError:
+            text = head.decode("cp1252", errors="replace")
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n\f")
+    return text if controls * 100 <= len(text) else None
+
+
+# --- Office Open XML and OpenDocument: zip archives --------------------------
+
+
+def _inspect_zip(data: bytes, limits: Limits, report: _Report) -> None:
+    _check_directory_end(data, limits, report)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error):
+        report.refuse("file.corrupt", reason="mục lục của tệp nén bị hỏng")
+    if len(members) > limits.max_parts:
+        report.refuse("file.too_many_parts", count=len(members), limit=limits.max_parts)
+    by_name: dict[str, zipfile.ZipInfo] = {}
+    for info in members:
+        key = info.filename.lower()
+        if key in by_name:  # two readers could each take a different one
+            report.refuse("file.corrupt", reason=f"có hai phần cùng tên {info.filename}")
+        by_name[key] = info
+    inflater = _Inflater(data, limits, report)
+    if "mimetype" in by_name:
+        _inspect_ods(by_name, inflater, limits, report)
+    elif "[content_types].xml" in by_name:
+        _inspect_ooxml(by_name, inflater, limits, report)
+    else:
+        report.refuse("file.not_workbook", kind="một tệp nén (.zip)")
+
+
+def _check_directory_end(data: bytes, limits: Limits, report: _Report) -> None:
+    """Refuse a cut archive, or one whose directory lists too many members to read."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 22 > len(data):
+        report.refuse("file.truncated")
+    (count,) = struct.unpack_from("<H", data, end + 10)
+    locator = end - 20
+    if count == 0xFFFF and locator >= 0 and data.startswith(b"PK\x06\x07", locator):
+        (record,) = struct.unpack_from("<Q", data, locator + 8)
+        if record + 40 <= len(data) and data.startswith(b"PK\x06\x06", record):
+            (count,) = struct.unpack_from("<Q", data, record + 32)
+    if count > limits.max_parts:
+        report.refuse("file.too_many_parts", count=count, limit=limits.max_parts)
+
+
+class _Inflater:
+    """Inflates zip members from the raw bytes, trusting no size in any header."""
+
+    _IN = 1 << 16  # compressed bytes fed at a time
+    _OUT = 1 << 20  # inflated bytes taken at a time
+
+    def __init__(self, data: bytes, limits: Limits, report: _Report) -> None:
+        self.data = data
+        self.limits = limits
+        self.report = report
+        self.budget = limits.max_total_inflated
+        self.done: set[str] = set()
+
+    def inflate(self, info: zipfile.ZipInfo, *, keep: bool) -> bytes:
+        """The member's bytes (``b""`` unless ``keep``), refused beyond the limits."""
+        report, name = self.report, info.filename
+        self.done.add(name.lower())
+        if info.flag_bits & 0x1:
+            report.refuse("file.encrypted")
+        cap = min(self.limits.max_part_bytes, self.budget)
+        if info.file_size > cap:  # it says so itself
+            self._bomb(name)
+        start = self._data_start(info)
+        end = start + info.compress_size
+        if end > len(self.data):
+            report.refuse("file.truncated")
+        raw = memoryview(self.data)[start:end]
+        if info.compress_type == zipfile.ZIP_STORED:
+            if len(raw) > cap:
+                self._bomb(name)
+            pieces, size, crc = [bytes(raw)] if keep else [], len(raw), zlib.crc32(raw)
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            pieces, size, crc = self._deflated(raw, cap, name)
+        else:
+            report.refuse("file.corrupt", reason=f"phần {name} được nén theo cách không hỗ trợ")
+        self.budget -= size
+        if crc != info.CRC or size != info.file_size:
+            report.refuse("file.corrupt", reason=f"phần {name} bị hỏng (sai mã kiểm tra)")
+        return b"".join(pieces) if keep else b""
+
+    def _data_start(self, info: zipfile.ZipInfo) -> int:
+        at = info.header_offset
+        if at < 0 or at + 30 > len(self.data):
+            self.report.refuse("file.truncated")
+        if not self.data.startswith(b"PK\x03\x04", at):
+            self.report.refuse("file.corrupt", reason=f"không tìm thấy phần {info.filename}")
+        name_length: int = self.data[at + 26] | self.data[at + 27] << 8
+        extra_length: int = self.data[at + 28] | self.data[at + 29] << 8
+        return at + 30 + name_length + extra_length
+
+    def _deflated(self, raw: memoryview, cap: int, name: str) -> tuple[list[bytes], int, int]:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        pieces: list[bytes] = []
+        size = crc = fed = 0
+        try:
+            while not inflater.eof:
+                if inflater.unconsumed_tail:
+                    chunk: bytes | memoryview = inflater.unconsumed_tail
+                else:
+                    chunk = raw[fed : fed + self._IN]
+                    fed += len(chunk)
+                piece = inflater.decompress(chunk, self._OUT)
+                if not piece and not chunk:
+                    break  # nothing left to feed, nothing more comes out
+                size += len(piece)
+                if size > cap:  # stop at the cap, whatever the header said
+                    self._bomb(name)
+                crc = zlib.crc32(piece, crc)
+                pieces.append(piece)
+        except zlib.error:
+            self.report.refuse("file.corrupt", reason=f"dữ liệu nén của phần {name} bị hỏng")
+        if not inflater.eof:
+            self.report.refuse("file.corrupt", reason=f"dữ liệu nén của phần {name} bị cắt cụt")
+        return pieces, size, crc
+
+    def _bomb(self, name: str) -> NoReturn:
+        limit = min(self.limits.max_part_bytes, self.limits.max_total_inflated)
+        self.report.refuse("file.zip_bomb", part=name, limit=_mb(limit))
+
+
+def _check_xml(name: str, data: bytes, report: _Report) -> None:
+    """Refuse a part that is not UTF-8 XML or that declares a DTD or entities."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2].count(0):
+        report.refuse("file.corrupt", reason=f"phần {name} không được mã hóa UTF-8")
+    at = data.find(b"<!")
+    while at >= 0:
+        # Comments and CDATA are the only "<!" a spreadsheet part may hold.
+        if data.startswith(b"<!--", at):
+            close = data.find(b"-->", at + 4)
+        elif data.startswith(b"<![CDATA[", at):
+            close = data.find(b"]]>", at + 9)
+        else:
+            report.refuse("file.xml_entities", part=name)
+        if close < 0:
+            return
+        at = data.find(b"<!", close + 3)
+
+
+# --- Office Open XML (.xlsx, .xlsm) ------------------------------------------
+
+#: Parts kept in ``Inspection.parts`` (lower case).
+_OOXML_KEPT = frozenset(
+    {
+        "[content_types].xml",
+        "_rels/.rels",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "docprops/core.xml",
+        "docprops/app.xml",
+        "docprops/custom.xml",
+    }
+)
+_MACRO_TYPES = (
+    b"ms-excel.sheet.macroEnabled.main",
+    b"ms-excel.template.macroEnabled.main",
+    b"ms-excel.addin.macroEnabled.main",
+)
+_SHEET_TYPES = (b"spreadsheetml.sheet.main", b"spreadsheetml.template.main")
+_FONT_NAME = re.compile(rb"<(?:[\w.-]+:)?name\s+val\s*=\s*\"([^\"]*)\"")
+_SST_COUNT = re.compile(rb"<(?:[\w.-]+:)?sst\b[^>]*?\suniqueCount\s*=\s*[\"']\s*([0-9]+)")
+
+
+def _inspect_ooxml(
+    by_name: dict[str, zipfile.ZipInfo], inflater: _Inflater, limits: Limits, report: _Report
+) -> None:
+    types = _take(by_name, "[content_types].xml", inflater, report)
+    if b"ms-excel.sheet.binary.macroEnabled.main" in types:
+        report.refuse("file.unsupported", kind="sổ làm việc nhị phân Excel (.xlsb)")
+    if any(t in types for t in _MACRO_TYPES):
+        report.format = FileFormat.XLSM
+    elif any(t in types for t in _SHEET_TYPES):
+        report.format = FileFormat.XLSX
+    elif b"wordprocessingml.document" in types:
+        report.refuse("file.not_workbook", kind="một văn bản Word (.docx)")
+    elif b"presentationml.presentation" in types:
+        report.refuse("file.not_workbook", kind="một bài trình chiếu PowerPoint (.pptx)")
+    else:
+        report.refuse("file.not_workbook", kind="một tệp nén (.zip) không phải bảng tính")
+    if "xl/workbook.xml" not in by_name:  # python-calamine looks for this name only
+        report.refuse("file.corrupt", reason="thiếu phần xl/workbook.xml")
+    if report.format is FileFormat.XLSM or "xl/vbaproject.bin" in by_name:
+        report.format = FileFormat.XLSM
+        report.macro_enabled = True
+        report.add("file.macros")
+
+    sheet_parts = _ooxml_sheets(by_name, inflater, limits, report)
+    for key, info in by_name.items():
+        if key in inflater.done or info.is_dir():
+            continue
+        is_xml = key.endswith((".xml", ".rels"))
+        data = inflater.inflate(info, keep=is_xml)
+        if not is_xml:
+            continue  # inflated to check its size and CRC, never parsed
+        _check_xml(info.filename, data, report)
+        if key in _OOXML_KEPT:
+            report.parts[info.filename] = data
+        if b"sheetData" in data:
+            sheet = sheet_parts.get(key, info.filename)
+            _scan_sheet(data, sheet, limits, report)
+            _check_long_text(data, sheet, limits, report)
+        elif key == "xl/sharedstrings.xml":
+            _check_shared_strings(data, limits, report)
+        elif key == "xl/styles.xml":
+            report.fonts.update(_legacy_fonts(_FONT_NAME.findall(data)))
+
+
+def _take(
+    by_name: dict[str, zipfile.ZipInfo], key: str, inflater: _Inflater, report: _Report
+) -> bytes:
+    """A structural part, inflated, checked and kept."""
+    info = by_name[key]
+    data = inflater.inflate(info, keep=True)
+    _check_xml(info.filename, data, report)
+    report.parts[info.filename] = data
+    return data
+
+
+_SHEET_ELEMENT = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
+_ATTRIBUTE = re.compile(rb"([\w.:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+
+
+def _attributes(text: bytes) -> dict[str, str]:
+    """An element's attributes (prefix kept), entities resolved."""
+    return {
+        key.decode("utf-8", "replace"): html.unescape((double or single).decode("utf-8", "replace"))
+        for key, double, single in _ATTRIBUTE.findall(text)
+    }
+
+
+def _ooxml_sheets(
+    by_name: dict[str, zipfile.ZipInfo], inflater: _Inflater, limits: Limits, report: _Report
+) -> dict[str, str]:
+    """Sheet names in order (into the report), and sheet part (lower case) -> name.
+
+    The two parts are already free of DTDs; their few elements are taken with
+    patterns rather than a whole parse, which would cost more than the rest
+    of the inspection.
+    """
+    workbook = _take(by_name, "xl/workbook.xml", inflater, report)
+    sheets = [_attributes(found) for found in _SHEET_ELEMENT.findall(workbook)]
+    if len(sheets) > limits.max_sheets:
+        report.refuse("file.too_many_sheets", count=len(sheets), limit=limits.max_sheets)
+    targets: dict[str, str] = {}
+    if "xl/_rels/workbook.xml.rels" in by_name:
+        rels = _take(by_name, "xl/_rels/workbook.xml.rels", inflater, report)
+        for found in _RELATIONSHIP.findall(rels):
+            attributes = _attributes(found)
+            targets[attributes.get("Id", "")] = attributes.get("Target", "")
+    parts: dict[str, str] = {}
+    for sheet in sheets:
+        name = sheet.get("name", "")
+        report.sheets.append(name)
+        rel_id = next((v for k, v in sheet.items() if k.endswith(":id")), "")
+        target = targets.get(rel_id, "")
+        # The same resolution python-calamine makes of a sheet's target.
+        if target.startswith("/"):
+            target = target[1:]
+        elif not target.startswith("xl/"):
+            target = "xl/" + target
+        parts[target.lower()] = name
+    return parts
+
+
+def _check_shared_strings(data: bytes, limits: Limits, report: _Report) -> None:
+    claimed = _SST_COUNT.search(data, 0, 4096)
+    if claimed is not None and int(claimed.group(1)) > limits.max_shared_strings:
+        report.refuse(
+            "file.corrupt",
+            reason=f"danh sách chữ dùng chung khai báo {int(claimed.group(1)):,} mục, bất thường",
+        )
+    _check_long_text(data, None, limits, report)
+
+
+def _legacy_fonts(names: Iterable[bytes]) -> set[str]:
+    found = set()
+    for raw in names:
+        name = html.unescape(raw.decode("utf-8", errors="replace")).strip()
+        if name.lower().startswith((".vn", "vni")):
+            found.add(name)
+    return found
+
+
+# --- the cells of a worksheet ------------------------------------------------
+
+_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s+ref\s*=\s*[\"']([^\"']*)[\"']")
+# The shape every known writer uses: the reference first, upper case.
+_CELL_COLUMNS = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
+_CELL_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_VALUE_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
+_ROW_OR_CELL = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
+_R_ATTRIBUTE = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
+_REFERENCE = re.compile(rb"([A-Za-z]{0,8})([0-9]{1,10})")
+
+# (first row, first column, last row, last column), 1-based
+_Box = tuple[int, int, int, int]
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters or "A"
+
+
+def _cell_name(row: int, column: int) -> str:
+    return f"{_column_letters(column)}{row}"
+
+
+def _area(box: _Box) -> int:
+    return (box[2] - box[0] + 1) * (box[3] - box[1] + 1)
+
+
+def _box_of(columns: list[bytes], rows: list[bytes]) -> _Box | None:
+    if not rows:
+        return None
+    numbers = [int(row) for row in set(rows)]
+    letters = [_column_number(column) for column in set(columns)]
+    return min(numbers), min(letters), max(numbers), max(letters)
+
+
+def _every_cell_has_its_reference(data: bytes) -> bool:
+    """Whether every cell is written ``<c r="B12"…``, as every known writer does."""
+    if any(prefixed in data for prefixed in (b":c ", b":c>", b":c/")):
+        return False  # a namespace prefix: count nothing, walk instead
+    starts = sum(data.count(start) for start in (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r"))
+    return starts == data.count(b'<c r="') == len(_CELL_ROWS.findall(data))
+
+
+def _scan_sheet(data: bytes, sheet: str, limits: Limits, report: _Report) -> None:
+    """Refuse a sheet whose values span more cells than a reader may allocate."""
+    claimed = _DIMENSION.search(data, 0, max(0, data.find(b"sheetData")))
+    if claimed is not None:
+        corners = [_place(b'r="' + corner + b'"') for corner in claimed.group(1).split(b":")]
+        if len(corners) == 2 and corners[0] is not None and corners[1] is not None:
+            (r1, c1), (r2, c2) = corners[0], corners[1]
+            if (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1) > limits.max_cells:
+                shown = claimed.group(1).decode("ascii", errors="replace")
+                report.add("file.huge_dimension", sheet=sheet, value=shown)
+    if _every_cell_has_its_reference(data):
+        # The rectangle of all cells bounds the rectangle of values; only when
+        # it is too large, look closer.
+        box = _box_of(_CELL_COLUMNS.findall(data), _CELL_ROWS.findall(data))
+        if box is not None and _area(box) > limits.max_cells:
+            values = _VALUE_CELL_REF.findall(data)
+            box = _box_of([c for c, _ in values], [r for _, r in values])
+    else:
+        box = _walk_cells(data)
+    if box is not None and _area(box) > limits.max_cells:
+        report.refuse(
+            "file.too_many_cells",
+            sheet=sheet,
+            cell=_cell_name(box[2], box[3]),
+            first=_cell_name(box[0], box[1]),
+            last=_cell_name(box[2], box[3]),
+            limit=f"{limits.max_cells:,}".replace(",", "."),
+        )
+
+
+def _walk_cells(data: bytes) -> _Box | None:
+    """The rectangle of a sheet's values, placing each cell as python-calamine does.
+
+    A cell without a reference follows the one before it in its row; a row
+    without one follows the row before it. A cell written ``<c …/>`` holds no
+    value and takes no room.
+    """
+    row = column = 0  # 0-based, as the reader counts
+    top = left = 1 << 62
+    bottom = right = -1
+    for match in _ROW_OR_CELL.finditer(data):
+        closing, tag, attributes = match.groups()
+        empty = attributes.endswith(b"/")
+        if tag == b"row":
+            if closing or empty:
+                row, column = row + 1, 0
+            elif (place := _place(attributes)) is not None:
+                row = place[0]
+            continue
+        if closing:
+            continue
+        place = _place(attributes)
+        if place is not None and place[1] >= 0:
+            at_row, column = place
+        else:
+            at_row = row
+        if not empty:
+            top, bottom = min(top, at_row), max(bottom, at_row)
+            left, right = min(left, column), max(right, column)
+        column += 1
+    return None if bottom < 0 else (top + 1, left + 1, bottom + 1, right + 1)
+
+
+def _place(attributes: bytes) -> tuple[int, int] | None:
+    """(row, column) of an ``r`` attribute, 0-based; column -1 when it names only a row."""
+    found = _R_ATTRIBUTE.search(attributes)
+    if found is None:
+        return None
+    ref = _REFERENCE.fullmatch(found.group(1).strip())
+    if ref is None or int(ref.group(2)) == 0:
+        return None
+    return int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1
+
+
+def _check_long_text(data: bytes, sheet: str | None, limits: Limits, report: _Report) -> None:
+    """Warn of a cell longer than Excel allows (the reader keeps the first ``max_cell_chars``)."""
+    limit = limits.max_cell_chars
+    # A run of more than `limit` bytes without "<" fills a whole block of this
+    # size: look only where a block holds no "<" at all.
+    block = max(1, (limit + 1) // 2)
+    at = 0
+    while at + block <= len(data):
+        if data.find(b"<", at, at + block) >= 0:
+            at += block
+            continue
+        start = data.rfind(b"<", 0, at) + 1
+        end = data.find(b"<", at)
+        end = len(data) if end < 0 else end
+        run = data[start:end]
+        text = run.split(b">", 1)[-1]  # the tag's own end, when the run starts in one
+        chars = len(html.unescape(text.decode("utf-8", errors="replace")))
+        if chars > limit:
+            where = f"trang '{sheet}'" if sheet else "danh sách chữ dùng chung"
+            report.add("file.cell_too_long", sheet=sheet, where=where, length=chars, limit=limit)
+            return
+        at = end
+
+
+# --- OpenDocument spreadsheets (.ods) ----------------------------------------
+
+_ODS_TYPES = (
+    b"application/vnd.oasis.opendocument.spreadsheet",
+    b"application/vnd.oasis.opendocument.spreadsheet-template",
+)
+_ODF_KINDS = {
+    b"application/vnd.oasis.opendocument.text": "một văn bản LibreOffice Writer (.odt)",
+    b"application/vnd.oasis.opendocument.presentation": "một bài trình chiếu (.odp)",
+}
+_ODS_KEPT = frozenset({"content.xml", "meta.xml", "meta-inf/manifest.xml"})
+_ODS_TAG = re.compile(
+    rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>"
+)
+_ODS_NAME = re.compile(rb"\stable:name\s*=\s*\"([^\"]*)\"")
+_ODS_ROWS = re.compile(rb"\stable:number-rows-repeated\s*=\s*\"\s*([0-9]{1,12})\s*\"")
+_ODS_COLUMNS = re.compile(rb"\stable:number-columns-repeated\s*=\s*\"\s*([0-9]{1,12})\s*\"")
+_ODS_FONT = re.compile(rb"<style:font-face\s[^>]*?style:name\s*=\s*\"([^\"]*)\"")
+
+
+def _inspect_ods(
+    by_name: dict[str, zipfile.ZipInfo], inflater: _Inflater, limits: Limits, report: _Report
+) -> None:
+    mimetype = inflater.inflate(by_name["mimetype"], keep=True).strip()
+    if mimetype not in _ODS_TYPES:
+        report.refuse(
+            "file.not_workbook", kind=_ODF_KINDS.get(mimetype, "một tài liệu OpenDocument")
+        )
+    report.format = FileFormat.ODS
+    if "meta-inf/manifest.xml" in by_name:
+        # Encrypted members are stored as noise: look at the manifest first.
+        manifest = _take(by_name, "meta-inf/manifest.xml", inflater, report)
+        if b"encryption-data" in manifest:
+            report.refuse("file.encrypted")
+    if "content.xml" not in by_name:
+        report.refuse("file.corrupt", reason="thiếu phần content.xml")
+    if any(key.startswith(("basic/", "scripts/")) for key in by_name):
+        report.macro_enabled = True
+        report.add("file.macros")
+    for key, info in by_name.items():
+        if key in inflater.done or info.is_dir():
+            continue
+        is_xml = key.endswith(".xml")
+        data = inflater.inflate(info, keep=is_xml)
+        if not is_xml:
+            continue
+        _check_xml(info.filename, data, report)
+        if key in _ODS_KEPT:
+            report.parts[info.filename] = data
+        if key in ("content.xml", "styles.xml"):
+            report.fonts.update(_legacy_fonts(_ODS_FONT.findall(data)))
+        if key == "content.xml":
+            _scan_ods(data, limits, report)
+            _check_long_text(data, None, limits, report)
+
+
+def _scan_ods(content: bytes, limits: Limits, report: _Report) -> None:
+    """Sheets, and the cells python-calamine would make of repeated rows and cells."""
+    sheet = ""
+    row = column = row_repeat = made = 0
+    box: list[int] | None = None
+
+    def refuse_cells() -> NoReturn:
+        last = (box[2], box[3]) if box else (row + 1, column + 1)
+        report.refuse(
+            "file.too_many_cells",
+            sheet=sheet,
+            cell=_cell_name(*last),
+            first=_cell_name(box[0], box[1]) if box else "A1",
+            last=_cell_name(*last),
+            limit=f"{limits.max_cells:,}".replace(",", "."),
+        )
+
+    for match in _ODS_TAG.finditer(content):
+        closing, tag, attributes = match.groups()
+        empty = attributes.endswith(b"/")
+        if tag == b"table":
+            if not closing:
+                named = _ODS_NAME.search(attributes)
+                sheet = html.unescape(named.group(1).decode("utf-8", "replace")) if named else ""
+                report.sheets.append(sheet)
+                if len(report.sheets) > limits.max_sheets:
+                    report.refuse(
+                        "file.too_many_sheets",
+                        count=_count_ods_tables(content),
+                        limit=limits.max_sheets,
+                    )
+                row = column = made = 0
+                box = None
+        elif tag == b"table-row":
+            if closing:
+                row += row_repeat
+            else:
+                repeated = _ODS_ROWS.search(attributes)
+                row_repeat = int(repeated.group(1)) if repeated else 1
+                column = 0
+                if empty:
+                    row += row_repeat
+        elif not closing:
+            repeated = _ODS_COLUMNS.search(attributes)
+            span = int(repeated.group(1)) if repeated else 1
+            if not empty or b"office:value-type" in attributes:
+                # A value repeated is a value in every cell it covers.
+                made += span * max(row_repeat, 1)
+                cells = [row + 1, column + 1, row + max(row_repeat, 1), column + span]
+                if box is not None:
+                    cells[0], cells[1] = min(box[0], cells[0]), min(box[1], cells[1])
+                    cells[2], cells[3] = max(box[2], cells[2]), max(box[3], cells[3])
+                box = cells
+                if (
+                    made > limits.max_cells
+                    or _area((box[0], box[1], box[2], box[3])) > limits.max_cells
+                ):
+                    refuse_cells()
+            column += span
+
+
+def _count_ods_tables(content: bytes) -> int:
+    return len(re.findall(rb"<table:table[\s>]", content))
+
+
+# --- Excel 97-2003 (.xls) and other compound files ---------------------------
+
+
+class _BadCompound(Exception):
+    """The compound file's own structure is broken."""
+
+
+class _Compound:
+    """The minimum of a Compound File Binary (MS-CFB) to list and read streams."""
+
+    _FREE, _END = 0xFFFFFFFF, 0xFFFFFFFE
+
+    def __init__(self, data: bytes) -> None:
+        if len(data) < 512:
+            raise _BadCompound
+        self.data = data
+        major, shift, mini_shift = struct.unpack_from("<H2xHH", data, 0x1A)
+        if shift not in (9, 12) or mini_shift != 6:
+            raise _BadCompound
+        self.major = major
+        self.size = 1 << shift
+        self.count = max(0, (len(data) - self.size) // self.size)  # whole sectors after the header
+        # FAT and DIFAT sector counts are not trusted: the chains themselves are followed.
+        (_, self.dir_start, _, self.cutoff, self.minifat_start, _, difat_start, _) = (
+            struct.unpack_from("<8I", data, 0x2C)
+        )
+        difat = list(struct.unpack_from("<109I", data, 0x4C))
+        sector, seen = difat_start, 0
+        while sector not in (self._FREE, self._END):
+            seen += 1
+            if seen > self.count:
+                raise _BadCompound
+            entries = struct.unpack_from(f"<{self.size // 4}I", self._sector(sector))
+            difat.extend(entries[:-1])
+            sector = entries[-1]
+        fat: list[int] = []
+        for sector in difat:
+            if sector != self._FREE:
+                fat.extend(struct.unpack_from(f"<{self.size // 4}I", self._sector(sector)))
+        self.fat = fat
+        self.entries: dict[str, tuple[int, int]] = {}  # stream or storage name -> (start, size)
+        self.root = (self._END, 0)  # the mini stream's place (entry 0, the root)
+        directory = self._chain(self.dir_start, self.fat, self.size, self._sector)
+        for at in range(0, len(directory) - 127, 128):
+            length, kind = struct.unpack_from("<HB", directory, at + 64)
+            start, size = struct.unpack_from("<IQ", directory, at + 116)
+            if self.major == 3:
+                size &= 0xFFFFFFFF  # version 3 leaves the high half undefined
+            if at == 0:
+                self.root = (start, size)
+            elif kind in (1, 2) and 2 <= length <= 64:
+                name = directory[at : at + length - 2].decode("utf-16-le", errors="replace")
+                self.entries.setdefault(name, (start, size))
+        self._mini: bytes | None = None
+        self._minifat: list[int] = []
+
+    def _sector(self, number: int) -> bytes:
+        if number >= self.count:
+            raise _BadCompound
+        at = (number + 1) * self.size
+        return self.data[at : at + self.size]
+
+    def _chain(
+        self, start: int, table: list[int], size: int, read: Callable[[int], bytes]
+    ) -> bytes:
+        pieces: list[bytes] = []
+        sector, limit = start, len(self.data) // size + 1
+        while sector != self._END:
+            if sector >= len(table) or len(pieces) > limit:  # off the table, or a loop
+                raise _BadCompound
+            pieces.append(read(sector))
+            sector = table[sector]
+        return b"".join(pieces)
+
+    def stream(self, name: str) -> bytes:
+        start, size = self.entries[name]
+        if size > len(self.data):
+            raise _BadCompound
+        if size >= self.cutoff:
+            return self._chain(start, self.fat, self.size, self._sector)[:size]
+        if self._mini is None:
+            root_start, root_size = self.root
+            self._mini = self._chain(root_start, self.fat, self.size, self._sector)[:root_size]
+            table = self._chain(self.minifat_start, self.fat, self.size, self._sector)
+            self._minifat = list(struct.unpack_from(f"<{len(table) // 4}I", table))
+        mini = self._mini
+
+        def mini_sector(number: int) -> bytes:
+            if (number + 1) * 64 > len(mini):
+                raise _BadCompound
+            return mini[number * 64 : number * 64 + 64]
+
+        return self._chain(start, self._minifat, 64, mini_sector)[:size]
+
+
+def _inspect_ole(data: bytes, limits: Limits, report: _Report) -> None:
+    try:
+        compound = _Compound(data)
+    except (_BadCompound, struct.error):
+        report.refuse("file.corrupt", reason="cấu trúc tệp Excel 97-2003 bị hỏng")
+    names = compound.entries
+    if "EncryptedPackage" in names or "EncryptionInfo" in names:
+        report.refuse("file.encrypted")  # a password-protected .xlsx is a compound file
+    stream = "Workbook" if "Workbook" in names else "Book" if "Book" in names else None
+    if stream is None:
+        if "WordDocument" in names:
+            report.refuse("file.not_workbook", kind="một văn bản Word 97-2003 (.doc)")
+        if "PowerPoint Document" in names:
+            report.refuse("file.not_workbook", kind="một bài trình chiếu PowerPoint 97-2003 (.ppt)")
+        report.refuse("file.not_workbook", kind="một tệp Office không phải bảng tính")
+    report.format = FileFormat.XLS
+    if "_VBA_PROJECT_CUR" in names:
+        report.macro_enabled = True
+        report.add("file.macros")
+    try:
+        workbook = compound.stream(stream)
+    except (_BadCompound, struct.error):
+        report.refuse("file.corrupt", reason="cấu trúc tệp Excel 97-2003 bị hỏng")
+    _scan_biff(workbook, limits, report)
+
+
+# BIFF record types
+_BOF, _EOF, _FILEPASS, _BOUNDSHEET, _MULRK = 0x0809, 0x000A, 0x002F, 0x0085, 0x00BD
+#: Records holding one value at (row, column): NUMBER, RK, LABELSST, LABEL,
+#: RSTRING, BOOLERR, FORMULA. BLANK and MULBLANK hold none.
+_VALUE_RECORDS = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x00D6, 0x0205, 0x0006})
+
+
+def _scan_biff(stream: bytes, limits: Limits, report: _Report) -> None:
+    """Password, sheets, and the rectangle of values of each sheet of a BIFF stream.
+
+    Substreams nest (a chart inside a sheet): only a top-level BOF starts a new
+    sheet, so nothing inside a sheet can reset its rectangle.
+    """
+    at, depth, substream = 0, 0, -1  # substream 0 is the workbook globals
+    box: list[int] | None = None
+    unpack = struct.unpack_from
+    while at + 4 <= len(stream):
+        kind, length = unpack("<HH", stream, at)
+        body, at = at + 4, at + 4 + length
+        if at > len(stream):
+            break
+        in_globals = substream == 0 and depth == 1
+        if kind in _VALUE_RECORDS and length >= 4:
+            row, column = unpack("<HH", stream, body)
+            last = column
+        elif kind == _MULRK and length >= 6:
+            row, column = unpack("<HH", stream, body)
+            (last,) = unpack("<H", stream, at - 2)
+        elif kind == _BOF:
+            if depth == 0:
+                substream += 1
+                box = None
+            depth += 1
+            continue
+        elif kind == _EOF:
+            depth = max(0, depth - 1)
+            continue
+        elif kind == _FILEPASS and in_globals:
+            report.refuse("file.encrypted")
+        elif kind == _BOUNDSHEET and in_globals:
+            report.sheets.append(_biff_sheet_name(stream[body:at]))
+            if len(report.sheets) > limits.max_sheets:
+                report.refuse(
+                    "file.too_many_sheets",
+                    count=_count_biff_sheets(stream),
+                    limit=limits.max_sheets,
+                )
+            continue
+        else:
+            continue
+        if box is None:
+            box = [row, column, row, last]
+        else:
+            box = [min(box[0], row), min(box[1], column), max(box[2], row), max(box[3], last)]
+        if (box[2] - box[0] + 1) * (box[3] - box[1] + 1) > limits.max_cells:
+            sheets = report.sheets
+            name = sheets[substream - 1] if 0 < substream <= len(sheets) else ""
+            report.refuse(
+                "file.too_many_cells",
+                sheet=name,
+                cell=_cell_name(box[2] + 1, box[3] + 1),
+                first=_cell_name(box[0] + 1, box[1] + 1),
+                last=_cell_name(box[2] + 1, box[3] + 1),
+                limit=f"{limits.max_cells:,}".replace(",", "."),
+            )
+
+
+def _biff_sheet_name(body: bytes) -> str:
+    """The name in a BOUNDSHEET record (BIFF8 Unicode, or BIFF5 8-bit)."""
+    if len(body) < 8:
+        return ""
+    length, flags = body[6], body[7]
+    if flags in (0, 1) and len(body) >= 8 + length * (1 + flags):
+        raw = body[8 : 8 + length * (1 + flags)]
+        return raw.decode("utf-16-le" if flags else "latin-1", errors="replace")
+    return body[7 : 7 + length].decode("latin-1", errors="replace")
+
+
+def _count_biff_sheets(stream: bytes) -> int:
+    count, at = 0, 0
+    while at + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, at)
+        if kind == _EOF:
+            break
+        count += kind == _BOUNDSHEET
+        at += 4 + length
+    return count
+
+
+# --- a part, later -----------------------------------------------------------
+
+
+def read_part(path: Path, name: str, *, limits: Limits = DEFAULT_LIMITS) -> bytes | None:
+    """One XML member of a zip workbook, inflated within the limits and checked.
+
+    For a file :func:`inspect` passed; None when the part is absent or fails
+    a check (inspect would have said why).
+    """
+    report = _Report(path.name, path.suffix.lower())
+    try:
+        data = _read(path, limits, report)
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        info = next((i for i in archive.infolist() if i.filename.lower() == name.lower()), None)
+        if info is None:
+            return None
+        part = _Inflater(data, limits, report).inflate(info, keep=True)
+        _check_xml(info.filename, part, report)
+    except (_Refused, zipfile.BadZipFile, ValueError, OSError, struct.error):
+        return None
+    return part

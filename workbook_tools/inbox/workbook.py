@@ -1,0 +1,346 @@
+"""Read a returned workbook: its cells, its defined names, its metadata and title block.
+
+Cells come from python-calamine (fast; hidden and very hidden sheets too),
+each sheet read at most once and only when asked for. calamine does not give
+defined names, so they are read from the workbook's own structure: the
+``<definedName>`` elements of ``xl/workbook.xml`` (xlsx, xlsm), the
+``table:named-range`` elements of ``content.xml`` (ods), and the NAME records
+of the workbook stream through xlrd (xls). Only workbook-level names are
+kept: the forms name every input cell at workbook level (see
+:mod:`workbook_tools.forms.contract`).
+
+Nothing here decides what a workbook is; :mod:`workbook_tools.inbox.identify`
+does, from what this module reads. The file is never written: the reader works
+on bytes already read.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from xml.parsers import expat
+
+from openpyxl.utils.cell import (
+    column_index_from_string,
+    coordinate_from_string,
+    get_column_letter,
+)
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+from workbook_tools.forms import contract
+
+#: How far down and across the title block is looked for on each sheet. The
+#: forms put it in rows 4–5, columns A and C; a user who pasted the content
+#: lower or inserted a few rows above it is still found.
+TITLE_ROWS = 20
+TITLE_COLS = 8
+
+#: A part larger than this is not parsed for names (the safety step has already
+#: refused zip bombs; this keeps a merely huge sheet from slowing the run).
+MAX_NAMES_PART = 64 * 1024 * 1024
+
+_XLSX_WORKBOOK = "xl/workbook.xml"
+_ODS_CONTENT = "content.xml"
+_ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_SEP = " "  # expat's separator between namespace and local name
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """One cell of a sheet: 0-based row and column, and its A1 name."""
+
+    sheet: str
+    row: int
+    col: int
+
+    @property
+    def cell(self) -> str:
+        return f"{get_column_letter(self.col + 1)}{self.row + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class TitleCell:
+    """A title-block line found on a sheet, and where."""
+
+    line: contract.TitleLine
+    sheet: str
+    row: int
+    col: int
+
+
+class FormWorkbook:
+    """A returned workbook opened for reading. Use as a context manager.
+
+    ``names`` maps each workbook-level defined name to the reference it holds,
+    as written in the file (``'Báo cáo'!$C$14``, ``$'Báo cáo'.$C$14``, or
+    ``#REF!`` for a cell that was deleted).
+    """
+
+    def __init__(self, book: CalamineWorkbook, names: Mapping[str, str], fmt: str) -> None:
+        self._book = book
+        self.format = fmt
+        self.names = dict(names)
+        self.sheet_names: list[str] = list(book.sheet_names)
+        self._visible = {
+            m.name: m.visible is SheetVisibleEnum.Visible for m in book.sheets_metadata
+        }
+        self._grids: dict[str, list[list[object]]] = {}
+
+    # --- sheets and cells -----------------------------------------------------
+    def find_sheet(self, name: str) -> str | None:
+        """The workbook's own spelling of sheet ``name``, matched as Excel does (any case)."""
+        if name in self._visible:
+            return name
+        key = _sheet_key(name)
+        return next((s for s in self.sheet_names if _sheet_key(s) == key), None)
+
+    def visible_sheets(self) -> list[str]:
+        return [s for s in self.sheet_names if self._visible.get(s, True)]
+
+    def rows(self, sheet: str) -> list[list[object]]:
+        """Every row of ``sheet`` from A1 (empty cells as None), read once."""
+        grid = self._grids.get(sheet)
+        if grid is None:
+            data = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            grid = [[None if v == "" else v for v in row] for row in data]
+            self._grids[sheet] = grid
+        return grid
+
+    def value(self, where: Location) -> object:
+        rows = self.rows(where.sheet)
+        if where.row >= len(rows) or where.col >= len(rows[where.row]):
+            return None
+        return rows[where.row][where.col]
+
+    def locate(self, ref: str) -> Location | None:
+        """The cell a reference (defined name or metadata cell map) points to, if it exists."""
+        try:
+            sheet, cell = contract.parse_cell_ref(ref)
+            column, row = coordinate_from_string(cell)
+            col = column_index_from_string(column) - 1
+        except (ValueError, TypeError):
+            return None  # "#REF!", a range, a formula: not one cell
+        found = self.find_sheet(sheet)
+        if found is None:
+            return None
+        return Location(found, row - 1, col)
+
+    # --- what identification reads ----------------------------------------------
+    def metadata(self) -> contract.FormMetadata | None:
+        """The form's metadata sheet, hidden or not; None when it is gone or is not ours."""
+        sheet = self.find_sheet(contract.META_SHEET)
+        if sheet is None:
+            return None
+        return contract.parse_metadata(self.rows(sheet))
+
+    def title_block(self) -> dict[str, TitleCell]:
+        """The title-block lines (by prefix), from the first visible sheet that has the unit line.
+
+        The main sheet is looked at first, then the other visible sheets in
+        order; on each, the first :data:`TITLE_ROWS` rows.
+        """
+        main = self.find_sheet(contract.MAIN_SHEET)
+        order = self.visible_sheets()
+        if main is not None and main in order:
+            order.remove(main)
+            order.insert(0, main)
+        first: dict[str, TitleCell] = {}
+        for sheet in order:
+            found = _title_lines(sheet, self.rows(sheet))
+            if contract.UNIT_PREFIX in found:
+                return found
+            for prefix, cell in found.items():
+                first.setdefault(prefix, cell)
+        return first
+
+    # --- context manager -------------------------------------------------------
+    def close(self) -> None:
+        self._grids.clear()
+        self._book.close()
+
+    def __enter__(self) -> FormWorkbook:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_workbook(data: bytes, fmt: str, parts: Mapping[str, bytes] | None = None) -> FormWorkbook:
+    """Open a workbook already accepted by the safety step.
+
+    ``fmt`` is ``xlsx``, ``xlsm``, ``xls`` or ``ods``; ``parts`` may hold zip
+    parts the safety step has already inflated (``xl/workbook.xml``,
+    ``content.xml``), so they are not inflated twice. Raises whatever the
+    underlying readers raise for a file they cannot read: the caller turns it
+    into a problem record.
+    """
+    names = read_defined_names(data, fmt, parts)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return FormWorkbook(book, names, fmt)
+
+
+def read_defined_names(
+    data: bytes, fmt: str, parts: Mapping[str, bytes] | None = None
+) -> dict[str, str]:
+    """Workbook-level defined names → the reference each holds, as written."""
+    if fmt in ("xlsx", "xlsm"):
+        return _xlsx_names(_part(data, _XLSX_WORKBOOK, parts))
+    if fmt == "ods":
+        return _ods_names(_part(data, _ODS_CONTENT, parts))
+    if fmt == "xls":
+        return _xls_names(data)
+    return {}
+
+
+def _part(data: bytes, name: str, parts: Mapping[str, bytes] | None) -> bytes | None:
+    if parts is not None:
+        # Part names are looked up whatever their case, as spreadsheet programs do.
+        kept = next((data for key, data in parts.items() if key.lower() == name.lower()), None)
+        if kept is not None:
+            return kept
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            info = archive.getinfo(name)
+        except KeyError:
+            return None
+        if info.file_size > MAX_NAMES_PART:
+            return None
+        with archive.open(info) as stream:
+            return stream.read(MAX_NAMES_PART + 1)[:MAX_NAMES_PART]
+
+
+def _parser() -> expat.XMLParserType:
+    """A namespace-aware expat parser that refuses entity and DTD tricks."""
+    parser = expat.ParserCreate(namespace_separator=_SEP)
+
+    def refuse(*_: object) -> None:
+        raise ValueError("XML có khai báo thực thể (entity), không đọc")
+
+    parser.EntityDeclHandler = refuse
+    parser.StartDoctypeDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    return parser
+
+
+@dataclass(slots=True)
+class _OpenName:
+    name: str
+    local: bool
+    text: list[str]
+
+
+def _xlsx_names(xml: bytes | None) -> dict[str, str]:
+    """``<definedName name="…" [localSheetId="…"]>ref</definedName>`` of ``xl/workbook.xml``."""
+    if not xml:
+        return {}
+    names: dict[str, str] = {}
+    local: dict[str, str] = {}
+    inside: list[_OpenName] = []
+    parser = _parser()
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag.rpartition(_SEP)[2] == "definedName":
+            inside.append(_OpenName(attrs.get("name", ""), "localSheetId" in attrs, []))
+
+    def text(data: str) -> None:
+        if inside:
+            inside[-1].text.append(data)
+
+    def end(tag: str) -> None:
+        if inside and tag.rpartition(_SEP)[2] == "definedName":
+            done = inside.pop()
+            target = local if done.local else names
+            target.setdefault(done.name, "".join(done.text).strip())
+
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = text
+    parser.EndElementHandler = end
+    parser.Parse(xml, True)
+    # A name only a sheet knows (the sheet was copied into this workbook with
+    # Move or Copy) is the best there is for that field.
+    for name, ref in local.items():
+        names.setdefault(name, ref)
+    return names
+
+
+def _ods_names(xml: bytes | None) -> dict[str, str]:
+    """``table:named-range`` elements of ``content.xml``: document-level first, then sheet-level."""
+    if not xml:
+        return {}
+    names: dict[str, str] = {}
+    local: dict[str, str] = {}
+    depth = [0]  # how many table:table elements enclose the parser
+    table, named = f"{_ODF_TABLE}{_SEP}table", f"{_ODF_TABLE}{_SEP}named-range"
+    name_attr, ref_attr = f"{_ODF_TABLE}{_SEP}name", f"{_ODF_TABLE}{_SEP}cell-range-address"
+    parser = _parser()
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == table:
+            depth[0] += 1
+        elif tag == named:
+            target = local if depth[0] else names
+            target.setdefault(attrs.get(name_attr, ""), attrs.get(ref_attr, ""))
+
+    def end(tag: str) -> None:
+        if tag == table:
+            depth[0] -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.Parse(xml, True)
+    for name, ref in local.items():
+        names.setdefault(name, ref)
+    return names
+
+
+def _xls_names(data: bytes) -> dict[str, str]:
+    """The NAME records of an ``.xls`` workbook, read with xlrd (loaded only for ``.xls``)."""
+    import xlrd
+
+    book = xlrd.open_workbook(
+        file_contents=data, on_demand=True, logfile=io.StringIO(), verbosity=0
+    )
+    try:
+        names: dict[str, str] = {}
+        local: dict[str, str] = {}
+        for name in book.name_obj_list:
+            if name.builtin or name.macro:
+                continue
+            result = name.result
+            ref = getattr(result, "text", None) if result is not None else None
+            target = names if name.scope == -1 else local
+            target.setdefault(name.name, ref if isinstance(ref, str) else "#REF!")
+        for key, ref in local.items():
+            names.setdefault(key, ref)
+        return names
+    finally:
+        book.release_resources()
+
+
+def _title_lines(sheet: str, rows: Iterable[list[object]]) -> dict[str, TitleCell]:
+    found: dict[str, TitleCell] = {}
+    for r, row in enumerate(rows):
+        if r >= TITLE_ROWS:
+            break
+        for c, value in enumerate(row[:TITLE_COLS]):
+            if not isinstance(value, str):
+                continue
+            line = contract.parse_title_line(value)
+            if line is not None and line.prefix not in found:
+                found[line.prefix] = TitleCell(line, sheet, r, c)
+    return found
+
+
+def _sheet_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())

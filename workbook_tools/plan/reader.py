@@ -1,0 +1,175 @@
+"""Plan workbook (.xlsx) → row tables, each value with its cell address.
+
+Defensive like an XLSForm reader: sheet names and headers match whatever the
+case, spacing or Unicode form, then without diacritics as a fallback; a typo
+gets the nearest name as a suggestion; the header row may sit below a title
+the officer added; long runs of empty rows end a sheet. Reading problems
+(missing sheet, missing header) are collected, not raised: the validator adds
+its own and reports them all together.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from workbook_tools.errors import PlanError
+from workbook_tools.plan.schema import SHEETS, Column, Sheet
+from workbook_tools.plan.tables import (
+    Cell,
+    PlanTables,
+    Row,
+    Table,
+    column_letter,
+    fold,
+    normalise,
+    suggest_name,
+)
+from workbook_tools.problems import make
+
+#: Rows searched for the header row (an officer may add a title above it).
+HEADER_SEARCH_ROWS = 10
+#: This many empty rows in a row end a sheet (formatting can reach row 1 048 576).
+EMPTY_RUN_LIMIT = 50
+
+
+def _exact(text: str) -> str:
+    """Matching key without dropping diacritics: 'Thôn' and 'Thon' stay different."""
+    return " ".join(unicodedata.normalize("NFC", text).replace("\u00a0", " ").split()).casefold()
+
+
+def _match(wanted: Sequence[str], present: Sequence[str]) -> str | None:
+    """The name in ``present`` equal to one of ``wanted``, exactly, else without diacritics."""
+    for key in (_exact, fold):
+        keys = {key(w) for w in wanted}
+        for name in present:
+            if key(name) in keys:
+                return name
+    return None
+
+
+def read_tables(path: Path) -> PlanTables:
+    """Read every sheet of the plan workbook at ``path`` into row tables."""
+    if not path.is_file():
+        problem = make("plan.file_missing", file=path.name, path=str(path))
+        raise PlanError(f"Không có tệp kế hoạch {path.name}.", [problem])
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as err:
+        problem = make("plan.file_unreadable", file=path.name, path=str(path), reason=str(err))
+        raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem]) from err
+    try:
+        return _read(workbook, source=path.name)
+    except CalamineError as err:
+        problem = make("plan.file_unreadable", file=path.name, path=str(path), reason=str(err))
+        raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem]) from err
+    finally:
+        workbook.close()
+
+
+def _read(workbook: CalamineWorkbook, source: str) -> PlanTables:
+    result = PlanTables(source=source)
+    names = list(workbook.sheet_names)
+    unmatched = list(names)
+    found: dict[str, str] = {}
+    for sheet in SHEETS:
+        name = _match((sheet.name, sheet.id), names)
+        if name is not None:
+            found[sheet.id] = name
+            if name in unmatched:
+                unmatched.remove(name)
+    for sheet in SHEETS:
+        name = found.get(sheet.id)
+        if name is None:
+            near = suggest_name(sheet.name, unmatched)
+            suggestion = "" if near is None else f" Có phải trang '{near}' là trang này?"
+            result.problems.append(
+                make("plan.sheet_missing", file=source, sheet=sheet.name, suggestion=suggestion)
+            )
+            continue
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        table = _table(sheet, name, [[normalise(v) for v in row] for row in rows], result)
+        result.tables[sheet.id] = table
+    return result
+
+
+def _table(sheet: Sheet, name: str, grid: list[list[object]], result: PlanTables) -> Table:
+    header_index, columns = _header(sheet, grid)
+    header_row = header_index + 1
+    letters = {cid: column_letter(i) for cid, i in columns.items()}
+    table = Table(sheet=sheet, name=name, letters=letters)
+    headers = grid[header_index] if header_index < len(grid) else []
+    _report_missing(sheet, name, columns, headers, header_row, result)
+    empty_run = 0
+    for index in range(header_index + 1, len(grid)):
+        values = grid[index]
+        number = index + 1
+        cells: dict[str, Cell] = {}
+        for cid, col in columns.items():
+            value = values[col] if col < len(values) else None
+            cells[cid] = Cell(normalise(value), f"{letters[cid]}{number}")
+        if all(c.value is None for c in cells.values()):
+            empty_run += 1
+            if empty_run >= EMPTY_RUN_LIMIT:
+                break
+            continue
+        empty_run = 0
+        table.rows.append(Row(number=number, cells=cells))
+    return table
+
+
+def _header(sheet: Sheet, grid: list[list[object]]) -> tuple[int, dict[str, int]]:
+    """The header row (0-based) and each recognised column's 0-based index."""
+    best: tuple[int, dict[str, int]] = (0, {})
+    for index, values in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        columns = _columns(sheet.columns, values)
+        if len(columns) > len(best[1]):
+            best = (index, columns)
+    return best
+
+
+def _columns(columns: Sequence[Column], values: Sequence[object]) -> dict[str, int]:
+    texts = [str(v) if v is not None else "" for v in values]
+    out: dict[str, int] = {}
+    for column in columns:
+        name = _match((column.header, column.id), [t for t in texts if t])
+        if name is not None:
+            out[column.id] = texts.index(name)
+    return out
+
+
+def _report_missing(
+    sheet: Sheet,
+    name: str,
+    columns: dict[str, int],
+    headers: Sequence[object],
+    header_row: int,
+    result: PlanTables,
+) -> None:
+    """A missing required column is a problem; so is an optional one that looks misspelt."""
+    used = set(columns.values())
+    spare = {str(v): i for i, v in enumerate(headers) if v is not None and i not in used}
+    for column in sheet.columns:
+        if column.id in columns:
+            continue
+        near = suggest_name(column.header, spare)
+        if not column.required and near is None:
+            continue  # an optional column left out on purpose
+        suggestion = ""
+        cell = None
+        if near is not None:
+            cell = f"{column_letter(spare[near])}{header_row}"
+            suggestion = f" Có phải cột '{near}' (ô {cell}) là cột này?"
+        result.problems.append(
+            make(
+                "plan.header_missing",
+                file=result.source,
+                sheet=name,
+                cell=cell,
+                header=column.header,
+                suggestion=suggestion,
+            )
+        )

@@ -1,0 +1,154 @@
+"""Row tables: what the reader hands the validator, whatever the source.
+
+A plan is read from a workbook or from the readable TOML source; both become
+the same :class:`PlanTables` (each value with the cell it sits in), and one
+validator turns that into a :class:`~workbook_tools.plan.model.Plan`. A TOML
+row gets the address the writer gives it in the workbook (header in row 1,
+data from row 2), so messages point at the same cells either way.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from xlsxwriter.utility import xl_col_to_name
+
+from workbook_tools.plan.model import NO, YES
+from workbook_tools.plan.schema import SHEETS, Sheet
+from workbook_tools.problems import Problem
+
+#: A cell's value after :func:`normalise`.
+CellValue = str | int | float | date | None
+
+HEADER_ROW = 1  # the writer's header row; data starts on the next row
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(value: object) -> CellValue:
+    """One normaliser for every cell: NFC text, collapsed spaces, 3.0 → 3, '' → None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, list | tuple):
+        return normalise(", ".join(str(normalise(v)) for v in value))
+    text = unicodedata.normalize("NFC", str(value)).replace("\u00a0", " ")
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+def fold(text: str) -> str:
+    """A matching key: lower case, one space, no diacritics (đ → d)."""
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+    text = _SPACES.sub(" ", text).strip().casefold().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def suggest_name(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate nearest ``word`` (difflib), for a misspelt sheet or header."""
+    by_key = {fold(c): c for c in candidates}
+    close = difflib.get_close_matches(fold(word), list(by_key), n=1, cutoff=0.6)
+    return by_key[close[0]] if close else None
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    value: CellValue
+    address: str  # "C7"
+
+
+@dataclass(slots=True)
+class Row:
+    number: int  # the workbook row, 1-based
+    cells: dict[str, Cell]  # column id -> cell, for the columns the sheet has
+
+    def value(self, column_id: str) -> CellValue:
+        cell = self.cells.get(column_id)
+        return None if cell is None else cell.value
+
+
+@dataclass(slots=True)
+class Table:
+    """One sheet's rows. ``letters`` maps each column id found to its column letter."""
+
+    sheet: Sheet
+    name: str  # the sheet name as found in the workbook
+    letters: dict[str, str]
+    rows: list[Row] = field(default_factory=list)
+
+    def address(self, column_id: str, row: int) -> str:
+        return f"{self.letters.get(column_id, '?')}{row}"
+
+
+@dataclass(slots=True)
+class PlanTables:
+    """Every sheet found, and the problems of reading (missing sheets and headers)."""
+
+    source: str
+    tables: dict[str, Table] = field(default_factory=dict)  # sheet id -> table
+    problems: list[Problem] = field(default_factory=list)
+
+
+def column_letter(index: int) -> str:
+    """The letter of a 0-based column index: 0 → "A", 27 → "AB"."""
+    return str(xl_col_to_name(index))
+
+
+def schema_letters(sheet: Sheet) -> dict[str, str]:
+    """Column letters as the writer lays the sheet out: schema order from column A."""
+    return {column.id: column_letter(i) for i, column in enumerate(sheet.columns)}
+
+
+def tables_from_mapping(data: Mapping[str, object], source: str) -> PlanTables:
+    """Row tables from parsed TOML: one array of tables per sheet, keyed by column ids."""
+    result = PlanTables(source=source)
+    for sheet in SHEETS:
+        raw_rows = data.get(sheet.id, [])
+        if not isinstance(raw_rows, list):
+            raise ValueError(f"{source}: '{sheet.id}' must be an array of tables")
+        letters = schema_letters(sheet)
+        table = Table(sheet=sheet, name=sheet.name, letters=letters)
+        known = set(letters)
+        for i, raw in enumerate(raw_rows):
+            if not isinstance(raw, dict):
+                raise ValueError(f"{source}: '{sheet.id}' row {i + 1} is not a table")
+            unknown = set(raw) - known
+            if unknown:
+                # A typo in the source must not silently drop a value.
+                raise ValueError(f"{source}: '{sheet.id}' row {i + 1}: unknown keys {unknown}")
+            number = HEADER_ROW + 1 + i
+            table.rows.append(
+                Row(
+                    number=number,
+                    cells={
+                        cid: Cell(normalise(raw.get(cid)), f"{letters[cid]}{number}")
+                        for cid in letters
+                    },
+                )
+            )
+        result.tables[sheet.id] = table
+    return result
+
+
+def tables_from_toml(path: Path) -> PlanTables:
+    """Row tables from a readable TOML plan source."""
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return tables_from_mapping(data, source=path.name)

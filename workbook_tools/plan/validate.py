@@ -1,0 +1,913 @@
+"""Row tables → :class:`Plan`, collecting every problem at once.
+
+One validator for both sources (a plan workbook, the TOML sample). It never
+stops at the first problem: each one found is a :class:`Problem` with its sheet
+and cell, and all of them are raised together in one :class:`PlanError`, so the
+officer fixes the whole workbook in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any, TypeVar
+
+from workbook_tools import expressions
+from workbook_tools.errors import ExpressionError, PlanError
+from workbook_tools.expressions import Context
+from workbook_tools.plan.model import (
+    ALL_FORMS,
+    CONSTANTS,
+    NO,
+    TASK_RESULT_FIELD,
+    TASK_STATUS_FIELD,
+    YES,
+    Comparator,
+    Field,
+    FieldType,
+    Indicator,
+    Kind,
+    Period,
+    Plan,
+    RosterEntry,
+    Rule,
+    Settings,
+    Severity,
+    Task,
+)
+from workbook_tools.plan.schema import (
+    FIELDS_SHEET,
+    INDICATORS_SHEET,
+    PERIODS_SHEET,
+    ROSTER_SHEET,
+    RULES_SHEET,
+    SETTINGS,
+    SETTINGS_SHEET,
+    TASKS_SHEET,
+    Column,
+    ColumnKind,
+    Setting,
+    Sheet,
+)
+from workbook_tools.plan.tables import Cell, CellValue, PlanTables, Row, Table, fold
+from workbook_tools.problems import Problem, make
+
+#: A units' deadline may fall this many days after its period ends (a report on
+#: a whole year is often due early the next month); so may the commune's.
+GRACE_DAYS = 60
+
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# Field codes become Excel defined names and formula names: lower case ASCII,
+# starting with a letter, and not shaped like a cell reference (ab12, r1c1).
+_FIELD_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+_CELL_LIKE = re.compile(r"^([a-z]{1,3}[0-9]+|r[0-9]*c?[0-9]*|c[0-9]*)$")
+_TASK_CODE = re.compile(r"^[a-z0-9]+$")
+_SEPARATORS = re.compile(r"[,;\s]+")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_PERCENT = re.compile(r"^([0-9]+(?:[.,][0-9]+)?)\s*%$")
+_DECIMAL = re.compile(r"^[0-9]+(?:[.,][0-9]+)?$")
+# Excel's date serial numbers for 1954–2118: a date cell that lost its format.
+_SERIAL_RANGE = (20000, 80000)
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+_ALIASES: dict[str, dict[str, str]] = {
+    # Accept what an officer would naturally type in place of the codes.
+    "kind": {"thon": Kind.VILLAGE.value, "donvi": Kind.UNIT.value},
+    "severity": {"loi": Severity.ERROR.value, "canhbao": Severity.WARNING.value},
+    "comparator": {"≥": Comparator.AT_LEAST.value, "≤": Comparator.AT_MOST.value},
+}
+
+_KIND_EXPECTED_EXTRA = {
+    "field_code": "một mã chữ thường không dấu, bắt đầu bằng chữ cái, chỉ gồm chữ, số và "
+    "dấu '_' (ví dụ tt_so_buoi), không giống địa chỉ ô như ab12",
+    "task_code": "một mã chữ thường không dấu, chỉ gồm chữ và số (ví dụ 1a, 3kt)",
+    "lead": "mã một đơn vị trong trang Danh sách",
+}
+
+T = TypeVar("T")
+
+
+class _Invalid:
+    """A cell whose value was reported as invalid (unlike None: an empty cell)."""
+
+
+_INVALID = _Invalid()
+
+
+def _fmt_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _suggestion(word: str, candidates: Iterable[str]) -> str:
+    found = expressions.suggest(word, list(candidates))
+    return "" if found is None else " " + expressions.SUGGESTION.format(name=found)
+
+
+class _Validator:
+    def __init__(self, tables: PlanTables) -> None:
+        self.tables = tables
+        self.source = tables.source
+        self.problems: list[Problem] = list(tables.problems)
+        # Codes of rows that have a problem of their own: a reference to them is
+        # not reported again, so one mistake gives one message.
+        self.broken_roster: set[str] = set()
+        self.broken_fields: set[str] = set()
+
+    # --- reporting ---------------------------------------------------------------
+    def report(self, code: str, table: Table, cell: str, **context: Any) -> None:
+        self.problems.append(make(code, file=self.source, sheet=table.name, cell=cell, **context))
+
+    def invalid(self, table: Table, cell: Cell, column: Column, expected: str = "") -> None:
+        self.report(
+            "plan.value_invalid",
+            table,
+            cell.address,
+            value=cell.value,
+            header=column.header,
+            expected=expected or column.expected(),
+        )
+
+    # --- reading one cell --------------------------------------------------------
+    def cell(self, table: Table, row: Row, column: Column, expected: str = "") -> Cell | None:
+        """The non-empty cell of ``column`` in ``row``; reports a required one left empty."""
+        cell = row.cells.get(column.id)
+        if cell is None:
+            return None  # the column is missing: reported once as a header problem
+        if cell.value is None:
+            if column.required:
+                self.report(
+                    "plan.value_missing",
+                    table,
+                    cell.address,
+                    header=column.header,
+                    expected=expected or column.expected(),
+                )
+            return None
+        return cell
+
+    def read(
+        self,
+        table: Table,
+        row: Row,
+        column_id: str,
+        parse: Callable[[CellValue], T | None],
+        expected: str = "",
+        column: Column | None = None,
+    ) -> T | None:
+        column = column or table.sheet.column(column_id)
+        cell = self.cell(table, row, column, expected)
+        if cell is None:
+            return None
+        parsed = parse(cell.value)
+        if parsed is None:
+            self.invalid(table, cell, column, expected)
+        return parsed
+
+    def text(self, table: Table, row: Row, column_id: str, column: Column | None = None) -> str:
+        return self.read(table, row, column_id, _parse_text, column=column) or ""
+
+    def code(self, table: Table, row: Row, column_id: str = "code") -> str | None:
+        return self.read(table, row, column_id, _parse_code)
+
+    def choice(self, table: Table, row: Row, column_id: str) -> str | None:
+        column = table.sheet.column(column_id)
+        aliases = _ALIASES.get(column_id, {})
+
+        def parse(value: CellValue) -> str | None:
+            key = fold(str(value)).replace(" ", "")
+            for choice in column.choices:
+                if key == fold(choice).replace(" ", ""):
+                    return choice
+            return aliases.get(key)
+
+        return self.read(table, row, column_id, parse)
+
+    def codes(self, table: Table, row: Row, column_id: str) -> tuple[Cell, list[str]] | None:
+        column = table.sheet.column(column_id)
+        cell = self.cell(table, row, column)
+        if cell is None:
+            return None
+        return cell, [c for c in _SEPARATORS.split(str(cell.value)) if c]
+
+    # --- the sheets --------------------------------------------------------------
+    def table(self, sheet: Sheet) -> Table | None:
+        return self.tables.tables.get(sheet.id)
+
+    def rows(self, sheet: Sheet, what: str = "") -> tuple[Table | None, list[Row]]:
+        table = self.table(sheet)
+        if table is None:
+            return None, []
+        if what and not table.rows:
+            self.problems.append(
+                make("plan.sheet_empty", file=self.source, sheet=table.name, what=what)
+            )
+        return table, table.rows
+
+    def unique(self, table: Table, row: Row, code: str, seen: dict[str, str]) -> bool:
+        """Record ``code``; report it if an earlier row has it (case-insensitively)."""
+        key = code.casefold()
+        address = table.address(table.sheet.key, row.number)
+        if key in seen:
+            self.report("plan.duplicate_code", table, address, value=code, other=seen[key])
+            return False
+        seen[key] = address
+        return True
+
+    def settings(self) -> Settings | None:
+        table = self.table(SETTINGS_SHEET)
+        if table is None:
+            return None
+        by_key = {s.key: s for s in SETTINGS}
+        values: dict[str, object] = {}
+        seen: dict[str, str] = {}
+        for row in table.rows:
+            key = self.code(table, row, "key")
+            if key is None or not self.unique(table, row, key, seen):
+                continue
+            setting = by_key.get(key) or by_key.get(key.casefold())
+            if setting is None:
+                self.report(
+                    "plan.setting_unknown",
+                    table,
+                    table.address("key", row.number),
+                    value=key,
+                    suggestion=_suggestion(key, by_key),
+                )
+                continue
+            values[setting.key] = self.setting_value(table, row, setting)
+        missing = [s for s in SETTINGS if s.key not in values and s.required]
+        for setting in missing:
+            self.problems.append(
+                make(
+                    "plan.setting_missing",
+                    file=self.source,
+                    sheet=table.name,
+                    key=setting.key,
+                    label=setting.label,
+                )
+            )
+        if missing or any(values.get(s.key) is _INVALID for s in SETTINGS):
+            return None
+        year = values.get("year")
+        plan_date = values.get("plan_date")
+        if not isinstance(year, int):
+            return None
+        return Settings(
+            plan_id=str(values["plan_id"]),
+            version=str(values["version"]),
+            year=year,
+            commune=str(values["commune"]),
+            district=str(values.get("district") or ""),
+            province=str(values["province"]),
+            report_to=str(values["report_to"]),
+            plan_number=str(values.get("plan_number") or ""),
+            plan_date=plan_date if isinstance(plan_date, date) else None,
+            plan_title=str(values["plan_title"]),
+            report_title=str(values["report_title"]),
+            signer_title=str(values["signer_title"]),
+            signer_name=str(values.get("signer_name") or ""),
+        )
+
+    def setting_value(self, table: Table, row: Row, setting: Setting) -> object:
+        base = SETTINGS_SHEET.column("value")
+        column = Column(base.id, base.header, setting.kind, setting.required)
+        expected = f"{column.expected()} ({setting.label})"
+        parsers: dict[ColumnKind, Callable[[CellValue], object | None]] = {
+            ColumnKind.CODE: _parse_code,
+            ColumnKind.INT: _parse_year if setting.key == "year" else _parse_int,
+            ColumnKind.DATE: _parse_date,
+        }
+        parse = parsers.get(setting.kind, _parse_text)
+        cell = self.cell(table, row, column, expected)
+        if cell is None:
+            return _INVALID if setting.required else None
+        parsed = parse(cell.value)
+        if parsed is None:
+            self.invalid(table, cell, column, expected)
+            return _INVALID
+        return parsed
+
+    def periods(self) -> list[Period]:
+        table, rows = self.rows(PERIODS_SHEET, "kỳ báo cáo")
+        if table is None:
+            return []
+        out: list[Period] = []
+        seen: dict[str, str] = {}
+        for row in rows:
+            code = self.code(table, row)
+            if code is not None:
+                self.unique(table, row, code, seen)
+            name = self.text(table, row, "name")
+            months = self.read(table, row, "months", _parse_months)
+            dates = {
+                cid: self.read(table, row, cid, _parse_date)
+                for cid in ("start", "end", "unit_deadline", "commune_deadline")
+            }
+            if code is None or not name or months is None:
+                continue
+            start, end = dates["start"], dates["end"]
+            unit, commune = dates["unit_deadline"], dates["commune_deadline"]
+            if start is None or end is None or unit is None or commune is None:
+                continue
+            if not self.period_dates(table, row, code, months, start, end, unit, commune):
+                continue
+            out.append(Period(code, name, months, start, end, unit, commune))
+        return out
+
+    def period_dates(
+        self,
+        table: Table,
+        row: Row,
+        code: str,
+        months: int,
+        start: date,
+        end: date,
+        unit: date,
+        commune: date,
+    ) -> bool:
+        def dates_problem(reason: str) -> None:
+            self.problems.append(
+                make(
+                    "plan.period_dates",
+                    file=self.source,
+                    sheet=table.name,
+                    cell=table.address("code", row.number),
+                    period=code,
+                    row=row.number,
+                    reason=reason,
+                )
+            )
+
+        if end < start:
+            dates_problem(f"ngày kết thúc {_fmt_date(end)} ở trước ngày bắt đầu {_fmt_date(start)}")
+            return False
+        span = (end.year - start.year) * 12 + end.month - start.month + 1
+        if span != months:
+            dates_problem(
+                f"từ {_fmt_date(start)} đến {_fmt_date(end)} là {span} tháng nhưng cột "
+                f"'{PERIODS_SHEET.column('months').header}' ghi {months}"
+            )
+        ok = span == months
+        last = end + timedelta(days=GRACE_DAYS)
+        for cid, value in (("unit_deadline", unit), ("commune_deadline", commune)):
+            if not start <= value <= last:
+                ok = False
+                self.report(
+                    "plan.deadline_outside_period",
+                    table,
+                    table.address(cid, row.number),
+                    value=_fmt_date(value),
+                    header=PERIODS_SHEET.column(cid).header,
+                    period=code,
+                    start=_fmt_date(start),
+                    end=_fmt_date(end),
+                    grace=GRACE_DAYS,
+                )
+        if ok and commune < unit:
+            dates_problem(
+                f"hạn xã báo cáo {_fmt_date(commune)} sớm hơn hạn thôn, đơn vị nộp "
+                f"{_fmt_date(unit)}"
+            )
+            ok = False
+        return ok
+
+    def roster(self) -> list[RosterEntry]:
+        table, rows = self.rows(ROSTER_SHEET, "thôn hoặc đơn vị")
+        if table is None:
+            return []
+        out: list[RosterEntry] = []
+        seen: dict[str, str] = {}
+        selectors = {ALL_FORMS, Kind.VILLAGE.value, Kind.UNIT.value}
+        for row in rows:
+            code = self.code(table, row)
+            if code is not None and code.casefold() in selectors:
+                # A roster code equal to a form selector would be ambiguous.
+                self.invalid(
+                    table,
+                    row.cells["code"],
+                    ROSTER_SHEET.column("code"),
+                    f"một mã khác {', '.join(sorted(selectors))}",
+                )
+                code = None
+            if code is not None and not self.unique(table, row, code, seen):
+                code = None
+            kind = self.choice(table, row, "kind")
+            name = self.text(table, row, "name")
+            if code is None or kind is None or not name:
+                if code is not None:
+                    self.broken_roster.add(code)
+                continue
+            out.append(
+                RosterEntry(
+                    code=code,
+                    kind=Kind(kind),
+                    name=name,
+                    contact=self.text(table, row, "contact"),
+                    email=self.text(table, row, "email"),
+                    phone=self.text(table, row, "phone"),
+                )
+            )
+        return out
+
+    def roster_codes(
+        self,
+        table: Table,
+        row: Row,
+        column_id: str,
+        roster: Mapping[str, RosterEntry],
+        *,
+        selectors: Collection[str] = (),
+        units_only: bool = False,
+    ) -> tuple[str, ...] | None:
+        """Codes in a cell, each a roster code (canonical case) or one of ``selectors``."""
+        found = self.codes(table, row, column_id)
+        if found is None:
+            return None
+        cell, words = found
+        column = table.sheet.column(column_id)
+        by_key = {c.casefold(): c for c in (*roster, *selectors)}
+        out: list[str] = []
+        ok = True
+        for word in words:
+            code = by_key.get(word.casefold())
+            if code is None and word in self.broken_roster:
+                ok = False
+                continue
+            if code is None:
+                ok = False
+                where = "trang Danh sách" + (f" (hoặc {', '.join(selectors)})" if selectors else "")
+                self.report(
+                    "plan.unknown_code",
+                    table,
+                    cell.address,
+                    value=word,
+                    header=column.header,
+                    where=where,
+                    suggestion=_suggestion(word, by_key.values()),
+                )
+                continue
+            if units_only and code in roster and roster[code].kind is not Kind.UNIT:
+                ok = False
+                self.report(
+                    "plan.task_not_unit",
+                    table,
+                    cell.address,
+                    value=code,
+                    header=column.header,
+                    kind=Kind.UNIT.value,
+                )
+                continue
+            if code not in out:
+                out.append(code)
+        return tuple(out) if ok else None
+
+    def tasks(self, roster: Mapping[str, RosterEntry]) -> list[Task]:
+        table, rows = self.rows(TASKS_SHEET)
+        if table is None:
+            return []
+        out: list[Task] = []
+        seen: dict[str, str] = {}
+        for row in rows:
+            code = self.read(
+                table, row, "code", _parse_task_code, _KIND_EXPECTED_EXTRA["task_code"]
+            )
+            if code is not None and not self.unique(table, row, code, seen):
+                code = None
+            section = self.text(table, row, "section")
+            title = self.text(table, row, "title")
+            lead = self.roster_codes(table, row, "lead", roster, units_only=True)
+            if lead is not None and len(lead) != 1:
+                self.invalid(
+                    table,
+                    row.cells["lead"],
+                    TASKS_SHEET.column("lead"),
+                    _KIND_EXPECTED_EXTRA["lead"] + " (chỉ một mã)",
+                )
+                lead = None
+            support = self.roster_codes(table, row, "support", roster, units_only=True)
+            if code is None or not section or not title or not lead:
+                continue
+            out.append(
+                Task(
+                    code=code,
+                    section=section,
+                    title=title,
+                    text=self.text(table, row, "text"),
+                    lead=lead[0],
+                    support=tuple(s for s in support or () if s != lead[0]),
+                    timeframe=self.text(table, row, "timeframe"),
+                )
+            )
+        return out
+
+    def fields(self, roster: Mapping[str, RosterEntry]) -> list[Field]:
+        table, rows = self.rows(FIELDS_SHEET, "trường dữ liệu")
+        if table is None:
+            return []
+        out: list[Field] = []
+        seen: dict[str, str] = {}
+        selectors = (ALL_FORMS, Kind.VILLAGE.value, Kind.UNIT.value)
+        for row in rows:
+            code = self.read(
+                table, row, "code", _parse_field_code, _KIND_EXPECTED_EXTRA["field_code"]
+            )
+            if code is not None and not self.unique(table, row, code, seen):
+                code = None
+            forms = self.roster_codes(table, row, "forms", roster, selectors=selectors)
+            section = self.text(table, row, "section")
+            label = self.text(table, row, "label")
+            type_ = self.choice(table, row, "type")
+            required = self.read(table, row, "required", _parse_yesno)
+            minimum = self.read(table, row, "minimum", _parse_int)
+            maximum = self.read(table, row, "maximum", _parse_int)
+            max_length = self.read(table, row, "max_length", _parse_positive)
+            if minimum is not None and maximum is not None and maximum < minimum:
+                self.invalid(
+                    table,
+                    row.cells["maximum"],
+                    FIELDS_SHEET.column("maximum"),
+                    f"một số nguyên không nhỏ hơn {minimum} (cột Nhỏ nhất)",
+                )
+            if code is None or not forms or not section or not label or type_ is None:
+                if code is not None:
+                    self.broken_fields.add(code)
+                continue
+            out.append(
+                Field(
+                    code=code,
+                    forms=forms,
+                    section=section,
+                    label=label,
+                    type=FieldType(type_),
+                    required=bool(required),
+                    minimum=minimum,
+                    maximum=maximum,
+                    max_length=max_length,
+                    help=self.text(table, row, "help"),
+                )
+            )
+        return out
+
+    def task_field_clashes(self) -> None:
+        """A field of the sheet must not take a code the tasks generate."""
+        table = self.table(FIELDS_SHEET)
+        tasks_table = self.table(TASKS_SHEET)
+        if table is None or tasks_table is None:
+            return
+        generated: dict[str, str] = {}
+        for row in tasks_table.rows:
+            task = _parse_task_code(row.value("code"))
+            if task is not None:
+                for template in (TASK_STATUS_FIELD, TASK_RESULT_FIELD):
+                    generated[template.format(task=task)] = tasks_table.address("code", row.number)
+        for row in table.rows:
+            value = row.value("code")
+            if isinstance(value, str) and value in generated:
+                self.report(
+                    "plan.duplicate_code",
+                    table,
+                    table.address("code", row.number),
+                    value=value,
+                    other=f"{generated[value]} (trang '{tasks_table.name}', trường tạo tự động)",
+                )
+
+    def formula(
+        self,
+        table: Table,
+        row: Row,
+        column_id: str,
+        *,
+        context: Context,
+        field_types: Mapping[str, FieldType],
+        scopes: Collection[str],
+    ) -> expressions.Expression | _Invalid | None:
+        """The parsed formula; None if empty; ``_INVALID`` if it was reported."""
+        column = table.sheet.column(column_id)
+        cell = self.cell(table, row, column)
+        if cell is None:
+            return _INVALID if column.required and column.id in row.cells else None
+        text = str(cell.value)
+        located = {"header": column.header, "value": text}
+        try:
+            expr = expressions.parse(text)
+        except ExpressionError as err:
+            self.report("plan.formula_syntax", table, cell.address, reason=str(err), **located)
+            return _INVALID
+        if expr.fields & self.broken_fields or expr.scopes & self.broken_roster:
+            return _INVALID  # the field or unit it names is reported already
+        issues = expressions.check(
+            expr, context=context, fields=field_types, constants=CONSTANTS, scopes=scopes
+        )
+        for issue in issues:
+            if issue.kind == "unknown_name" and issue.name is not None:
+                what = {
+                    "formula.unknown_constant": "hằng số",
+                    "formula.unknown_scope": "phạm vi (thon, donvi, tatca, mã đơn vị)",
+                }.get(issue.code, "trường")
+                suggestion = f" {issue.suggestion}" if issue.suggestion else ""
+                self.report(
+                    "plan.formula_unknown_name",
+                    table,
+                    cell.address,
+                    name=issue.name,
+                    what=what,
+                    suggestion=suggestion,
+                    **located,
+                )
+            else:
+                self.report(
+                    "plan.formula_invalid", table, cell.address, reason=issue.message, **located
+                )
+        return _INVALID if issues else expr
+
+    def rules(
+        self,
+        roster: Mapping[str, RosterEntry],
+        field_types: Mapping[str, FieldType],
+        plan_fields: list[Field],
+        tasks: list[Task],
+    ) -> list[Rule]:
+        table, rows = self.rows(RULES_SHEET)
+        if table is None:
+            return []
+        out: list[Rule] = []
+        seen: dict[str, str] = {}
+        selectors = (ALL_FORMS, Kind.VILLAGE.value, Kind.UNIT.value)
+        for row in rows:
+            code = self.code(table, row)
+            if code is not None and not self.unique(table, row, code, seen):
+                code = None
+            forms = self.roster_codes(table, row, "forms", roster, selectors=selectors)
+            severity = self.choice(table, row, "severity")
+            parsed = {
+                cid: self.formula(
+                    table, row, cid, context=Context.ROW, field_types=field_types, scopes=()
+                )
+                for cid in ("when", "check")
+            }
+            message = self.text(table, row, "message")
+            when, check = parsed["when"], parsed["check"]
+            if (
+                code is None
+                or not forms
+                or severity is None
+                or not message
+                or not isinstance(check, expressions.Expression)
+                or when is _INVALID
+            ):
+                continue
+            names = set(check.fields)
+            if isinstance(when, expressions.Expression):
+                names |= when.fields
+            rule = Rule(
+                code=code,
+                forms=forms,
+                severity=Severity(severity),
+                check=check.text,
+                when=when.text if isinstance(when, expressions.Expression) else None,
+                message=message,
+                fields=tuple(sorted(names)),
+            )
+            if roster and not self.rule_reaches_a_form(rule, roster, plan_fields, tasks):
+                self.report(
+                    "plan.rule_no_form",
+                    table,
+                    table.address("forms", row.number),
+                    value=code,
+                    fields=", ".join(rule.fields),
+                )
+            out.append(rule)
+        return out
+
+    @staticmethod
+    def rule_reaches_a_form(
+        rule: Rule, roster: Mapping[str, RosterEntry], fields: list[Field], tasks: list[Task]
+    ) -> bool:
+        for entry in roster.values():
+            if not rule.applies_to(entry):
+                continue
+            own = {f.code for f in fields if f.applies_to(entry)}
+            if entry.kind is Kind.UNIT:
+                for task in tasks:
+                    if task.involves(entry.code):
+                        own |= {task.status_field, task.result_field}
+            if set(rule.fields) <= own:
+                return True
+        return False
+
+    def indicators(
+        self, roster: Mapping[str, RosterEntry], field_types: Mapping[str, FieldType]
+    ) -> list[Indicator]:
+        table, rows = self.rows(INDICATORS_SHEET)
+        if table is None:
+            return []
+        out: list[Indicator] = []
+        seen: dict[str, str] = {}
+        scopes = (ALL_FORMS, Kind.VILLAGE.value, Kind.UNIT.value, *roster)
+        for row in rows:
+            code = self.code(table, row)
+            if code is not None and not self.unique(table, row, code, seen):
+                code = None
+            section = self.text(table, row, "section")
+            text = self.text(table, row, "text")
+            parsed = {
+                cid: self.formula(
+                    table,
+                    row,
+                    cid,
+                    context=Context.AGGREGATE,
+                    field_types=field_types,
+                    scopes=scopes,
+                )
+                for cid in ("numerator", "denominator")
+            }
+            target = self.target(table, row)
+            comparator = self.choice(table, row, "comparator")
+            numerator, denominator = parsed["numerator"], parsed["denominator"]
+            if isinstance(target, Fraction) and denominator is None and "denominator" in row.cells:
+                self.report(
+                    "plan.value_missing",
+                    table,
+                    table.address("denominator", row.number),
+                    header=INDICATORS_SHEET.column("denominator").header,
+                    expected="mẫu số của tỉ lệ, ví dụ COUNT(thon) (hoặc xóa mức cần đạt)",
+                )
+                continue
+            if (
+                code is None
+                or not section
+                or not text
+                or not isinstance(numerator, expressions.Expression)
+                or denominator is _INVALID
+                or target is _INVALID
+            ):
+                continue
+            out.append(
+                Indicator(
+                    code=code,
+                    section=section,
+                    text=text,
+                    numerator=numerator.text,
+                    denominator=(
+                        denominator.text
+                        if isinstance(denominator, expressions.Expression)
+                        else None
+                    ),
+                    target=target if isinstance(target, Fraction) else None,
+                    comparator=Comparator(comparator or Comparator.AT_LEAST.value),
+                    unit_label=self.text(table, row, "unit_label"),
+                )
+            )
+        return out
+
+    def target(self, table: Table, row: Row) -> Fraction | _Invalid | None:
+        column = INDICATORS_SHEET.column("target")
+        cell = self.cell(table, row, column)
+        if cell is None:
+            return None
+        value = parse_percent(cell.value)
+        if value is None:
+            self.report("plan.target_invalid", table, cell.address, value=cell.value)
+            return _INVALID
+        return value
+
+    # --- the whole plan ----------------------------------------------------------
+    def run(self) -> Plan:
+        settings = self.settings()
+        periods = self.periods()
+        roster_list = self.roster()
+        roster = {e.code: e for e in roster_list}
+        tasks = self.tasks(roster)
+        fields = self.fields(roster)
+        self.task_field_clashes()
+        field_types = {f.code: f.type for f in fields}
+        for task in tasks:
+            field_types[task.status_field] = FieldType.STATUS
+            field_types[task.result_field] = FieldType.TEXT
+        rules = self.rules(roster, field_types, fields, tasks)
+        indicators = self.indicators(roster, field_types)
+        if self.problems or settings is None:
+            count = len(self.problems)
+            raise PlanError(
+                f"Tệp kế hoạch {self.source} có {count} lỗi. Hãy sửa từng lỗi dưới đây rồi chạy "
+                "lại 'wbt plan check'.",
+                self.problems,
+            )
+        return Plan(
+            settings=settings,
+            periods=tuple(periods),
+            roster=tuple(roster_list),
+            tasks=tuple(tasks),
+            fields=tuple(fields),
+            rules=tuple(rules),
+            indicators=tuple(indicators),
+            source=self.source,
+        )
+
+
+def validate(tables: PlanTables) -> Plan:
+    """Turn row tables into a :class:`Plan`; raise :class:`PlanError` listing every problem."""
+    return _Validator(tables).run()
+
+
+# --- cell parsers: a value, or None when the value does not fit ---------------------
+
+
+def _parse_text(value: CellValue) -> str | None:
+    if isinstance(value, date):
+        return _fmt_date(value)
+    return None if value is None else str(value)
+
+
+def _parse_code(value: CellValue) -> str | None:
+    text = _parse_text(value)
+    return text if text is not None and _CODE.match(text) else None
+
+
+def _parse_field_code(value: CellValue) -> str | None:
+    text = _parse_text(value)
+    if text is None or not _FIELD_CODE.match(text) or _CELL_LIKE.match(text):
+        return None
+    return text
+
+
+def _parse_task_code(value: CellValue) -> str | None:
+    text = _parse_text(value)
+    return text if text is not None and _TASK_CODE.match(text) else None
+
+
+def _parse_int(value: CellValue) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
+        return int(value)
+    return None
+
+
+def _parse_positive(value: CellValue) -> int | None:
+    number = _parse_int(value)
+    return number if number is not None and number > 0 else None
+
+
+def _parse_months(value: CellValue) -> int | None:
+    number = _parse_int(value)
+    return number if number is not None and 1 <= number <= 12 else None
+
+
+def _parse_year(value: CellValue) -> int | None:
+    number = _parse_int(value)
+    return number if number is not None and 2000 <= number <= 2100 else None
+
+
+def _parse_yesno(value: CellValue) -> bool | None:
+    key = fold(str(value)).replace(" ", "")
+    if key in (fold(YES), "x", "1", "true"):
+        return True
+    if key in (fold(NO), "0", "false"):
+        return False
+    return None
+
+
+def _parse_date(value: CellValue) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int) and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+        return _EXCEL_EPOCH + timedelta(days=value)
+    if not isinstance(value, str):
+        return None
+    dmy = _DMY.match(value)
+    iso = _ISO.match(value)
+    try:
+        if dmy:
+            return date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+    except ValueError:
+        return None
+    return None
+
+
+def parse_percent(value: CellValue) -> Fraction | None:
+    """A target: a number 0–1 (a cell formatted as %), or text '95%', '95 %', '0,95'."""
+    fraction: Fraction | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # repr() is the shortest decimal that reads back as the same float: 0.95 → 19/20.
+        fraction = Fraction(Decimal(repr(value)))
+    elif isinstance(value, str):
+        text = value.replace(" ", "")
+        try:
+            if match := _PERCENT.match(text):
+                fraction = Fraction(Decimal(match[1].replace(",", "."))) / 100
+            elif _DECIMAL.match(text):
+                fraction = Fraction(Decimal(text.replace(",", ".")))
+        except InvalidOperation:
+            return None
+    if fraction is None or not 0 <= fraction <= 1:
+        return None
+    return fraction

@@ -1,0 +1,319 @@
+"""Feedback copies: a returned form with every problem marked, ready to send back.
+
+:func:`build_feedback` returns the bytes of the copy; :func:`write_feedback`
+writes them (whole or not at all) as ``<stem>_phan_hoi.xlsx``. The returned
+file is only ever read.
+
+- ``.xlsx`` / ``.xlsm``: the workbook itself, loaded with openpyxl (macros and
+  external links dropped) and saved as ``.xlsx``. Each problem cell gets a
+  red (error) or orange (warning) fill, distinct from the forms' yellow input
+  fill, and a comment by "UBND xã" saying what to fix. A first sheet
+  "Cần sửa" lists every problem, each cell reference a link to the cell. The
+  hidden metadata sheet, the defined names and the protection stay, so the
+  corrected copy is read back like the original form. Marks and the list left
+  by an earlier feedback round are removed first.
+- ``.xls`` / ``.ods`` and any workbook openpyxl cannot open: a new workbook
+  with the "Cần sửa" sheet only, saying that the unit should correct its own
+  file at the cells listed.
+
+Every text the officer or the unit typed is stored as a plain string (never a
+formula or a link): cell type ``s`` with Excel's quote prefix, so that even
+editing the cell keeps ``=HYPERLINK(…)`` as text.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from workbook_tools.forms.contract import INPUT_FILL
+from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
+from workbook_tools.workspace import write_atomic
+
+#: Folder of the feedback copies inside the period's outbox.
+FEEDBACK_FOLDER = "phan_hoi"
+SUMMARY_SHEET = "Cần sửa"
+AUTHOR = "UBND xã"
+SUFFIX = "_phan_hoi"
+#: What openpyxl opens; other workbooks get a summary-only feedback.
+OPENPYXL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+
+ERROR_FILL = "FF8A80"  # red, black text stays readable on it
+WARNING_FILL = "FFB74D"  # orange: not the yellow of the input cells
+FILLS = {Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
+
+#: Longest text a spreadsheet cell holds.
+CELL_LIMIT = 32767
+#: Characters that make a spreadsheet read typed text as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+HEADERS = ("STT", "Mức độ", "Trang", "Ô", "Mục", "Giá trị đã đọc", "Cần sửa")
+WIDTHS = (5, 10, 12, 7, 36, 22, 80)
+#: Points a wrapped line takes; a spreadsheet does not size rows of a file it opens.
+LINE_HEIGHT = 15
+MAX_ROW_HEIGHT = 409
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+#: How a cell's earlier note is kept under ours.
+_KEPT_NOTE = "\n\n—— Ghi chú trước đó ({author}):\n"
+_KEPT = re.compile(r"\n\n—— Ghi chú trước đó \((.*?)\):\n(.*)\Z", re.DOTALL)
+
+
+def feedback_folder(outbox_period: Path) -> Path:
+    """``outbox/<period>/phan_hoi``."""
+    return outbox_period / FEEDBACK_FOLDER
+
+
+def needs_feedback(problems: Iterable[Problem]) -> bool:
+    """Whether a file's problems call for a feedback copy (an error or a warning, not notes)."""
+    return any(p.severity in FILLS for p in problems)
+
+
+def feedback_name(original: Path | str) -> str:
+    """``6T-2024_T01_Thon-1.xlsx`` → ``6T-2024_T01_Thon-1_phan_hoi.xlsx`` (also for .xls/.ods)."""
+    return f"{Path(original).stem}{SUFFIX}.xlsx"
+
+
+def write_feedback(
+    original: Path,
+    problems: Sequence[Problem],
+    folder: Path,
+    *,
+    labels: Mapping[str, str] | None = None,
+    title: str = "",
+) -> Path:
+    """Write the feedback copy of ``original`` into ``folder``; returns its path."""
+    path = folder / feedback_name(original)
+    write_atomic(path, build_feedback(original, problems, labels=labels, title=title))
+    return path
+
+
+def build_feedback(
+    original: Path,
+    problems: Sequence[Problem],
+    *,
+    labels: Mapping[str, str] | None = None,
+    title: str = "",
+) -> bytes:
+    """The feedback copy of ``original`` as ``.xlsx`` bytes.
+
+    ``labels`` maps field codes to the labels shown in the list (the problem's
+    field code otherwise); ``title`` names the unit in the list's heading.
+    """
+    data = original.read_bytes()
+    workbook = _open(original, data)
+    marked = workbook is not None
+    if workbook is None:
+        workbook = Workbook()
+        default = workbook.active
+        if default is not None:
+            workbook.remove(default)
+    else:
+        _clear_previous(workbook)
+        _mark(workbook, problems)
+    _summary(workbook, original.name, problems, labels or {}, title, marked=marked)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _open(original: Path, data: bytes) -> Workbook | None:
+    if original.suffix.lower() not in OPENPYXL_SUFFIXES:
+        return None
+    try:
+        return load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
+    except Exception:  # any failure of a foreign file: fall back to the list
+        return None
+
+
+# --- marking cells ----------------------------------------------------------------
+
+
+def _fill(color: str) -> PatternFill:
+    return PatternFill(fill_type="solid", start_color=color, end_color=color)
+
+
+def _color(cell: Cell | MergedCell) -> str:
+    rgb = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fgColor is not None else ""
+    return rgb[-6:].upper() if isinstance(rgb, str) else ""
+
+
+def _clear_previous(workbook: Workbook) -> None:
+    """Remove what an earlier feedback round added: its list, comments and fills."""
+    if SUMMARY_SHEET in workbook.sheetnames:
+        workbook.remove(workbook[SUMMARY_SHEET])
+    ours = set(FILLS.values())
+    for ws in workbook.worksheets:
+        # _cells holds only the cells the file has; iter_rows() would create
+        # every cell of the used range.
+        for cell in list(ws._cells.values()):
+            if isinstance(cell, MergedCell):
+                continue
+            if cell.comment is not None and cell.comment.author == AUTHOR:
+                kept = _KEPT.search(cell.comment.text)
+                cell.comment = Comment(kept[2], kept[1]) if kept else None
+            if _color(cell) in ours:
+                cell.fill = _fill(INPUT_FILL.lstrip("#"))
+
+
+def _mark(workbook: Workbook, problems: Sequence[Problem]) -> None:
+    by_cell: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        if problem.sheet and problem.cell:
+            by_cell.setdefault((problem.sheet, problem.cell.replace("$", "")), []).append(problem)
+    for (sheet, ref), found in by_cell.items():
+        cell = _cell(workbook, sheet, ref)
+        if cell is None:
+            continue
+        worst = min((p.severity for p in found), key=_ORDER.__getitem__)
+        if worst in FILLS:
+            cell.fill = _fill(FILLS[worst])
+        text = "\n\n".join(f"{SEVERITY_LABELS[p.severity]}: {p.message}" for p in found)
+        if cell.comment is not None and cell.comment.author != AUTHOR:
+            # Keep the form's own note below ours, to restore it in the next round.
+            text += _KEPT_NOTE.format(author=cell.comment.author or "") + cell.comment.text
+        cell.comment = _comment(text)
+
+
+def _cell(workbook: Workbook, sheet: str, ref: str) -> Cell | None:
+    """The cell ``ref`` of ``sheet``, or the first cell of the merged range it falls in."""
+    if sheet not in workbook.sheetnames:
+        return None
+    ws: object = workbook[sheet]
+    if not isinstance(ws, Worksheet):  # a chart sheet
+        return None
+    try:
+        row, col = coordinate_to_tuple(ref)
+    except (ValueError, TypeError):
+        return None
+    cell = ws.cell(row=row, column=col)
+    if isinstance(cell, MergedCell):
+        for merged in ws.merged_cells.ranges:
+            if merged.min_row <= row <= merged.max_row and merged.min_col <= col <= merged.max_col:
+                anchor = ws.cell(row=merged.min_row, column=merged.min_col)
+                return anchor if isinstance(anchor, Cell) else None
+        return None
+    return cell
+
+
+def _comment(text: str) -> Comment:
+    text = _plain(text)
+    lines = sum(1 + len(line) // 50 for line in text.split("\n"))
+    return Comment(text, AUTHOR, height=min(600, 24 + 16 * lines), width=360)
+
+
+# --- the list of problems ---------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    """``text`` as a cell can hold it: no control characters, within the length limit."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "…"
+
+
+def write_text(ws: Worksheet, row: int, col: int, text: str) -> Cell:
+    """Write ``text`` as a plain string, even when it starts like a formula."""
+    cell = ws.cell(row=row, column=col)
+    if not isinstance(cell, Cell):  # pragma: no cover - the list sheet has no merges there
+        raise TypeError(f"cell {row},{col} is merged")
+    text = _plain(text)
+    cell.value = text
+    # openpyxl takes any str starting with "=" for a formula; the type says otherwise,
+    # and the quote prefix keeps it text when someone edits the cell in Excel.
+    cell.data_type = "s"
+    if text.lstrip().startswith(FORMULA_STARTS) or "\t=" in text or "\n=" in text:
+        cell.quotePrefix = True
+    return cell
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide."""
+    chars = max(int(width * 1.1), 1)
+    return sum(max(1, math.ceil(len(part) / chars)) for part in text.split("\n"))
+
+
+def _sorted(problems: Iterable[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: _ORDER[p.severity])
+
+
+def _summary(
+    workbook: Workbook,
+    filename: str,
+    problems: Sequence[Problem],
+    labels: Mapping[str, str],
+    title: str,
+    *,
+    marked: bool,
+) -> None:
+    ws = workbook.create_sheet(SUMMARY_SHEET, 0)
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = sum(p.severity is Severity.WARNING for p in problems)
+    heading = f"Những chỗ cần sửa trong tệp {filename}"
+    if title:
+        heading += f" ({title})"
+    write_text(ws, 1, 1, heading).font = Font(bold=True, size=13)
+    if marked:
+        guide = (
+            f"Có {errors} lỗi (ô tô đỏ: giá trị chưa dùng được, cần sửa) và {warnings} cảnh "
+            "báo (ô tô cam: đã đọc theo cách hiểu ghi trong ghi chú, hãy xem lại). Đưa chuột "
+            "vào ô để đọc ghi chú, hoặc bấm vào địa chỉ ô ở cột Ô. Sửa xong hãy lưu tệp và gửi "
+            "lại cho UBND xã; không cần xóa trang này."
+        )
+    else:
+        guide = (
+            f"Có {errors} lỗi và {warnings} cảnh báo. Tệp gửi về không phải dạng .xlsx nên "
+            "không đánh dấu trực tiếp được: hãy mở tệp của mình, sửa các ô dưới đây, lưu lại "
+            "(nên lưu dạng .xlsx) và gửi lại cho UBND xã."
+        )
+    guide_cell = write_text(ws, 2, 1, guide)
+    guide_cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
+    ws.row_dimensions[2].height = _lines(guide, sum(WIDTHS)) * LINE_HEIGHT + 3
+    for col, header in enumerate(HEADERS, start=1):
+        write_text(ws, 4, col, header).font = Font(bold=True)
+    for col, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[chr(ord("A") + col - 1)].width = width
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row, problem in enumerate(_sorted(problems), start=5):
+        label = labels.get(problem.field or "", problem.field or "")
+        texts = (
+            SEVERITY_LABELS[problem.severity],
+            problem.sheet or "",
+            problem.cell or "",
+            label,
+            problem.value or "",
+            problem.message,
+        )
+        ws.cell(row=row, column=1, value=row - 4).alignment = wrap
+        for col, text in enumerate(texts, start=2):
+            write_text(ws, row, col, text).alignment = wrap
+        lines = max(_lines(text, width) for text, width in zip(texts, WIDTHS[1:], strict=True))
+        ws.row_dimensions[row].height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3)
+        if marked and problem.sheet and problem.cell and problem.sheet in workbook.sheetnames:
+            link = ws.cell(row=row, column=4)
+            quoted = problem.sheet.replace("'", "''")
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{problem.cell}")
+            link.font = Font(color="0563C1", underline="single")
+        if problem.severity in FILLS:
+            ws.cell(row=row, column=2).fill = _fill(FILLS[problem.severity])
+    ws.freeze_panes = "A5"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    # Open on the list, with no other sheet selected (two selected tabs group them).
+    for other in workbook.worksheets:
+        other.sheet_view.tabSelected = False
+    ws.sheet_view.tabSelected = True
+    workbook.active = 0

@@ -1,0 +1,148 @@
+"""The machine-readable summary (SPEC, "Machine-readable summary"): a JSON dict.
+
+The keys SPEC names are a contract; the others are extra, for people and
+programs that want more. ``value`` is the exact fraction as a float, never
+rounded; the exact fraction is also given as text ("11/12").
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any
+
+from workbook_tools.consolidation import (
+    OUTCOME_LABELS,
+    REPORTING_LABELS,
+    Consolidation,
+    IndicatorResult,
+)
+from workbook_tools.plan.model import KIND_LABELS
+
+#: Version of the summary's layout; bump when a key changes meaning.
+SCHEMA_VERSION = 1
+
+
+def number(value: int | Fraction | None) -> int | float | None:
+    """A JSON number: an int when whole, else the float nearest the exact fraction."""
+    if value is None:
+        return None
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else float(value)
+    return value
+
+
+def _fraction_text(value: Fraction | None) -> str | None:
+    return None if value is None else f"{value.numerator}/{value.denominator}"
+
+
+def _when(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _indicator(result: IndicatorResult) -> dict[str, Any]:
+    ind = result.indicator
+    return {
+        "code": ind.code,
+        "numerator": number(result.numerator),
+        "denominator": number(result.denominator),
+        "value": None if result.value is None else float(result.value),
+        "target": None if ind.target is None else float(ind.target),
+        "met": result.met,
+        # --- extra ---
+        "section": ind.section,
+        "text": ind.text,
+        "comparator": str(ind.comparator),
+        "value_exact": _fraction_text(result.value),
+        "target_exact": _fraction_text(ind.target),
+        "outcome": str(result.outcome),
+        "outcome_label": OUTCOME_LABELS[result.outcome],
+        "expected": len(result.concerned),
+        "reported": len(result.reported),
+        "missing_units": list(result.missing),
+        "excluded_units": list(result.excluded),
+        "note": result.note,
+    }
+
+
+def build_summary(consolidation: Consolidation) -> dict[str, Any]:
+    """The summary as a dict, ready for :func:`json.dumps`."""
+    c = consolidation
+    settings = c.plan.settings
+    done = c.completeness
+    return {
+        "plan": settings.plan_id,
+        "period": c.period.code,
+        "indicators": [_indicator(r) for r in c.indicators],
+        "completeness": {
+            "expected": done.expected,
+            "received": done.received,
+            "on_time": done.on_time,
+            "missing": list(done.missing),
+            "late": list(done.late),
+            # --- extra ---
+            "deadline": _when(done.deadline),
+            "by_kind": [
+                {
+                    "kind": str(k.kind),
+                    "label": KIND_LABELS[k.kind],
+                    "expected": k.expected,
+                    "received": k.received,
+                    "on_time": k.on_time,
+                    "late": k.late,
+                    "missing": k.missing,
+                }
+                for k in done.by_kind()
+            ],
+            "entries": [
+                {
+                    "unit": e.entry.code,
+                    "name": e.entry.name,
+                    "kind": str(e.entry.kind),
+                    "status": str(e.status),
+                    "status_label": REPORTING_LABELS[e.status],
+                    "file": e.file,
+                    "first_arrival": _when(e.first_arrival),
+                    "superseded": list(e.superseded),
+                    "errors": e.errors,
+                    "warnings": e.warnings,
+                }
+                for e in done.entries
+            ],
+        },
+        "submissions": [
+            {
+                "unit": s.unit,
+                "file": s.file,
+                "status": str(s.status),
+                # --- extra ---
+                "period": s.period,
+                "arrived": _when(s.arrived),
+                "on_time": s.on_time,
+                "identified_by": str(s.identified_by),
+                "superseded_by": s.superseded_by,
+                "sha256": s.sha256,
+                "unusable_fields": sorted(s.unusable),
+            }
+            for s in c.submissions
+        ],
+        "problems": [p.to_dict() for p in c.problems],
+        # --- extra ---
+        "schema_version": SCHEMA_VERSION,
+        "plan_title": settings.plan_title,
+        "commune": settings.commune,
+        "year": settings.year,
+        "period_name": c.period.name,
+        "period_start": _when(c.period.start),
+        "period_end": _when(c.period.end),
+        "generated_at": _when(c.generated_at),
+        "village_totals": dict(c.village_totals),
+        "unit_totals": dict(c.unit_totals),
+    }
+
+
+def summary_bytes(consolidation: Consolidation) -> bytes:
+    """The summary file's content: UTF-8 JSON, Vietnamese kept readable."""
+    text = json.dumps(build_summary(consolidation), ensure_ascii=False, indent=2)
+    return (text + "\n").encode("utf-8")
