@@ -86,6 +86,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
+        # mkstemp makes the file private (0600); give it the usual permissions.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -102,6 +104,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise OutputError(
             f"Không ghi được tệp {path}: {err.strerror}. Tệp cũ vẫn được giữ nguyên."
         ) from err
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
