@@ -49,9 +49,12 @@ def test_write_atomic_onto_a_folder_fails_cleanly(tmp_path: Path) -> None:
 
 
 def test_second_run_at_once_is_refused_with_a_message(tmp_path: Path) -> None:
-    with run_lock(tmp_path), pytest.raises(WorkspaceError, match="Một lệnh khác đang chạy"):
-        with run_lock(tmp_path):
-            pass
+    with (
+        run_lock(tmp_path),
+        pytest.raises(WorkspaceError, match="Một lệnh khác đang chạy"),
+        run_lock(tmp_path),
+    ):
+        pass
     assert not (tmp_path / LOCK).exists()
 
 
