@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
@@ -56,3 +58,30 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(1) from None
 
     return wrapper
+
+
+#: More files than this get a progress bar while they are read.
+PROGRESS_MIN = 30
+
+
+@contextlib.contextmanager
+def reading_progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress callback ``(done, total, name)`` that shows a bar on many files."""
+    bar: Any = None
+    shown = 0
+
+    def update(done: int, total: int, name: str) -> None:
+        nonlocal bar, shown
+        if total < PROGRESS_MIN:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - shown)
+        shown = done
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
