@@ -234,11 +234,6 @@ def _profile(slot: int) -> Path:
 _FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
 
 
-def convert(files: list[Path], fmt: str, outdir: Path) -> list[Path]:
-    """Open and re-save ``files`` in LibreOffice as ``fmt`` (one call for all of them)."""
-    return convert_many([(files, fmt, outdir)])[0]
-
-
 def convert_many(jobs: list[tuple[list[Path], str, Path]]) -> list[list[Path]]:
     """Several conversions at once, each ``(files, format, folder)``: LibreOffice starts slowly."""
     program = soffice()

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -78,7 +77,9 @@ def named_cell(book: Workbook, code: str) -> tuple[Worksheet, str]:
 
 
 def validation_of(sheet: Worksheet, cell: str) -> DataValidation:
-    found = [dv for dv in sheet.data_validations.dataValidation if cell in dv.sqref]
+    found: list[DataValidation] = [
+        dv for dv in sheet.data_validations.dataValidation if cell in dv.sqref
+    ]
     assert len(found) == 1, f"{cell}: {len(found)} validations"
     return found[0]
 
@@ -223,8 +224,9 @@ def expected_rule(f: Field) -> tuple[str, str | None, str, str | None]:
     if f.type is FieldType.STATUS:
         return ("list", None, '"' + ",".join(STATUS_VALUES) + '"', None)
     if f.type is FieldType.DATE:
-        first, last = to_excel(date(2023, 1, 1)), to_excel(date(2025, 12, 31))
-        return ("date", None, str(int(first)), str(int(last)))
+        first = (date(2023, 1, 1) - date(1899, 12, 30)).days  # Excel's day numbers
+        last = (date(2025, 12, 31) - date(1899, 12, 30)).days
+        return ("date", None, str(first), str(last))
     return ("textLength", None, "0", str(f.max_length or 32767))
 
 
@@ -251,22 +253,26 @@ def test_validation_messages_are_vietnamese_and_say_the_limits(
 ) -> None:
     book = books["VHXH"]
     by_field = {code: validation_of(*named_cell(book, code)) for code in names(book)}
-    months = by_field["vh_thang_co_tin"]
-    assert months.promptTitle == "Nhập số nguyên"
-    assert "từ 0 đến 12" in months.prompt and "từ 0 đến 12" in months.error
-    assert by_field["vh_doan_lien_nganh"].prompt == "Bấm mũi tên bên phải ô để chọn Có hoặc Không."
-    assert "Hoàn thành, Đang thực hiện hoặc Chưa thực hiện" in by_field["nv_1a_tinh_trang"].error
-    assert "từ 01/01/2023 đến 31/12/2025" in by_field["vh_qd_ngay"].prompt
+    prompts = {code: str(dv.prompt) for code, dv in by_field.items()}
+    errors = {code: str(dv.error) for code, dv in by_field.items()}
+    assert by_field["vh_thang_co_tin"].promptTitle == "Nhập số nguyên"
+    assert "từ 0 đến 12" in prompts["vh_thang_co_tin"]
+    assert (
+        errors["vh_thang_co_tin"] == "Ô này chỉ nhận số nguyên từ 0 đến 12. Hãy nhập lại, ví dụ 12."
+    )
+    assert prompts["vh_doan_lien_nganh"] == "Bấm mũi tên bên phải ô để chọn Có hoặc Không."
+    assert "Hoàn thành, Đang thực hiện hoặc Chưa thực hiện" in errors["nv_1a_tinh_trang"]
+    assert "từ 01/01/2023 đến 31/12/2025" in prompts["vh_qd_ngay"]
     assert by_field["vh_qd_ngay"].errorTitle == "Ngày không hợp lệ"
-    assert "tối đa 2000 ký tự" in by_field["kho_khan"].prompt
+    assert "tối đa 2000 ký tự" in prompts["kho_khan"]
 
 
 def test_inputs_are_formatted_for_their_type(books: dict[str, Workbook]) -> None:
     book = books["VHXH"]
-    shown = {
-        code: (lambda sheet, cell: sheet[cell].number_format)(*named_cell(book, code))
-        for code in ("ngay_bao_cao", "dien_thoai", "vh_tin_bai_ttdt", "vh_doan_lien_nganh")
-    }
+    shown = {}
+    for code in ("ngay_bao_cao", "dien_thoai", "vh_tin_bai_ttdt", "vh_doan_lien_nganh"):
+        sheet, cell = named_cell(book, code)
+        shown[code] = sheet[cell].number_format
     assert shown == {
         "ngay_bao_cao": "dd/mm/yyyy",
         "dien_thoai": "@",  # text: a phone number keeps its leading 0
@@ -286,7 +292,8 @@ def test_hidden_metadata_says_what_the_reader_needs(
     meta = book[contract.META_SHEET]
     assert meta.sheet_state == "veryHidden"
     assert meta.protection.sheet is True
-    assert book.sheetnames[0] == contract.MAIN_SHEET and book.active.title == contract.MAIN_SHEET
+    assert book.sheetnames[0] == contract.MAIN_SHEET
+    assert book.active is not None and book.active.title == contract.MAIN_SHEET
     rows = list(meta.iter_rows(values_only=True))
     assert rows[0][:2] == (contract.META_MARKER, contract.CONTRACT_VERSION)
     parsed = contract.parse_metadata(rows)
@@ -316,9 +323,25 @@ def test_metadata_rows_read_back_whatever_the_reader(plan: Plan) -> None:
     layout = layout_form(plan, PERIOD, plan.entry("T01"), NOW)
     rows = contract.metadata_rows(layout.metadata)
     # A reader may hand numbers back as floats and empty cells as None or "".
-    mangled = [tuple(1.0 if v == "1" else v for v in r) + (None,) for r in rows]
+    mangled = [(*(1.0 if v == "1" else v for v in r), None) for r in rows]
     assert contract.parse_metadata(mangled) == layout.metadata
     assert contract.parse_metadata([("something else", "1")]) is None
+
+
+def test_metadata_undoes_libreoffices_reading_of_x_escapes() -> None:
+    # LibreOffice reads "_xa_" in an .xlsx string as the character 0x0A.
+    rows = [
+        (contract.META_MARKER, "1"),
+        ("unit_name", "Thôn\x01"),
+        (),
+        contract.FIELD_TABLE_HEADER,
+        ("tt_mang\nhoi", "'Báo cáo'!$C$18", "int"),
+        ("kh\rke_hoach", "'Báo cáo'!$C$19", "yesno"),
+    ]
+    parsed = contract.parse_metadata(rows)
+    assert parsed is not None
+    assert [f.field for f in parsed.fields] == ["tt_mang_xa_hoi", "kh_xd_ke_hoach"]
+    assert parsed.get("unit_name") == "Thôn_x1_"
 
 
 # --- print, font, layout ------------------------------------------------------
@@ -330,7 +353,8 @@ def test_print_ready_in_times_new_roman(books: dict[str, Workbook]) -> None:
         setup = sheet.page_setup
         assert setup.paperSize == 9  # A4
         assert setup.orientation == "portrait"
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+        fit = sheet.sheet_properties.pageSetUpPr
+        assert fit is not None and fit.fitToPage is True
         assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0  # absent means 1
         header = next(c for c in sheet["A"] if c.value == "STT")
         assert sheet.print_title_rows == f"${header.row}:${header.row}"
@@ -358,7 +382,7 @@ def test_long_task_text_is_wrapped_in_a_merged_cell_tall_enough(
     assert cell.alignment.wrap_text is True
     merged = next(m for m in sheet.merged_cells.ranges if cell.coordinate in m)
     assert (merged.min_col, merged.max_col) == (2, 4)
-    assert sheet.row_dimensions[cell.row].height >= 100
+    assert cell.row is not None and sheet.row_dimensions[cell.row].height >= 100
 
 
 def test_the_same_inputs_give_the_same_bytes(plan: Plan, forms: dict[str, GeneratedForm]) -> None:
@@ -402,7 +426,7 @@ def test_text_that_looks_like_a_formula_or_link_stays_text() -> None:
     assert any("+cmd|' /C calc'!A0" in t for t in shown)
     assert "Đơn vị báo cáo: -2+3 (T01)" in shown and "-2+3" in shown
     assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
-    assert not sheet._hyperlinks
+    assert all(c.hyperlink is None for r in sheet.iter_rows() for c in r)
     two = main(load_workbook(io.BytesIO(forms["T02"].content)))
     assert "00123" in texts(two)
     task = main(load_workbook(io.BytesIO(forms["VHXH"].content)))

@@ -40,8 +40,9 @@ from tests.inbox_forms import (
     without_metadata,
 )
 from workbook_tools import problems
+from workbook_tools.checks import read_and_check
 from workbook_tools.forms import contract
-from workbook_tools.inbox import read, read_inbox, roster_status
+from workbook_tools.inbox import read, roster_status
 from workbook_tools.inbox.model import (
     IdentifiedBy,
     InboxResult,
@@ -110,7 +111,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Read:
         put(box, name, data, modified)
     before = snapshot(box)
     ledger = root / ".wbt-ledger.sqlite3"
-    result = read_inbox(sample_plan(), PERIOD, box, ledger, now=NOW)
+    result = read_and_check(sample_plan(), PERIOD, box, ledger, now=NOW)
     return Read(box, ledger, result, before)
 
 
@@ -285,14 +286,14 @@ def test_arrivals_stay_put_however_the_files_are_touched_later(inbox: Read, tmp_
     later = datetime(2024, 7, 1).timestamp()
     for path in box.rglob("*"):
         os.utime(path, (later, later))
-    again = read_inbox(sample_plan(), PERIOD, box, ledger, now=datetime(2024, 7, 2))
+    again = read_and_check(sample_plan(), PERIOD, box, ledger, now=datetime(2024, 7, 2))
     assert {s.file: s.arrived for s in again.submissions} == {
         s.file: s.arrived for s in inbox.result.submissions
     }
     # Losing the ledger loses that memory: every file now arrived when it was
     # copied, so T05's two versions tie and the later file name wins.
     ledger.unlink()
-    fresh = read_inbox(sample_plan(), PERIOD, box, ledger, now=datetime(2024, 7, 2))
+    fresh = read_and_check(sample_plan(), PERIOD, box, ledger, now=datetime(2024, 7, 2))
     assert {s.arrived for s in fresh.submissions} == {datetime(2024, 7, 1)}
     assert fresh.used()["T05"].file == "zalo/T05.xlsx"
     assert sorted(fresh.used()) == sorted(again.used())
@@ -312,7 +313,7 @@ def test_one_file_failing_unexpectedly_does_not_stop_the_others(
         return real(plan, period, workbook, file=file)  # type: ignore[arg-type]
 
     monkeypatch.setattr(read, "identify", fail_on_a)
-    result = read_inbox(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
     a, b = result.submissions
     assert (a.status, b.status) == (SubmissionStatus.REJECTED, SubmissionStatus.USED)
     assert a.arrived == ON_TIME and len(a.sha256) == 64
@@ -330,7 +331,7 @@ def test_a_corrupt_ledger_warns_and_the_run_goes_on(tmp_path: Path) -> None:
     put(box, "a.xlsx", filled("T01", VILLAGE), ON_TIME)
     ledger = tmp_path / ".wbt-ledger.sqlite3"
     ledger.write_bytes(b"\0" * 5000)
-    result = read_inbox(sample_plan(), PERIOD, box, ledger, now=NOW)
+    result = read_and_check(sample_plan(), PERIOD, box, ledger, now=NOW)
     assert [p.code for p in result.problems] == ["inbox.ledger_corrupt"]
     assert result.problems[0].file is None
     assert result.used()["T01"].arrived == ON_TIME
@@ -353,7 +354,7 @@ def test_forms_resaved_by_libreoffice_read_the_same(tmp_path: Path) -> None:
     assert [p.relative_to(box).as_posix() for p in outputs] == [
         "T08.ods", "T09.xls", "T12.xls", "lo/T10.xlsx"
     ]
-    result = read_inbox(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
     assert result.problems == []
     for s in result.submissions:
         assert (s.status, s.identified_by) == (SubmissionStatus.USED, IdentifiedBy.METADATA)
@@ -368,7 +369,7 @@ def test_a_form_whose_named_cell_was_deleted_reports_the_lost_field(tmp_path: Pa
     wb.defined_names["tt_loa"].attr_text = "#REF!"
     box = tmp_path / "inbox"
     put(box, "t.xlsx", save(wb), ON_TIME)
-    result = read_inbox(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
     (s,) = result.submissions
     assert "tt_loa" not in s.values
     field = sample_plan().field("tt_loa")
@@ -381,7 +382,7 @@ def test_a_form_whose_named_cell_was_deleted_reports_the_lost_field(tmp_path: Pa
 def test_a_blank_form_keeps_the_file_even_when_nothing_is_filled(tmp_path: Path) -> None:
     box = tmp_path / "inbox"
     put(box, "blank.xlsx", fill(blank_form("T01"), {}), ON_TIME)
-    result = read_inbox(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
     (s,) = result.submissions
     assert s.status is SubmissionStatus.USED and s.values == {}
     assert [(p.code, p.field) for p in result.problems] == [

@@ -295,7 +295,8 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     ),
     # --- a returned file before it is read (workbook_tools.inbox.safety) -----
     # {ext} is the file's extension, {kind} what the file really is ("một tệp
-    # PDF"), {part} a member of the archive, {limit} a limit in the unit shown.
+    # PDF"), {part} a member of the archive, {limit} a limit in the unit shown,
+    # {how} how a part outgrew its limits ("khi giải nén vượt quá 32,0 MB").
     "file.empty": (
         Severity.ERROR,
         "Tệp {file} trống (0 byte), có lẽ bị lỗi khi tải về hoặc khi lưu. Hãy tải lại tệp từ "
@@ -361,9 +362,9 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     ),
     "file.zip_bomb": (
         Severity.ERROR,
-        "Tệp {file}: phần {part} khi giải nén vượt quá {limit} MB. Đây là tệp nén bất thường, có "
-        "thể là tệp độc hại, nên không được đọc. Đừng mở tệp này; hãy xóa tệp khỏi inbox/ và đề "
-        "nghị đơn vị gửi lại đúng biểu mẫu.",
+        "Tệp {file}: phần {part} {how}. Đây là tệp nén bất thường, có thể là tệp độc hại, nên "
+        "không được đọc. Đừng mở tệp này; hãy xóa tệp khỏi inbox/ và đề nghị đơn vị gửi lại "
+        "đúng biểu mẫu.",
     ),
     "file.xml_entities": (
         Severity.ERROR,
@@ -397,6 +398,11 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Tệp {file}, trang '{sheet}': có dữ liệu trải từ ô {first} đến ô {last}, vượt quá "
         "{limit} ô, quá lớn để đọc an toàn. Hãy xóa các ô có dữ liệu ở xa (như ô {last}) rồi "
         "lưu lại, hoặc đề nghị đơn vị điền vào biểu mẫu đã gửi.",
+    ),
+    "file.sheet_too_large": (
+        Severity.ERROR,
+        "Tệp {file}, {where}: có hơn {limit} phần tử dữ liệu, quá lớn với một biểu mẫu báo cáo, "
+        "nên không được đọc. Hãy đề nghị đơn vị điền vào biểu mẫu đã gửi rồi gửi lại.",
     ),
     "file.cell_too_long": (
         Severity.WARNING,

@@ -7,10 +7,17 @@ from pathlib import Path, PurePosixPath
 
 import click
 
+from workbook_tools.checks import read_and_check
 from workbook_tools.cli import cli
-from workbook_tools.cli.common import dir_option, handle_errors, period_option, plan_option, workspace
+from workbook_tools.cli.common import (
+    dir_option,
+    handle_errors,
+    period_option,
+    plan_option,
+    workspace,
+)
 from workbook_tools.errors import WorkspaceError
-from workbook_tools.inbox import InboxResult, read_inbox, roster_status
+from workbook_tools.inbox import InboxResult, roster_status
 from workbook_tools.inbox.model import EntryStatus
 from workbook_tools.inbox.safety import inspect
 from workbook_tools.plan import load_plan
@@ -40,7 +47,7 @@ def status(period_code: str, root: Path, plan_path: Path | None) -> None:
     Ví dụ: wbt status --period 6T-2024
     """
     _, plan, result = _run(root, plan_path, period_code)
-    _print(plan, period_code, result)
+    _print(plan, result)
 
 
 @cli.command("check")
@@ -58,7 +65,7 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
     Ví dụ: wbt check --period 6T-2024
     """
     ws, plan, result = _run(root, plan_path, period_code)
-    _print(plan, period_code, result)
+    _print(plan, result)
     written = _write_feedback(ws, plan, result)
     folder = ws.period_outbox(result.period) / FEEDBACK_FOLDER
     if written:
@@ -71,7 +78,9 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
         click.echo("Không tệp nào có lỗi hay cảnh báo: không cần bản phản hồi.")
 
 
-def _run(root: Path, plan_path: Path | None, period_code: str) -> tuple[Workspace, Plan, InboxResult]:
+def _run(
+    root: Path, plan_path: Path | None, period_code: str
+) -> tuple[Workspace, Plan, InboxResult]:
     ws = workspace(root)
     plan = load_plan(plan_path if plan_path is not None else ws.find_plan())
     if not ws.inbox.is_dir():
@@ -81,14 +90,14 @@ def _run(root: Path, plan_path: Path | None, period_code: str) -> tuple[Workspac
         )
     # The ledger is written: one run at a time.
     with run_lock(ws.root):
-        result = read_inbox(plan, period_code, ws.inbox, ws.ledger)
+        result = read_and_check(plan, period_code, ws.inbox, ws.ledger)
     return ws, plan, result
 
 
 # --- printing ----------------------------------------------------------------------
 
 
-def _print(plan: Plan, period_code: str, result: InboxResult) -> None:
+def _print(plan: Plan, result: InboxResult) -> None:
     period = plan.period(result.period)
     rows = roster_status(plan, period, result)
     click.echo(

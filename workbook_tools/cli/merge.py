@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from workbook_tools import demo as demo_step
+from workbook_tools.checks import read_and_check
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import (
     dir_option,
@@ -19,7 +20,6 @@ from workbook_tools.cli.common import (
 )
 from workbook_tools.consolidation import OUTCOME_LABELS, Consolidation, Outcome, percent_text
 from workbook_tools.errors import WorkspaceError
-from workbook_tools.inbox import read_inbox
 from workbook_tools.inbox.scan import scan_inbox
 from workbook_tools.plan import load_plan
 from workbook_tools.plan.model import Plan
@@ -99,7 +99,7 @@ def run_merge(ws: Workspace, plan: Plan, period_code: str) -> MergeOutcome:
         )
     now = datetime.now().replace(microsecond=0)
     with run_lock(ws.root), reading_progress("Đang đọc bài nộp") as progress:
-        result = read_inbox(plan, period_code, ws.inbox, ws.ledger, now=now, progress=progress)
+        result = read_and_check(plan, period_code, ws.inbox, ws.ledger, now=now, progress=progress)
         return merge(plan, period_code, result, ws.outbox, now)
 
 

@@ -204,7 +204,8 @@ def parse_metadata(rows: Iterable[Sequence[object]]) -> FormMetadata | None:
     contract = ""
     in_table = False
     for index, row in enumerate(rows):
-        cells = [_text(v) for v in row[:3]] + [""] * (3 - len(row[:3]))
+        cells = [_text(v, identifier=col == 0) for col, v in enumerate(row[:3])]
+        cells += [""] * (3 - len(cells))
         if index == 0:
             if cells[0] != META_MARKER:
                 return None
@@ -221,12 +222,32 @@ def parse_metadata(rows: Iterable[Sequence[object]]) -> FormMetadata | None:
     return FormMetadata(values=values, fields=tuple(fields), contract_version=contract)
 
 
-def _text(value: object) -> str:
+def _text(value: object, *, identifier: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return _undo_lax_unescape(str(value), identifier=identifier).strip()
+
+
+def _undo_lax_unescape(text: str, *, identifier: bool) -> str:
+    """Undo LibreOffice's reading of ``_x`` + hex + ``_`` in an .xlsx string as a character.
+
+    The format escapes a character as ``_x`` and exactly four hex digits;
+    LibreOffice (7.x) also takes one to three, so ``tt_mang_xa_hoi`` comes back
+    as ``tt_mang\nhoi``. The characters made that way are never in a field
+    code or key (``identifier``: ASCII letters, digits, ``_``, ``.``, ``-``), nor
+    control characters in a value, so they are written back as they were.
+    """
+
+    def mangled(char: str) -> bool:
+        if identifier:
+            return not (char.isascii() and (char.isalnum() or char in "_.-"))
+        return ord(char) < 0x20
+
+    if not any(mangled(c) for c in text):
+        return text
+    return "".join(f"_x{ord(c):x}_" if mangled(c) else c for c in text)
 
 
 # --- cell references ----------------------------------------------------------

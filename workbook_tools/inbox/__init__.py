@@ -1,7 +1,8 @@
-"""The inbox step: every returned file read, identified, cleaned and checked.
+"""The inbox step: every returned file found, inspected, read and identified.
 
-:func:`read_inbox` is the one library step that ``wbt status``, ``wbt check``
-and ``wbt merge`` share. For each file under ``inbox/`` (subfolders too) it:
+:func:`read_inbox` is the first half of the step that ``wbt status``, ``wbt check``
+and ``wbt merge`` share (:func:`workbook_tools.checks.read_and_check`). For
+each file under ``inbox/`` (subfolders too) it:
 
 1. looks at the file defensively first (:mod:`~workbook_tools.inbox.safety`:
    format by content, zip bombs, encrypted files) and reads only what that
@@ -11,8 +12,9 @@ and ``wbt merge`` share. For each file under ``inbox/`` (subfolders too) it:
    it (:mod:`~workbook_tools.inbox.identify`);
 4. keeps, for each village and unit, the file that arrived last, and lists
    the others as superseded (byte-identical copies count once);
-5. finds the values (:mod:`~workbook_tools.inbox.cells`) and cleans and checks
-   them (:mod:`workbook_tools.checks.validate`).
+5. finds each field's cell (:mod:`~workbook_tools.inbox.cells`) and hands the
+   values on as read; the checks step (:mod:`workbook_tools.checks`) cleans
+   and checks them.
 
 It returns plain data and prints nothing. The inbox folder is only read. A
 file that cannot be read for any reason becomes a problem record naming it,
@@ -20,8 +22,6 @@ and the run goes on.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
 
 from workbook_tools.inbox.model import (
     EntryStatus,
@@ -31,22 +31,7 @@ from workbook_tools.inbox.model import (
     Submission,
     SubmissionStatus,
 )
-
-if TYPE_CHECKING:
-    from workbook_tools.inbox.read import ARRIVALS, read_inbox, roster_status
-
-#: Loaded on first use: importing the package must stay light, because the
-#: plan and checks steps import :mod:`workbook_tools.inbox.model`.
-_LAZY = ("ARRIVALS", "read_inbox", "roster_status")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from workbook_tools.inbox import read
-
-        return getattr(read, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+from workbook_tools.inbox.read import ARRIVALS, read_inbox, roster_status
 
 __all__ = [
     "ARRIVALS",

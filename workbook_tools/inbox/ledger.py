@@ -71,10 +71,9 @@ class Ledger:
         """
         arrived = min(modified, now)
         known = self.lookup(sha256)
-        if known is not None:
-            if sha256 not in self._new or known.arrived <= arrived:
-                return known.arrived
-            # Copies first seen together in this run: the oldest is the arrival.
+        # Copies first seen together in this run: the oldest is the arrival.
+        if known is not None and (sha256 not in self._new or known.arrived <= arrived):
+            return known.arrived
         entry = Arrival(sha256, arrived, file, now)
         self._new.add(sha256)
         if self._db is not None:

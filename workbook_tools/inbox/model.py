@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-
 from typing import TYPE_CHECKING
 
 from workbook_tools.problems import Problem
@@ -38,7 +37,7 @@ class IdentifiedBy(StrEnum):
 
 @dataclass(slots=True)
 class Submission:
-    """One returned file, identified, cleaned and checked."""
+    """One returned file: identified and read by the inbox step, cleaned by the checks step."""
 
     file: str  # path relative to the inbox folder, with '/' separators
     sha256: str
@@ -48,7 +47,8 @@ class Submission:
     period: str | None = None
     identified_by: IdentifiedBy = IdentifiedBy.NONE
     on_time: bool | None = None  # arrived on or before the period's units' deadline
-    values: dict[str, Value] = field(default_factory=dict)  # usable values only
+    raw: dict[str, RawCell] = field(default_factory=dict)  # as read, before cleaning
+    values: dict[str, Value] = field(default_factory=dict)  # usable values only (checks step)
     unusable: set[str] = field(default_factory=set)  # fields whose value had an error
     cells: dict[str, str] = field(default_factory=dict)  # field code -> "Sheet!B12"
     superseded_by: str | None = None  # file that replaced this one

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +14,6 @@ from xml.parsers.expat import ExpatError
 from python_calamine import CalamineError
 
 from workbook_tools import problems
-from workbook_tools.checks.validate import check_form
 from workbook_tools.errors import WorkbookToolsError
 from workbook_tools.inbox import safety
 from workbook_tools.inbox.cells import LayoutCache, find_cells
@@ -22,7 +21,6 @@ from workbook_tools.inbox.identify import identify
 from workbook_tools.inbox.ledger import Ledger, open_ledger
 from workbook_tools.inbox.model import (
     EntryStatus,
-    IdentifiedBy,
     InboxResult,
     RawCell,
     Submission,
@@ -83,7 +81,7 @@ def read_inbox(
             name = relative_name(path, inbox_dir)
             try:
                 reads.append(_read_file(plan, period, path, name, ledger, layouts, now))
-            except Exception as err:  # noqa: BLE001 - one bad file must never stop the run
+            except Exception as err:  # one bad file must never stop the run
                 reads.append(_unreadable(path, name, err, ledger, now))
             if progress is not None:
                 progress(done, len(files), name)
@@ -91,13 +89,10 @@ def read_inbox(
     _choose_newest(reads)
     for read in reads:
         submission = read.submission
-        if submission.status is SubmissionStatus.USED and read.entry is not None:
-            checked = check_form(plan, period, read.entry, read.raw, file=submission.file)
-            submission.values = checked.values
-            submission.unusable = checked.unusable
-            submission.cells = dict(checked.cells)
+        if submission.status is SubmissionStatus.USED:
+            # Where the values were found matters only for the file that is used.
+            submission.raw = read.raw
             read.problems.extend(read.cell_problems)
-            read.problems.extend(checked.problems)
         if submission.status in ARRIVALS:
             submission.on_time = submission.arrived.date() <= period.unit_deadline
         result.submissions.append(submission)
@@ -149,23 +144,13 @@ def _read_file(
     inspection = safety.inspect(path, name=name)
     if inspection.format is None:
         # Not a workbook we read: still an arrival, so its time is kept.
-        sha, modified = _hash_file(path)
-        submission = Submission(
-            file=name,
-            sha256=sha,
-            arrived=ledger.arrival(sha, name, modified, now),
-            status=SubmissionStatus.REJECTED,
-        )
+        sha, arrived = _arrival(path, name, ledger, now)
+        submission = Submission(name, sha, arrived, SubmissionStatus.REJECTED)
         return _FileRead(submission, list(inspection.problems))
     data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    modified = datetime.fromtimestamp(path.stat().st_mtime)
-    submission = Submission(
-        file=name,
-        sha256=sha,
-        arrived=ledger.arrival(sha, name, modified, now),
-        status=SubmissionStatus.USED,  # until the newest of each unit is chosen
-    )
+    sha, arrived = _arrival(path, name, ledger, now, data)
+    # USED until the newest file of each unit is chosen.
+    submission = Submission(name, sha, arrived, SubmissionStatus.USED)
     read = _FileRead(submission, list(inspection.problems))
     with open_workbook(data, inspection.format, inspection.parts) as workbook:
         ident = identify(plan, period.code, workbook, file=name)
@@ -185,22 +170,32 @@ def _read_file(
     return read
 
 
-def _hash_file(path: Path) -> tuple[str, datetime]:
-    with path.open("rb") as stream:
-        digest = hashlib.file_digest(stream, "sha256").hexdigest()
-    return digest, datetime.fromtimestamp(os.stat(path).st_mtime)
+def _arrival(
+    path: Path, name: str, ledger: Ledger, now: datetime, data: bytes | None = None
+) -> tuple[str, datetime]:
+    """The file's content hash and its first arrival, recorded in the ledger if new.
+
+    A file too large to be a form (refused by the safety step) is not read
+    whole just to be hashed: its own time is its arrival.
+    """
+    stat = path.stat()
+    modified = datetime.fromtimestamp(stat.st_mtime)
+    if data is not None:
+        sha = hashlib.sha256(data).hexdigest()
+    elif stat.st_size > safety.DEFAULT_LIMITS.max_file_bytes:
+        return "", min(modified, now)
+    else:
+        with path.open("rb") as stream:
+            sha = hashlib.file_digest(stream, "sha256").hexdigest()
+    return sha, ledger.arrival(sha, name, modified, now)
 
 
 def _unreadable(path: Path, name: str, err: Exception, ledger: Ledger, now: datetime) -> _FileRead:
     """The record of a file whose reading failed, however it failed."""
     sha, arrived = "", now
-    try:
-        sha, modified = _hash_file(path)
-        arrived = ledger.arrival(sha, name, modified, now)
-    except Exception:  # noqa: BLE001 - nothing more can be learnt about this file
-        pass
-    submission = Submission(file=name, sha256=sha, arrived=arrived,
-                            status=SubmissionStatus.REJECTED)
+    with contextlib.suppress(Exception):  # nothing more can be learnt about this file
+        sha, arrived = _arrival(path, name, ledger, now)
+    submission = Submission(name, sha, arrived, SubmissionStatus.REJECTED)
     problem = problems.make("inbox.unreadable", file=name, reason=_reason(err))
     return _FileRead(submission, [problem])
 
@@ -245,8 +240,9 @@ def _choose_newest(reads: list[_FileRead]) -> None:
             s.status = SubmissionStatus.DUPLICATE
             s.superseded_by = original.submission.file
             read.problems.append(
-                problems.make("inbox.duplicate", file=s.file, unit=s.unit,
-                              other=original.submission.file)
+                problems.make(
+                    "inbox.duplicate", file=s.file, unit=s.unit, other=original.submission.file
+                )
             )
         distinct.sort(key=lambda r: (r.submission.arrived, r.submission.file))
         newest = distinct[-1]
@@ -256,8 +252,13 @@ def _choose_newest(reads: list[_FileRead]) -> None:
             s.superseded_by = newest.submission.file
             name = read.entry.name if read.entry is not None else s.unit or ""
             read.problems.append(
-                problems.make("inbox.superseded", file=s.file, unit=s.unit, name=name,
-                              newer=newest.submission.file)
+                problems.make(
+                    "inbox.superseded",
+                    file=s.file,
+                    unit=s.unit,
+                    name=name,
+                    newer=newest.submission.file,
+                )
             )
 
 

@@ -29,10 +29,10 @@ Open a passed file by its content, not its name: python-calamine's
 from __future__ import annotations
 
 import html
-import io
+import itertools
 import re
+import stat
 import struct
-import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -74,6 +74,9 @@ class Limits:
     # allocates 32 bytes per cell of that rectangle, then one object per cell.
     max_cells: int = 2_000_000
     max_shared_strings: int = 1_000_000  # python-calamine reserves 24 bytes per claimed string
+    # XML elements (or BIFF records) looked at one by one, in a sheet written in
+    # an unusual shape or in an .ods/.xls: about a second of work.
+    max_elements: int = 1_000_000
     max_cell_chars: int = 32_767  # Excel's own limit for one cell
 
 
@@ -182,11 +185,18 @@ def inspect(path: Path, *, limits: Limits = DEFAULT_LIMITS, name: str | None = N
 
 def _read(path: Path, limits: Limits, report: _Report) -> bytes:
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a folder, a pipe that would block a read…
+            what = (
+                "đây là một thư mục" if stat.S_ISDIR(status.st_mode) else "đây không phải một tệp"
+            )
+            report.refuse("file.unreadable", reason=what)
+        size = status.st_size
         if size > limits.max_file_bytes:
             report.refuse("file.too_large", size=_mb(size), limit=_mb(limits.max_file_bytes))
         with path.open("rb") as stream:
-            data = stream.read(limits.max_file_bytes + 1)
+            # Ask for what stat() saw (and one byte more): not a 50 MB buffer each time.
+            data = stream.read(size + 1)
     except OSError as err:
         report.refuse("file.unreadable", reason=_os_reason(err))
     if not data:
@@ -201,8 +211,6 @@ def _os_reason(err: OSError) -> str:
         return "không có quyền đọc, hoặc tệp đang được mở trong chương trình khác"
     if isinstance(err, FileNotFoundError):
         return "tệp đã bị xóa hoặc đổi tên trong lúc đọc"
-    if isinstance(err, IsADirectoryError):
-        return "đây là một thư mục"
     return f"lỗi đọc tệp ({err.__class__.__name__})"
 
 
@@ -300,20 +308,12 @@ def _as_text(head: bytes) -> str | None:
 
 
 def _inspect_zip(data: bytes, limits: Limits, report: _Report) -> None:
-    _check_directory_end(data, limits, report)
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error):
-        report.refuse("file.corrupt", reason="mục lục của tệp nén bị hỏng")
-    if len(members) > limits.max_parts:
-        report.refuse("file.too_many_parts", count=len(members), limit=limits.max_parts)
-    by_name: dict[str, zipfile.ZipInfo] = {}
-    for info in members:
-        key = info.filename.lower()
+    by_name: dict[str, _Member] = {}
+    for member in _members(data, limits, report):
+        key = member.name.lower()
         if key in by_name:  # two readers could each take a different one
-            report.refuse("file.corrupt", reason=f"có hai phần cùng tên {info.filename}")
-        by_name[key] = info
+            report.refuse("file.corrupt", reason=f"có hai phần cùng tên {member.name}")
+        by_name[key] = member
     inflater = _Inflater(data, limits, report)
     if "mimetype" in by_name:
         _inspect_ods(by_name, inflater, limits, report)
@@ -323,19 +323,73 @@ def _inspect_zip(data: bytes, limits: Limits, report: _Report) -> None:
         report.refuse("file.not_workbook", kind="một tệp nén (.zip)")
 
 
-def _check_directory_end(data: bytes, limits: Limits, report: _Report) -> None:
-    """Refuse a cut archive, or one whose directory lists too many members to read."""
+@dataclass(frozen=True, slots=True)
+class _Member:
+    """A zip member as the central directory lists it (sizes unverified)."""
+
+    name: str
+    offset: int  # of its local header
+    packed: int  # compressed size
+    size: int  # inflated size, as claimed
+    crc: int
+    method: int
+    flags: int
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+
+_STORED, _DEFLATED = 0, 8
+_CENTRAL = struct.Struct("<4x4xHH4xIIIHHH8xI")  # one central directory header, 46 bytes
+
+
+def _members(data: bytes, limits: Limits, report: _Report) -> list[_Member]:
+    """The archive's central directory; a cut or overlong one is refused before it is read."""
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
     if end < 0 or end + 22 > len(data):
         report.refuse("file.truncated")
-    (count,) = struct.unpack_from("<H", data, end + 10)
+    count, directory_size, at = struct.unpack_from("<HII", data, end + 10)
     locator = end - 20
-    if count == 0xFFFF and locator >= 0 and data.startswith(b"PK\x06\x07", locator):
+    if locator >= 0 and data.startswith(b"PK\x06\x07", locator):  # ZIP64
         (record,) = struct.unpack_from("<Q", data, locator + 8)
-        if record + 40 <= len(data) and data.startswith(b"PK\x06\x06", record):
-            (count,) = struct.unpack_from("<Q", data, record + 32)
+        if record + 56 > len(data) or not data.startswith(b"PK\x06\x06", record):
+            report.refuse("file.corrupt", reason="mục lục của tệp nén bị hỏng")
+        count, directory_size, at = struct.unpack_from("<QQQ", data, record + 32)
     if count > limits.max_parts:
         report.refuse("file.too_many_parts", count=count, limit=limits.max_parts)
+    if at + directory_size > len(data):
+        report.refuse("file.truncated")
+    members = []
+    for _ in range(count):
+        if not data.startswith(b"PK\x01\x02", at) or at + 46 > len(data):
+            report.refuse("file.corrupt", reason="mục lục của tệp nén bị hỏng")
+        flags, method, crc, packed, size, name_length, extra_length, comment_length, offset = (
+            _CENTRAL.unpack_from(data, at)
+        )
+        raw_name = data[at + 46 : at + 46 + name_length]
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+        if 0xFFFFFFFF in (packed, size, offset):
+            extra = data[at + 46 + name_length : at + 46 + name_length + extra_length]
+            size, packed, offset = _zip64_sizes(extra, size, packed, offset)
+        members.append(_Member(name, offset, packed, size, crc, method, flags))
+        at += 46 + name_length + extra_length + comment_length
+    return members
+
+
+def _zip64_sizes(extra: bytes, size: int, packed: int, offset: int) -> tuple[int, int, int]:
+    """The true (size, packed, offset) of a ZIP64 member: the fields marked 0xFFFFFFFF."""
+    at = 0
+    while at + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, at)
+        if tag == 0x0001:
+            values = iter(struct.unpack_from(f"<{length // 8}Q", extra, at + 4))
+            size = next(values, size) if size == 0xFFFFFFFF else size
+            packed = next(values, packed) if packed == 0xFFFFFFFF else packed
+            offset = next(values, offset) if offset == 0xFFFFFFFF else offset
+            break
+        at += 4 + length
+    return size, packed, offset
 
 
 class _Inflater:
@@ -351,89 +405,102 @@ class _Inflater:
         self.budget = limits.max_total_inflated
         self.done: set[str] = set()
 
-    def inflate(self, info: zipfile.ZipInfo, *, keep: bool) -> bytes:
+    def inflate(self, member: _Member, *, keep: bool) -> bytes:
         """The member's bytes (``b""`` unless ``keep``), refused beyond the limits."""
-        report, name = self.report, info.filename
+        report, name = self.report, member.name
         self.done.add(name.lower())
-        if info.flag_bits & 0x1:
+        if member.flags & 0x1:
             report.refuse("file.encrypted")
         cap = min(self.limits.max_part_bytes, self.budget)
-        if info.file_size > cap:  # it says so itself
-            self._bomb(name)
-        start = self._data_start(info)
-        end = start + info.compress_size
+        if member.size > cap:  # it says so itself
+            self._bomb(name, cap)
+        start = self._data_start(member)
+        end = start + member.packed
         if end > len(self.data):
             report.refuse("file.truncated")
-        raw = memoryview(self.data)[start:end]
-        if info.compress_type == zipfile.ZIP_STORED:
-            if len(raw) > cap:
-                self._bomb(name)
-            pieces, size, crc = [bytes(raw)] if keep else [], len(raw), zlib.crc32(raw)
-        elif info.compress_type == zipfile.ZIP_DEFLATED:
-            pieces, size, crc = self._deflated(raw, cap, name)
+        if member.method == _STORED:
+            content = self.data[start:end]
+            size, crc = len(content), zlib.crc32(content)
+            if size > member.size:
+                self._bomb(name, cap, claimed=member.size)
+        elif member.method == _DEFLATED:
+            content, size, crc = self._deflated(start, end, member, keep)
         else:
             report.refuse("file.corrupt", reason=f"phần {name} được nén theo cách không hỗ trợ")
         self.budget -= size
-        if crc != info.CRC or size != info.file_size:
+        if size != member.size or crc != member.crc:
             report.refuse("file.corrupt", reason=f"phần {name} bị hỏng (sai mã kiểm tra)")
-        return b"".join(pieces) if keep else b""
+        return content if keep else b""
 
-    def _data_start(self, info: zipfile.ZipInfo) -> int:
-        at = info.header_offset
+    def _data_start(self, member: _Member) -> int:
+        at = member.offset
         if at < 0 or at + 30 > len(self.data):
             self.report.refuse("file.truncated")
         if not self.data.startswith(b"PK\x03\x04", at):
-            self.report.refuse("file.corrupt", reason=f"không tìm thấy phần {info.filename}")
+            self.report.refuse("file.corrupt", reason=f"không tìm thấy phần {member.name}")
         name_length: int = self.data[at + 26] | self.data[at + 27] << 8
         extra_length: int = self.data[at + 28] | self.data[at + 29] << 8
         return at + 30 + name_length + extra_length
 
-    def _deflated(self, raw: memoryview, cap: int, name: str) -> tuple[list[bytes], int, int]:
+    def _deflated(
+        self, start: int, end: int, member: _Member, keep: bool
+    ) -> tuple[bytes, int, int]:
+        """(the inflated bytes if ``keep``, their size, their CRC), a megabyte at a time.
+
+        Inflation stops one byte past the size the header claims (already
+        within the caps): a header that lies is caught as soon as it lies.
+        """
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         pieces: list[bytes] = []
-        size = crc = fed = 0
+        size = crc = 0
+        fed = start
         try:
             while not inflater.eof:
                 if inflater.unconsumed_tail:
-                    chunk: bytes | memoryview = inflater.unconsumed_tail
-                else:
-                    chunk = raw[fed : fed + self._IN]
+                    chunk = inflater.unconsumed_tail
+                elif fed < end:
+                    chunk = self.data[fed : min(end, fed + self._IN)]
                     fed += len(chunk)
-                piece = inflater.decompress(chunk, self._OUT)
-                if not piece and not chunk:
-                    break  # nothing left to feed, nothing more comes out
+                else:
+                    break  # the stream ends before its end mark
+                piece = inflater.decompress(chunk, min(self._OUT, member.size + 1 - size))
                 size += len(piece)
-                if size > cap:  # stop at the cap, whatever the header said
-                    self._bomb(name)
+                if size > member.size:
+                    self._bomb(member.name, self.limits.max_part_bytes, claimed=member.size)
                 crc = zlib.crc32(piece, crc)
-                pieces.append(piece)
+                if keep:
+                    pieces.append(piece)
         except zlib.error:
-            self.report.refuse("file.corrupt", reason=f"dữ liệu nén của phần {name} bị hỏng")
+            self.report.refuse("file.corrupt", reason=f"dữ liệu nén của phần {member.name} bị hỏng")
         if not inflater.eof:
-            self.report.refuse("file.corrupt", reason=f"dữ liệu nén của phần {name} bị cắt cụt")
-        return pieces, size, crc
+            self.report.refuse(
+                "file.corrupt", reason=f"dữ liệu nén của phần {member.name} bị cắt cụt"
+            )
+        content = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return content, size, crc
 
-    def _bomb(self, name: str) -> NoReturn:
-        limit = min(self.limits.max_part_bytes, self.limits.max_total_inflated)
-        self.report.refuse("file.zip_bomb", part=name, limit=_mb(limit))
+    def _bomb(self, name: str, cap: int, *, claimed: int | None = None) -> NoReturn:
+        if claimed is None:
+            how = f"khi giải nén vượt quá {_mb(cap)} MB"
+        else:
+            how = f"khi giải nén ra nhiều hơn {_count(claimed)} byte như tệp tự ghi"
+        self.report.refuse("file.zip_bomb", part=name, how=how)
+
+
+_DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
 
 
 def _check_xml(name: str, data: bytes, report: _Report) -> None:
-    """Refuse a part that is not UTF-8 XML or that declares a DTD or entities."""
+    """Refuse a part that is not UTF-8 XML or that declares a DTD or entities.
+
+    Comments and CDATA are the only "<!" a spreadsheet part holds; a
+    declaration is refused wherever it is, even inside a comment.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2].count(0):
         report.refuse("file.corrupt", reason=f"phần {name} không được mã hóa UTF-8")
     at = data.find(b"<!")
-    while at >= 0:
-        # Comments and CDATA are the only "<!" a spreadsheet part may hold.
-        if data.startswith(b"<!--", at):
-            close = data.find(b"-->", at + 4)
-        elif data.startswith(b"<![CDATA[", at):
-            close = data.find(b"]]>", at + 9)
-        else:
-            report.refuse("file.xml_entities", part=name)
-        if close < 0:
-            return
-        at = data.find(b"<!", close + 3)
+    if at >= 0 and _DECLARATION.search(data, at):
+        report.refuse("file.xml_entities", part=name)
 
 
 # --- Office Open XML (.xlsx, .xlsm) ------------------------------------------
@@ -461,7 +528,7 @@ _SST_COUNT = re.compile(rb"<(?:[\w.-]+:)?sst\b[^>]*?\suniqueCount\s*=\s*[\"']\s*
 
 
 def _inspect_ooxml(
-    by_name: dict[str, zipfile.ZipInfo], inflater: _Inflater, limits: Limits, report: _Report
+    by_name: dict[str, _Member], inflater: _Inflater, limits: Limits, report: _Report
 ) -> None:
     types = _take(by_name, "[content_types].xml", inflater, report)
     if b"ms-excel.sheet.binary.macroEnabled.main" in types:
@@ -485,17 +552,17 @@ def _inspect_ooxml(
 
     sheet_parts = _ooxml_sheets(by_name, inflater, limits, report)
     for key, info in by_name.items():
-        if key in inflater.done or info.is_dir():
+        if key in inflater.done or info.is_dir:
             continue
         is_xml = key.endswith((".xml", ".rels"))
         data = inflater.inflate(info, keep=is_xml)
         if not is_xml:
             continue  # inflated to check its size and CRC, never parsed
-        _check_xml(info.filename, data, report)
+        _check_xml(info.name, data, report)
         if key in _OOXML_KEPT:
-            report.parts[info.filename] = data
+            report.parts[info.name] = data
         if b"sheetData" in data:
-            sheet = sheet_parts.get(key, info.filename)
+            sheet = sheet_parts.get(key, info.name)
             _scan_sheet(data, sheet, limits, report)
             _check_long_text(data, sheet, limits, report)
         elif key == "xl/sharedstrings.xml":
@@ -504,14 +571,12 @@ def _inspect_ooxml(
             report.fonts.update(_legacy_fonts(_FONT_NAME.findall(data)))
 
 
-def _take(
-    by_name: dict[str, zipfile.ZipInfo], key: str, inflater: _Inflater, report: _Report
-) -> bytes:
+def _take(by_name: dict[str, _Member], key: str, inflater: _Inflater, report: _Report) -> bytes:
     """A structural part, inflated, checked and kept."""
     info = by_name[key]
     data = inflater.inflate(info, keep=True)
-    _check_xml(info.filename, data, report)
-    report.parts[info.filename] = data
+    _check_xml(info.name, data, report)
+    report.parts[info.name] = data
     return data
 
 
@@ -529,7 +594,7 @@ def _attributes(text: bytes) -> dict[str, str]:
 
 
 def _ooxml_sheets(
-    by_name: dict[str, zipfile.ZipInfo], inflater: _Inflater, limits: Limits, report: _Report
+    by_name: dict[str, _Member], inflater: _Inflater, limits: Limits, report: _Report
 ) -> dict[str, str]:
     """Sheet names in order (into the report), and sheet part (lower case) -> name.
 
@@ -538,15 +603,18 @@ def _ooxml_sheets(
     of the inspection.
     """
     workbook = _take(by_name, "xl/workbook.xml", inflater, report)
-    sheets = [_attributes(found) for found in _SHEET_ELEMENT.findall(workbook)]
-    if len(sheets) > limits.max_sheets:
-        report.refuse("file.too_many_sheets", count=len(sheets), limit=limits.max_sheets)
+    found = _SHEET_ELEMENT.findall(workbook)
+    if len(found) > limits.max_sheets:
+        report.refuse("file.too_many_sheets", count=len(found), limit=limits.max_sheets)
+    sheets = [_attributes(attributes) for attributes in found]
     targets: dict[str, str] = {}
     if "xl/_rels/workbook.xml.rels" in by_name:
         rels = _take(by_name, "xl/_rels/workbook.xml.rels", inflater, report)
-        for found in _RELATIONSHIP.findall(rels):
-            attributes = _attributes(found)
-            targets[attributes.get("Id", "")] = attributes.get("Target", "")
+        relationships = _RELATIONSHIP.findall(rels)
+        if len(relationships) > limits.max_parts:  # more than there can be parts to point at
+            report.refuse("file.corrupt", reason="danh sách liên kết của sổ làm việc bất thường")
+        for relationship in map(_attributes, relationships):
+            targets[relationship.get("Id", "")] = relationship.get("Target", "")
     parts: dict[str, str] = {}
     for sheet in sheets:
         name = sheet.get("name", "")
@@ -574,7 +642,7 @@ def _check_shared_strings(data: bytes, limits: Limits, report: _Report) -> None:
 
 def _legacy_fonts(names: Iterable[bytes]) -> set[str]:
     found = set()
-    for raw in names:
+    for raw in itertools.islice(set(names), 1000):  # a style sheet has a few dozen
         name = html.unescape(raw.decode("utf-8", errors="replace")).strip()
         if name.lower().startswith((".vn", "vni")):
             found.add(name)
@@ -584,9 +652,9 @@ def _legacy_fonts(names: Iterable[bytes]) -> set[str]:
 # --- the cells of a worksheet ------------------------------------------------
 
 _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s+ref\s*=\s*[\"']([^\"']*)[\"']")
-# The shape every known writer uses: the reference first, upper case.
-_CELL_COLUMNS = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
-_CELL_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+# Every cell start, with its reference when written as every known writer does
+# (first, upper case); empty groups for any other shape.
+_CELL_START = re.compile(rb'<c(?: r="([A-Z]{1,3})([0-9]{1,7})")?[\s/>]')
 _VALUE_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
 _ROW_OR_CELL = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTRIBUTE = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
@@ -619,20 +687,30 @@ def _area(box: _Box) -> int:
     return (box[2] - box[0] + 1) * (box[3] - box[1] + 1)
 
 
-def _box_of(columns: list[bytes], rows: list[bytes]) -> _Box | None:
-    if not rows:
-        return None
-    numbers = [int(row) for row in set(rows)]
-    letters = [_column_number(column) for column in set(columns)]
-    return min(numbers), min(letters), max(numbers), max(letters)
+def _refs_box(data: bytes, pattern: re.Pattern[bytes]) -> tuple[_Box | None, bool]:
+    """The rectangle of the references ``pattern`` captures, and whether every match had one.
 
-
-def _every_cell_has_its_reference(data: bytes) -> bool:
-    """Whether every cell is written ``<c r="B12"…``, as every known writer does."""
-    if any(prefixed in data for prefixed in (b":c ", b":c>", b":c/")):
-        return False  # a namespace prefix: count nothing, walk instead
-    starts = sum(data.count(start) for start in (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r"))
-    return starts == data.count(b'<c r="') == len(_CELL_ROWS.findall(data))
+    The part is read a megabyte at a time (cut just before a cell) so that a
+    large sheet never holds more than a megabyte's worth of matches at once.
+    """
+    top = left = 1 << 62
+    bottom = right = 0
+    regular = True
+    start = 0
+    while start < len(data):
+        end = data.find(b"<c", start + (1 << 20))
+        end = len(data) if end < 0 else end
+        refs = set(pattern.findall(data, start, end))
+        if (b"", b"") in refs:
+            regular = False
+            refs.discard((b"", b""))
+        if refs:
+            rows = list(map(int, {row for _, row in refs}))
+            columns = list(map(_column_number, {letters for letters, _ in refs}))
+            top, bottom = min(top, min(rows)), max(bottom, max(rows))
+            left, right = min(left, min(columns)), max(right, max(columns))
+        start = end
+    return (None if bottom == 0 else (top, left, bottom, right)), regular
 
 
 def _scan_sheet(data: bytes, sheet: str, limits: Limits, report: _Report) -> None:
@@ -645,13 +723,18 @@ def _scan_sheet(data: bytes, sheet: str, limits: Limits, report: _Report) -> Non
             if (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1) > limits.max_cells:
                 shown = claimed.group(1).decode("ascii", errors="replace")
                 report.add("file.huge_dimension", sheet=sheet, value=shown)
-    if _every_cell_has_its_reference(data):
-        # The rectangle of all cells bounds the rectangle of values; only when
-        # it is too large, look closer.
-        box = _box_of(_CELL_COLUMNS.findall(data), _CELL_ROWS.findall(data))
+    # Every known writer puts each cell's reference first: then the rectangle
+    # of all cells bounds the rectangle of values, and only when it is too
+    # large are the empty cells (<c …/>) left out. A cell of another shape, or
+    # a namespace prefix (python-calamine ignores prefixes), means a walk.
+    box, regular = (None, False) if b":c" in data else _refs_box(data, _CELL_START)
+    if regular:
         if box is not None and _area(box) > limits.max_cells:
-            values = _VALUE_CELL_REF.findall(data)
-            box = _box_of([c for c, _ in values], [r for _, r in values])
+            box, _ = _refs_box(data, _VALUE_CELL_REF)
+    elif data.count(b"<") > limits.max_elements:
+        report.refuse(
+            "file.sheet_too_large", where=f"trang '{sheet}'", limit=_count(limits.max_elements)
+        )
     else:
         box = _walk_cells(data)
     if box is not None and _area(box) > limits.max_cells:
@@ -661,8 +744,13 @@ def _scan_sheet(data: bytes, sheet: str, limits: Limits, report: _Report) -> Non
             cell=_cell_name(box[2], box[3]),
             first=_cell_name(box[0], box[1]),
             last=_cell_name(box[2], box[3]),
-            limit=f"{limits.max_cells:,}".replace(",", "."),
+            limit=_count(limits.max_cells),
         )
+
+
+def _count(number: int) -> str:
+    """A count as Vietnamese write it: 2.000.000."""
+    return f"{number:,}".replace(",", ".")
 
 
 def _walk_cells(data: bytes) -> _Box | None:
@@ -754,7 +842,7 @@ _ODS_FONT = re.compile(rb"<style:font-face\s[^>]*?style:name\s*=\s*\"([^\"]*)\""
 
 
 def _inspect_ods(
-    by_name: dict[str, zipfile.ZipInfo], inflater: _Inflater, limits: Limits, report: _Report
+    by_name: dict[str, _Member], inflater: _Inflater, limits: Limits, report: _Report
 ) -> None:
     mimetype = inflater.inflate(by_name["mimetype"], keep=True).strip()
     if mimetype not in _ODS_TYPES:
@@ -773,15 +861,15 @@ def _inspect_ods(
         report.macro_enabled = True
         report.add("file.macros")
     for key, info in by_name.items():
-        if key in inflater.done or info.is_dir():
+        if key in inflater.done or info.is_dir:
             continue
         is_xml = key.endswith(".xml")
         data = inflater.inflate(info, keep=is_xml)
         if not is_xml:
             continue
-        _check_xml(info.filename, data, report)
+        _check_xml(info.name, data, report)
         if key in _ODS_KEPT:
-            report.parts[info.filename] = data
+            report.parts[info.name] = data
         if key in ("content.xml", "styles.xml"):
             report.fonts.update(_legacy_fonts(_ODS_FONT.findall(data)))
         if key == "content.xml":
@@ -791,6 +879,10 @@ def _inspect_ods(
 
 def _scan_ods(content: bytes, limits: Limits, report: _Report) -> None:
     """Sheets, and the cells python-calamine would make of repeated rows and cells."""
+    if content.count(b"<") > limits.max_elements:
+        report.refuse(
+            "file.sheet_too_large", where="content.xml", limit=_count(limits.max_elements)
+        )
     sheet = ""
     row = column = row_repeat = made = 0
     box: list[int] | None = None
@@ -803,7 +895,7 @@ def _scan_ods(content: bytes, limits: Limits, report: _Report) -> None:
             cell=_cell_name(*last),
             first=_cell_name(box[0], box[1]) if box else "A1",
             last=_cell_name(*last),
-            limit=f"{limits.max_cells:,}".replace(",", "."),
+            limit=_count(limits.max_cells),
         )
 
     for match in _ODS_TAG.finditer(content):
@@ -988,10 +1080,15 @@ def _scan_biff(stream: bytes, limits: Limits, report: _Report) -> None:
     Substreams nest (a chart inside a sheet): only a top-level BOF starts a new
     sheet, so nothing inside a sheet can reset its rectangle.
     """
-    at, depth, substream = 0, 0, -1  # substream 0 is the workbook globals
+    at, depth, substream, records = 0, 0, -1, 0  # substream 0 is the workbook globals
     box: list[int] | None = None
     unpack = struct.unpack_from
     while at + 4 <= len(stream):
+        records += 1
+        if records > limits.max_elements:
+            report.refuse(
+                "file.sheet_too_large", where="sổ làm việc", limit=_count(limits.max_elements)
+            )
         kind, length = unpack("<HH", stream, at)
         body, at = at + 4, at + 4 + length
         if at > len(stream):
@@ -1038,7 +1135,7 @@ def _scan_biff(stream: bytes, limits: Limits, report: _Report) -> None:
                 cell=_cell_name(box[2] + 1, box[3] + 1),
                 first=_cell_name(box[0] + 1, box[1] + 1),
                 last=_cell_name(box[2] + 1, box[3] + 1),
-                limit=f"{limits.max_cells:,}".replace(",", "."),
+                limit=_count(limits.max_cells),
             )
 
 
@@ -1076,12 +1173,12 @@ def read_part(path: Path, name: str, *, limits: Limits = DEFAULT_LIMITS) -> byte
     report = _Report(path.name, path.suffix.lower())
     try:
         data = _read(path, limits, report)
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        info = next((i for i in archive.infolist() if i.filename.lower() == name.lower()), None)
-        if info is None:
+        wanted = name.lower()
+        member = next((m for m in _members(data, limits, report) if m.name.lower() == wanted), None)
+        if member is None:
             return None
-        part = _Inflater(data, limits, report).inflate(info, keep=True)
-        _check_xml(info.filename, part, report)
-    except (_Refused, zipfile.BadZipFile, ValueError, OSError, struct.error):
+        part = _Inflater(data, limits, report).inflate(member, keep=True)
+        _check_xml(member.name, part, report)
+    except (_Refused, struct.error):
         return None
     return part

@@ -16,6 +16,7 @@ on bytes already read.
 
 from __future__ import annotations
 
+import functools
 import io
 import unicodedata
 import zipfile
@@ -38,6 +39,8 @@ from workbook_tools.forms import contract
 #: lower or inserted a few rows above it is still found.
 TITLE_ROWS = 20
 TITLE_COLS = 8
+#: The title prefixes end in a colon within this many characters (spaces doubled by users).
+_TITLE_COLON = 40
 
 #: A part larger than this is not parsed for names (the safety step has already
 #: refused zip bombs; this keeps a merely huge sheet from slowing the run).
@@ -118,16 +121,14 @@ class FormWorkbook:
 
     def locate(self, ref: str) -> Location | None:
         """The cell a reference (defined name or metadata cell map) points to, if it exists."""
-        try:
-            sheet, cell = contract.parse_cell_ref(ref)
-            column, row = coordinate_from_string(cell)
-            col = column_index_from_string(column) - 1
-        except (ValueError, TypeError):
-            return None  # "#REF!", a range, a formula: not one cell
+        parsed = _parse_ref(ref)
+        if parsed is None:
+            return None
+        sheet, row, col = parsed
         found = self.find_sheet(sheet)
         if found is None:
             return None
-        return Location(found, row - 1, col)
+        return Location(found, row, col)
 
     # --- what identification reads ----------------------------------------------
     def metadata(self) -> contract.FormMetadata | None:
@@ -331,15 +332,30 @@ def _xls_names(data: bytes) -> dict[str, str]:
 def _title_lines(sheet: str, rows: Iterable[list[object]]) -> dict[str, TitleCell]:
     found: dict[str, TitleCell] = {}
     for r, row in enumerate(rows):
-        if r >= TITLE_ROWS:
+        if r >= TITLE_ROWS or len(found) == len(contract.TITLE_PREFIXES):
             break
         for c, value in enumerate(row[:TITLE_COLS]):
-            if not isinstance(value, str):
+            # Every title line has its colon early; most other texts are passed over cheaply.
+            if not isinstance(value, str) or ":" not in value[:_TITLE_COLON]:
                 continue
             line = contract.parse_title_line(value)
             if line is not None and line.prefix not in found:
                 found[line.prefix] = TitleCell(line, sheet, r, c)
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_ref(ref: str) -> tuple[str, int, int] | None:
+    """``'Báo cáo'!$C$14`` → (sheet, 0-based row, 0-based column); None if not one cell.
+
+    Cached: every form of a period holds the same references.
+    """
+    try:
+        sheet, cell = contract.parse_cell_ref(ref)
+        column, row = coordinate_from_string(cell)
+        return sheet, row - 1, column_index_from_string(column) - 1
+    except (ValueError, TypeError):
+        return None  # "#REF!", a range, a formula: not one cell
 
 
 def _sheet_key(name: str) -> str:

@@ -299,7 +299,7 @@ FIELDS_SHEET = Sheet(
             "Nhóm",
             ColumnKind.TEXT,
             required=True,
-            width=30,
+            width=38,
             help="Tiêu đề nhóm câu hỏi trên biểu mẫu.",
         ),
         Column("label", "Nội dung câu hỏi", ColumnKind.TEXT, required=True, width=60),
