@@ -188,11 +188,12 @@ def test_a_workbook_with_neither_metadata_nor_title_is_not_guessed() -> None:
     ]
 
 
-def test_a_title_edited_to_another_unit_is_flagged_but_metadata_decides() -> None:
+def test_a_title_edited_to_another_unit_is_rejected_for_both_units() -> None:
     wb = load_workbook(io.BytesIO(blank_form("T04")))
     wb[contract.MAIN_SHEET]["A4"] = "Đơn vị báo cáo: Thôn 9"
     ident = identified(save(wb), file="t.xlsx")
     assert ident.entry is not None and ident.entry.code == "T04"
+    assert ident.status is SubmissionStatus.REJECTED
     assert ident.problems == [
         problems.make(
             "inbox.unit_mismatch",

@@ -448,10 +448,11 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "lần sau hãy điền thẳng vào biểu mẫu đã gửi.",
     ),
     "inbox.unit_mismatch": (
-        Severity.WARNING,
-        "Tệp {file}: thông tin ẩn của biểu mẫu ghi là bài của {name} nhưng tiêu đề ghi "
-        "'{value}'. Đã tính là bài của {name}; nếu không đúng, hãy đề nghị đơn vị dùng biểu mẫu "
-        "của chính mình.",
+        Severity.ERROR,
+        "Tệp {file}: biểu mẫu được tạo cho {name} nhưng tiêu đề lại ghi '{value}', nên không "
+        "rõ là bài của đơn vị nào; chưa dùng số liệu của tệp này. Hãy hỏi lại nơi gửi: nếu là "
+        "bài của {name}, sửa tiêu đề như cũ rồi gửi lại; nếu là bài của đơn vị khác, gửi cho họ "
+        "đúng biểu mẫu của họ (wbt generate --unit MÃ).",
     ),
     "inbox.other_period": (
         Severity.INFO,

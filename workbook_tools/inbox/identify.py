@@ -181,6 +181,9 @@ def _by_metadata(
     if unit_title is not None and not _same_unit(unit_title.line, code, name):
         line = unit_title.line
         shown = f"{line.name} ({line.code})" if line.code else line.name
+        # A copied form with another unit's title: counting it for either unit could
+        # silently replace that unit's real report, so it is not used at all.
+        result.status = SubmissionStatus.REJECTED
         result.problems.append(
             problems.make(
                 "inbox.unit_mismatch",
