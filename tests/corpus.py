@@ -82,6 +82,7 @@ EXPECTED: dict[str, Expected] = {
     "ods_renamed.xlsx": Expected("file.wrong_extension", True, "ods"),
     "zip_bomb.xlsx": Expected("file.zip_bomb", False),
     "zip_bomb_lying_header.xlsx": Expected("file.zip_bomb", False),
+    "zip_bomb_lying_under_the_cap.xlsx": Expected("file.zip_bomb", False),
     "billion_laughs_sheet.xlsx": Expected("file.xml_entities", False),
     "billion_laughs_workbook.xlsx": Expected("file.xml_entities", False),
     "quadratic_blowup_shared_strings.xlsx": Expected("file.xml_entities", False),
@@ -93,11 +94,16 @@ EXPECTED: dict[str, Expected] = {
     "encrypted.ods": Expected("file.encrypted", False),
     "macros.xlsm": Expected("file.macros", True, "xlsm"),
     "macros_renamed.xlsx": Expected("file.macros", True, "xlsm"),
+    "macros.xls": Expected("file.macros", True, "xls"),
     "huge_dimension.xlsx": Expected("file.huge_dimension", True, "xlsx"),
     "cell_at_xfd1048576.xlsx": Expected("file.too_many_cells", False),
     "cell_at_xfd1048576_unreferenced.xlsx": Expected("file.too_many_cells", False),
+    "cell_at_xfd1048576_quoted_slash.xlsx": Expected("file.too_many_cells", False),
     "cell_at_iv65536.xls": Expected("file.too_many_cells", False),
+    "broken_directory.xls": Expected("file.corrupt", False),
     "repeated_rows.ods": Expected("file.too_many_cells", False),
+    "repeated_rows_quoted.ods": Expected("file.too_many_cells", False),
+    "repeated_spaces.ods": Expected("file.corrupt", False),
     "shared_strings_claim.xlsx": Expected("file.corrupt", False),
     "300_sheets.xlsx": Expected("file.too_many_sheets", False),
     "too_many_parts.xlsx": Expected("file.too_many_parts", False),
@@ -221,22 +227,28 @@ class RawMember:
     method: int = 8
 
 
+# signature, version, flags, method, time, date, CRC, packed size, size, name and extra lengths
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+# signature, versions (made by, needed), flags, method, time, date, CRC, packed size,
+# size, name/extra/comment lengths, disk, attributes (internal, external), offset
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_DIRECTORY_END = struct.Struct("<4sHHHHIIH")  # signature, disks, entries, size, offset, comment
+
+
 def raw_zip(members: list[RawMember]) -> bytes:
     out = bytearray()
     central = bytearray()
     for m in members:
-        name = m.name.encode()
-        offset = len(out)
-        out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, m.method, 0, 0x5821,
-                           m.crc, len(m.packed), m.size, len(name), 0)  # fmt: skip
-        out += name + m.packed
-        central += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, m.method, 0,
-                               0x5821, m.crc, len(m.packed), m.size, len(name), 0, 0, 0, 0, 0,
-                               offset)  # fmt: skip
-        central += name
-    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(members), len(members),
-                      len(central), len(out), 0)  # fmt: skip
-    return bytes(out + central + end)
+        name, offset, packed = m.name.encode(), len(out), len(m.packed)
+        head = (m.method, 0, 0x5821, m.crc, packed, m.size, len(name))
+        out += _LOCAL.pack(b"PK\x03\x04", 20, 0, *head, 0) + name + m.packed
+        central += _CENTRAL.pack(b"PK\x01\x02", 20, 20, 0, *head, 0, 0, 0, 0, 0, offset) + name
+    count = len(members)
+    return bytes(
+        out
+        + central
+        + _DIRECTORY_END.pack(b"PK\x05\x06", 0, 0, count, count, len(central), len(out), 0)
+    )
 
 
 def deflated(data: bytes) -> bytes:
@@ -261,14 +273,19 @@ def spaces_stream(megabytes: int) -> bytes:
     return block * megabytes + b"\x03\x00"
 
 
-def zip_bomb(*, lying: bool) -> bytes:
-    """A form whose first sheet inflates to 1.1 GB of spaces after its root element."""
-    members = members_of(form_xlsx())
-    size = 1100 << 20
+def zip_bomb(claimed: int = 1100 << 20) -> bytes:
+    """A form whose first sheet is 1.1 GB of spaces, 1.1 MB once compressed.
+
+    ``claimed`` is the size its headers give (the truth by default).
+    """
     bomb = spaces_stream(1100)
     # The CRC of 1.1 GB is not worth computing: the inspection never gets that far.
-    claimed = 4_321 if lying else size
-    return raw_zip([RawMember(m.name, bomb, claimed, 0) if m.name == SHEET else m for m in members])
+    return raw_zip(
+        [
+            RawMember(m.name, bomb, claimed, 0) if m.name == SHEET else m
+            for m in members_of(form_xlsx())
+        ]
+    )
 
 
 def corrupt_deflate() -> bytes:
@@ -285,8 +302,9 @@ def corrupt_deflate() -> bytes:
 
 def bad_crc() -> bytes:
     members = members_of(form_xlsx())
-    return raw_zip([RawMember(m.name, m.packed, m.size, m.crc ^ 1) if m.name == SHEET else m
-                    for m in members])  # fmt: skip
+    return raw_zip(
+        [RawMember(m.name, m.packed, m.size, m.crc ^ 1) if m.name == SHEET else m for m in members]
+    )
 
 
 def too_many_parts() -> bytes:
@@ -360,15 +378,17 @@ def cfb(streams: Mapping[str, bytes]) -> bytes:
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
         + b"\0" * 16
         + struct.pack("<HHHHH6x", 0x3E, 3, 0xFFFE, 9, 6)
-        + struct.pack("<9I", 0, fat_sectors, directory, 0, _CUTOFF, minifat_start,
-                      minifat_sectors, _END, 0)  # fmt: skip
+        + struct.pack(
+            "<9I", 0, fat_sectors, directory, 0, _CUTOFF, minifat_start, minifat_sectors, _END, 0
+        )
         + struct.pack("<109I", *difat)
     )
     return header + bytes(body)
 
 
-def _entry(name: str, kind: int, start: int, size: int, *, child: int = _NONE,
-           right: int = _NONE) -> bytes:  # fmt: skip
+def _entry(
+    name: str, kind: int, start: int, size: int, *, child: int = _NONE, right: int = _NONE
+) -> bytes:
     raw = (name + "\0").encode("utf-16-le") if name else b""
     return (
         raw.ljust(64, b"\0")
@@ -386,8 +406,12 @@ def _bof(kind: int) -> bytes:
     return _record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 6))
 
 
-def biff8(sheets: Mapping[str, Mapping[tuple[int, int], object]], *, password: bool = False,
-          macros: bool = False) -> bytes:  # fmt: skip
+def biff8(
+    sheets: Mapping[str, Mapping[tuple[int, int], object]],
+    *,
+    password: bool = False,
+    macros: bool = False,
+) -> bytes:
     """A minimal Excel 97-2003 workbook: text in a shared-string table, numbers as NUMBER.
 
     ``sheets`` maps a sheet name to {(row, column) 0-based: value}.
@@ -399,16 +423,18 @@ def biff8(sheets: Mapping[str, Mapping[tuple[int, int], object]], *, password: b
     def text(value: str) -> bytes:  # uncompressed XLUnicodeString
         return struct.pack("<HB", len(value), 1) + value.encode("utf-16-le")
 
-    sst = _record(0x00FC, struct.pack("<II", len(strings), len(strings))
-                  + b"".join(text(s) for s in strings))  # fmt: skip
+    sst = _record(
+        0x00FC, struct.pack("<II", len(strings), len(strings)) + b"".join(text(s) for s in strings)
+    )
     head = _bof(0x0005)
     if password:  # FILEPASS: RC4 encryption header (the values do not matter here)
         head += _record(0x002F, struct.pack("<HHH", 1, 1, 1) + b"\x11" * 48)
     head += _record(0x0042, struct.pack("<H", 1200))  # CODEPAGE: UTF-16
 
     def boundsheet(name: str, position: int) -> bytes:
-        return _record(0x0085, struct.pack("<IBBBB", position, 0, 0, len(name), 1)
-                       + name.encode("utf-16-le"))  # fmt: skip
+        return _record(
+            0x0085, struct.pack("<IBBBB", position, 0, 0, len(name), 1) + name.encode("utf-16-le")
+        )
 
     position = len(head) + sum(len(boundsheet(n, 0)) for n in sheets) + len(sst) + 4
     listing, bodies = b"", b""
@@ -430,6 +456,19 @@ def biff8(sheets: Mapping[str, Mapping[tuple[int, int], object]], *, password: b
     if macros:
         streams["_VBA_PROJECT_CUR"] = _VBA_PROJECT
     return cfb(streams)
+
+
+def broken_directory() -> bytes:
+    """An .xls whose directory puts its workbook stream in a mini stream that does not exist.
+
+    python-calamine panics on it.
+    """
+    data = bytearray(biff8({"Báo cáo": FORM_CELLS}))
+    (directory,) = struct.unpack_from("<I", data, 0x30)
+    entry = (directory + 1) * _SECTOR + 128  # the entry after the root: "Workbook"
+    assert data[entry : entry + 16].decode("utf-16-le") == "Workbook"
+    struct.pack_into("<I", data, entry + 120, 300)
+    return bytes(data)
 
 
 def encrypted_ooxml() -> bytes:
@@ -457,26 +496,33 @@ manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
 def ods(rows: list[str], *, manifest: bytes = _ODS_MANIFEST, prolog: bytes = b"") -> bytes:
     """An OpenDocument spreadsheet of one sheet; ``rows`` are ready ``<table:table-row>`` XML."""
     content = (
-        b'<?xml version="1.0" encoding="UTF-8"?>\n' + prolog +
-        b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        b'<?xml version="1.0" encoding="UTF-8"?>\n' + prolog + b"<office:document-content"
+        b' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
         b' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
         b' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
         b'<office:body><office:spreadsheet><table:table table:name="B\xc3\xa1o c\xc3\xa1o">'
-        + "".join(rows).encode() +
-        b"</table:table></office:spreadsheet></office:body></office:document-content>"
-    )  # fmt: skip
-    return rezip({
-        "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
-        "META-INF/manifest.xml": manifest,
-        "content.xml": content,
-    })  # fmt: skip
+        + "".join(rows).encode()
+        + b"</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    return rezip(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+            "META-INF/manifest.xml": manifest,
+            "content.xml": content,
+        }
+    )
 
 
 def ods_cell(value: object) -> str:
     if isinstance(value, str):
-        return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
-    return (f'<table:table-cell office:value-type="float" office:value="{value}">'
-            f"<text:p>{value}</text:p></table:table-cell>")  # fmt: skip
+        return (
+            '<table:table-cell office:value-type="string">'
+            f"<text:p>{value}</text:p></table:table-cell>"
+        )
+    return (
+        f'<table:table-cell office:value-type="float" office:value="{value}">'
+        f"<text:p>{value}</text:p></table:table-cell>"
+    )
 
 
 def ods_form() -> bytes:
@@ -524,70 +570,123 @@ CSV = "Mục,Giá trị\r\nNgười báo cáo,Nguyễn Văn An\r\nSố buổi,5\
 TAB_SEPARATED = "Mục\tGiá trị\r\nNgười báo cáo\tNguyễn Văn An\r\nSố buổi\t5\r\n".encode("utf-16")
 
 
-def content_types(data: bytes, old: bytes, new: bytes) -> bytes:
-    return with_part(data, "[Content_Types].xml", lambda xml: xml.replace(old, new))
-
-
 def word_document() -> bytes:
-    return rezip({
-        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxml'
-        b'formats.org/package/2006/content-types"><Override PartName="/word/document.xml" '
-        b'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
-        b'document.main+xml"/></Types>',
-        "word/document.xml": b"<w:document/>",
-    })  # fmt: skip
+    return rezip(
+        {
+            "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxml'
+            b'formats.org/package/2006/content-types"><Override PartName="/word/document.xml" '
+            b'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
+            b'document.main+xml"/></Types>',
+            "word/document.xml": b"<w:document/>",
+        }
+    )
 
 
 def binary_workbook() -> bytes:
-    return rezip({
-        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxml'
-        b'formats.org/package/2006/content-types"><Override PartName="/xl/workbook.bin" '
-        b'ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>',
-        "xl/workbook.bin": b"\x83\x01\x00",
-    })  # fmt: skip
+    return rezip(
+        {
+            "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxml'
+            b'formats.org/package/2006/content-types"><Override PartName="/xl/workbook.bin" '
+            b'ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>',
+            "xl/workbook.bin": b"\x83\x01\x00",
+        }
+    )
 
 
-def far_cell(*, referenced: bool) -> bytes:
+def far_cell(*, referenced: bool = True, quoted_slash: bool = False) -> bytes:
     """The form with one more value at XFD1048576, the very last cell of a sheet."""
-    if referenced:
+    if quoted_slash:  # a value quoting "/>": an empty cell to a reader that stops at ">"
+        cell = b'<row r="1048576"><c r="XFD1048576" t="n" x="/>"><v>1</v></c></row>'
+    elif referenced:
         cell = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
     else:  # placed by its row and the 16383 empty cells before it
         cell = b'<row r="1048576">' + b"<c/>" * 16_383 + b"<c><v>1</v></c></row>"
-    return with_part(form_xlsx(), SHEET, lambda xml: xml.replace(b"</sheetData>", cell + b"</sheetData>"))
+    return with_part(
+        form_xlsx(), SHEET, lambda xml: xml.replace(b"</sheetData>", cell + b"</sheetData>")
+    )
+
+
+#: A value at XFD1048576 written in every shape python-calamine accepts (each makes
+#: it ask for 512 GiB): quotes, spacing, case, prefix, order, no reference at all.
+FAR_CELL_SHAPES: dict[str, bytes] = {
+    "single quotes": b"<c r='XFD1048576'><v>1</v></c>",
+    "two spaces": b'<c  r="XFD1048576"><v>1</v></c>',
+    "tab": b'<c\tr="XFD1048576"><v>1</v></c>',
+    "new line": b'<c\nr="XFD1048576"><v>1</v></c>',
+    "spaced equals": b'<c r = "XFD1048576"><v>1</v></c>',
+    "lower case": b'<c r="xfd1048576"><v>1</v></c>',
+    "reference second": b'<c t="n" r="XFD1048576"><v>1</v></c>',
+    "prefixed": b'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    b' r="XFD1048576"><x:v>1</x:v></x:c>',
+    "after an empty cell": b'<c r="XFC1048576"/><c><v>1</v></c>',
+    "inline string": b'<c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>',
+}
+
+
+def far_cell_shaped(shape: bytes) -> bytes:
+    row = b'<row r="1048576">' + shape + b"</row>"
+    return with_part(
+        form_xlsx(), SHEET, lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>")
+    )
 
 
 def huge_dimension() -> bytes:
-    return with_part(form_xlsx(), SHEET, lambda xml: xml.replace(
-        b'<dimension ref="A1:B6"/>', b'<dimension ref="A1:XFD1048576"/>'))  # fmt: skip
+    return with_part(
+        form_xlsx(),
+        SHEET,
+        lambda xml: xml.replace(b'<dimension ref="A1:B6"/>', b'<dimension ref="A1:XFD1048576"/>'),
+    )
 
 
-def shared_strings_claim() -> bytes:
-    return with_part(form_xlsx(), "xl/sharedStrings.xml", lambda xml: xml.replace(
-        b'uniqueCount="', b'uniqueCount="4000000000" x="', 1))  # fmt: skip
+#: A shared-strings table claiming four billion strings, in the shapes python-calamine
+#: reads (each makes it reserve 96 GB up front).
+SHARED_STRINGS_CLAIMS: dict[str, bytes] = {
+    "plain": b'<sst uniqueCount="4000000000" ',
+    "single quotes": b"<sst uniqueCount='4000000000' ",
+    "spaced equals": b'<sst uniqueCount = "4000000000" ',
+    "after a quoted >": b'<sst a=">" uniqueCount="4000000000" ',
+}
+
+
+def shared_strings_claim(start: bytes = SHARED_STRINGS_CLAIMS["plain"]) -> bytes:
+    def claim(xml: bytes) -> bytes:
+        return xml.replace(b'uniqueCount="', b'was="', 1).replace(b"<sst ", start, 1)
+
+    return with_part(form_xlsx(), "xl/sharedStrings.xml", claim)
 
 
 # A compound file holding a VBA project stream: enough to make a workbook
 # macro-enabled (nothing in it would run anywhere).
 _VBA_PROJECT = cfb({"_VBA_PROJECT": b"\xcc\x61\xff\xff\x00\x00\x00", "dir": b"\x01" * 64})
-LONG_TEXT = "Khó khăn " * 4_445  # 40,005 characters: more than Excel's 32,767
+LONG_TEXT = "Khó khăn." * 4_445  # 40,005 characters: more than Excel's 32,767
 
 
 def long_cell() -> bytes:
     # XlsxWriter keeps to Excel's limit; the long text is put in afterwards.
     data = form_xlsx({**FORM_VALUES, "B7": "LONG"})
-    return with_part(data, "xl/sharedStrings.xml", lambda xml: xml.replace(
-        b"<t>LONG</t>", f"<t>{LONG_TEXT}</t>".encode()))
+    return with_part(
+        data,
+        "xl/sharedStrings.xml",
+        lambda xml: xml.replace(b"<t>LONG</t>", f"<t>{LONG_TEXT}</t>".encode()),
+    )
 
 
 def _xlsm() -> bytes:
     data = form_xlsx()
     parts = parts_of(data)
     parts["xl/vbaProject.bin"] = _VBA_PROJECT
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-    ).replace(b"</Types>", b'<Default Extension="bin" '
-              b'ContentType="application/vnd.ms-office.vbaProject"/></Types>')  # fmt: skip
+    parts["[Content_Types].xml"] = (
+        parts["[Content_Types].xml"]
+        .replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        )
+        .replace(
+            b"</Types>",
+            b'<Default Extension="bin" '
+            b'ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+        )
+    )
     return rezip(parts)
 
 
@@ -614,40 +713,75 @@ _MAKERS: dict[str, Callable[[], bytes]] = {
     "xls_renamed.xlsx": lambda: biff8({"Báo cáo": FORM_CELLS}),
     "xlsx_renamed.xls": form_xlsx,
     "ods_renamed.xlsx": ods_form,
-    "zip_bomb.xlsx": lambda: zip_bomb(lying=False),
-    "zip_bomb_lying_header.xlsx": lambda: zip_bomb(lying=True),
+    "zip_bomb.xlsx": zip_bomb,
+    "zip_bomb_lying_header.xlsx": lambda: zip_bomb(claimed=4_321),
+    "zip_bomb_lying_under_the_cap.xlsx": lambda: zip_bomb(claimed=31 << 20),
     "billion_laughs_sheet.xlsx": lambda: with_part(
         with_part(form_xlsx(), SHEET, _with_doctype(BILLION_LAUGHS)),
-        "xl/sharedStrings.xml", _entity_use(b"lol9")),  # fmt: skip
+        "xl/sharedStrings.xml",
+        _entity_use(b"lol9"),
+    ),
     "billion_laughs_workbook.xlsx": lambda: with_part(
-        form_xlsx(), "xl/workbook.xml", _with_doctype(BILLION_LAUGHS.replace(b"worksheet", b"workbook"))
+        form_xlsx(),
+        "xl/workbook.xml",
+        _with_doctype(BILLION_LAUGHS.replace(b"worksheet", b"workbook")),
     ),
     "quadratic_blowup_shared_strings.xlsx": lambda: with_part(
-        form_xlsx(), "xl/sharedStrings.xml",
-        lambda xml: _entity_use(b"a" + b";&a" * 1000)(_with_doctype(QUADRATIC_BLOWUP)(xml))),  # fmt: skip
+        form_xlsx(),
+        "xl/sharedStrings.xml",
+        lambda xml: _entity_use(b"a" + b";&a" * 1000)(_with_doctype(QUADRATIC_BLOWUP)(xml)),
+    ),
     "external_entity_sheet.xlsx": lambda: with_part(
-        form_xlsx(), SHEET, _with_doctype(EXTERNAL_ENTITY)),  # fmt: skip
+        form_xlsx(), SHEET, _with_doctype(EXTERNAL_ENTITY)
+    ),
     "external_entity_content_types.xlsx": lambda: with_part(
-        form_xlsx(), "[Content_Types].xml",
-        _with_doctype(EXTERNAL_ENTITY.replace(b"worksheet", b"Types"))),  # fmt: skip
-    "entity_in_ods_content.ods": lambda: ods([], prolog=EXTERNAL_ENTITY.replace(
-        b"worksheet", b"office:document-content")),  # fmt: skip
+        form_xlsx(),
+        "[Content_Types].xml",
+        _with_doctype(EXTERNAL_ENTITY.replace(b"worksheet", b"Types")),
+    ),
+    "entity_in_ods_content.ods": lambda: ods(
+        [], prolog=EXTERNAL_ENTITY.replace(b"worksheet", b"office:document-content")
+    ),
     "encrypted.xlsx": encrypted_ooxml,
     "encrypted.xls": lambda: biff8({"Báo cáo": FORM_CELLS}, password=True),
-    "encrypted.ods": lambda: ods([], manifest=_ODS_MANIFEST.replace(
-        b'media-type="text/xml"/>',
-        b'media-type="text/xml"><manifest:encryption-data manifest:checksum="x"/>'
-        b"</manifest:file-entry>")),  # fmt: skip
+    "encrypted.ods": lambda: ods(
+        [],
+        manifest=_ODS_MANIFEST.replace(
+            b'media-type="text/xml"/>',
+            b'media-type="text/xml"><manifest:encryption-data manifest:checksum="x"/>'
+            b"</manifest:file-entry>",
+        ),
+    ),
     "macros.xlsm": _xlsm,
     "macros_renamed.xlsx": _xlsm,
+    "macros.xls": lambda: biff8({"Báo cáo": FORM_CELLS}, macros=True),
     "huge_dimension.xlsx": huge_dimension,
     "cell_at_xfd1048576.xlsx": lambda: far_cell(referenced=True),
     "cell_at_xfd1048576_unreferenced.xlsx": lambda: far_cell(referenced=False),
+    "cell_at_xfd1048576_quoted_slash.xlsx": lambda: far_cell(quoted_slash=True),
     "cell_at_iv65536.xls": lambda: biff8({"Báo cáo": {**FORM_CELLS, (65_535, 255): 1}}),
-    "repeated_rows.ods": lambda: ods([
-        '<table:table-row table:number-rows-repeated="3000">'
-        '<table:table-cell table:number-columns-repeated="16384" office:value-type="string">'
-        "<text:p>x</text:p></table:table-cell></table:table-row>"]),  # fmt: skip
+    "broken_directory.xls": broken_directory,
+    "repeated_rows.ods": lambda: ods(
+        [
+            '<table:table-row table:number-rows-repeated="3000">'
+            '<table:table-cell table:number-columns-repeated="16384" office:value-type="string">'
+            "<text:p>x</text:p></table:table-cell></table:table-row>"
+        ]
+    ),
+    "repeated_rows_quoted.ods": lambda: ods(
+        [
+            "<table:table-row table:number-rows-repeated='3000'><table:table-cell x='/>'"
+            " office:value-type='string' table:number-columns-repeated='16384'>"
+            "<text:p>x</text:p></table:table-cell></table:table-row>"
+        ]
+    ),
+    "repeated_spaces.ods": lambda: ods(
+        [
+            '<table:table-row><table:table-cell office:value-type="string">'
+            '<text:p>Thôn<text:s text:c="2000000000"/>1</text:p>'
+            "</table:table-cell></table:table-row>"
+        ]
+    ),
     "shared_strings_claim.xlsx": shared_strings_claim,
     "300_sheets.xlsx": lambda: form_xlsx(sheets=300),
     "too_many_parts.xlsx": too_many_parts,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from dataclasses import replace
 from datetime import date, datetime
@@ -14,7 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from plan_samples import row, sample_data
+from plan_samples import row, sample_data, write_workbook
 
 from workbook_tools.cli import cli
 from workbook_tools.errors import PlanError, WorkbookToolsError
@@ -23,6 +24,8 @@ from workbook_tools.forms import (
     GeneratedForm,
     build_forms,
     contract,
+    default_workers,
+    generate_forms,
     iter_forms,
     select_forms,
     write_forms,
@@ -170,6 +173,14 @@ def test_labels_and_sections_come_from_the_plan(plan: Plan, books: dict[str, Wor
             _, cell = named_cell(book, f.code)
             assert sheet[cell].offset(column=-1).value == f.label
             assert f.section in shown
+    # The note beside an input says how to fill it and whether it is required.
+    book = books["T01"]
+    sheet, cell = named_cell(book, "nguoi_bao_cao")
+    assert sheet[cell].offset(column=1).value == "Chữ, tối đa 255 ký tự. Bắt buộc nhập."
+    sheet, cell = named_cell(book, "tt_hinh_thuc")
+    assert sheet[cell].offset(column=1).value == (
+        "Số nguyên từ 0 đến 100. Đếm số loại hình thức, không phải số buổi."
+    )
     # Sections in plan order; difficulties and proposals close the form.
     headings = [t for t in texts(main(books["VHXH"])) if t in {f.section for f in plan.all_fields}]
     assert headings[0] == "Thông tin người báo cáo"
@@ -265,6 +276,21 @@ def test_validation_messages_are_vietnamese_and_say_the_limits(
     assert "từ 01/01/2023 đến 31/12/2025" in prompts["vh_qd_ngay"]
     assert by_field["vh_qd_ngay"].errorTitle == "Ngày không hợp lệ"
     assert "tối đa 2000 ký tự" in prompts["kho_khan"]
+
+
+def test_a_whole_number_without_maximum_is_at_least_its_minimum() -> None:
+    data = sample_data()
+    del row(data, "fields", "tt_loa")["maximum"]
+    plan = validate(tables_from_mapping(data, source="no-maximum.toml"))
+    book = load_workbook(io.BytesIO(build_forms(plan, PERIOD, ["T01"], now=NOW)[0].content))
+    dv = validation_of(*named_cell(book, "tt_loa"))
+    assert (dv.type, dv.operator, dv.formula1, dv.formula2) == (
+        "whole",
+        "greaterThanOrEqual",
+        "0",
+        None,
+    )
+    assert dv.error == "Ô này chỉ nhận số nguyên từ 0 trở lên. Hãy nhập lại, ví dụ 12."
 
 
 def test_inputs_are_formatted_for_their_type(books: dict[str, Workbook]) -> None:
@@ -390,10 +416,12 @@ def test_the_same_inputs_give_the_same_bytes(plan: Plan, forms: dict[str, Genera
     assert [f.content for f in again] == [forms["T01"].content, forms["CA"].content]
 
 
-def test_forms_built_in_worker_processes_are_the_same(plan: Plan) -> None:
+def test_forms_made_in_worker_processes_are_the_same(plan: Plan, tmp_path: Path) -> None:
     specs = select_forms(plan, PERIOD, ["T01", "T02", "CA", "VHXH"])
     alone = [f.content for f in iter_forms(plan, specs, NOW)]
-    assert [f.content for f in iter_forms(plan, specs, NOW, workers=2)] == alone
+    paths = list(generate_forms(plan, specs, tmp_path, NOW, workers=2))
+    assert [p.name for p in paths] == [s.filename for s in specs]
+    assert [p.read_bytes() for p in paths] == alone
 
 
 # --- the plan's text is never a formula or a link -----------------------------
@@ -542,6 +570,10 @@ def test_a_field_code_excel_cannot_name_stops_the_run(plan: Plan) -> None:
     broken = replace(plan, fields=(*plan.fields, bad), _by_code={})
     with pytest.raises(PlanError, match="ab12"):
         select_forms(broken, PERIOD)
+    twin = replace(bad, code="TT_LOA")
+    broken = replace(plan, fields=(*plan.fields, twin), _by_code={})
+    with pytest.raises(PlanError, match="'tt_loa' và 'TT_LOA'"):
+        select_forms(broken, PERIOD)
 
 
 # --- writing ------------------------------------------------------------------
@@ -557,6 +589,13 @@ def test_write_forms_puts_each_file_whole_in_the_folder(
     assert sorted(p.name for p in (tmp_path / "bieu_mau").iterdir()) == sorted(
         p.name for p in paths
     )
+
+
+def test_many_forms_are_made_in_several_processes() -> None:
+    assert default_workers(22) == 1
+    assert 1 <= default_workers(2000) <= 8
+    if len(os.sched_getaffinity(0)) > 1:
+        assert default_workers(2000) > 1
 
 
 def test_planner_is_reused_across_entries(plan: Plan) -> None:
@@ -617,6 +656,25 @@ def test_generate_outside_a_working_folder_says_what_to_do(tmp_path: Path) -> No
     result = CliRunner().invoke(cli, ["generate", "--period", PERIOD, "--dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "không có thư mục 'templates/'" in result.output
+
+
+def test_generate_many_shows_progress_and_counts(tmp_path: Path) -> None:
+    data = sample_data()
+    data["roster"] += [
+        {"code": f"X{n:02d}", "kind": "thon", "name": f"Xóm {n}"} for n in range(1, 21)
+    ]
+    plan_file = write_workbook(data, tmp_path / "kehoach.xlsx")
+    args = ["generate", "--period", PERIOD, "--plan", str(plan_file), "--dir", str(tmp_path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "outbox" / PERIOD / "bieu_mau"
+    assert len(list(folder.iterdir())) == 42
+    assert "Đang tạo biểu mẫu" in result.output
+    assert f"Đã tạo 42 biểu mẫu Báo cáo 6 tháng đầu năm 2024 (6T-2024) trong thư mục {folder}." in (
+        result.output
+    )
+    assert "6T-2024_X20_Xom-20.xlsx" not in result.output  # too many to list
+    assert (folder / "6T-2024_X20_Xom-20.xlsx").is_file()
 
 
 def test_generate_has_help_with_an_example() -> None:

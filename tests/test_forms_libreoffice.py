@@ -139,7 +139,10 @@ def convert(soffice: str, profile: Path, files: list[Path], target: str, out: Pa
         str(out),
         *(str(f) for f in files),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"soffice did not finish converting to {target} within {TIMEOUT} s")
     extension = target.split(":")[0]
     converted = [out / f"{f.stem}.{extension}" for f in files]
     missing = [p.name for p in converted if not p.is_file()]

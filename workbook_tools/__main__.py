@@ -1,3 +1,5 @@
 from workbook_tools.cli import main
 
-main()
+# Guarded: worker processes started by "spawn" (Windows, macOS) import this module.
+if __name__ == "__main__":
+    main()

@@ -197,7 +197,8 @@ class IndicatorResult:
 
     @property
     def missing(self) -> tuple[str, ...]:
-        return tuple(c for c in self.concerned if c not in self.reported)
+        reported = set(self.reported)
+        return tuple(c for c in self.concerned if c not in reported)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,11 +342,12 @@ def _frame(
     entries: Sequence[RosterEntry], fields: Sequence[Field], used: Mapping[str, Submission]
 ) -> pd.DataFrame:
     """One row per entry (reported or not), one column per field; NA where no usable value."""
-    index = pd.Index([e.code for e in entries], name="ma")
+    codes = [e.code for e in entries]
+    index = pd.Index(codes, name="ma")
     records = {e.code: used[e.code].values for e in entries if e.code in used}
     columns: dict[str, pd.Series] = {}
     for f in fields:
-        raw = [records.get(code, {}).get(f.code) for code in index]
+        raw = [records.get(code, {}).get(f.code) for code in codes]
         if f.type is FieldType.INT:
             numbers = [v if isinstance(v, int) and not isinstance(v, bool) else None for v in raw]
             columns[f.code] = pd.Series(numbers, index=index, dtype="Int64")
@@ -394,18 +396,22 @@ def _task_statuses(plan: Plan, used: Mapping[str, Submission]) -> tuple[TaskStat
 def _completeness(
     plan: Plan, period: Period, inbox: InboxResult, used: Mapping[str, Submission]
 ) -> Completeness:
+    # Grouped by unit once: a roster of thousands must not scan every file for every entry.
+    arrivals: dict[str | None, list[Submission]] = {}
+    for s in inbox.submissions:
+        if s.status in _ARRIVALS and s.period in (None, period.code):
+            arrivals.setdefault(s.unit, []).append(s)
+    unit_problems: dict[str | None, list[Problem]] = {}
+    for p in inbox.problems:
+        unit_problems.setdefault(p.unit, []).append(p)
     rows = []
     for entry in plan.roster:
-        mine = [
-            s
-            for s in inbox.submissions
-            if s.unit == entry.code and s.status in _ARRIVALS and s.period in (None, period.code)
-        ]
+        mine = arrivals.get(entry.code, [])
         submission = used.get(entry.code)
         problems = [
             p
-            for p in inbox.problems
-            if p.unit == entry.code and submission is not None and p.file in (None, submission.file)
+            for p in unit_problems.get(entry.code, ())
+            if submission is not None and p.file in (None, submission.file)
         ]
         if submission is None:
             status = ReportingStatus.MISSING
@@ -562,18 +568,19 @@ def _note(
     outcome: Outcome,
 ) -> str:
     parts: list[str] = []
+    reported_set, excluded_set = set(reported), set(excluded)
     for kind in Kind:
         mine = [c for c in concerned if plan.entry(c).kind is kind]
         if not mine:
             continue
         label = KIND_LABELS[kind].lower()
-        done = [c for c in mine if c in reported]
+        done = [c for c in mine if c in reported_set]
         part = f"{len(done)}/{len(mine)} {label} đã báo cáo"
-        absent = [c for c in mine if c not in reported]
+        absent = [c for c in mine if c not in reported_set]
         if absent:
             part += f" (chưa báo cáo: {', '.join(absent)})"
         parts.append(part)
-        wrong = [c for c in mine if c in excluded]
+        wrong = [c for c in mine if c in excluded_set]
         if wrong:
             parts.append(
                 f"{len(wrong)} {label} có số liệu lỗi không được tính ({', '.join(wrong)})"

@@ -117,17 +117,8 @@ def _vni_tables() -> tuple[dict[str, str], dict[str, str]]:
     add_pair("a", "ê", "ă")
     for tone, mark in enumerate(_VNI_BREVE):
         add_pair("a", mark, _with_tone("ă", tone))
-    for typed, letter in (
-        ("í", "í"),
-        ("ì", "ì"),
-        ("æ", "ỉ"),
-        ("ó", "ĩ"),
-        ("ò", "ị"),  # i with a tone
-        ("î", "ỵ"),
-        ("ñ", "đ"),
-        ("ô", "ơ"),
-        ("ö", "ư"),
-    ):
+    # i with a tone, y nặng, đ, ơ and ư are one character each.
+    for typed, letter in zip("íìæóòîñôö", "íìỉĩịỵđơư", strict=True):
         singles[typed] = letter
         singles[typed.upper()] = letter.upper()
     return pairs, singles
@@ -148,22 +139,26 @@ _LEGACY_ONLY = frozenset(
     if c not in _LATIN1_LETTERS
 )
 
-_VNI_MARKS = frozenset((_VNI_PLAIN + _VNI_CIRCUMFLEX + _VNI_BREVE + "âê").upper()) | frozenset(
-    _VNI_PLAIN + _VNI_CIRCUMFLEX + _VNI_BREVE + "âê"
+#: Every VNI mark character, in both of its sizes.
+_VNI_MARKS = frozenset(
+    mark
+    for marks in (_VNI_PLAIN, _VNI_CIRCUMFLEX, _VNI_BREVE, "âê")
+    for mark in marks + marks.upper()
 )
 
 # --- what a Vietnamese syllable looks like -----------------------------------
 
 # Onset, vowel nucleus (tones taken off), final consonant; alternatives longest first.
+# A nucleus ending in a glide (ai, ao, ươi…) takes no final consonant.
 _ONSETS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx]"
-# "oo" (xoong, boong) is left out: too rare to weigh against TCVN3 "oõ" for VNI "oâ".
-_NUCLEI = (
-    "iêu|yêu|oai|oao|oay|oeo|uây|uôi|uya|uyê|uyu|ươi|ươu|"
-    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ưu|ươ|yê|"
-    "[aăâeêioôơuưy]"
+_CLOSED = (
+    "iêu|yêu|oai|oao|oay|oeo|uây|uôi|uya|uyu|ươi|ươu|"
+    "ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oi|ôi|ơi|ua|ui|ưa|ưi|ưu"
 )
+# "oo" (xoong, boong) is left out: too rare to weigh against TCVN3 "oõ" for VNI "oâ".
+_OPEN = "uyê|iê|yê|uô|ươ|oa|oă|oe|uâ|uê|uy|[aăâeêioôơuưy]"
 _CODAS = "ch|ng|nh|[cmnpt]"
-_SYLLABLE = re.compile(f"(?:{_ONSETS})?(?:{_NUCLEI})(?:{_CODAS})?")
+_SYLLABLE = re.compile(f"(?:{_ONSETS})?(?:(?:{_CLOSED})|(?:{_OPEN})(?:{_CODAS})?)")
 _TONE_MARKS = frozenset(_TONES)
 
 # Words are split at white space, ASCII punctuation, digits and general
@@ -184,15 +179,24 @@ def is_syllable(word: str) -> bool:
 
 
 def _words(text: str) -> list[str]:
-    """The words of ``text`` that hold a character beyond ASCII, quotes «…» taken off."""
+    """The words of ``text`` that hold a character beyond ASCII, quotes «…» taken off.
+
+    « and » are TCVN3 letters (ô, ằ) too: they are taken for quotes only
+    around a word that reads without them.
+    """
     found = []
     for word in _WORD.findall(text):
-        if word.isascii():
-            continue
-        if len(word) > 2 and word[0] == "«" and word[-1] == "»":
-            word = word[1:-1]
-        found.append(word)
+        if word[:1] == "«" and _reads(word[1:].rstrip("»")):
+            word = word[1:]
+        if word[-1:] == "»" and _reads(word[:-1]):
+            word = word[:-1]
+        if not word.isascii():
+            found.append(word)
     return found
+
+
+def _reads(word: str) -> bool:
+    return word.isascii() or is_syllable(word)
 
 
 # --- conversion --------------------------------------------------------------
@@ -243,6 +247,8 @@ def _score(words: list[str], encoding: Encoding) -> tuple[int, int]:
     """(words made Vietnamese by the conversion, words not Vietnamese after it)."""
     fixed = bad = 0
     for word in words:
+        if len(word) < 2:  # a lone sign ("©", "°") says nothing either way
+            continue
         converted = to_unicode(word, encoding)
         if is_syllable(converted):
             if converted != word and not is_syllable(word):
@@ -252,8 +258,13 @@ def _score(words: list[str], encoding: Encoding) -> tuple[int, int]:
     return fixed, bad
 
 
-def detect(text: str) -> Encoding | None:
-    """The legacy encoding ``text`` was typed in, when a conversion is beyond doubt."""
+def detect(text: str, *, prefer: Encoding | None = None) -> Encoding | None:
+    """The legacy encoding ``text`` was typed in, when a conversion is beyond doubt.
+
+    When both encodings read equally well (VNI "Löu" is "Lưu", TCVN3 "Löu"
+    is "Lửu"), the answer is ``prefer`` (the encoding of the font the file
+    uses, see :func:`encoding_of_font`), or None without one.
+    """
     text = _nfc(text)
     if not _could_be_legacy(text):
         return None
@@ -266,8 +277,18 @@ def detect(text: str) -> Encoding | None:
         if fixed and bad * 5 <= fixed:
             accepted.append((fixed, encoding))
     if len(accepted) == 2 and accepted[0][0] == accepted[1][0]:
-        return None  # both read well: too close to call
+        return prefer  # both read well: the font decides, or nobody
     return max(accepted)[1] if accepted else None
+
+
+def encoding_of_font(font: str) -> Encoding | None:
+    """The legacy encoding a font name stands for (".VnTime" -> "tcvn3", "VNI-Times" -> "vni")."""
+    name = font.strip().lower()
+    if name.startswith(".vn"):
+        return "tcvn3"
+    if name.startswith("vni"):
+        return "vni"
+    return None
 
 
 def is_legacy(text: str) -> bool:
@@ -286,15 +307,16 @@ def is_legacy(text: str) -> bool:
     return suspect > 0 and suspect * 2 >= len(words)
 
 
-def repair(text: str) -> tuple[str, Encoding | None]:
+def repair(text: str, *, prefer: Encoding | None = None) -> tuple[str, Encoding | None]:
     """``text`` in Unicode NFC, and the legacy encoding it was typed in (None if Unicode).
 
     When the text looks legacy but cannot be converted with confidence, it is
     returned unchanged (NFC) with the more likely encoding, and
-    :func:`is_legacy` is true for it: the officer must retype it.
+    :func:`is_legacy` is true for it: the officer must retype it. ``prefer``
+    settles a tie, as in :func:`detect`.
     """
     text = _nfc(text)
-    encoding = detect(text)
+    encoding = detect(text, prefer=prefer)
     if encoding is not None:
         return to_unicode(text, encoding), encoding
     if is_legacy(text):

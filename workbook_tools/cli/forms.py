@@ -19,10 +19,9 @@ from workbook_tools.errors import WorkspaceError
 from workbook_tools.forms import (
     default_workers,
     forms_folder,
-    iter_forms,
+    generate_forms,
     now_for_forms,
     select_forms,
-    write_generated,
 )
 from workbook_tools.plan import load_plan
 from workbook_tools.workspace import run_lock
@@ -72,13 +71,13 @@ def generate(
         )
     period = specs[0].period
     folder = forms_folder(ws.period_outbox(period.code))
-    forms = iter_forms(plan, specs, now_for_forms(), default_workers(len(specs)))
+    paths = generate_forms(plan, specs, folder, now_for_forms(), default_workers(len(specs)))
     with run_lock(ws.root):
         if len(specs) > PROGRESS_MIN:
-            with click.progressbar(forms, length=len(specs), label="Đang tạo biểu mẫu") as progress:
-                written = [write_generated(form, folder) for form in progress]
+            with click.progressbar(paths, length=len(specs), label="Đang tạo biểu mẫu") as progress:
+                written = list(progress)
         else:
-            written = [write_generated(form, folder) for form in forms]
+            written = list(paths)
 
     click.echo(
         f"Đã tạo {len(written)} biểu mẫu {period.name} ({period.code}) "

@@ -1,8 +1,11 @@
 """The forms step: one workbook per village and unit, for one period.
 
-:func:`build_forms` is pure (plan in, file names and bytes out);
-:func:`write_forms` puts them on disk. What a form promises its reader is in
-:mod:`workbook_tools.forms.contract`.
+:func:`select_forms` says which forms and their file names; :func:`build_forms`
+is pure (plan in, file names and bytes out); :func:`write_forms` puts them on
+disk; :func:`generate_forms` does both a form at a time, in several processes
+for a large roster. What a form promises its reader is in
+:mod:`workbook_tools.forms.contract`; where things go on it, in
+:mod:`workbook_tools.forms.layout`; the bytes, in :mod:`workbook_tools.forms.writer`.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def select_forms(
     """
     period = _period(plan, period_code)
     entries = list(plan.roster) if not unit_codes else _entries(plan, unit_codes)
-    _check_names(plan, entries)
+    _check_names(plan)
     # File names are made unique over the whole roster, so a form keeps its
     # name whether it is generated alone (--unit) or with all the others.
     names = dict(
@@ -85,39 +88,62 @@ def build_forms(
 
 
 def iter_forms(
-    plan: Plan, specs: Sequence[FormSpec], generated_at: datetime, workers: int = 1
+    plan: Plan, specs: Sequence[FormSpec], generated_at: datetime
 ) -> Iterator[GeneratedForm]:
-    """Build the forms of ``specs``, in order, one at a time as they are ready.
-
-    With ``workers`` > 1 the forms are built in that many processes: a form
-    takes milliseconds of pure computing, so a roster of thousands builds
-    about ``workers`` times faster on as many cores.
-    """
+    """Build the forms of ``specs``, in order, one at a time as they are ready."""
     if not specs:
         return
-    period_code = specs[0].period.code
+    planner = FormPlanner(plan, specs[0].period.code)
+    for spec in specs:
+        yield build_form(planner, spec, generated_at)
+
+
+def generate_forms(
+    plan: Plan,
+    specs: Sequence[FormSpec],
+    folder: Path,
+    generated_at: datetime,
+    workers: int = 1,
+) -> Iterator[Path]:
+    """Build and write the forms of ``specs`` into ``folder``; each path as it is written.
+
+    With ``workers`` > 1 each form is built and written in one of that many
+    processes: a form takes milliseconds of pure computing, so a roster of
+    thousands is done about ``workers`` times faster on as many cores.
+    """
     if workers <= 1 or len(specs) < 2:
-        planner = FormPlanner(plan, period_code)
-        for spec in specs:
-            yield build_form(planner, spec, generated_at)
+        for form in iter_forms(plan, specs, generated_at):
+            yield write_generated(form, folder)
         return
-    chunk = max(1, min(64, len(specs) // (workers * 4)))
+    chunk = max(1, min(16, len(specs) // (workers * 4)))
     with ProcessPoolExecutor(
-        workers, initializer=_start_worker, initargs=(plan, period_code)
+        workers, initializer=_start_worker, initargs=(plan, specs[0].period.code)
     ) as pool:
         yield from pool.map(
-            _build_in_worker, specs, itertools.repeat(generated_at), chunksize=chunk
+            _generate_in_worker,
+            specs,
+            itertools.repeat(folder),
+            itertools.repeat(generated_at),
+            chunksize=chunk,
         )
 
 
 def default_workers(count: int) -> int:
-    """How many processes to build ``count`` forms with: one unless there are many."""
+    """How many processes to make ``count`` forms with: one unless there are many."""
     if count < PARALLEL_MIN:
         return 1
-    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+    return max(1, min(MAX_WORKERS, _usable_cpus()))
 
 
-#: Fewer forms than this are built in one process: starting workers costs more.
+def _usable_cpus() -> int:
+    # The CPUs this process may run on: fewer than the machine's in a container.
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Windows or macOS
+        return os.cpu_count() or 1
+
+
+#: Fewer forms than this are made in one process: starting workers costs more.
 PARALLEL_MIN = 200
 MAX_WORKERS = 8
 
@@ -130,9 +156,10 @@ def _start_worker(plan: Plan, period_code: str) -> None:
     _worker_planner = FormPlanner(plan, period_code)
 
 
-def _build_in_worker(spec: FormSpec, generated_at: datetime) -> GeneratedForm:
-    assert _worker_planner is not None, "worker started without a planner"
-    return build_form(_worker_planner, spec, generated_at)
+def _generate_in_worker(spec: FormSpec, folder: Path, generated_at: datetime) -> Path:
+    if _worker_planner is None:
+        raise RuntimeError("worker process started without a planner")
+    return write_generated(build_form(_worker_planner, spec, generated_at), folder)
 
 
 def write_forms(forms: Iterable[GeneratedForm], folder: Path) -> list[Path]:
@@ -141,6 +168,7 @@ def write_forms(forms: Iterable[GeneratedForm], folder: Path) -> list[Path]:
 
 
 def write_generated(form: GeneratedForm, folder: Path) -> Path:
+    """Write one form into ``folder`` (whole or not at all); its path."""
     path = folder / form.filename
     write_atomic(path, form.content)
     return path
@@ -198,16 +226,10 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _CELL_LIKE = re.compile(r"^[A-Za-z]{1,3}\d+$|^[RrCc]$|^[RrCc]\d+[RrCc]\d+$")
 
 
-def _check_names(plan: Plan, entries: Sequence[RosterEntry]) -> None:
-    """Every field code must be usable as an Excel name, or the form cannot carry it."""
-    bad = sorted(
-        {
-            f.code
-            for e in entries
-            for f in plan.fields_for(e)
-            if not _NAME.match(f.code) or _CELL_LIKE.match(f.code) or len(f.code) > 255
-        }
-    )
+def _check_names(plan: Plan) -> None:
+    """Every field code must be usable as an Excel name, or a form cannot carry it."""
+    codes = [f.code for f in plan.all_fields]
+    bad = sorted({c for c in codes if not _NAME.match(c) or _CELL_LIKE.match(c) or len(c) > 255})
     if bad:
         raise PlanError(
             "Mã trường không dùng được làm tên ô trong Excel: "
@@ -216,6 +238,16 @@ def _check_names(plan: Plan, entries: Sequence[RosterEntry]) -> None:
             "và không trùng dạng địa chỉ ô (như AB12). Hãy sửa mã trong trang trường "
             "của tệp kế hoạch."
         )
+    # Excel does not tell "ABC" from "abc": two such names break the workbook.
+    seen: dict[str, str] = {}
+    for code in codes:
+        other = seen.setdefault(code.casefold(), code)
+        if other != code:
+            raise PlanError(
+                f"Hai mã trường '{other}' và '{code}' chỉ khác nhau chữ hoa, chữ thường; "
+                "Excel coi là một tên. Hãy đổi một trong hai mã trong trang trường của "
+                "tệp kế hoạch."
+            )
 
 
 __all__ = [
@@ -227,6 +259,7 @@ __all__ = [
     "build_forms",
     "default_workers",
     "forms_folder",
+    "generate_forms",
     "iter_forms",
     "now_for_forms",
     "select_forms",

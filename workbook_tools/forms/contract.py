@@ -12,14 +12,15 @@ Main sheet (:data:`MAIN_SHEET`)
     without a password (:data:`SHEET_PASSWORD`).
 
 Title block (top of the main sheet)
-    One cell each, label and value together so copy-paste keeps them
-    together, in column A (merged across the table): ``Đơn vị báo cáo: Thôn 1
-    (T01)``, ``Kỳ báo cáo: Báo cáo 6 tháng đầu năm 2024 (6T-2024)``, ``Kế
-    hoạch: <plan title> (<plan id>)``, ``Hạn gửi báo cáo: 15/06/2024 …``. The
-    prefixes are :data:`UNIT_PREFIX`, :data:`PERIOD_PREFIX`,
-    :data:`PLAN_PREFIX`, :data:`DEADLINE_PREFIX`; :func:`parse_title_line`
-    splits such a cell into (prefix, name, code). A reader uses them to
-    identify a form whose metadata sheet is gone (copied into a new workbook).
+    Label and value in one cell, so copy-paste keeps them together:
+    ``Đơn vị báo cáo: Thôn 1 (T01)`` (A4) and ``Kỳ báo cáo: Báo cáo 6 tháng
+    đầu năm 2024 (6T-2024)`` (C4), ``Kế hoạch: <plan title> (<plan id>)`` (A5)
+    and ``Hạn gửi báo cáo: 15/06/2024, …`` (C5). A reader should find them by
+    prefix, not by address (:data:`UNIT_PREFIX`, :data:`PERIOD_PREFIX`,
+    :data:`PLAN_PREFIX`, :data:`DEADLINE_PREFIX`); :func:`parse_title_line`
+    splits such a cell into prefix, name and the code in the final
+    parentheses. They identify a form whose metadata sheet is gone (its
+    content copied into a new workbook).
 
 Metadata sheet (:data:`META_SHEET`)
     Hidden (``veryHidden`` as written; LibreOffice saves it as ``hidden``, and
@@ -27,7 +28,9 @@ Metadata sheet (:data:`META_SHEET`)
     Rows, from row 1, columns A–C, every value a text cell:
 
     - row 1: :data:`META_MARKER` | :data:`CONTRACT_VERSION`
-    - then one row per key of :data:`META_KEYS`: key | value
+    - then one row per key of :data:`META_KEYS`: key | value (``unit_kind``
+      is ``thon`` or ``donvi``; ``generated_at`` is local time,
+      ``2024-05-02T08:30:00``; ``form_version`` is :func:`form_version`)
     - an empty row
     - a header row :data:`FIELD_TABLE_HEADER` (``field | cell | type``)
     - then one row per input: field code | cell reference
@@ -35,7 +38,8 @@ Metadata sheet (:data:`META_SHEET`)
       (``int``, ``yesno``, ``status``, ``text``, ``date``).
 
     :func:`metadata_rows` writes these rows and :func:`parse_metadata` reads
-    them back from plain row tuples (openpyxl or python-calamine values).
+    them back from plain row tuples (openpyxl or python-calamine values),
+    undoing what LibreOffice does to a code such as ``tt_mang_xa_hoi``.
 
 File names
     :func:`form_filename` (ASCII only: email clients mangle Vietnamese
@@ -230,6 +234,11 @@ def _text(value: object, *, identifier: bool = False) -> str:
     return _undo_lax_unescape(str(value), identifier=identifier).strip()
 
 
+#: Texts with no character :func:`_undo_lax_unescape` would write back.
+_IDENTIFIER_TEXT = re.compile(r"[A-Za-z0-9_.\-]*")
+_PLAIN_TEXT = re.compile(r"[^\x00-\x1f]*")
+
+
 def _undo_lax_unescape(text: str, *, identifier: bool) -> str:
     """Undo LibreOffice's reading of ``_x`` + hex + ``_`` in an .xlsx string as a character.
 
@@ -245,7 +254,8 @@ def _undo_lax_unescape(text: str, *, identifier: bool) -> str:
             return not (char.isascii() and (char.isalnum() or char in "_.-"))
         return ord(char) < 0x20
 
-    if not any(mangled(c) for c in text):
+    # Nearly every text holds no such character: one regex pass says so.
+    if (_IDENTIFIER_TEXT if identifier else _PLAIN_TEXT).fullmatch(text):
         return text
     return "".join(f"_x{ord(c):x}_" if mangled(c) else c for c in text)
 

@@ -132,6 +132,9 @@ COLUMNS = (
 NUMBER_COL, LABEL_COL, INPUT_COL, NOTE_COL = range(4)
 LAST_COL = len(COLUMNS) - 1
 
+# Row heights are estimated from text length: about one character of 12 pt
+# Times New Roman per unit of column width (less in bold, more in 10 pt). The
+# estimate errs on the tall side: white space is better than clipped text.
 LINE_HEIGHT = 16.0  # points, one line of 12 pt Times New Roman
 ROW_PADDING = 4.0
 MAX_ROW_HEIGHT = 409.0  # Excel's limit
@@ -239,7 +242,7 @@ class FormPlanner:
             if task is not None:
                 task_text = _task_text(plan, task, entry)
                 text(row, LABEL_COL, LAST_COL, task_text, Style.TASK_TEXT)
-                fit(row, (task_text, LABEL_COL, LAST_COL, 1.0))
+                fit(row, (task_text, LABEL_COL, LAST_COL, 1.2))
                 row += 1
             for f in fields:
                 note, validation, height = self._field(f)
@@ -289,7 +292,7 @@ class FormPlanner:
             tall = f.type is FieldType.TEXT and (f.max_length or EXCEL_TEXT_LIMIT) > SHORT_TEXT
             lines = max(
                 self._line_count(f.label, LABEL_COL, LABEL_COL, 1.0),
-                self._line_count(note, NOTE_COL, NOTE_COL, 1.0),
+                self._line_count(note, NOTE_COL, NOTE_COL, 1.2),  # 10 pt
             )
             height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + ROW_PADDING) if lines > 1 else 0.0
             if tall:  # free text gets room for a few lines

@@ -108,8 +108,23 @@ def _by_name(roster: Iterable[RosterEntry], name: str) -> list[RosterEntry]:
 
 
 def _by_code(plan: Plan, code: str) -> RosterEntry | None:
-    key = code.strip().casefold()
-    return next((e for e in plan.roster if e.code.casefold() == key), None)
+    return _code_index(plan).get(code.strip().casefold())
+
+
+#: The roster by case-folded code, for the plan being read (one plan a run).
+_code_indexes: dict[int, tuple[Plan, dict[str, RosterEntry]]] = {}
+
+
+def _code_index(plan: Plan) -> dict[str, RosterEntry]:
+    """Case-folded code → the first roster entry with it; built once per plan, not per file."""
+    kept = _code_indexes.get(id(plan))
+    if kept is None or kept[0] is not plan:
+        index: dict[str, RosterEntry] = {}
+        for e in plan.roster:
+            index.setdefault(e.code.casefold(), e)
+        _code_indexes.clear()  # keep only the plan in use
+        kept = _code_indexes[id(plan)] = (plan, index)
+    return kept[1]
 
 
 def _period_by(plan: Plan, code: str | None, name: str | None) -> Period | None:

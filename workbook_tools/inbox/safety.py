@@ -19,11 +19,19 @@ What it guarantees for a file it passes (``Inspection.format`` not None):
   (it allocates the rectangle between the first and last cell holding a value,
   not the ``<dimension>`` a sheet claims), and no shared-strings table claims a
   count that it would reserve up front;
+- an .ods repeats no row, cell or space into more than the reader may hold;
 - no more than ``Limits.max_sheets`` sheets.
 
-Open a passed file by its content, not its name: python-calamine's
-``CalamineWorkbook.from_path`` picks the reader from the extension, so an
-``.xls`` renamed ``.xlsx`` needs ``CalamineWorkbook.from_filelike``.
+The cell checks follow what python-calamine 0.9 was seen to allocate
+(tests/test_safety.py keeps it aborting on a far cell as a witness). A cell
+longer than Excel's 32,767 characters is reported, not cut: the reader is to
+keep only its first ``Limits.max_cell_chars``.
+
+For the reader: open a passed file by its content, not its name
+(python-calamine's ``CalamineWorkbook.from_path`` picks the format from the
+extension, so an ``.xls`` renamed ``.xlsx`` needs ``from_filelike``), and
+catch pyo3's ``PanicException`` around it too: a panic inside python-calamine
+is raised as that class, which derives from ``BaseException``, not ``Exception``.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from workbook_tools import problems
 from workbook_tools.problems import Problem, Severity
@@ -323,8 +331,7 @@ def _inspect_zip(data: bytes, limits: Limits, report: _Report) -> None:
         report.refuse("file.not_workbook", kind="một tệp nén (.zip)")
 
 
-@dataclass(frozen=True, slots=True)
-class _Member:
+class _Member(NamedTuple):
     """A zip member as the central directory lists it (sizes unverified)."""
 
     name: str
@@ -411,9 +418,11 @@ class _Inflater:
         self.done.add(name.lower())
         if member.flags & 0x1:
             report.refuse("file.encrypted")
-        cap = min(self.limits.max_part_bytes, self.budget)
-        if member.size > cap:  # it says so itself
-            self._bomb(name, cap)
+        if member.size > self.limits.max_part_bytes:  # it says so itself
+            self._bomb(name, f"khi giải nén vượt quá {_mb(self.limits.max_part_bytes)} MB")
+        if member.size > self.budget:
+            total = _mb(self.limits.max_total_inflated)
+            self._bomb(name, f"khi giải nén làm tổng dung lượng vượt quá {total} MB")
         start = self._data_start(member)
         end = start + member.packed
         if end > len(self.data):
@@ -422,7 +431,7 @@ class _Inflater:
             content = self.data[start:end]
             size, crc = len(content), zlib.crc32(content)
             if size > member.size:
-                self._bomb(name, cap, claimed=member.size)
+                self._bomb(name, self._outgrown(member))
         elif member.method == _DEFLATED:
             content, size, crc = self._deflated(start, end, member, keep)
         else:
@@ -466,7 +475,7 @@ class _Inflater:
                 piece = inflater.decompress(chunk, min(self._OUT, member.size + 1 - size))
                 size += len(piece)
                 if size > member.size:
-                    self._bomb(member.name, self.limits.max_part_bytes, claimed=member.size)
+                    self._bomb(member.name, self._outgrown(member))
                 crc = zlib.crc32(piece, crc)
                 if keep:
                     pieces.append(piece)
@@ -479,11 +488,11 @@ class _Inflater:
         content = pieces[0] if len(pieces) == 1 else b"".join(pieces)
         return content, size, crc
 
-    def _bomb(self, name: str, cap: int, *, claimed: int | None = None) -> NoReturn:
-        if claimed is None:
-            how = f"khi giải nén vượt quá {_mb(cap)} MB"
-        else:
-            how = f"khi giải nén ra nhiều hơn {_count(claimed)} byte như tệp tự ghi"
+    @staticmethod
+    def _outgrown(member: _Member) -> str:
+        return f"khi giải nén ra nhiều hơn {_count(member.size)} byte như tệp tự ghi"
+
+    def _bomb(self, name: str, how: str) -> NoReturn:
         self.report.refuse("file.zip_bomb", part=name, how=how)
 
 
@@ -505,6 +514,10 @@ def _check_xml(name: str, data: bytes, report: _Report) -> None:
 
 # --- Office Open XML (.xlsx, .xlsm) ------------------------------------------
 
+# A start tag's attributes, each value quoted (a value may hold ">" or "/"), then
+# "/" for an empty element: as an XML reader sees the tag end, not at the first ">".
+_ATTRIBUTES = rb"""((?:\s*[^\s=<>/"']+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>"""
+
 #: Parts kept in ``Inspection.parts`` (lower case).
 _OOXML_KEPT = frozenset(
     {
@@ -524,7 +537,8 @@ _MACRO_TYPES = (
 )
 _SHEET_TYPES = (b"spreadsheetml.sheet.main", b"spreadsheetml.template.main")
 _FONT_NAME = re.compile(rb"<(?:[\w.-]+:)?name\s+val\s*=\s*\"([^\"]*)\"")
-_SST_COUNT = re.compile(rb"<(?:[\w.-]+:)?sst\b[^>]*?\suniqueCount\s*=\s*[\"']\s*([0-9]+)")
+_SST_START = re.compile(rb"<(?:[\w.-]+:)?sst(?=[\s/>])" + _ATTRIBUTES)
+_SST_COUNT = re.compile(rb"(?:^|[\s\"'])(?:[\w.-]+:)?uniqueCount\s*=\s*[\"']\s*([0-9]+)")
 
 
 def _inspect_ooxml(
@@ -554,7 +568,7 @@ def _inspect_ooxml(
     for key, info in by_name.items():
         if key in inflater.done or info.is_dir:
             continue
-        is_xml = key.endswith((".xml", ".rels"))
+        is_xml = key.endswith((".xml", ".rels", ".vml"))
         data = inflater.inflate(info, keep=is_xml)
         if not is_xml:
             continue  # inflated to check its size and CRC, never parsed
@@ -631,12 +645,11 @@ def _ooxml_sheets(
 
 
 def _check_shared_strings(data: bytes, limits: Limits, report: _Report) -> None:
-    claimed = _SST_COUNT.search(data, 0, 4096)
+    start = _SST_START.search(data)
+    claimed = _SST_COUNT.search(start.group(1)) if start else None
     if claimed is not None and int(claimed.group(1)) > limits.max_shared_strings:
-        report.refuse(
-            "file.corrupt",
-            reason=f"danh sách chữ dùng chung khai báo {int(claimed.group(1)):,} mục, bất thường",
-        )
+        count = _count(int(claimed.group(1)))
+        report.refuse("file.corrupt", reason=f"danh sách chữ dùng chung khai báo {count} mục")
     _check_long_text(data, None, limits, report)
 
 
@@ -655,9 +668,9 @@ _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s+ref\s*=\s*[\"']([^\"']*)[\"
 # Every cell start, with its reference when written as every known writer does
 # (first, upper case); empty groups for any other shape.
 _CELL_START = re.compile(rb'<c(?: r="([A-Z]{1,3})([0-9]{1,7})")?[\s/>]')
-_VALUE_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
-_ROW_OR_CELL = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
-_R_ATTRIBUTE = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
+_VALUE_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _ATTRIBUTES)
+_ROW_OR_CELL = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])" + _ATTRIBUTES)
+_R_ATTRIBUTE = re.compile(rb"(?:^|[\s\"'])r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _REFERENCE = re.compile(rb"([A-Za-z]{0,8})([0-9]{1,10})")
 
 # (first row, first column, last row, last column), 1-based
@@ -700,7 +713,11 @@ def _refs_box(data: bytes, pattern: re.Pattern[bytes]) -> tuple[_Box | None, boo
     while start < len(data):
         end = data.find(b"<c", start + (1 << 20))
         end = len(data) if end < 0 else end
-        refs = set(pattern.findall(data, start, end))
+        refs = {
+            (found[0], found[1])
+            for found in pattern.findall(data, start, end)
+            if len(found) == 2 or not found[3]
+        }  # (column, row), of non-empty cells
         if (b"", b"") in refs:
             regular = False
             refs.discard((b"", b""))
@@ -764,13 +781,12 @@ def _walk_cells(data: bytes) -> _Box | None:
     top = left = 1 << 62
     bottom = right = -1
     for match in _ROW_OR_CELL.finditer(data):
-        closing, tag, attributes = match.groups()
-        empty = attributes.endswith(b"/")
+        closing, tag, attributes, empty = match.groups()
         if tag == b"row":
+            if not closing and (place := _place(attributes)) is not None:
+                row = place[0]
             if closing or empty:
                 row, column = row + 1, 0
-            elif (place := _place(attributes)) is not None:
-                row = place[0]
             continue
         if closing:
             continue
@@ -791,7 +807,7 @@ def _place(attributes: bytes) -> tuple[int, int] | None:
     found = _R_ATTRIBUTE.search(attributes)
     if found is None:
         return None
-    ref = _REFERENCE.fullmatch(found.group(1).strip())
+    ref = _REFERENCE.fullmatch((found.group(1) or found.group(2) or b"").strip())
     if ref is None or int(ref.group(2)) == 0:
         return None
     return int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1
@@ -833,11 +849,19 @@ _ODF_KINDS = {
 }
 _ODS_KEPT = frozenset({"content.xml", "meta.xml", "meta-inf/manifest.xml"})
 _ODS_TAG = re.compile(
-    rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>"
+    rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])" + _ATTRIBUTES
 )
-_ODS_NAME = re.compile(rb"\stable:name\s*=\s*\"([^\"]*)\"")
-_ODS_ROWS = re.compile(rb"\stable:number-rows-repeated\s*=\s*\"\s*([0-9]{1,12})\s*\"")
-_ODS_COLUMNS = re.compile(rb"\stable:number-columns-repeated\s*=\s*\"\s*([0-9]{1,12})\s*\"")
+
+
+def _ods_attribute(name: bytes, value: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"(?:^|[\s\"'])" + name + rb"""\s*=\s*["']\s*(""" + value + rb")\s*[\"']")
+
+
+_ODS_NAME = _ods_attribute(rb"table:name", rb"[^\"']*")
+_ODS_ROWS = _ods_attribute(rb"table:number-rows-repeated", rb"[0-9]{1,12}")
+_ODS_COLUMNS = _ods_attribute(rb"table:number-columns-repeated", rb"[0-9]{1,12}")
+_ODS_SPACES = re.compile(rb"<text:s" + _ATTRIBUTES)
+_ODS_SPACE_COUNT = _ods_attribute(rb"text:c", rb"[0-9]{1,12}")
 _ODS_FONT = re.compile(rb"<style:font-face\s[^>]*?style:name\s*=\s*\"([^\"]*)\"")
 
 
@@ -863,7 +887,7 @@ def _inspect_ods(
     for key, info in by_name.items():
         if key in inflater.done or info.is_dir:
             continue
-        is_xml = key.endswith(".xml")
+        is_xml = key.endswith((".xml", ".rdf"))
         data = inflater.inflate(info, keep=is_xml)
         if not is_xml:
             continue
@@ -878,11 +902,18 @@ def _inspect_ods(
 
 
 def _scan_ods(content: bytes, limits: Limits, report: _Report) -> None:
-    """Sheets, and the cells python-calamine would make of repeated rows and cells."""
+    """Sheets, and the cells python-calamine would make of repeated rows, cells and spaces."""
     if content.count(b"<") > limits.max_elements:
         report.refuse(
             "file.sheet_too_large", where="content.xml", limit=_count(limits.max_elements)
         )
+    # <text:s text:c="N"/> is N spaces, which python-calamine writes out in full.
+    spaces = 0
+    for attributes, _ in _ODS_SPACES.findall(content):
+        count = _ODS_SPACE_COUNT.search(attributes)
+        spaces += int(count.group(1)) if count else 1
+    if spaces > limits.max_part_bytes:
+        report.refuse("file.corrupt", reason=f"nội dung khai báo {_count(spaces)} dấu cách lặp lại")
     sheet = ""
     row = column = row_repeat = made = 0
     box: list[int] | None = None
@@ -899,8 +930,7 @@ def _scan_ods(content: bytes, limits: Limits, report: _Report) -> None:
         )
 
     for match in _ODS_TAG.finditer(content):
-        closing, tag, attributes = match.groups()
-        empty = attributes.endswith(b"/")
+        closing, tag, attributes, empty = match.groups()
         if tag == b"table":
             if not closing:
                 named = _ODS_NAME.search(attributes)

@@ -198,6 +198,15 @@ class Plan:
     _by_code: dict[str, RosterEntry] = dataclass_field(
         default_factory=dict, repr=False, compare=False
     )
+    # Each form's fields and rules, worked out once per roster entry: a run
+    # asks for them for every returned file. Not an init field, so
+    # dataclasses.replace() starts a new plan with an empty cache.
+    _fields_of: dict[RosterEntry, tuple[Field, ...]] = dataclass_field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _rules_of: dict[RosterEntry, tuple[Rule, ...]] = dataclass_field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self._by_code.update({e.code: e for e in self.roster})
@@ -260,6 +269,12 @@ class Plan:
 
     def fields_for(self, entry: RosterEntry) -> tuple[Field, ...]:
         """The fields of ``entry``'s form, in form order (task fields only for units)."""
+        found = self._fields_of.get(entry)
+        if found is None:
+            found = self._fields_of[entry] = self._fields_for(entry)
+        return found
+
+    def _fields_for(self, entry: RosterEntry) -> tuple[Field, ...]:
         own = [f for f in self.fields if f.applies_to(entry)]
         if entry.kind is Kind.UNIT:
             for task in self.tasks:
@@ -273,8 +288,13 @@ class Plan:
         return tuple(t for t in self.tasks if t.involves(entry.code))
 
     def rules_for(self, entry: RosterEntry) -> tuple[Rule, ...]:
-        codes = {f.code for f in self.fields_for(entry)}
-        return tuple(r for r in self.rules if r.applies_to(entry) and set(r.fields) <= codes)
+        found = self._rules_of.get(entry)
+        if found is None:
+            codes = {f.code for f in self.fields_for(entry)}
+            found = self._rules_of[entry] = tuple(
+                r for r in self.rules if r.applies_to(entry) and set(r.fields) <= codes
+            )
+        return found
 
 
 def codes(entries: Iterable[RosterEntry]) -> list[str]:

@@ -233,9 +233,19 @@ class _ReportWriter:
         self.wb = workbook
         self.c = consolidation
         self._formats: dict[tuple[tuple[str, Any], ...], Any] = {}
+        self._by_styles: dict[tuple[str, ...], Any] = {}
 
     # --- formats and typed writes -------------------------------------------------
     def fmt(self, *styles: str, **extra: Any) -> Any:
+        if not extra:
+            # Asked for once per cell: the same styles give the same format.
+            found = self._by_styles.get(styles)
+            if found is None:
+                found = self._by_styles[styles] = self._format(styles, {})
+            return found
+        return self._format(styles, extra)
+
+    def _format(self, styles: tuple[str, ...], extra: dict[str, Any]) -> Any:
         props: dict[str, Any] = {}
         for style in styles:
             props.update(_STYLES[style])
@@ -556,6 +566,9 @@ class _ReportWriter:
         ws.set_row(header, _height([(f.label, _field_width(f)) for f in fields], minimum=2))
         row = codes_row + 1
         first = row
+        # Whole columns, read once: a lookup per cell is slow over thousands of villages.
+        position = {code: i for i, code in enumerate(c.villages.index)}
+        columns = {f.code: c.villages[f.code].tolist() for f in fields}
         for i, entry in enumerate(c.plan.villages, start=1):
             self.entry_row(ws, row, i, entry.code, entry.name, status[entry.code])
             missing = status[entry.code] is ReportingStatus.MISSING
@@ -567,7 +580,8 @@ class _ReportWriter:
                 elif f.code in errors:
                     self.text(ws, row, col, ERROR_MARK, self.fmt("cell", "error"))
                 else:
-                    self.value(ws, row, col, c.villages.at[entry.code, f.code], *_cell_styles(f))
+                    value = columns[f.code][position[entry.code]]
+                    self.value(ws, row, col, value, *_cell_styles(f))
             row += 1
         self.totals_row(ws, row, first, row - 1, fields, c.village_totals, first_field)
         ws.freeze_panes(codes_row + 1, 3)
