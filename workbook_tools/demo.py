@@ -21,7 +21,6 @@ from pathlib import Path
 
 from workbook_tools.errors import WorkspaceError
 from workbook_tools.forms import GeneratedForm, build_forms, forms_folder, write_forms
-from workbook_tools.forms.fill import fill_form
 from workbook_tools.plan import SAMPLE_NAME, sample_tables
 from workbook_tools.plan.model import ALL_FORMS, STATUS_VALUES, YES, Field, FieldType, Plan
 from workbook_tools.plan.model import RosterEntry as Entry
@@ -107,6 +106,9 @@ def returned_files(
 
 def fill(forms: Sequence[GeneratedForm], files: Sequence[ReturnedFile]) -> dict[str, bytes]:
     """The filled workbooks, by file name."""
+    # Imported here: openpyxl is slow to import, and every wbt command imports this module.
+    from workbook_tools.forms.fill import fill_form
+
     blank = {form.entry.code: form.content for form in forms}
     return {f.name: fill_form(blank[f.unit], f.values) for f in files}
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,16 +76,24 @@ class Workspace:
         return found[0]
 
 
+TEMPORARY_SUFFIX = ".tmp"
+# What tempfile.mkstemp puts between the prefix and the suffix.
+_RANDOM_PART = r"[a-z0-9_]{8}"
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all.
 
-    The bytes go to a temporary file in the same folder, flushed to disk, then
-    renamed over ``path``: an interrupted run leaves the old file intact. A
-    target that is open in Excel (locked on Windows) or read-only raises
-    :class:`OutputError` with a message telling the officer to close it.
+    The bytes go to a temporary file in the same folder (``.<name>.XXXXXXXX.tmp``),
+    flushed to disk, then renamed over ``path``: an interrupted run leaves the
+    old file intact. A target that is open in Excel (locked on Windows) or
+    read-only raises :class:`OutputError` with a message telling the officer to
+    close it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
+    )
     tmp = Path(tmp_name)
     try:
         # mkstemp makes the file private (0600); give it the usual permissions.
@@ -106,6 +116,38 @@ def write_atomic(path: Path, data: bytes) -> None:
         ) from err
 
 
+def lock_files(path: Path) -> list[Path]:
+    """The files a spreadsheet program keeps next to ``path`` while it has it open.
+
+    Excel and WPS: ``~$name`` (Excel drops the first two letters of a long name);
+    LibreOffice: ``.~lock.name#``.
+    """
+    names = {f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#"}
+    return sorted(path.parent / n for n in names if (path.parent / n).exists())
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the temporaries of ``path`` that a run killed mid-write left beside it.
+
+    Only the names :func:`write_atomic` makes for ``path`` itself are touched
+    (``.<name>.XXXXXXXX.tmp``, in ``path``'s folder); call it only for files a
+    command writes while it holds the run lock, so that no other write of
+    ``path`` can be under way. Returns what was removed.
+    """
+    pattern = re.compile(re.escape(f".{path.name}.") + _RANDOM_PART + re.escape(TEMPORARY_SUFFIX))
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed  # no folder yet: nothing was left in it
+    for entry in entries:
+        if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -114,41 +156,100 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def run_lock(root: Path) -> Iterator[None]:
-    """Hold the working folder's lock for one run; a second run at once is told to wait."""
+    """Hold the working folder's lock for one run; a second run at once is told to wait.
+
+    The lock is the operating system's lock on the file ``.wbt.lock`` (flock;
+    msvcrt on Windows), which goes with the process: a run that is killed
+    leaves no lock behind, and no other process is ever signalled to find out
+    whether it still runs. The file holds the process id, for a person to read.
+    """
     lock = root / LOCK
+    fd = _acquire(lock, root)
     try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        if _stale(lock):
-            with contextlib.suppress(OSError):
-                lock.unlink()
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        else:
-            raise WorkspaceError(
-                f"Một lệnh khác đang chạy trong thư mục {root}. Hãy đợi lệnh đó xong rồi chạy "
-                f"lại. Nếu chắc chắn không có lệnh nào đang chạy, hãy xóa tệp {lock}."
-            ) from None
-    try:
-        os.write(fd, str(os.getpid()).encode())
-        os.close(fd)
         yield
     finally:
+        _release(lock, fd)
+
+
+def _busy(root: Path) -> WorkspaceError:
+    return WorkspaceError(
+        f"Một lệnh khác đang chạy trong thư mục {root}. Hãy đợi lệnh đó xong rồi chạy lại. "
+        "Nếu không thấy lệnh nào đang chạy, hãy đóng các cửa sổ dòng lệnh khác rồi chạy lại."
+    )
+
+
+def _acquire(lock: Path, root: Path) -> int:
+    # A run that finishes removes the file; one that opened it just before
+    # then holds a lock on a file no longer there, and tries again.
+    for _ in range(20):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o666)
+        except OSError as err:
+            raise WorkspaceError(
+                f"Không tạo được tệp khóa {lock}: {err.strerror}. Hãy kiểm tra quyền ghi vào "
+                f"thư mục {root}."
+            ) from err
+        if not _try_lock(fd):
+            os.close(fd)
+            raise _busy(root)
+        if _same_file(fd, lock):
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, str(os.getpid()).encode())
+            return fd
+        _unlock(fd)
+        os.close(fd)
+    raise _busy(root)
+
+
+def _release(lock: Path, fd: int) -> None:
+    if sys.platform != "win32":
+        # Removed while still held: a run starting now makes a new file.
+        with contextlib.suppress(OSError):
+            if _same_file(fd, lock):
+                lock.unlink()
+    with contextlib.suppress(OSError):
+        _unlock(fd)
+    os.close(fd)
+    if sys.platform == "win32":  # an open file cannot be removed there
         with contextlib.suppress(OSError):
             lock.unlink()
 
 
-def _stale(lock: Path) -> bool:
-    """A lock left by a process that no longer runs (killed mid-run)."""
+def _same_file(fd: int, path: Path) -> bool:
     try:
-        pid = int(lock.read_text().strip() or "0")
-    except (OSError, ValueError):
+        mine, named = os.fstat(fd), os.stat(path)
+    except OSError:
         return False
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    return (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino)
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
         return True
-    except PermissionError:
-        return False
-    return False
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        # flock, not lockf: a second open of the file conflicts even in the same process.
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)

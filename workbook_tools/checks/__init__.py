@@ -55,7 +55,14 @@ def read_and_check(
     *,
     now: datetime | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> InboxResult:
-    """Read, identify, clean and check every returned file of the period: the shared step."""
-    result = read_inbox(plan, period_code, inbox_dir, ledger_path, now=now, progress=progress)
+    """Read, identify, clean and check every returned file of the period: the shared step.
+
+    ``workers`` is the number of processes reading the files (see
+    :func:`~workbook_tools.inbox.read.read_inbox`); checking is quick and done here.
+    """
+    result = read_inbox(
+        plan, period_code, inbox_dir, ledger_path, now=now, progress=progress, workers=workers
+    )
     return check_inbox(plan, result)

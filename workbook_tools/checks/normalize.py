@@ -48,6 +48,7 @@ user typed it: the writers store it as plain text.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -56,8 +57,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-
-from openpyxl.utils.datetime import from_excel
+from typing import cast
 
 from workbook_tools.checks import legacy_text
 from workbook_tools.inbox.model import Value
@@ -118,6 +118,25 @@ class Cleaned:
 
 def clean(field: Field, raw: object) -> Cleaned:
     """Clean ``raw``, as read from ``field``'s cell, into a value of the field's type."""
+    if type(raw) in _REPEATED and not (isinstance(raw, str) and len(raw) > _REPEATED_TEXT):
+        return _clean_repeated(field.type, cast(_Repeated, raw))
+    return _clean(field.type, raw)
+
+
+#: Values whose equality (within one type) means the same cleaning: the same
+#: answers ("Có", 0, 12, "Hoàn thành"…) come back in most forms of a run, so
+#: each is cleaned once. Dates are left out: equal aware datetimes can differ.
+_REPEATED = frozenset({str, int, float, bool, type(None)})
+_REPEATED_TEXT = 200
+_Repeated = str | int | float | bool | None
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _clean_repeated(kind: FieldType, raw: _Repeated) -> Cleaned:
+    return _clean(kind, raw)
+
+
+def _clean(kind: FieldType, raw: object) -> Cleaned:
     shown = show(raw)
     if isinstance(raw, str):
         text = clean_text(raw)
@@ -125,12 +144,12 @@ def clean(field: Field, raw: object) -> Cleaned:
             return Cleaned(None, shown=shown)
         if text in EXCEL_ERRORS:
             return Cleaned(None, "value.excel_error", shown=shown)
-        return _TEXT_CLEANERS[field.type](text, shown)
+        return _TEXT_CLEANERS[kind](text, shown)
     if raw is None:
         return Cleaned(None)
     if isinstance(raw, Decimal | Fraction):
         raw = float(raw)
-    return _OBJECT_CLEANERS[field.type](raw, shown)
+    return _OBJECT_CLEANERS[kind](raw, shown)
 
 
 # --- showing values ------------------------------------------------------------
@@ -459,6 +478,9 @@ def _date_object(raw: object, shown: str) -> Cleaned:
     if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
         first, last = (_serial_of(year) for year in SERIAL_YEARS)
         if first <= raw < last:
+            # Here only: importing openpyxl costs every run a fifth of a second.
+            from openpyxl.utils.datetime import from_excel
+
             value = from_excel(raw).date()
             return Cleaned(value, "value.date_serial", shown=shown, read_as=format_date(value))
     return Cleaned(None, "value.date_invalid", shown=shown)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
@@ -16,7 +17,7 @@ from workbook_tools.cli.common import (
     plan_option,
     workspace,
 )
-from workbook_tools.errors import WorkspaceError
+from workbook_tools.errors import OutputError, WorkspaceError
 from workbook_tools.inbox import InboxResult, roster_status
 from workbook_tools.inbox.model import EntryStatus
 from workbook_tools.inbox.safety import inspect
@@ -64,23 +65,37 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
 
     Ví dụ: wbt check --period 6T-2024
     """
-    ws, plan, result = _run(root, plan_path, period_code)
-    _print(plan, result)
-    written = _write_feedback(ws, plan, result)
+    ws, plan = _prepare(root, plan_path)
+    # The ledger and the feedback copies are written: one run at a time.
+    with run_lock(ws.root):
+        result = read_and_check(plan, period_code, ws.inbox, ws.ledger)
+        _print(plan, result)
+        written, failed = _write_feedback(ws, plan, result)
     folder = ws.period_outbox(result.period) / FEEDBACK_FOLDER
+    click.echo("")
     if written:
-        click.echo("")
         click.echo(f"Đã tạo {len(written)} bản phản hồi trong {folder}:")
         for path in written:
             click.echo(f"  {path.relative_to(folder).as_posix()}")
-    else:
-        click.echo("")
+    elif not failed:
         click.echo("Không tệp nào có lỗi hay cảnh báo: không cần bản phản hồi.")
+    if failed:
+        for message in failed:
+            click.secho(f"Lỗi: {message}", fg="red", err=True)
+        raise SystemExit(1)
 
 
 def _run(
     root: Path, plan_path: Path | None, period_code: str
 ) -> tuple[Workspace, Plan, InboxResult]:
+    ws, plan = _prepare(root, plan_path)
+    # The ledger is written: one run at a time.
+    with run_lock(ws.root):
+        result = read_and_check(plan, period_code, ws.inbox, ws.ledger)
+    return ws, plan, result
+
+
+def _prepare(root: Path, plan_path: Path | None) -> tuple[Workspace, Plan]:
     ws = workspace(root)
     plan = load_plan(plan_path if plan_path is not None else ws.find_plan())
     if not ws.inbox.is_dir():
@@ -88,10 +103,7 @@ def _run(
             f"Thư mục {ws.root} không có thư mục 'inbox/'. Hãy tạo thư mục inbox/ và lưu các "
             "tệp thôn, đơn vị gửi về vào đó, hoặc dùng --dir để chỉ đến thư mục làm việc."
         )
-    # The ledger is written: one run at a time.
-    with run_lock(ws.root):
-        result = read_and_check(plan, period_code, ws.inbox, ws.ledger)
-    return ws, plan, result
+    return ws, plan
 
 
 # --- printing ----------------------------------------------------------------------
@@ -190,9 +202,13 @@ def _problem_block(heading: str, found: Sequence[Problem]) -> None:
 # --- feedback copies -----------------------------------------------------------------
 
 
-def _write_feedback(ws: Workspace, plan: Plan, result: InboxResult) -> list[Path]:
-    """One feedback copy per file with an error or a warning, in the inbox's own subfolders."""
-    from workbook_tools.report.feedback import write_feedback
+def _write_feedback(ws: Workspace, plan: Plan, result: InboxResult) -> tuple[list[Path], list[str]]:
+    """One feedback copy per file with an error or a warning, in the inbox's own subfolders.
+
+    Returns the copies written, and why any other could not be (a copy open in
+    Excel is left as it was, and the others are written all the same).
+    """
+    from workbook_tools.report.feedback import feedback_name, write_feedback
 
     by_file: dict[str, list[Problem]] = {}
     for p in result.problems:
@@ -202,16 +218,36 @@ def _write_feedback(ws: Workspace, plan: Plan, result: InboxResult) -> list[Path
     period = plan.period(result.period)
     folder = ws.period_outbox(period.code) / FEEDBACK_FOLDER
     units = {s.file: s.unit for s in result.submissions}
-    written: list[Path] = []
+    chosen: list[tuple[str, list[Problem]]] = []
     for file, found in by_file.items():
         if not any(p.severity is not Severity.INFO for p in found):
             continue  # superseded, duplicate, other period: nothing to correct
-        original = ws.inbox / file
         # Only a file the safety step accepts is opened again (a zip bomb stays shut).
-        if not inspect(original).usable:
-            continue
+        if inspect(ws.inbox / file).usable:
+            chosen.append((file, found))
+
+    # T01.xls and T01.xlsx side by side would get one copy each of the same
+    # name (the same on Windows whatever the case): they keep their extension.
+    def key(file: str) -> str:
+        return f"{PurePosixPath(file).parent}/{feedback_name(file)}".casefold()
+
+    copies_named = Counter(key(file) for file, _ in chosen)
+    written: list[Path] = []
+    failed: list[str] = []
+    for file, found in chosen:
+        original = ws.inbox / file
         unit = units.get(file)
         title = f"{plan.entry(unit).name} - {period.name}" if unit else period.name
         target = folder / PurePosixPath(file).parent
-        written.append(write_feedback(original, found, target, labels=labels, title=title))
-    return written
+        name = feedback_name(file, with_extension=copies_named[key(file)] > 1)
+        try:
+            written.append(
+                write_feedback(original, found, target, labels=labels, title=title, name=name)
+            )
+        except OutputError as err:
+            failed.append(str(err))
+        except OSError as err:  # the returned file went away since it was read
+            failed.append(
+                f"Không đọc lại được tệp {original} để tạo bản phản hồi ({err.strerror})."
+            )
+    return written, failed

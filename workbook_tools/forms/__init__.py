@@ -11,6 +11,7 @@ for a large roster. What a form promises its reader is in
 from __future__ import annotations
 
 import difflib
+import gc
 import itertools
 import os
 import re
@@ -154,6 +155,9 @@ _worker_planner: FormPlanner | None = None
 def _start_worker(plan: Plan, period_code: str) -> None:
     global _worker_planner
     _worker_planner = FormPlanner(plan, period_code)
+    # The plan lives as long as the worker: a large one would otherwise be
+    # scanned by every full garbage collection the workbooks' objects trigger.
+    gc.freeze()
 
 
 def _generate_in_worker(spec: FormSpec, folder: Path, generated_at: datetime) -> Path:

@@ -48,14 +48,14 @@ File names
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from openpyxl.utils.cell import get_column_letter, range_to_tuple
-
+from workbook_tools.a1 import get_column_letter, range_to_tuple
 from workbook_tools.plan.model import Period, RosterEntry, Settings
 
 #: Bump when the layout of this contract changes in a way a reader must know.
@@ -208,30 +208,44 @@ def parse_metadata(rows: Iterable[Sequence[object]]) -> FormMetadata | None:
     contract = ""
     in_table = False
     for index, row in enumerate(rows):
-        cells = [_text(v, identifier=col == 0) for col, v in enumerate(row[:3])]
-        cells += [""] * (3 - len(cells))
+        # Columns A–C, each read only when the row needs it (a run reads thousands).
+        size = len(row)
+        key = _text(row[0], identifier=True) if size else ""
         if index == 0:
-            if cells[0] != META_MARKER:
+            if key != META_MARKER:
                 return None
-            contract = cells[1]
+            contract = _text(row[1]) if size > 1 else ""
             continue
-        if not cells[0]:
+        if not key:
             continue
-        if tuple(cells) == FIELD_TABLE_HEADER:
+        value = _text(row[1]) if size > 1 else ""
+        if not in_table and key != FIELD_TABLE_HEADER[0]:
+            values[key] = value
+            continue
+        kind = _text(row[2]) if size > 2 else ""
+        if (key, value, kind) == FIELD_TABLE_HEADER:
             in_table = True
         elif in_table:
-            fields.append(FieldCell(cells[0], cells[1], cells[2]))
+            fields.append(FieldCell(key, value, kind))
         else:
-            values[cells[0]] = cells[1]
+            values[key] = value
     return FormMetadata(values=values, fields=tuple(fields), contract_version=contract)
 
 
 def _text(value: object, *, identifier: bool = False) -> str:
     if value is None:
         return ""
+    if type(value) is str:
+        return _clean_text(value, identifier)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return _undo_lax_unescape(str(value), identifier=identifier).strip()
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean_text(text: str, identifier: bool) -> str:
+    # Every form of a period repeats most of these texts: each is cleaned once.
+    return _undo_lax_unescape(text, identifier=identifier).strip()
 
 
 #: Texts with no character :func:`_undo_lax_unescape` would write back.

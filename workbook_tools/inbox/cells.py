@@ -17,6 +17,7 @@ from datetime import datetime
 from workbook_tools import problems
 from workbook_tools.forms import contract
 from workbook_tools.forms.layout import FormLayout, layout_form
+from workbook_tools.inbox import safety
 from workbook_tools.inbox.identify import Identification
 from workbook_tools.inbox.model import IdentifiedBy, RawCell
 from workbook_tools.inbox.workbook import FormWorkbook, Location
@@ -25,6 +26,7 @@ from workbook_tools.problems import Problem
 
 #: Any fixed time: only the positions of a layout are used here.
 _LAYOUT_TIME = datetime(2000, 1, 1)
+_MAX_CHARS = safety.DEFAULT_LIMITS.max_cell_chars
 
 
 @dataclass(slots=True)
@@ -89,7 +91,12 @@ def find_cells(
                 )
             )
             continue
-        found.raw[f.code] = RawCell(f.code, workbook.value(where), where.sheet, where.cell)
+        value = workbook.value(where)
+        if isinstance(value, str) and len(value) > _MAX_CHARS:
+            # More than Excel keeps in a cell: the safety step has warned that
+            # only the first characters are used (file.cell_too_long).
+            value = value[:_MAX_CHARS]
+        found.raw[f.code] = RawCell(f.code, value, where.sheet, where.cell)
     if by_position:
         found.problems.insert(
             0, problems.make("inbox.cells_by_position", file=file, unit=entry.code)

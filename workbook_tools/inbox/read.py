@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import multiprocessing
+import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from xml.parsers.expat import ExpatError
 
 from python_calamine import CalamineError
@@ -57,11 +63,15 @@ def read_inbox(
     *,
     now: datetime | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> InboxResult:
     """Read every returned file for ``period_code``: submissions and problem records.
 
     ``ledger_path`` is the arrival ledger (``.wbt-ledger.sqlite3`` of the
-    working folder); ``now`` is the time of the run (tests fix it). Raises
+    working folder); ``now`` is the time of the run (tests fix it);
+    ``workers`` the number of processes reading the files (default: one for
+    a few files, one per core for many: see :func:`default_workers`). The
+    result is the same however many read them. Raises
     :class:`WorkbookToolsError` only for an unknown period or a missing inbox
     folder.
     """
@@ -74,17 +84,21 @@ def read_inbox(
     now = now or datetime.now()
     result = InboxResult(period=period.code)
     files = scan_inbox(inbox_dir)
-    layouts = LayoutCache(plan, period.code)
+    names = [relative_name(path, inbox_dir) for path in files]
+    count = default_workers(len(files)) if workers is None else workers
     reads: list[_FileRead] = []
-    with open_ledger(ledger_path, now=now) as ledger:
-        for done, path in enumerate(files, start=1):
-            name = relative_name(path, inbox_dir)
-            try:
-                reads.append(_read_file(plan, period, path, name, ledger, layouts, now))
-            except Exception as err:  # one bad file must never stop the run
-                reads.append(_unreadable(path, name, err, ledger, now))
+    # The worker processes start before the ledger is opened: a database
+    # connection must not be carried into a forked process.
+    with (
+        _looked_at(plan, period, files, names, count) as looks,
+        open_ledger(ledger_path, now=now) as ledger,
+    ):
+        # Arrivals are recorded here, one file after the other in path order,
+        # whoever read the files: every run records the same.
+        for done, look in enumerate(looks, start=1):
+            reads.append(_arrived(look, ledger, now))
             if progress is not None:
-                progress(done, len(files), name)
+                progress(done, len(files), look.read.submission.file)
         result.problems.extend(ledger.problems)
     _choose_newest(reads)
     for read in reads:
@@ -98,6 +112,22 @@ def read_inbox(
         result.submissions.append(submission)
         result.problems.extend(read.problems)
     return result
+
+
+#: Fewer files than this are read in one process: starting workers costs more.
+#: Where a worker starts as a new interpreter (Windows, macOS) it must import
+#: everything first, so it pays only for a larger inbox.
+PARALLEL_MIN = 200
+PARALLEL_MIN_SPAWNED = 1000
+MAX_WORKERS = 8
+
+
+def default_workers(count: int) -> int:
+    """How many processes to read ``count`` files with: one unless there are many."""
+    forked = multiprocessing.get_start_method() == "fork"
+    if count < (PARALLEL_MIN if forked else PARALLEL_MIN_SPAWNED):
+        return 1
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
 def roster_status(plan: Plan, period: str | Period, result: InboxResult) -> list[EntryStatus]:
@@ -131,27 +161,55 @@ def roster_status(plan: Plan, period: str | Period, result: InboxResult) -> list
 
 # --- one file -------------------------------------------------------------------
 
+#: A submission's arrival until the ledger gives it.
+_NOT_YET = datetime.min
+
+
+@dataclass(slots=True)
+class _Look:
+    """One file read as far as it goes without the ledger, and what its arrival needs.
+
+    ``modified`` is the file's own time (None if it could not be had: the
+    arrival is then the run's time); ``record`` says whether the arrival goes
+    through the ledger (not for a file too large to be hashed).
+    """
+
+    read: _FileRead
+    modified: datetime | None
+    record: bool
+    failed: bool = False  # the file could not be read: nothing more is learnt from the ledger
+
+
+def _look(
+    plan: Plan, period: Period, path: Path, name: str, layouts: LayoutCache
+) -> _Look:
+    """Read one file, whatever is wrong with it."""
+    try:
+        return _read_file(plan, period, path, name, layouts)
+    except Exception as err:  # one bad file must never stop the run
+        return _unreadable(path, name, err)
+    except BaseException as err:
+        # A panic inside python-calamine is not an Exception (see safety.is_reader_panic).
+        if not safety.is_reader_panic(err):
+            raise
+        return _unreadable(path, name, err)
+
 
 def _read_file(
-    plan: Plan,
-    period: Period,
-    path: Path,
-    name: str,
-    ledger: Ledger,
-    layouts: LayoutCache,
-    now: datetime,
-) -> _FileRead:
+    plan: Plan, period: Period, path: Path, name: str, layouts: LayoutCache
+) -> _Look:
     inspection = safety.inspect(path, name=name)
     if inspection.format is None:
         # Not a workbook we read: still an arrival, so its time is kept.
-        sha, arrived = _arrival(path, name, ledger, now)
-        submission = Submission(name, sha, arrived, SubmissionStatus.REJECTED)
-        return _FileRead(submission, list(inspection.problems))
+        sha, modified, record = _fingerprint(path)
+        submission = Submission(name, sha, _NOT_YET, SubmissionStatus.REJECTED)
+        return _Look(_FileRead(submission, list(inspection.problems)), modified, record)
     data = path.read_bytes()
-    sha, arrived = _arrival(path, name, ledger, now, data)
+    sha, modified, record = _fingerprint(path, data)
     # USED until the newest file of each unit is chosen.
-    submission = Submission(name, sha, arrived, SubmissionStatus.USED)
+    submission = Submission(name, sha, _NOT_YET, SubmissionStatus.USED)
     read = _FileRead(submission, list(inspection.problems))
+    look = _Look(read, modified, record)
     with open_workbook(data, inspection.format, inspection.parts) as workbook:
         ident = identify(plan, period.code, workbook, file=name)
         read.problems.extend(ident.problems)
@@ -161,46 +219,67 @@ def _read_file(
         submission.identified_by = ident.by
         if ident.status is not None:
             submission.status = ident.status
-            return read
+            return look
         assert ident.entry is not None
         found = find_cells(plan, ident.entry, workbook, ident, layouts, file=name)
     read.raw = found.raw
     read.cell_problems = found.problems
     submission.cells = {code: f"{c.sheet}!{c.cell}" for code, c in found.raw.items()}
-    return read
+    return look
 
 
-def _arrival(
-    path: Path, name: str, ledger: Ledger, now: datetime, data: bytes | None = None
-) -> tuple[str, datetime]:
-    """The file's content hash and its first arrival, recorded in the ledger if new.
+def _fingerprint(path: Path, data: bytes | None = None) -> tuple[str, datetime, bool]:
+    """The file's content hash, its modification time, and whether the ledger records it.
 
     A file too large to be a form (refused by the safety step) is not read
-    whole just to be hashed: its own time is its arrival.
+    whole just to be hashed: its own time will be its arrival.
     """
     stat = path.stat()
     modified = datetime.fromtimestamp(stat.st_mtime)
     if data is not None:
-        sha = hashlib.sha256(data).hexdigest()
-    elif stat.st_size > safety.DEFAULT_LIMITS.max_file_bytes:
-        return "", min(modified, now)
-    else:
-        with path.open("rb") as stream:
-            sha = hashlib.file_digest(stream, "sha256").hexdigest()
-    return sha, ledger.arrival(sha, name, modified, now)
+        return hashlib.sha256(data).hexdigest(), modified, True
+    if stat.st_size > safety.DEFAULT_LIMITS.max_file_bytes:
+        return "", modified, False
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest(), modified, True
 
 
-def _unreadable(path: Path, name: str, err: Exception, ledger: Ledger, now: datetime) -> _FileRead:
+def _arrived(look: _Look, ledger: Ledger, now: datetime) -> _FileRead:
+    """``look``'s read, with the arrival of its content: first seen, as the ledger keeps it."""
+    submission = look.read.submission
+    try:
+        if look.modified is None:
+            arrived = now
+        elif look.record:
+            arrived = ledger.arrival(submission.sha256, submission.file, look.modified, now)
+        else:
+            arrived = min(look.modified, now)
+    except Exception as err:  # the ledger must not stop the run either
+        if look.failed:
+            submission.sha256, submission.arrived = "", now
+            return look.read
+        failed = _failure(submission.file, "", err)
+        failed.submission.arrived = now
+        return failed
+    submission.arrived = arrived
+    return look.read
+
+
+def _unreadable(path: Path, name: str, err: BaseException) -> _Look:
     """The record of a file whose reading failed, however it failed."""
-    sha, arrived = "", now
+    sha, modified, record = "", None, False
     with contextlib.suppress(Exception):  # nothing more can be learnt about this file
-        sha, arrived = _arrival(path, name, ledger, now)
-    submission = Submission(name, sha, arrived, SubmissionStatus.REJECTED)
+        sha, modified, record = _fingerprint(path)
+    return _Look(_failure(name, sha, err), modified, record, failed=True)
+
+
+def _failure(name: str, sha: str, err: BaseException) -> _FileRead:
+    submission = Submission(name, sha, _NOT_YET, SubmissionStatus.REJECTED)
     problem = problems.make("inbox.unreadable", file=name, reason=_reason(err))
     return _FileRead(submission, [problem])
 
 
-def _reason(err: Exception) -> str:
+def _reason(err: BaseException) -> str:
     """Why a file could not be read, in words the officer can act on."""
     if isinstance(err, PermissionError):
         return "không có quyền đọc tệp (tệp có thể đang mở trong chương trình khác)"
@@ -210,7 +289,106 @@ def _reason(err: Exception) -> str:
         return f"lỗi khi đọc tệp ({err.strerror or err})"
     if isinstance(err, CalamineError | zipfile.BadZipFile | ExpatError | ValueError | KeyError):
         return f"tệp bị hỏng hoặc không đúng định dạng bảng tính ({type(err).__name__}: {err})"
+    if safety.is_reader_panic(err):
+        return "tệp bị hỏng đến mức chương trình đọc bảng tính không đọc được"
     return f"lỗi không lường trước khi đọc tệp ({type(err).__name__}: {err})"
+
+
+# --- many files: in this process or in several ----------------------------------
+
+
+@contextlib.contextmanager
+def _looked_at(
+    plan: Plan, period: Period, files: Sequence[Path], names: Sequence[str], workers: int
+) -> Iterator[Iterator[_Look]]:
+    """The files read in path order: here, or by ``workers`` processes (the pool is started now)."""
+    if workers <= 1 or len(files) < 2:
+        layouts = LayoutCache(plan, period.code)
+        yield (_look(plan, period, p, n, layouts) for p, n in zip(files, names, strict=True))
+        return
+    chunk = max(1, min(32, len(files) // (workers * 8)))
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(plan, period))
+    try:
+        packed = pool.map(_look_in_worker, files, names, chunksize=chunk)
+        yield _until_broken((_unpack(plan, p) for p in packed), plan, period, files, names)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _until_broken(
+    looks: Iterator[_Look],
+    plan: Plan,
+    period: Period,
+    files: Sequence[Path],
+    names: Sequence[str],
+) -> Iterator[_Look]:
+    """``looks`` in order; if a worker process dies, the files left are read here."""
+    done = 0
+    try:
+        for look in looks:
+            yield look
+            done += 1
+    except BrokenProcessPool:
+        # A worker was killed (out of memory, or by the system): reading on in
+        # this process gives each remaining file its record as one process would.
+        layouts = LayoutCache(plan, period.code)
+        for path, name in zip(files[done:], names[done:], strict=True):
+            yield _look(plan, period, path, name, layouts)
+
+
+# Each worker process reads with its own plan, period and layout cache, set once.
+_worker: tuple[Plan, Period, LayoutCache] | None = None
+
+
+def _start_worker(plan: Plan, period: Period) -> None:
+    global _worker
+    _worker = (plan, period, LayoutCache(plan, period.code))
+
+
+def _look_in_worker(path: Path, name: str) -> _Packed:
+    if _worker is None:
+        raise RuntimeError("worker process started without a plan")
+    plan, period, layouts = _worker
+    return _pack(_look(plan, period, path, name, layouts))
+
+
+# A read goes back from a worker as tuples of plain values: pickling the
+# dataclasses one by one costs nearly as much as reading the file. Every field
+# of each record travels, so a field added to one travels too.
+_Fields = tuple[Any, ...]
+_Packed = tuple[
+    _Fields, list[_Fields], str | None, list[_Fields], list[_Fields], datetime | None, bool, bool
+]
+_SUBMISSION = tuple(f.name for f in dataclass_fields(Submission))
+_RAW_CELL = tuple(f.name for f in dataclass_fields(RawCell))
+_PROBLEM = tuple(f.name for f in dataclass_fields(Problem))
+
+
+def _pack(look: _Look) -> _Packed:
+    read = look.read
+    return (
+        tuple(getattr(read.submission, name) for name in _SUBMISSION),
+        [tuple(getattr(p, name) for name in _PROBLEM) for p in read.problems],
+        read.entry.code if read.entry is not None else None,
+        [tuple(getattr(c, name) for name in _RAW_CELL) for c in read.raw.values()],
+        [tuple(getattr(p, name) for name in _PROBLEM) for p in read.cell_problems],
+        look.modified,
+        look.record,
+        look.failed,
+    )
+
+
+def _unpack(plan: Plan, packed: _Packed) -> _Look:
+    submission, found, entry, raw, cell_problems, modified, record, failed = packed
+    read = _FileRead(
+        Submission(*submission),
+        [Problem(*p) for p in found],
+        # The plan's own entry, as one process would have it.
+        plan.entry(entry) if entry is not None else None,
+        {c[0]: RawCell(*c) for c in raw},
+        [Problem(*p) for p in cell_problems],
+    )
+    return _Look(read, modified, record, failed)
 
 
 # --- several files of one unit -----------------------------------------------------

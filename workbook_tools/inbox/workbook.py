@@ -25,13 +25,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from xml.parsers import expat
 
-from openpyxl.utils.cell import (
-    column_index_from_string,
-    coordinate_from_string,
-    get_column_letter,
-)
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
+from workbook_tools.a1 import column_index_from_string, coordinate_from_string, get_column_letter
 from workbook_tools.forms import contract
 
 #: How far down and across the title block is looked for on each sheet. The

@@ -116,6 +116,9 @@ class _Validator:
         # not reported again, so one mistake gives one message.
         self.broken_roster: set[str] = set()
         self.broken_fields: set[str] = set()
+        # Case-folded codes by (roster, selectors): asked for once per row of
+        # the tasks and fields sheets, over a roster of up to thousands.
+        self._code_keys: dict[tuple[int, tuple[str, ...]], dict[str, str]] = {}
 
     # --- reporting ---------------------------------------------------------------
     def report(self, code: str, table: Table, cell: str, **context: Any) -> None:
@@ -429,7 +432,10 @@ class _Validator:
             return None
         cell, words = found
         column = table.sheet.column(column_id)
-        by_key = {c.casefold(): c for c in (*roster, *selectors)}
+        kept = (id(roster), tuple(selectors))
+        by_key = self._code_keys.get(kept)
+        if by_key is None:
+            by_key = self._code_keys[kept] = {c.casefold(): c for c in (*roster, *selectors)}
         out: list[str] = []
         ok = True
         for word in words:

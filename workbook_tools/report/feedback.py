@@ -12,9 +12,10 @@ file is only ever read.
   hidden metadata sheet, the defined names and the protection stay, so the
   corrected copy is read back like the original form. Marks and the list left
   by an earlier feedback round are removed first.
-- ``.xls`` / ``.ods`` and any workbook openpyxl cannot open: a new workbook
-  with the "Cần sửa" sheet only, saying that the unit should correct its own
-  file at the cells listed.
+- ``.xls`` / ``.ods``, any workbook openpyxl cannot open or write back, and
+  one too large for openpyxl to hold in memory (far larger than any form): a
+  new workbook with the "Cần sửa" sheet only, saying that the unit should
+  correct its own file at the cells listed.
 
 Every text the officer or the unit typed is stored as a plain string (never a
 formula or a link): cell type ``s`` with Excel's quote prefix, so that even
@@ -26,6 +27,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -38,9 +40,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from workbook_tools.errors import OutputError
 from workbook_tools.forms.contract import INPUT_FILL
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
-from workbook_tools.workspace import write_atomic
+from workbook_tools.workspace import lock_files, remove_stale_temporaries, write_atomic
 
 #: Folder of the feedback copies inside the period's outbox.
 FEEDBACK_FOLDER = "phan_hoi"
@@ -49,6 +52,10 @@ AUTHOR = "UBND xã"
 SUFFIX = "_phan_hoi"
 #: What openpyxl opens; other workbooks get a summary-only feedback.
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+#: Largest workbook (all its parts, inflated) marked in place. openpyxl holds
+#: every cell as an object, a few hundred bytes each: a form is about 50 KB,
+#: and a workbook of this size already takes it a second and 100 MB or more.
+OPENPYXL_MAX_INFLATED = 4 * 1024 * 1024
 
 ERROR_FILL = "FF8A80"  # red, black text stays readable on it
 WARNING_FILL = "FFB74D"  # orange: not the yellow of the input cells
@@ -80,9 +87,16 @@ def needs_feedback(problems: Iterable[Problem]) -> bool:
     return any(p.severity in FILLS for p in problems)
 
 
-def feedback_name(original: Path | str) -> str:
-    """``6T-2024_T01_Thon-1.xlsx`` → ``6T-2024_T01_Thon-1_phan_hoi.xlsx`` (also for .xls/.ods)."""
-    return f"{Path(original).stem}{SUFFIX}.xlsx"
+def feedback_name(original: Path | str, *, with_extension: bool = False) -> str:
+    """``6T-2024_T01_Thon-1.xlsx`` → ``6T-2024_T01_Thon-1_phan_hoi.xlsx`` (also for .xls/.ods).
+
+    ``with_extension`` keeps the original's extension in the name
+    (``T01_xls_phan_hoi.xlsx``), for files that differ only by it.
+    """
+    path = Path(original)
+    extension = path.suffix.lstrip(".").lower()
+    stem = f"{path.stem}_{extension}" if with_extension and extension else path.stem
+    return f"{stem}{SUFFIX}.xlsx"
 
 
 def write_feedback(
@@ -92,9 +106,24 @@ def write_feedback(
     *,
     labels: Mapping[str, str] | None = None,
     title: str = "",
+    name: str | None = None,
 ) -> Path:
-    """Write the feedback copy of ``original`` into ``folder``; returns its path."""
-    path = folder / feedback_name(original)
+    """Write the feedback copy of ``original`` into ``folder``; returns its path.
+
+    ``name`` is the copy's file name (default :func:`feedback_name`). A copy
+    open in a spreadsheet program is left as it is: :class:`OutputError` says
+    to close it. Run it holding the run lock (temporaries left by a run killed
+    mid-write are removed first).
+    """
+    path = folder / (name or feedback_name(original))
+    locks = lock_files(path)
+    if locks:
+        raise OutputError(
+            f"Bản phản hồi {path} đang được mở (trong Excel, LibreOffice hoặc WPS) nên chưa ghi "
+            "lại; bản cũ vẫn được giữ nguyên. Hãy đóng tệp rồi chạy lại lệnh. Nếu tệp không mở "
+            f"ở đâu cả, hãy xóa tệp khóa {locks[0]}."
+        )
+    remove_stale_temporaries(path)
     write_atomic(path, build_feedback(original, problems, labels=labels, title=title))
     return path
 
@@ -113,16 +142,23 @@ def build_feedback(
     """
     data = original.read_bytes()
     workbook = _open(original, data)
-    marked = workbook is not None
-    if workbook is None:
-        workbook = Workbook()
-        default = workbook.active
-        if default is not None:
-            workbook.remove(default)
-    else:
-        _clear_previous(workbook)
-        _mark(workbook, problems)
-    _summary(workbook, original.name, problems, labels or {}, title, marked=marked)
+    if workbook is not None:
+        try:
+            _clear_previous(workbook)
+            _mark(workbook, problems)
+            _summary(workbook, original.name, problems, labels or {}, title, marked=True)
+            return _save(workbook)
+        except Exception:  # a foreign workbook openpyxl reads but cannot write back
+            pass
+    workbook = Workbook()
+    default = workbook.active
+    if default is not None:
+        workbook.remove(default)
+    _summary(workbook, original.name, problems, labels or {}, title, marked=False)
+    return _save(workbook)
+
+
+def _save(workbook: Workbook) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -132,6 +168,10 @@ def _open(original: Path, data: bytes) -> Workbook | None:
     if original.suffix.lower() not in OPENPYXL_SUFFIXES:
         return None
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # The safety step has checked these sizes against the bytes themselves.
+            if sum(info.file_size for info in archive.infolist()) > OPENPYXL_MAX_INFLATED:
+                return None
         return load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
     except Exception:  # any failure of a foreign file: fall back to the list
         return None
@@ -150,7 +190,10 @@ def _color(cell: Cell | MergedCell) -> str:
 
 
 def _clear_previous(workbook: Workbook) -> None:
-    """Remove what an earlier feedback round added: its list, comments and fills."""
+    """Remove what an earlier feedback round added: its list, comments and fills.
+
+    Also cut a text longer than a cell may hold (Excel would call the copy damaged).
+    """
     if SUMMARY_SHEET in workbook.sheetnames:
         workbook.remove(workbook[SUMMARY_SHEET])
     ours = set(FILLS.values())
@@ -160,6 +203,10 @@ def _clear_previous(workbook: Workbook) -> None:
         for cell in list(ws._cells.values()):
             if isinstance(cell, MergedCell):
                 continue
+            if isinstance(cell.value, str) and len(cell.value) > CELL_LIMIT:
+                kind = cell.data_type
+                cell.value = cell.value[:CELL_LIMIT]
+                cell.data_type = kind  # the assignment makes text starting with "=" a formula
             if cell.comment is not None and cell.comment.author == AUTHOR:
                 kept = _KEPT.search(cell.comment.text)
                 cell.comment = Comment(kept[2], kept[1]) if kept else None

@@ -267,6 +267,14 @@ class _ReportWriter:
 
     def value(self, ws: Any, row: int, col: int, value: object, *styles: str) -> None:
         """Write a cleaned value by its type: number, date or text, never a formula."""
+        # The two types of nearly every cell first, as the branches below would write them.
+        kind = type(value)
+        if kind is str:
+            ws.write_string(row, col, value, self.fmt(*styles))
+            return
+        if kind is int:
+            ws.write_number(row, col, value, self.fmt(*styles, "int"))
+            return
         if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
             ws.write_blank(row, col, None, self.fmt(*styles))
         elif isinstance(value, bool):
@@ -569,6 +577,7 @@ class _ReportWriter:
         # Whole columns, read once: a lookup per cell is slow over thousands of villages.
         position = {code: i for i, code in enumerate(c.villages.index)}
         columns = {f.code: c.villages[f.code].tolist() for f in fields}
+        styles = {f.code: _cell_styles(f) for f in fields}
         for i, entry in enumerate(c.plan.villages, start=1):
             self.entry_row(ws, row, i, entry.code, entry.name, status[entry.code])
             missing = status[entry.code] is ReportingStatus.MISSING
@@ -581,7 +590,7 @@ class _ReportWriter:
                     self.text(ws, row, col, ERROR_MARK, self.fmt("cell", "error"))
                 else:
                     value = columns[f.code][position[entry.code]]
-                    self.value(ws, row, col, value, *_cell_styles(f))
+                    self.value(ws, row, col, value, *styles[f.code])
             row += 1
         self.totals_row(ws, row, first, row - 1, fields, c.village_totals, first_field)
         ws.freeze_panes(codes_row + 1, 3)

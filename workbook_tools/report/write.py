@@ -13,7 +13,7 @@ from workbook_tools.inbox.model import InboxResult
 from workbook_tools.plan.model import Plan
 from workbook_tools.report.summary import summary_bytes
 from workbook_tools.report.workbook import build_workbook
-from workbook_tools.workspace import write_atomic
+from workbook_tools.workspace import lock_files, remove_stale_temporaries, write_atomic
 
 WORKBOOK_NAME = "BaoCao_TongHop_{period}.xlsx"
 SUMMARY_NAME = "tong_hop_{period}.json"
@@ -39,22 +39,13 @@ def report_paths(folder: Path, period_code: str) -> ReportPaths:
     )
 
 
-def lock_files(path: Path) -> list[Path]:
-    """The files a spreadsheet program keeps next to ``path`` while it has it open.
-
-    Excel and WPS: ``~$name`` (Excel drops the first two letters of a long name);
-    LibreOffice: ``.~lock.name#``.
-    """
-    names = {f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#"}
-    return sorted(path.parent / n for n in names if (path.parent / n).exists())
-
-
 def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
     """Write the workbook and the JSON summary into ``folder``; return their paths.
 
     Both are built in memory first. If the workbook is open in a spreadsheet
     program, nothing is written and :class:`OutputError` says to close it. If
     the second file cannot be written, the first is put back as it was.
+    Temporaries left beside them by a run killed mid-write are removed.
     """
     paths = report_paths(folder, consolidation.period.code)
     for path in (paths.workbook, paths.summary):
@@ -65,6 +56,8 @@ def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
                 "cáo mới; báo cáo cũ vẫn được giữ nguyên. Hãy đóng tệp rồi chạy lại lệnh. Nếu "
                 f"tệp không mở ở đâu cả, hãy xóa tệp khóa {locks[0]}."
             )
+    for path in (paths.workbook, paths.summary):
+        remove_stale_temporaries(path)  # left by a run killed while writing
     workbook = build_workbook(consolidation)
     summary = summary_bytes(consolidation)
     previous = paths.workbook.read_bytes() if paths.workbook.is_file() else None

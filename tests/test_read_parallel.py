@@ -1,0 +1,110 @@
+"""Reading a large inbox in several processes gives what one process gives.
+
+The same mixed inbox is read with one worker and with two; every submission,
+problem record and ledger row must be the same, in the same order, also when
+a worker process dies in the middle of the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.inbox_forms import (
+    CA,
+    LATE,
+    NOW,
+    ON_TIME,
+    PERIOD,
+    VILLAGE,
+    filled,
+    put,
+    sample_plan,
+    snapshot,
+    without_metadata,
+)
+from workbook_tools.checks import read_and_check
+from workbook_tools.inbox import read
+from workbook_tools.inbox.model import InboxResult, SubmissionStatus
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    box = tmp_path_factory.mktemp("parallel") / "inbox"
+    t05 = filled("T05", {**VILLAGE, "tt_loa": 2})
+    files = {
+        "T01.xlsx": (filled("T01", VILLAGE), ON_TIME),
+        "T02.xlsx": (filled("T02", {**VILLAGE, "ld_tong": 3, "ld_duoc_tt": 9}), LATE),
+        "T03.xlsx": (without_metadata(filled("T03", VILLAGE)), ON_TIME),
+        "T04 nam.xlsx": (filled("T04", VILLAGE, "CN-2024"), ON_TIME),
+        "zalo/T05.xlsx": (filled("T05", {**VILLAGE, "tt_loa": 1}), ON_TIME),
+        "zalo/T05 (sửa).xlsx": (t05, LATE),
+        "zalo/T05 (sửa) - Copy.xlsx": (t05, datetime(2024, 6, 24, 17, 0)),
+        "CA.xlsx": (filled("CA", CA), ON_TIME),
+        "ghi chu.xlsx": (b"Thon 8 xin nop cham vai ngay.\r\n", ON_TIME),
+        "scan.pdf": (b"%PDF-1.4 not a form", ON_TIME),
+    }
+    for name, (data, modified) in files.items():
+        put(box, name, data, modified)
+    return box
+
+
+def read_with(box: Path, ledger: Path, workers: int) -> InboxResult:
+    return read_and_check(sample_plan(), PERIOD, box, ledger, now=NOW, workers=workers)
+
+
+def ledger_rows(path: Path) -> list[tuple[str, str, str, str]]:
+    query = "SELECT sha256, arrived, file, recorded FROM arrivals ORDER BY sha256"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return db.execute(query).fetchall()
+
+
+def test_two_workers_read_what_one_reads(inbox: Path, tmp_path: Path) -> None:
+    before = snapshot(inbox)
+    one = read_with(inbox, tmp_path / "one.sqlite3", workers=1)
+    two = read_with(inbox, tmp_path / "two.sqlite3", workers=2)
+    assert two == one
+    assert ledger_rows(tmp_path / "two.sqlite3") == ledger_rows(tmp_path / "one.sqlite3")
+    assert snapshot(inbox) == before
+    # The inbox holds every case the comparison is meant to cover.
+    statuses = {s.file: s.status for s in two.submissions}
+    assert statuses["zalo/T05.xlsx"] is SubmissionStatus.SUPERSEDED
+    assert {statuses["zalo/T05 (sửa).xlsx"], statuses["zalo/T05 (sửa) - Copy.xlsx"]} == {
+        SubmissionStatus.USED,
+        SubmissionStatus.DUPLICATE,
+    }
+    assert statuses["T04 nam.xlsx"] is SubmissionStatus.OTHER_PERIOD
+    assert statuses["ghi chu.xlsx"] is SubmissionStatus.REJECTED
+    assert two.used()["T02"].unusable == {"ld_tong", "ld_duoc_tt"}
+    assert two.used()["T01"].values["tt_loa"] == VILLAGE["tt_loa"]
+
+
+def _dies_on_t02(path: Path, name: str) -> object:
+    """A worker that is killed while reading T02 (as by the system, out of memory)."""
+    if name == "T02.xlsx":
+        os._exit(3)
+    return _real_worker(path, name)
+
+
+_real_worker = read._look_in_worker
+
+
+def test_a_worker_dying_leaves_the_rest_read_here(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = read_with(inbox, tmp_path / "one.sqlite3", workers=1)
+    monkeypatch.setattr(read, "_look_in_worker", _dies_on_t02)
+    two = read_with(inbox, tmp_path / "two.sqlite3", workers=2)
+    assert two == one
+    assert ledger_rows(tmp_path / "two.sqlite3") == ledger_rows(tmp_path / "one.sqlite3")
+
+
+def test_workers_only_for_many_files() -> None:
+    assert read.default_workers(read.PARALLEL_MIN - 1) == 1
+    many = read.default_workers(read.PARALLEL_MIN_SPAWNED)
+    assert many == min(read.MAX_WORKERS, os.cpu_count() or 1)
