@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from merge_data import (
+
+from tests.merge_data import (
     LATE,
     NOW,
     ON_TIME,
@@ -28,7 +29,6 @@ from merge_data import (
     value_error,
     village_values,
 )
-
 from workbook_tools.consolidation import (
     Consolidation,
     IndicatorResult,

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from plan_samples import row, sample_data, write_workbook
 
+from tests.plan_samples import row, sample_data, write_workbook
 from workbook_tools.cli import cli
 from workbook_tools.errors import PlanError, WorkbookToolsError
 from workbook_tools.forms import (

@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
-from plan_samples import row, sample_data, write_workbook
 
+from tests.plan_samples import row, sample_data, write_workbook
 from workbook_tools.errors import PlanError
 from workbook_tools.plan import load_plan, load_sample_plan
 from workbook_tools.plan.model import (

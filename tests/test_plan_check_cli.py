@@ -13,8 +13,9 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
-from plan_samples import PlanData, row, sample_data, write_workbook
 
+from tests import corpus
+from tests.plan_samples import PlanData, row, sample_data, write_workbook
 from workbook_tools.cli import cli
 from workbook_tools.plan.validate import GRACE_DAYS
 from workbook_tools.problems import make
@@ -123,6 +124,32 @@ def test_unreadable_file(tmp_path: Path) -> None:
     path.write_bytes(b"not a workbook")
     result = run("plan", "check", str(path))
     assert result.exit_code == 1
+    assert "Không mở được tệp kế hoạch" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("kind", "content"),
+    [
+        ("zip bomb", lambda: corpus.zip_bomb()),
+        ("encrypted", lambda: corpus.encrypted_ooxml()),
+        ("far cell", lambda: corpus.far_cell()),
+        (
+            "entity attack",
+            lambda: corpus.with_part(
+                corpus.form_xlsx(), "xl/workbook.xml", corpus._with_doctype(corpus.BILLION_LAUGHS)
+            ),
+        ),
+    ],
+)
+def test_hostile_plan_file_is_refused_cleanly(
+    tmp_path: Path, kind: str, content: Callable[[], bytes]
+) -> None:
+    # A plan workbook comes from someone's mailbox too: the same first look as a form.
+    path = tmp_path / PLAN
+    path.write_bytes(content())
+    result = run("plan", "check", str(path))
+    assert result.exit_code == 1, kind
     assert "Không mở được tệp kế hoạch" in result.output
     assert "Traceback" not in result.output
 

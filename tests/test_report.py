@@ -19,7 +19,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from merge_data import (
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineWorkbook
+
+from tests.merge_data import (
     FORMULA_TEXT,
     LATE,
     NOW,
@@ -33,10 +37,6 @@ from merge_data import (
     value_error,
     village_values,
 )
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-from python_calamine import CalamineWorkbook
-
 from workbook_tools.consolidation import Consolidation, consolidate
 from workbook_tools.errors import OutputError
 from workbook_tools.inbox.model import InboxResult

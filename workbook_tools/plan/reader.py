@@ -10,6 +10,7 @@ its own and reports them all together.
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineWorkbook
 
 from workbook_tools.errors import PlanError
+from workbook_tools.inbox import safety
 from workbook_tools.plan.schema import SHEETS, Column, Sheet
 from workbook_tools.plan.tables import (
     Cell,
@@ -28,7 +30,7 @@ from workbook_tools.plan.tables import (
     normalise,
     suggest_name,
 )
-from workbook_tools.problems import make
+from workbook_tools.problems import Severity, make
 
 #: Rows searched for the header row (an officer may add a title above it).
 HEADER_SEARCH_ROWS = 10
@@ -56,18 +58,26 @@ def read_tables(path: Path) -> PlanTables:
     if not path.is_file():
         problem = make("plan.file_missing", file=path.name, path=str(path))
         raise PlanError(f"Không có tệp kế hoạch {path.name}.", [problem])
+    # The plan is a file from someone's mailbox too: the same first look as a returned form.
+    inspection = safety.inspect(path)
+    refused = [p for p in inspection.problems if p.severity is Severity.ERROR]
+    if inspection.format is None or refused:
+        reason = "tệp bị hỏng, có mật khẩu, hoặc không phải bảng tính Excel"
+        problem = make("plan.file_unreadable", file=path.name, path=str(path), reason=reason)
+        raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem])
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except (CalamineError, OSError, ValueError) as err:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+        try:
+            return _read(workbook, source=path.name)
+        finally:
+            workbook.close()
+    except BaseException as err:
+        if not isinstance(err, CalamineError | OSError | ValueError) and not (
+            safety.is_reader_panic(err)
+        ):
+            raise
         problem = make("plan.file_unreadable", file=path.name, path=str(path), reason=str(err))
         raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem]) from err
-    try:
-        return _read(workbook, source=path.name)
-    except CalamineError as err:
-        problem = make("plan.file_unreadable", file=path.name, path=str(path), reason=str(err))
-        raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem]) from err
-    finally:
-        workbook.close()
 
 
 def _read(workbook: CalamineWorkbook, source: str) -> PlanTables:
