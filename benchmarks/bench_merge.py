@@ -427,7 +427,7 @@ def main() -> None:
     print(
         f'Naive loop, pandas.read_excel(engine="openpyxl", sheet_name=None): '
         f"{naive_ms:.1f} ms per file, timed on {len(sample)} of {len(books)} workbooks "
-        f"between the rounds (extrapolated to the whole inbox: {naive_ms * len(files) / 1000:.0f} s)"
+        f"between the rounds (the whole inbox: {naive_ms * len(files) / 1000:.0f} s, extrapolated)"
     )
     speedup = naive_ms / merge_ms
     print(f"Speed-up of wbt merge over the naive loop: {speedup:.1f}x")

@@ -53,7 +53,7 @@ def get_column_letter(col_idx: int) -> str:
 
 @functools.cache
 def column_index_from_string(col: str) -> int:
-    """"A" → 1, "aa" → 27; ValueError for anything that is not a column A–XFD… ZZZ."""
+    """The 1-based index of a column: "A" → 1, "aa" → 27; ValueError beyond "ZZZ"."""
     error = f"'{col}' is not a valid column name. Column names are from A to ZZZ"
     if len(col) > 3:
         raise ValueError(error)
@@ -70,7 +70,7 @@ def column_index_from_string(col: str) -> int:
 
 
 def coordinate_from_string(coord_string: str) -> tuple[str, int]:
-    """"B12" (or "$B$12") → ("B", 12); CellCoordinatesException otherwise."""
+    """A cell's column and row: "B12" or "$B$12" → ("B", 12)."""
     match = _COORDINATE.match(coord_string)
     if not match:
         raise CellCoordinatesException(f"Invalid cell coordinates ({coord_string})")
@@ -82,7 +82,7 @@ def coordinate_from_string(coord_string: str) -> tuple[str, int]:
 
 
 def range_boundaries(range_string: str) -> tuple[int | None, int | None, int | None, int | None]:
-    """"A1:C4" → (1, 1, 3, 4), "B2" → (2, 2, 2, 2), "A:C" → (1, None, 3, None)."""
+    """A range's first and last column and row: "A1:C4" → (1, 1, 3, 4), "B2" → (2, 2, 2, 2)."""
     message = f"{range_string} is not a valid coordinate or range"
     match = _ABSOLUTE.match(range_string)
     if not match:
@@ -91,9 +91,7 @@ def range_boundaries(range_string: str) -> tuple[int | None, int | None, int | N
     if sep:
         cols = min_col, max_col
         rows = min_row, max_row
-        if not (
-            all(cols + rows) or (all(cols) and not any(rows)) or (all(rows) and not any(cols))
-        ):
+        if not (all(cols + rows) or (all(cols) and not any(rows)) or (all(rows) and not any(cols))):
             raise ValueError(message)
     first_col = column_index_from_string(min_col) if min_col is not None else None
     first_row = int(min_row) if min_row is not None else None
@@ -105,7 +103,10 @@ def range_boundaries(range_string: str) -> tuple[int | None, int | None, int | N
 def range_to_tuple(
     range_string: str,
 ) -> tuple[str, tuple[int | None, int | None, int | None, int | None]]:
-    """"'Báo cáo'!$C$14" → ("Báo cáo", (3, 14, 3, 14)); quotes in the name left doubled."""
+    """A sheet-qualified range: "'Báo cáo'!$C$14" → ("Báo cáo", (3, 14, 3, 14)).
+
+    Quotes inside the sheet name are left doubled, as openpyxl leaves them.
+    """
     match = _SHEET_RANGE.match(range_string)
     if match is None:
         raise ValueError("Value must be of the form sheetname!A1:E4")

@@ -126,6 +126,8 @@ def clean(field: Field, raw: object) -> Cleaned:
 #: Values whose equality (within one type) means the same cleaning: the same
 #: answers ("Có", 0, 12, "Hoàn thành"…) come back in most forms of a run, so
 #: each is cleaned once. Dates are left out: equal aware datetimes can differ.
+#: The cache key is the arguments of _clean_repeated: anything else cleaning
+#: comes to depend on (a file's legacy font, say) must become one of them.
 _REPEATED = frozenset({str, int, float, bool, type(None)})
 _REPEATED_TEXT = 200
 _Repeated = str | int | float | bool | None

@@ -178,9 +178,46 @@ def _parse(text: str) -> expressions.Expression:
 
 def _fails(rule: Rule, values: Mapping[str, Value], constants: Mapping[str, Value]) -> bool:
     """True only when ``when`` is known true and ``check`` known false."""
-    if rule.when and expressions.evaluate_row(_parse(rule.when), values, constants) is not True:
+    # A rule reads only the values it names: forms giving the same ones (most
+    # yes/no answers and small counts) are judged once a run.
+    names = _names_read(rule.check, rule.when)
+    return _fails_on(
+        rule.check,
+        rule.when,
+        tuple((name, values.get(name)) for name in names),
+        tuple(constants.items()),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _names_read(check: str, when: str | None) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            {
+                node.name
+                for text in (check, when)
+                if text
+                for node in expressions.walk(_parse(text).root)
+                if isinstance(node, expressions.Name) and not node.is_constant
+            }
+        )
+    )
+
+
+@functools.lru_cache(maxsize=16384)
+def _fails_on(
+    check: str,
+    when: str | None,
+    named: tuple[tuple[str, Value | None], ...],
+    constants: tuple[tuple[str, Value], ...],
+) -> bool:
+    # Each field's values are of one type (int, "Có"/"Không", date…), so equal
+    # keys are equal values: the same verdict.
+    values = {name: value for name, value in named if value is not None}
+    known = dict(constants)
+    if when and expressions.evaluate_row(_parse(when), values, known) is not True:
         return False
-    return expressions.evaluate_row(_parse(rule.check), values, constants) is False
+    return expressions.evaluate_row(_parse(check), values, known) is False
 
 
 def _named_fields(rule: Rule) -> tuple[str, ...]:

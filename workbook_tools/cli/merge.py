@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime
 from pathlib import Path
 
@@ -100,6 +101,9 @@ def run_merge(ws: Workspace, plan: Plan, period_code: str) -> MergeOutcome:
     now = datetime.now().replace(microsecond=0)
     with run_lock(ws.root), reading_progress("Đang đọc bài nộp") as progress:
         result = read_and_check(plan, period_code, ws.inbox, ws.ledger, now=now, progress=progress)
+        # What was read stays until the command ends: the cycle collector need
+        # not go through it again while the report is computed and written.
+        gc.freeze()
         return merge(plan, period_code, result, ws.outbox, now)
 
 

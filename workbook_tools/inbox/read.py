@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -124,10 +125,14 @@ MAX_WORKERS = 8
 
 def default_workers(count: int) -> int:
     """How many processes to read ``count`` files with: one unless there are many."""
-    forked = multiprocessing.get_start_method() == "fork"
+    # The start method in force, or the platform's default (without fixing it).
+    method = multiprocessing.get_start_method(allow_none=True)
+    forked = (method or multiprocessing.get_all_start_methods()[0]) == "fork"
     if count < (PARALLEL_MIN if forked else PARALLEL_MIN_SPAWNED):
         return 1
-    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+    # The CPUs this process may use (a container may get fewer than the machine has).
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_WORKERS, usable or 1))
 
 
 def roster_status(plan: Plan, period: str | Period, result: InboxResult) -> list[EntryStatus]:
@@ -138,13 +143,20 @@ def roster_status(plan: Plan, period: str | Period, result: InboxResult) -> list
     on-time report late.
     """
     chosen = period if isinstance(period, Period) else plan.period(period)
+    # Grouped once: a roster of thousands must not go through every file for every entry.
+    by_unit: dict[str | None, list[Submission]] = {}
+    for s in result.submissions:
+        by_unit.setdefault(s.unit, []).append(s)
+    problems_of: dict[str | None, list[Problem]] = {}
+    for p in result.problems:
+        problems_of.setdefault(p.unit, []).append(p)
     out: list[EntryStatus] = []
     for entry in plan.roster:
-        mine = [s for s in result.submissions if s.unit == entry.code]
+        mine = by_unit.get(entry.code, [])
         used = next((s for s in mine if s.status is SubmissionStatus.USED), None)
         arrivals = [s.arrived for s in mine if s.status in ARRIVALS]
         first = min(arrivals) if arrivals else None
-        counted = [p for p in result.problems if p.unit == entry.code]
+        counted = problems_of.get(entry.code, [])
         out.append(
             EntryStatus(
                 entry=entry,
@@ -180,9 +192,7 @@ class _Look:
     failed: bool = False  # the file could not be read: nothing more is learnt from the ledger
 
 
-def _look(
-    plan: Plan, period: Period, path: Path, name: str, layouts: LayoutCache
-) -> _Look:
+def _look(plan: Plan, period: Period, path: Path, name: str, layouts: LayoutCache) -> _Look:
     """Read one file, whatever is wrong with it."""
     try:
         return _read_file(plan, period, path, name, layouts)
@@ -195,9 +205,7 @@ def _look(
         return _unreadable(path, name, err)
 
 
-def _read_file(
-    plan: Plan, period: Period, path: Path, name: str, layouts: LayoutCache
-) -> _Look:
+def _read_file(plan: Plan, period: Period, path: Path, name: str, layouts: LayoutCache) -> _Look:
     inspection = safety.inspect(path, name=name)
     if inspection.format is None:
         # Not a workbook we read: still an arrival, so its time is kept.
@@ -307,12 +315,20 @@ def _looked_at(
         yield (_look(plan, period, p, n, layouts) for p, n in zip(files, names, strict=True))
         return
     chunk = max(1, min(32, len(files) // (workers * 8)))
+    # The objects this process holds are set aside from the cycle collector
+    # while the workers run (Python's advice for forked workers): a collection
+    # in a worker would otherwise go through all of them, and copy every page
+    # of memory it shares with this process.
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
     pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(plan, period))
     try:
         packed = pool.map(_look_in_worker, files, names, chunksize=chunk)
         yield _until_broken((_unpack(plan, p) for p in packed), plan, period, files, names)
     finally:
         pool.shutdown(cancel_futures=True)
+        if not frozen_before:  # the program's own freezing is left as it was
+            gc.unfreeze()
 
 
 def _until_broken(

@@ -190,7 +190,10 @@ def read_defined_names(
 ) -> dict[str, str]:
     """Workbook-level defined names → the reference each holds, as written."""
     if fmt in ("xlsx", "xlsm"):
-        return _xlsx_names(_part(data, _XLSX_WORKBOOK, parts))
+        xml = _part(data, _XLSX_WORKBOOK, parts)
+        # The forms of one layout share their workbook part byte for byte:
+        # it is parsed once a run (a copy is handed out, the parse is kept).
+        return dict(_xlsx_names_of(xml)) if xml else {}
     if fmt == "ods":
         return _ods_names(_part(data, _ODS_CONTENT, parts))
     if fmt == "xls":
@@ -235,6 +238,11 @@ class _OpenName:
     name: str
     local: bool
     text: list[str]
+
+
+@functools.lru_cache(maxsize=64)
+def _xlsx_names_of(xml: bytes) -> dict[str, str]:
+    return _xlsx_names(xml)
 
 
 def _xlsx_names(xml: bytes | None) -> dict[str, str]:
@@ -334,10 +342,14 @@ def _title_lines(sheet: str, rows: Iterable[list[object]]) -> dict[str, TitleCel
             # Every title line has its colon early; most other texts are passed over cheaply.
             if not isinstance(value, str) or ":" not in value[:_TITLE_COLON]:
                 continue
-            line = contract.parse_title_line(value)
+            line = _parse_title_line(value)
             if line is not None and line.prefix not in found:
                 found[line.prefix] = TitleCell(line, sheet, r, c)
     return found
+
+
+#: Every form of a period repeats its title lines: each text is split once.
+_parse_title_line = functools.lru_cache(maxsize=4096)(contract.parse_title_line)
 
 
 @functools.lru_cache(maxsize=4096)
