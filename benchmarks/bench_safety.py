@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.cor
 
 from tests.corpus import build_corpus, zip_bomb
 from workbook_tools.forms import build_forms
-from workbook_tools.inbox.safety import inspect
 from workbook_tools.plan import load_sample_plan
+from workbook_tools.safety import inspect
 
 TARGET_MS = 0.5  # per ordinary form, on a desktop
 

@@ -375,3 +375,27 @@ def test_a_corrupt_ledger_is_set_aside_rebuilt_and_the_merge_completes(root: Pat
     assert summary["completeness"]["received"] > 0
     merged(root)
     assert ledger_problems(root) == []
+
+
+def test_a_file_replaced_after_its_check_never_reaches_the_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An officer saves a newer copy while the run reads the inbox: what is parsed must be
+    # the bytes that were checked, never the file read again.
+    from tests.inbox_forms import NOW, ON_TIME, filled, put, sample_plan
+    from workbook_tools import safety
+    from workbook_tools.checks import read_and_check
+
+    box = tmp_path / "inbox"
+    path = put(box, "t01.xlsx", filled("T01", {"tt_loa": 7}), ON_TIME)
+    real_inspect = safety.inspect
+
+    def inspect_then_replace(target: Path, **kwargs: object) -> safety.Inspection:
+        seen = real_inspect(target, **kwargs)  # type: ignore[arg-type]
+        target.write_bytes(b"PK\x03\x04 not the file that was checked")
+        return seen
+
+    monkeypatch.setattr(safety, "inspect", inspect_then_replace)
+    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    assert path.read_bytes().startswith(b"PK\x03\x04 not")
+    assert result.used()["T01"].values["tt_loa"] == 7

@@ -48,12 +48,12 @@ from tests.inbox_forms import (
 from workbook_tools.checks import read_and_check
 from workbook_tools.cli import cli
 from workbook_tools.inbox.read import read_inbox
-from workbook_tools.inbox.safety import is_reader_panic
 from workbook_tools.inbox.workbook import FormWorkbook, open_workbook
 from workbook_tools.problems import MESSAGES, SEVERITY_LABELS, Severity
 from workbook_tools.report.feedback import FEEDBACK_FOLDER, feedback_name
 from workbook_tools.report.feedback import SUMMARY_SHEET as FEEDBACK_SUMMARY_SHEET
 from workbook_tools.report.workbook import PROBLEMS_SHEET
+from workbook_tools.safety import is_reader_panic
 
 REPORT = f"outbox/{PERIOD}/BaoCao_TongHop_{PERIOD}.xlsx"
 SUMMARY = f"outbox/{PERIOD}/tong_hop_{PERIOD}.json"

@@ -52,7 +52,8 @@ from tests.corpus import (
 )
 from tests.inbox_forms import convert_many
 from workbook_tools.checks import legacy_text
-from workbook_tools.inbox.safety import (
+from workbook_tools.problems import MESSAGES, Severity
+from workbook_tools.safety import (
     FileFormat,
     Inspection,
     Limits,
@@ -60,7 +61,6 @@ from workbook_tools.inbox.safety import (
     read_part,
     should_skip,
 )
-from workbook_tools.problems import MESSAGES, Severity
 
 
 @pytest.fixture(scope="module")

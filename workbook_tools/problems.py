@@ -293,7 +293,7 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Ở ký tự thứ {position}: DATE({year}, {month}, {day}) không phải một ngày có thật. Hãy "
         "sửa lại năm, tháng, ngày.",
     ),
-    # --- a returned file before it is read (workbook_tools.inbox.safety) -----
+    # --- a returned file before it is read (workbook_tools.safety) -----
     # {ext} is the file's extension, {kind} what the file really is ("một tệp
     # PDF"), {part} a member of the archive, {limit} a limit in the unit shown,
     # {how} how a part outgrew its limits ("khi giải nén vượt quá 32,0 MB").

@@ -20,10 +20,10 @@ from workbook_tools.cli.common import (
 from workbook_tools.errors import OutputError, WorkspaceError
 from workbook_tools.inbox import InboxResult, roster_status
 from workbook_tools.inbox.model import EntryStatus
-from workbook_tools.inbox.safety import inspect
 from workbook_tools.plan import load_plan
 from workbook_tools.plan.model import Plan
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
+from workbook_tools.safety import inspect
 from workbook_tools.workspace import Workspace, run_lock
 
 #: Folder of the feedback copies inside the period's outbox.

@@ -4,7 +4,7 @@
 and ``wbt merge`` share (:func:`workbook_tools.checks.read_and_check`). For
 each file under ``inbox/`` (subfolders too) it:
 
-1. looks at the file defensively first (:mod:`~workbook_tools.inbox.safety`:
+1. looks at the file defensively first (:mod:`~workbook_tools.safety`:
    format by content, zip bombs, encrypted files) and reads only what that
    accepts;
 2. records its first arrival in the ledger (:mod:`~workbook_tools.inbox.ledger`);

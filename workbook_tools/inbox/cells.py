@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from workbook_tools import problems
+from workbook_tools import problems, safety
 from workbook_tools.forms import contract
 from workbook_tools.forms.layout import FormLayout, layout_form
-from workbook_tools.inbox import safety
 from workbook_tools.inbox.identify import Identification
 from workbook_tools.inbox.model import IdentifiedBy, RawCell
 from workbook_tools.inbox.workbook import FormWorkbook, Location

@@ -20,9 +20,8 @@ from xml.parsers.expat import ExpatError
 
 from python_calamine import CalamineError
 
-from workbook_tools import problems
+from workbook_tools import problems, safety
 from workbook_tools.errors import WorkbookToolsError
-from workbook_tools.inbox import safety
 from workbook_tools.inbox.cells import LayoutCache, find_cells
 from workbook_tools.inbox.identify import identify
 from workbook_tools.inbox.ledger import Ledger, open_ledger
@@ -212,7 +211,7 @@ def _read_file(plan: Plan, period: Period, path: Path, name: str, layouts: Layou
         sha, modified, record = _fingerprint(path)
         submission = Submission(name, sha, _NOT_YET, SubmissionStatus.REJECTED)
         return _Look(_FileRead(submission, list(inspection.problems)), modified, record)
-    data = path.read_bytes()
+    data = inspection.content  # exactly the bytes that were checked
     sha, modified, record = _fingerprint(path, data)
     # USED until the newest file of each unit is chosen.
     submission = Submission(name, sha, _NOT_YET, SubmissionStatus.USED)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from workbook_tools.inbox.safety import should_skip
+from workbook_tools.safety import should_skip
 
 
 def scan_inbox(inbox: Path) -> list[Path]:

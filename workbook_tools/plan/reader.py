@@ -17,8 +17,8 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from workbook_tools import safety
 from workbook_tools.errors import PlanError
-from workbook_tools.inbox import safety
 from workbook_tools.plan.schema import SHEETS, Column, Sheet
 from workbook_tools.plan.tables import (
     Cell,
@@ -66,7 +66,7 @@ def read_tables(path: Path) -> PlanTables:
         problem = make("plan.file_unreadable", file=path.name, path=str(path), reason=reason)
         raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem])
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(inspection.content))
         try:
             return _read(workbook, source=path.name)
         finally:

@@ -40,6 +40,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from workbook_tools import safety
 from workbook_tools.errors import OutputError
 from workbook_tools.forms.contract import INPUT_FILL
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
@@ -140,8 +141,9 @@ def build_feedback(
     ``labels`` maps field codes to the labels shown in the list (the problem's
     field code otherwise); ``title`` names the unit in the list's heading.
     """
-    data = original.read_bytes()
-    workbook = _open(original, data)
+    # Looked at again, as at reading: the file may have been replaced since.
+    inspection = safety.inspect(original)
+    workbook = _open(original, inspection.content) if inspection.usable else None
     if workbook is not None:
         try:
             _clear_previous(workbook)

@@ -106,6 +106,9 @@ class Inspection:
     # docProps/*.xml (OOXML); content.xml, meta.xml, META-INF/manifest.xml (ODS).
     parts: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
     legacy_fonts: tuple[str, ...] = ()  # TCVN3 (.VnTime…) and VNI fonts the styles use
+    # The bytes that were checked, for a usable file: readers parse these, never the
+    # file again, so a file replaced during the run cannot reach a reader unchecked.
+    content: bytes = field(default=b"", repr=False)
 
     @property
     def usable(self) -> bool:
@@ -186,6 +189,7 @@ def inspect(path: Path, *, limits: Limits = DEFAULT_LIMITS, name: str | None = N
     raises for anything in the file, and never writes to it.
     """
     report = _Report(name or path.name, path.suffix.lower())
+    data = b""
     try:
         data = _read(path, limits, report)
         _inspect_bytes(data, limits, report)
@@ -202,6 +206,7 @@ def inspect(path: Path, *, limits: Limits = DEFAULT_LIMITS, name: str | None = N
         sheets=tuple(report.sheets),
         parts=MappingProxyType(report.parts),
         legacy_fonts=tuple(sorted(report.fonts)),
+        content=data if usable else b"",
     )
 
 
