@@ -12,6 +12,7 @@ its computed value, so every reader shows numbers and the officer can audit them
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 from collections.abc import Sequence
@@ -199,11 +200,19 @@ _MAX_ROW_HEIGHT = 409.0  # Excel's limit
 def build_workbook(consolidation: Consolidation) -> bytes:
     """The report workbook's bytes."""
     buffer = io.BytesIO()
-    workbook = Workbook(buffer, _OPTIONS)
+    # The cells are acyclic tuples held until the file is written: the cycle
+    # collector, run again and again as they pile up, would find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        _ReportWriter(workbook, consolidation).write()
+        workbook = Workbook(buffer, _OPTIONS)
+        try:
+            _ReportWriter(workbook, consolidation).write()
+        finally:
+            workbook.close()
     finally:
-        workbook.close()
+        if collecting:
+            gc.enable()
     return buffer.getvalue()
 
 
@@ -577,20 +586,38 @@ class _ReportWriter:
         # Whole columns, read once: a lookup per cell is slow over thousands of villages.
         position = {code: i for i, code in enumerate(c.villages.index)}
         columns = {f.code: c.villages[f.code].tolist() for f in fields}
-        styles = {f.code: _cell_styles(f) for f in fields}
+        # Per column, what every cell of it needs, looked up once: a report holds
+        # tens of thousands of these cells.
+        cells = [
+            (first_field + j, f.code, columns[f.code], styles, self.fmt(*styles),
+             self.fmt(*styles, "int"))
+            for j, f in enumerate(fields)
+            for styles in (_cell_styles(f),)
+        ]  # fmt: skip
+        absent, error = self.fmt("cell", "absent"), self.fmt("cell", "error")
+        write_string, write_number = ws.write_string, ws.write_number
         for i, entry in enumerate(c.plan.villages, start=1):
             self.entry_row(ws, row, i, entry.code, entry.name, status[entry.code])
-            missing = status[entry.code] is ReportingStatus.MISSING
+            if status[entry.code] is ReportingStatus.MISSING:
+                for col, *_ in cells:
+                    ws.write_blank(row, col, None, absent)
+                row += 1
+                continue
             errors = c.errors.get(entry.code, frozenset())
-            for j, f in enumerate(fields):
-                col = first_field + j
-                if missing:
-                    ws.write_blank(row, col, None, self.fmt("cell", "absent"))
-                elif f.code in errors:
-                    self.text(ws, row, col, ERROR_MARK, self.fmt("cell", "error"))
+            at = position[entry.code]
+            for col, code, column, cell_styles, text_format, int_format in cells:
+                if code in errors:
+                    write_string(row, col, ERROR_MARK, error)
+                    continue
+                # The two types of nearly every cell written as value() would write them.
+                value = column[at]
+                kind = type(value)
+                if kind is str:
+                    write_string(row, col, value, text_format)
+                elif kind is int:
+                    write_number(row, col, value, int_format)
                 else:
-                    value = columns[f.code][position[entry.code]]
-                    self.value(ws, row, col, value, *styles[f.code])
+                    self.value(ws, row, col, value, *cell_styles)
             row += 1
         self.totals_row(ws, row, first, row - 1, fields, c.village_totals, first_field)
         ws.freeze_panes(codes_row + 1, 3)
