@@ -23,7 +23,7 @@ from workbook_tools.consolidation import OUTCOME_LABELS, Consolidation, Outcome,
 from workbook_tools.errors import WorkspaceError
 from workbook_tools.inbox.scan import scan_inbox
 from workbook_tools.plan import load_plan
-from workbook_tools.plan.model import Plan
+from workbook_tools.plan.model import COMPARATOR_SIGNS, Plan
 from workbook_tools.problems import Severity
 from workbook_tools.report.write import MergeOutcome, merge
 from workbook_tools.workspace import Workspace, run_lock
@@ -131,7 +131,7 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     for r in c.indicators:
         shown = percent_text(r.value) if r.value is not None else str(r.numerator or 0)
         target = (
-            f" / chỉ tiêu {r.indicator.comparator.value} {percent_text(r.target, 0)}"
+            f" / chỉ tiêu {COMPARATOR_SIGNS[r.indicator.comparator]} {percent_text(r.target, 0)}"
             if (r.target is not None)
             else ""
         )

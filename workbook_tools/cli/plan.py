@@ -10,9 +10,7 @@ import click
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import dir_option, handle_errors, workspace
 from workbook_tools.plan import load_plan
-from workbook_tools.plan.model import Comparator, Kind, Plan, RosterEntry
-
-_COMPARATOR_SIGNS = {Comparator.AT_LEAST: "≥", Comparator.AT_MOST: "≤"}
+from workbook_tools.plan.model import COMPARATOR_SIGNS, Kind, Plan, RosterEntry
 
 
 @cli.group()
@@ -90,7 +88,7 @@ def describe(loaded: Plan) -> list[str]:
         if ind.target is None:
             target = "(không có mức)"
         else:
-            target = f"{_COMPARATOR_SIGNS[ind.comparator]} {format_percent(ind.target)}"
+            target = f"{COMPARATOR_SIGNS[ind.comparator]} {format_percent(ind.target)}"
         lines.append(f"  {ind.code:<7} {target:<15} {ind.text}")
     return lines
 

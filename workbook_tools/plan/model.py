@@ -71,6 +71,10 @@ class Comparator(StrEnum):
     AT_MOST = "<="
 
 
+#: How a comparator is shown to the officer.
+COMPARATOR_SIGNS = {Comparator.AT_LEAST: "≥", Comparator.AT_MOST: "≤"}
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The plan's identity and the names printed on forms and reports."""

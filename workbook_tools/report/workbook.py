@@ -36,11 +36,11 @@ from workbook_tools.consolidation import (
 )
 from workbook_tools.inbox.model import SubmissionStatus
 from workbook_tools.plan.model import (
+    COMPARATOR_SIGNS,
     KIND_LABELS,
     NO,
     STATUS_VALUES,
     YES,
-    Comparator,
     Field,
     FieldType,
 )
@@ -190,7 +190,6 @@ _REPORTING_STYLES = {
     ReportingStatus.MISSING: "not_met",
 }
 _TASK_STYLES = dict(zip(STATUS_VALUES, ("met", "late", "not_met"), strict=True))
-_COMPARATOR_SIGNS = {Comparator.AT_LEAST: "≥", Comparator.AT_MOST: "≤"}
 #: Total column width (characters) that still reads well fitted to A4 landscape.
 _PAGE_WIDTH = 240
 _LINE_HEIGHT = 15.0  # points per wrapped line at 11 pt
@@ -494,7 +493,7 @@ class _ReportWriter:
             if ind.target is None:
                 ws.write_blank(row, 7, None, self.fmt("cell", "center"))
             else:
-                sign = _COMPARATOR_SIGNS[ind.comparator]
+                sign = COMPARATOR_SIGNS[ind.comparator]
                 ws.write_number(
                     row,
                     7,
