@@ -671,8 +671,8 @@ def long_cell() -> bytes:
     )
 
 
-def _xlsm() -> bytes:
-    data = form_xlsx()
+def macro_enabled(data: bytes) -> bytes:
+    """``data`` (an .xlsx) turned into a macro-enabled workbook with a VBA project."""
     parts = parts_of(data)
     parts["xl/vbaProject.bin"] = _VBA_PROJECT
     parts["[Content_Types].xml"] = (
@@ -688,6 +688,10 @@ def _xlsm() -> bytes:
         )
     )
     return rezip(parts)
+
+
+def _xlsm() -> bytes:
+    return macro_enabled(form_xlsx())
 
 
 _MAKERS: dict[str, Callable[[], bytes]] = {

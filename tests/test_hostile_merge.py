@@ -32,7 +32,15 @@ import python_calamine
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
-from tests.corpus import EXPECTED, LONG_TEXT, SKIPPED, build_corpus, parts_of, rezip
+from tests.corpus import (
+    EXPECTED,
+    LONG_TEXT,
+    SKIPPED,
+    build_corpus,
+    macro_enabled,
+    parts_of,
+    rezip,
+)
 from tests.inbox_forms import (
     CA,
     NOW,
@@ -192,26 +200,6 @@ def test_lock_and_system_files_are_passed_over_without_a_word(
 # --- readable files made from a real form: read, with a warning --------------------
 
 
-def _macro_enabled(data: bytes) -> bytes:
-    from tests.corpus import _VBA_PROJECT
-
-    parts = parts_of(data)
-    parts["xl/vbaProject.bin"] = _VBA_PROJECT
-    parts["[Content_Types].xml"] = (
-        parts["[Content_Types].xml"]
-        .replace(
-            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-        )
-        .replace(
-            b"</Types>",
-            b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-            b"</Types>",
-        )
-    )
-    return rezip(parts)
-
-
 def _huge_dimension(data: bytes) -> bytes:
     parts = parts_of(data)
     sheet = parts["xl/worksheets/sheet1.xml"]
@@ -225,8 +213,8 @@ def _huge_dimension(data: bytes) -> bytes:
 
 #: name -> (how the T03 form is changed, the warning it gets)
 READABLE = {
-    "T03 co macro.xlsm": (_macro_enabled, "file.macros"),
-    "T03 co macro doi ten.xlsx": (_macro_enabled, "file.macros"),
+    "T03 co macro.xlsm": (macro_enabled, "file.macros"),
+    "T03 co macro doi ten.xlsx": (macro_enabled, "file.macros"),
     "T03 doi duoi.xls": (lambda data: data, "file.wrong_extension"),
     "T03 kich thuoc khai lon.xlsx": (_huge_dimension, "file.huge_dimension"),
 }
