@@ -5,11 +5,11 @@ from __future__ import annotations
 import gc
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from workbook_tools import demo as demo_step
-from workbook_tools.checks import read_and_check
+from workbook_tools.checks import check_inbox
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import (
     dir_option,
@@ -19,16 +19,18 @@ from workbook_tools.cli.common import (
     reading_progress,
     workspace,
 )
-from workbook_tools.consolidation import OUTCOME_LABELS, Consolidation, Outcome, percent_text
 from workbook_tools.errors import WorkspaceError
+from workbook_tools.inbox.read import inbox_reading
 from workbook_tools.inbox.scan import scan_inbox
 from workbook_tools.plan import load_plan
 from workbook_tools.plan.model import COMPARATOR_SIGNS, Plan
 from workbook_tools.problems import Severity
-from workbook_tools.report.write import MergeOutcome, merge
 from workbook_tools.workspace import Workspace, run_lock
 
-_OUTCOME_COLORS = {Outcome.MET: "green", Outcome.NOT_MET: "red", Outcome.NO_DATA: "red"}
+# The consolidation and the report bring pandas and xlsxwriter: they are
+# imported when needed (see run_merge), so other commands start quickly.
+if TYPE_CHECKING:
+    from workbook_tools.report.write import MergeOutcome
 
 
 @cli.command("merge")
@@ -75,6 +77,8 @@ def demo_command(root: Path) -> None:
 
     Ví dụ: wbt demo demo-xa
     """
+    from workbook_tools import demo as demo_step
+
     ws, plan, files = demo_step.prepare(root)
     period = demo_step.load_scenario().period
     click.echo(f"Đã tạo thư mục chạy thử {ws.root}:")
@@ -100,7 +104,14 @@ def run_merge(ws: Workspace, plan: Plan, period_code: str) -> MergeOutcome:
         )
     now = datetime.now().replace(microsecond=0)
     with run_lock(ws.root), reading_progress("Đang đọc bài nộp") as progress:
-        result = read_and_check(plan, period_code, ws.inbox, ws.ledger, now=now, progress=progress)
+        with inbox_reading(
+            plan, period_code, ws.inbox, ws.ledger, now=now, progress=progress
+        ) as reading:
+            # Loaded while the worker processes read the files (pandas alone
+            # takes half a second to import).
+            from workbook_tools.report.write import merge
+
+            result = check_inbox(plan, reading.result())
         # What was read stays until the command ends: the cycle collector need
         # not go through it again while the report is computed and written.
         gc.freeze()
@@ -109,7 +120,10 @@ def run_merge(ws: Workspace, plan: Plan, period_code: str) -> MergeOutcome:
 
 def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     """A short Vietnamese summary: where the files are, who is missing, the indicators."""
-    c: Consolidation = outcome.consolidation
+    from workbook_tools.consolidation import OUTCOME_LABELS, Outcome, percent_text
+
+    colors = {Outcome.MET: "green", Outcome.NOT_MET: "red", Outcome.NO_DATA: "red"}
+    c = outcome.consolidation
     click.echo(f"Đã ghi báo cáo tổng hợp {c.period.name} ({c.period.code}):")
     for path in (outcome.paths.workbook, outcome.paths.summary):
         click.echo(f"  {_shown(ws, path)}")
@@ -137,7 +151,7 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
         )
         click.secho(
             f"  {r.code:<7} {shown}{target}: {OUTCOME_LABELS[r.outcome]}",
-            fg=_OUTCOME_COLORS.get(r.outcome),
+            fg=colors.get(r.outcome),
         )
     errors = sum(p.severity is Severity.ERROR for p in c.problems)
     warnings = sum(p.severity is Severity.WARNING for p in c.problems)

@@ -75,43 +75,87 @@ def read_inbox(
     :class:`WorkbookToolsError` only for an unknown period or a missing inbox
     folder.
     """
+    with inbox_reading(
+        plan, period_code, inbox_dir, ledger_path, now=now, progress=progress, workers=workers
+    ) as reading:
+        return reading.result()
+
+
+@contextlib.contextmanager
+def inbox_reading(
+    plan: Plan,
+    period_code: str,
+    inbox_dir: Path,
+    ledger_path: Path,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Iterator[InboxReading]:
+    """:func:`read_inbox` begun: the worker processes are reading when this is entered.
+
+    The caller may do other work (load the next steps' modules) before it asks
+    for :meth:`InboxReading.result`; the workers are stopped on leaving.
+    """
     period = _period(plan, period_code)
     if not inbox_dir.is_dir():
         raise WorkbookToolsError(
             f"Không có thư mục {inbox_dir}. Hãy tạo thư mục inbox/ trong thư mục làm việc và "
             "lưu các tệp nhận được vào đó."
         )
-    now = now or datetime.now()
-    result = InboxResult(period=period.code)
     files = scan_inbox(inbox_dir)
     names = [relative_name(path, inbox_dir) for path in files]
     count = default_workers(len(files)) if workers is None else workers
-    reads: list[_FileRead] = []
     # The worker processes start before the ledger is opened: a database
     # connection must not be carried into a forked process.
-    with (
-        _looked_at(plan, period, files, names, count) as looks,
-        open_ledger(ledger_path, now=now) as ledger,
-    ):
-        # Arrivals are recorded here, one file after the other in path order,
-        # whoever read the files: every run records the same.
-        for done, look in enumerate(looks, start=1):
-            reads.append(_arrived(look, ledger, now))
-            if progress is not None:
-                progress(done, len(files), look.read.submission.file)
-        result.problems.extend(ledger.problems)
-    _choose_newest(reads)
-    for read in reads:
-        submission = read.submission
-        if submission.status is SubmissionStatus.USED:
-            # Where the values were found matters only for the file that is used.
-            submission.raw = read.raw
-            read.problems.extend(read.cell_problems)
-        if submission.status in ARRIVALS:
-            submission.on_time = submission.arrived.date() <= period.unit_deadline
-        result.submissions.append(submission)
-        result.problems.extend(read.problems)
-    return result
+    with _looked_at(plan, period, files, names, count) as looks:
+        yield InboxReading(period, looks, len(files), ledger_path, now or datetime.now(), progress)
+
+
+class InboxReading:
+    """The files of one period being read (see :func:`inbox_reading`)."""
+
+    def __init__(
+        self,
+        period: Period,
+        looks: Iterator[_Look],
+        total: int,
+        ledger_path: Path,
+        now: datetime,
+        progress: Progress | None,
+    ) -> None:
+        self._period = period
+        self._looks = looks
+        self._total = total
+        self._ledger_path = ledger_path
+        self._now = now
+        self._progress = progress
+
+    def result(self) -> InboxResult:
+        """Every file read, its arrival recorded, the newest file of each unit chosen."""
+        period, now, progress = self._period, self._now, self._progress
+        result = InboxResult(period=period.code)
+        reads: list[_FileRead] = []
+        with open_ledger(self._ledger_path, now=now) as ledger:
+            # Arrivals are recorded here, one file after the other in path order,
+            # whoever read the files: every run records the same.
+            for done, look in enumerate(self._looks, start=1):
+                reads.append(_arrived(look, ledger, now))
+                if progress is not None:
+                    progress(done, self._total, look.read.submission.file)
+            result.problems.extend(ledger.problems)
+        _choose_newest(reads)
+        for read in reads:
+            submission = read.submission
+            if submission.status is SubmissionStatus.USED:
+                # Where the values were found matters only for the file that is used.
+                submission.raw = read.raw
+                read.problems.extend(read.cell_problems)
+            if submission.status in ARRIVALS:
+                submission.on_time = submission.arrived.date() <= period.unit_deadline
+            result.submissions.append(submission)
+            result.problems.extend(read.problems)
+        return result
 
 
 #: Fewer files than this are read in one process: starting workers costs more.
