@@ -208,6 +208,12 @@ def parse_metadata(rows: Iterable[Sequence[object]]) -> FormMetadata | None:
     contract = ""
     in_table = False
     for index, row in enumerate(rows):
+        if in_table:
+            # Every form of a layout has the same table: each row is read once a run.
+            cell = _field_row(tuple(row[:3]))
+            if cell is not None:
+                fields.append(cell)
+            continue
         # Columns A–C, each read only when the row needs it (a run reads thousands).
         size = len(row)
         key = _text(row[0], identifier=True) if size else ""
@@ -219,17 +225,26 @@ def parse_metadata(rows: Iterable[Sequence[object]]) -> FormMetadata | None:
         if not key:
             continue
         value = _text(row[1]) if size > 1 else ""
-        if not in_table and key != FIELD_TABLE_HEADER[0]:
-            values[key] = value
-            continue
-        kind = _text(row[2]) if size > 2 else ""
+        kind = _text(row[2]) if size > 2 and key == FIELD_TABLE_HEADER[0] else ""
         if (key, value, kind) == FIELD_TABLE_HEADER:
             in_table = True
-        elif in_table:
-            fields.append(FieldCell(key, value, kind))
         else:
             values[key] = value
     return FormMetadata(values=values, fields=tuple(fields), contract_version=contract)
+
+
+@functools.lru_cache(maxsize=8192)
+def _field_row(row: tuple[object, ...]) -> FieldCell | None:
+    """A row of the field table; None for an empty row or the header repeated."""
+    size = len(row)
+    key = _text(row[0], identifier=True) if size else ""
+    if not key:
+        return None
+    value = _text(row[1]) if size > 1 else ""
+    kind = _text(row[2]) if size > 2 else ""
+    if (key, value, kind) == FIELD_TABLE_HEADER:
+        return None
+    return FieldCell(key, value, kind)
 
 
 def _text(value: object, *, identifier: bool = False) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from workbook_tools.problems import Problem
 
@@ -54,9 +54,12 @@ class Submission:
     superseded_by: str | None = None  # file that replaced this one
 
 
-@dataclass(frozen=True, slots=True)
-class RawCell:
-    """A value as read from a returned form, before cleaning, with where it was found."""
+class RawCell(NamedTuple):
+    """A value as read from a returned form, before cleaning, with where it was found.
+
+    A named tuple: a run makes one for every field of thousands of files, and
+    sends them between processes.
+    """
 
     field: str
     value: object  # str, int, float, bool, datetime, date or None, as the reader gave it

@@ -416,10 +416,9 @@ def _look_in_worker(path: Path, name: str) -> _Packed:
 # of each record travels, so a field added to one travels too.
 _Fields = tuple[Any, ...]
 _Packed = tuple[
-    _Fields, list[_Fields], str | None, list[_Fields], list[_Fields], datetime | None, bool, bool
+    _Fields, list[_Fields], str | None, list[RawCell], list[_Fields], datetime | None, bool, bool
 ]
 _SUBMISSION = tuple(f.name for f in dataclass_fields(Submission))
-_RAW_CELL = tuple(f.name for f in dataclass_fields(RawCell))
 _PROBLEM = tuple(f.name for f in dataclass_fields(Problem))
 
 
@@ -429,7 +428,7 @@ def _pack(look: _Look) -> _Packed:
         tuple(getattr(read.submission, name) for name in _SUBMISSION),
         [tuple(getattr(p, name) for name in _PROBLEM) for p in read.problems],
         read.entry.code if read.entry is not None else None,
-        [tuple(getattr(c, name) for name in _RAW_CELL) for c in read.raw.values()],
+        list(read.raw.values()),  # named tuples already
         [tuple(getattr(p, name) for name in _PROBLEM) for p in read.cell_problems],
         look.modified,
         look.record,
@@ -444,7 +443,7 @@ def _unpack(plan: Plan, packed: _Packed) -> _Look:
         [Problem(*p) for p in found],
         # The plan's own entry, as one process would have it.
         plan.entry(entry) if entry is not None else None,
-        {c[0]: RawCell(*c) for c in raw},
+        {c.field: c for c in raw},
         [Problem(*p) for p in cell_problems],
     )
     return _Look(read, modified, record, failed)

@@ -20,7 +20,7 @@ import functools
 import io
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from xml.parsers import expat
@@ -87,7 +87,7 @@ class FormWorkbook:
         self._visible = {
             m.name: m.visible is SheetVisibleEnum.Visible for m in book.sheets_metadata
         }
-        self._grids: dict[str, list[list[object]]] = {}
+        self._grids: dict[str, Sequence[Sequence[object]]] = {}
 
     # --- sheets and cells -----------------------------------------------------
     def find_sheet(self, name: str) -> str | None:
@@ -100,20 +100,22 @@ class FormWorkbook:
     def visible_sheets(self) -> list[str]:
         return [s for s in self.sheet_names if self._visible.get(s, True)]
 
-    def rows(self, sheet: str) -> list[list[object]]:
-        """Every row of ``sheet`` from A1 (empty cells as None), read once."""
+    def rows(self, sheet: str) -> Sequence[Sequence[object]]:
+        """Every row of ``sheet`` from A1, read once; an empty cell is ``""`` (calamine's way)."""
         grid = self._grids.get(sheet)
         if grid is None:
-            data = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            grid = [[None if v == "" else v for v in row] for row in data]
-            self._grids[sheet] = grid
+            grid = self._grids[sheet] = self._book.get_sheet_by_name(sheet).to_python(
+                skip_empty_area=False
+            )
         return grid
 
     def value(self, where: Location) -> object:
+        """The value of one cell; None when it is empty."""
         rows = self.rows(where.sheet)
         if where.row >= len(rows) or where.col >= len(rows[where.row]):
             return None
-        return rows[where.row][where.col]
+        value = rows[where.row][where.col]
+        return None if value == "" else value
 
     def locate(self, ref: str) -> Location | None:
         """The cell a reference (defined name or metadata cell map) points to, if it exists."""
@@ -121,10 +123,12 @@ class FormWorkbook:
         if parsed is None:
             return None
         sheet, row, col = parsed
+        if sheet in self._visible:  # spelt as the workbook spells it: the usual case
+            return _location(sheet, row, col)
         found = self.find_sheet(sheet)
         if found is None:
             return None
-        return Location(found, row, col)
+        return _location(found, row, col)
 
     # --- what identification reads ----------------------------------------------
     def metadata(self) -> contract.FormMetadata | None:
@@ -333,7 +337,7 @@ def _xls_names(data: bytes) -> dict[str, str]:
         book.release_resources()
 
 
-def _title_lines(sheet: str, rows: Iterable[list[object]]) -> dict[str, TitleCell]:
+def _title_lines(sheet: str, rows: Iterable[Sequence[object]]) -> dict[str, TitleCell]:
     found: dict[str, TitleCell] = {}
     for r, row in enumerate(rows):
         if r >= TITLE_ROWS or len(found) == len(contract.TITLE_PREFIXES):
@@ -347,6 +351,9 @@ def _title_lines(sheet: str, rows: Iterable[list[object]]) -> dict[str, TitleCel
                 found[line.prefix] = TitleCell(line, sheet, r, c)
     return found
 
+
+#: Every form of a period has its inputs in the same cells: each place is made once.
+_location = functools.lru_cache(maxsize=4096)(Location)
 
 #: Every form of a period repeats its title lines: each text is split once.
 _parse_title_line = functools.lru_cache(maxsize=4096)(contract.parse_title_line)

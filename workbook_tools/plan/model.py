@@ -202,18 +202,30 @@ class Plan:
     _by_code: dict[str, RosterEntry] = dataclass_field(
         default_factory=dict, repr=False, compare=False
     )
-    # Each form's fields and rules, worked out once per roster entry: a run
-    # asks for them for every returned file. Not an init field, so
-    # dataclasses.replace() starts a new plan with an empty cache.
-    _fields_of: dict[RosterEntry, tuple[Field, ...]] = dataclass_field(
+    # Each form's fields and rules, worked out once per kind of form (see
+    # _form_key): a run asks for them for every returned file. Not init
+    # fields, so dataclasses.replace() starts a new plan with empty caches.
+    _fields_of: dict[tuple[Kind, str], tuple[Field, ...]] = dataclass_field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _rules_of: dict[RosterEntry, tuple[Rule, ...]] = dataclass_field(
+    _rules_of: dict[tuple[Kind, str], tuple[Rule, ...]] = dataclass_field(
         default_factory=dict, init=False, repr=False, compare=False
+    )
+    _named: frozenset[str] = dataclass_field(
+        default=frozenset(), init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
         self._by_code.update({e.code: e for e in self.roster})
+        # The roster codes a field, rule or task names: only those entries'
+        # forms differ from the others of their kind.
+        named = {s for f in self.fields for s in f.forms}
+        named.update(s for r in self.rules for s in r.forms)
+        named.update(c for t in self.tasks for c in (t.lead, *t.support))
+        object.__setattr__(self, "_named", frozenset(named))
+
+    def _form_key(self, entry: RosterEntry) -> tuple[Kind, str]:
+        return entry.kind, entry.code if entry.code in self._named else ""
 
     # --- look-ups -------------------------------------------------------------
     def period(self, code: str) -> Period:
@@ -273,9 +285,10 @@ class Plan:
 
     def fields_for(self, entry: RosterEntry) -> tuple[Field, ...]:
         """The fields of ``entry``'s form, in form order (task fields only for units)."""
-        found = self._fields_of.get(entry)
+        key = self._form_key(entry)
+        found = self._fields_of.get(key)
         if found is None:
-            found = self._fields_of[entry] = self._fields_for(entry)
+            found = self._fields_of[key] = self._fields_for(entry)
         return found
 
     def _fields_for(self, entry: RosterEntry) -> tuple[Field, ...]:
@@ -292,10 +305,11 @@ class Plan:
         return tuple(t for t in self.tasks if t.involves(entry.code))
 
     def rules_for(self, entry: RosterEntry) -> tuple[Rule, ...]:
-        found = self._rules_of.get(entry)
+        key = self._form_key(entry)
+        found = self._rules_of.get(key)
         if found is None:
             codes = {f.code for f in self.fields_for(entry)}
-            found = self._rules_of[entry] = tuple(
+            found = self._rules_of[key] = tuple(
                 r for r in self.rules if r.applies_to(entry) and set(r.fields) <= codes
             )
         return found
