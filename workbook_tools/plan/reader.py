@@ -22,6 +22,7 @@ from workbook_tools.errors import PlanError
 from workbook_tools.plan.schema import SHEETS, Column, Sheet
 from workbook_tools.plan.tables import (
     Cell,
+    CellValue,
     PlanTables,
     Row,
     Table,
@@ -106,7 +107,8 @@ def _read(workbook: CalamineWorkbook, source: str) -> PlanTables:
     return result
 
 
-def _table(sheet: Sheet, name: str, grid: list[list[object]], result: PlanTables) -> Table:
+def _table(sheet: Sheet, name: str, grid: list[list[CellValue]], result: PlanTables) -> Table:
+    """The rows of one plan sheet; ``grid`` holds values already :func:`normalise`-d."""
     header_index, columns = _header(sheet, grid)
     header_row = header_index + 1
     letters = {cid: column_letter(i) for cid, i in columns.items()}
@@ -120,7 +122,7 @@ def _table(sheet: Sheet, name: str, grid: list[list[object]], result: PlanTables
         cells: dict[str, Cell] = {}
         for cid, col in columns.items():
             value = values[col] if col < len(values) else None
-            cells[cid] = Cell(normalise(value), f"{letters[cid]}{number}")
+            cells[cid] = Cell(value, f"{letters[cid]}{number}")  # normalised already
         if all(c.value is None for c in cells.values()):
             empty_run += 1
             if empty_run >= EMPTY_RUN_LIMIT:
@@ -131,7 +133,7 @@ def _table(sheet: Sheet, name: str, grid: list[list[object]], result: PlanTables
     return table
 
 
-def _header(sheet: Sheet, grid: list[list[object]]) -> tuple[int, dict[str, int]]:
+def _header(sheet: Sheet, grid: Sequence[Sequence[object]]) -> tuple[int, dict[str, int]]:
     """The header row (0-based) and each recognised column's 0-based index."""
     best: tuple[int, dict[str, int]] = (0, {})
     for index, values in enumerate(grid[:HEADER_SEARCH_ROWS]):

@@ -10,6 +10,7 @@ data from row 2), so messages point at the same cells either way.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 import unicodedata
@@ -53,6 +54,7 @@ def normalise(value: object) -> CellValue:
     return text or None
 
 
+@functools.lru_cache(maxsize=8192)  # a roster of thousands repeats its kinds and names
 def fold(text: str) -> str:
     """A matching key: lower case, one space, no diacritics (đ → d)."""
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
