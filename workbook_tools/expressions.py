@@ -29,6 +29,7 @@ character numbers; node ``offset`` values are 0-based indexes into
 from __future__ import annotations
 
 import difflib
+import functools
 import operator
 import unicodedata
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum, StrEnum
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from workbook_tools.errors import ExpressionError
 from workbook_tools.problems import MESSAGES
@@ -217,6 +218,11 @@ class Expression:
     @property
     def has_aggregate(self) -> bool:
         return any(isinstance(n, Aggregate) for n in walk(self.root))
+
+    @functools.cached_property
+    def compiled(self) -> _Compiled:
+        """The formula as a function of (row, env), made on first use."""
+        return _compile(self.root, False)
 
 
 # --- tokenizer -----------------------------------------------------------------
@@ -975,8 +981,24 @@ class Population(Protocol):
         ...
 
 
+# The types a cleaned value has, each with its sort (which values compare with
+# which). Looked up by exact type: isinstance() against Fraction goes through
+# the numbers ABCs, and these run for every value of every roster entry.
+_SORTS: dict[type, str] = {
+    bool: "bool",
+    int: "number",
+    Fraction: "number",
+    str: "text",
+    date: "date",
+}
+_AS_IS = frozenset({bool, int, Fraction, date})
+_NUMBERS = frozenset({int, Fraction})
+
+
 def _clean(value: object) -> Result:
     """A stored value as the language sees it: NFC text, blank text missing, dates as dates."""
+    if type(value) in _AS_IS:  # the usual values, first
+        return cast(Result, value)
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value) if value.strip() else None
     if isinstance(value, datetime):
@@ -990,6 +1012,9 @@ def _sort(value: Result) -> str | None:
     """Which values compare with which: numbers, text, dates, conditions."""
     if value is None:
         return None
+    sort = _SORTS.get(type(value))
+    if sort is not None:
+        return sort
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | Fraction):
@@ -1000,6 +1025,8 @@ def _sort(value: Result) -> str | None:
 
 
 def _number(value: Result) -> int | Fraction | None:
+    if type(value) in _NUMBERS:
+        return cast(int | Fraction, value)
     if isinstance(value, bool) or not isinstance(value, int | Fraction):
         return None
     return value
@@ -1059,119 +1086,170 @@ def _arithmetic(op: str, left: Result, right: Result) -> int | Fraction | None:
     return Fraction(a) / Fraction(b)
 
 
-class _Evaluator:
-    def __init__(self, constants: Mapping[str, Value], population: Population | None) -> None:
-        self.constants = constants
-        self.population = population
+# --- evaluation: each formula is turned once into nested Python closures --------
+# (a plan's few formulas are evaluated for every form and every roster entry;
+# walking the tree again each time cost most of the consolidation step). A
+# formula check() refuses still compiles: its closures raise when evaluated,
+# where the tree walk used to.
 
-    def fail(self, code: str, node: Node, **context: object) -> ExpressionError:
-        # Only reached for formulas that check() would have refused.
-        return _error(code, node.offset, **context)
+@dataclass(frozen=True, slots=True)
+class _Env:
+    constants: Mapping[str, Value]
+    population: Population | None
 
-    def value(self, node: Node, row: Mapping[str, Value] | None, inside: bool) -> Result:
-        """Evaluate ``node`` on ``row`` (None: at indicator level, no form at hand)."""
-        match node:
-            case Number(value=v):
-                return v
-            case String(value=v):
-                return _clean(v)
-            case Name():
-                return self.name(node, row)
-            case Negate(operand=o):
-                number = _number(self.value(o, row, inside))
+
+if TYPE_CHECKING:  # Value is only known to the type checker (see the imports)
+    Row = Mapping[str, Value] | None
+    _Compiled = Callable[[Row, _Env], Result]
+
+
+def _compile(node: Node, inside: bool) -> _Compiled:
+    """``node`` as a closure of (row, env); ``inside`` says it is a COUNT/SUM body."""
+    match node:
+        case Number(value=v):
+            return lambda row, env: v
+        case String(value=text):
+            cleaned = _clean(text)
+            return lambda row, env: cleaned
+        case Name():
+            return _compile_name(node)
+        case Negate(operand=o):
+            operand = _compile(o, inside)
+
+            def negate(row: Row, env: _Env) -> Result:
+                number = _number(operand(row, env))
                 return None if number is None else -number
-            case Not(operand=o):
-                truth = _truth(self.value(o, row, inside))
+
+            return negate
+        case Not(operand=o):
+            operand = _compile(o, inside)
+
+            def negation(row: Row, env: _Env) -> Result:
+                truth = _truth(operand(row, env))
                 return None if truth is None else not truth
-            case Arithmetic(op=op, left=a, right=b):
-                return _arithmetic(op, self.value(a, row, inside), self.value(b, row, inside))
-            case Comparison(op=op, left=a, right=b):
-                return _compare(op, self.value(a, row, inside), self.value(b, row, inside))
-            case Logical(op=op, left=a, right=b):
-                return self.logical(op, a, b, row, inside)
-            case Call():
-                return self.call(node, row, inside)
-            case Aggregate():
-                return self.aggregate(node, row, inside)
 
-    def name(self, node: Name, row: Mapping[str, Value] | None) -> Result:
-        if node.is_constant:
-            if node.name not in self.constants:
-                raise self.fail(
+            return negation
+        case Arithmetic(op=op, left=a, right=b):
+            left, right = _compile(a, inside), _compile(b, inside)
+            return lambda row, env: _arithmetic(op, left(row, env), right(row, env))
+        case Comparison(op=op, left=a, right=b):
+            left, right = _compile(a, inside), _compile(b, inside)
+            return lambda row, env: _compare(op, left(row, env), right(row, env))
+        case Logical(op=op, left=a, right=b):
+            return _compile_logical(op == "OR", _compile(a, inside), _compile(b, inside))
+        case Call():
+            return _compile_call(node, inside)
+        case Aggregate():
+            return _compile_aggregate(node, inside)
+
+
+def _compile_name(node: Name) -> _Compiled:
+    name = node.name
+    if node.is_constant:
+
+        def constant(row: Row, env: _Env) -> Result:
+            if name not in env.constants:
+                raise _error(
                     "formula.unknown_constant",
-                    node,
-                    name=node.name,
+                    node.offset,
+                    name=name,
                     suggestion="",
-                    known=_known(self.constants),
+                    known=_known(env.constants),
                 )
-            return _clean(self.constants[node.name])
-        if row is None:
-            raise self.fail("formula.bare_field", node, name=node.name)
-        return _clean(row.get(node.name))
+            return _clean(env.constants[name])
 
-    def logical(
-        self, op: str, a: Node, b: Node, row: Mapping[str, Value] | None, inside: bool
-    ) -> bool | None:
-        # Kleene logic: a known False decides AND, a known True decides OR.
-        decisive = op == "OR"
-        left = _truth(self.value(a, row, inside))
-        if left is decisive:
+        return constant
+
+    def field_value(row: Row, env: _Env) -> Result:
+        if row is None:
+            raise _error("formula.bare_field", node.offset, name=name)
+        return _clean(row.get(name))
+
+    return field_value
+
+
+def _compile_logical(decisive: bool, left: _Compiled, right: _Compiled) -> _Compiled:
+    """AND (``decisive`` False) or OR (True), in Kleene logic: a known decisive value decides."""
+
+    def logical(row: Row, env: _Env) -> bool | None:
+        first = _truth(left(row, env))
+        if first is decisive:
             return decisive
-        right = _truth(self.value(b, row, inside))
-        if right is decisive:
+        second = _truth(right(row, env))
+        if second is decisive:
             return decisive
-        if left is None or right is None:
+        if first is None or second is None:
             return None
         return not decisive
 
-    def call(self, node: Call, row: Mapping[str, Value] | None, inside: bool) -> Result:
-        if len(node.args) != FUNCTION_ARITY[node.function]:
-            raise self.fail(
-                "formula.arity",
-                node,
-                function=node.function,
-                expected=FUNCTION_ARITY[node.function],
-                given=len(node.args),
-                usage=FUNCTION_USAGE[node.function],
-            )
-        values = [self.value(arg, row, inside) for arg in node.args]
-        if node.function == "EMPTY":
-            return values[0] is None
-        if node.function == "YEAR":
-            day = values[0]
-            return day.year if isinstance(day, date) else None
-        return _make_date(*values)
+    return logical
 
-    def aggregate(
-        self, node: Aggregate, row: Mapping[str, Value] | None, inside: bool
-    ) -> int | Fraction:
-        if self.population is None:
-            raise self.fail("formula.aggregate_in_rule", node, function=node.function)
-        if inside:
-            raise self.fail(
-                "formula.nested_aggregate", node, function=node.function, outer="COUNT/SUM"
-            )
+
+def _compile_call(node: Call, inside: bool) -> _Compiled:
+    function = node.function
+    if len(node.args) != FUNCTION_ARITY[function]:
+        error = _error(
+            "formula.arity",
+            node.offset,
+            function=function,
+            expected=FUNCTION_ARITY[function],
+            given=len(node.args),
+            usage=FUNCTION_USAGE[function],
+        )
+        return _raising(error)
+    args = [_compile(arg, inside) for arg in node.args]
+    if function == "EMPTY":
+        (only,) = args
+        return lambda row, env: only(row, env) is None
+    if function == "YEAR":
+        (day_of,) = args
+
+        def year(row: Row, env: _Env) -> Result:
+            day = day_of(row, env)
+            return day.year if isinstance(day, date) else None
+
+        return year
+    return lambda row, env: _make_date(*(arg(row, env) for arg in args))
+
+
+def _compile_aggregate(node: Aggregate, inside: bool) -> _Compiled:
+    function = node.function
+    if inside:
+        return _raising(
+            _error("formula.nested_aggregate", node.offset, function=function, outer="COUNT/SUM")
+        )
+    scope = node.scope
+    body = None if node.body is None else _compile(node.body, True)
+
+    def aggregate(row: Row, env: _Env) -> int | Fraction:
+        population = env.population
+        if population is None:
+            raise _error("formula.aggregate_in_rule", node.offset, function=function)
         entries: Sequence[Mapping[str, Value] | None]
-        if node.scope is None:
-            entries = self.population.reporters()
-        else:
-            entries = self.population.members(node.scope)
-        if node.body is None:
+        entries = population.reporters() if scope is None else population.members(scope)
+        if body is None:
             return len(entries)  # COUNT(scope): the roster, reporters or not
-        if node.function == "COUNT":
-            return sum(
-                1
-                for entry in entries
-                if entry is not None and self.value(node.body, entry, True) is True
-            )
+        if function == "COUNT":
+            return sum(1 for e in entries if e is not None and body(e, env) is True)
         total: int | Fraction = 0
         for entry in entries:
             if entry is None:
                 continue
-            number = _number(self.value(node.body, entry, True))
+            number = _number(body(entry, env))
             if number is not None:
                 total += number
         return total
+
+    return aggregate
+
+
+def _raising(error: ExpressionError) -> _Compiled:
+    """A closure for a formula check() refuses: it fails when it is evaluated."""
+
+    def fail(row: Row, env: _Env) -> Result:
+        raise error
+
+    return fail
 
 
 def evaluate_row(
@@ -1182,12 +1260,12 @@ def evaluate_row(
     A missing (or blank) value is None; comparisons and arithmetic with None
     give None; AND, OR and NOT follow Kleene's three-valued logic.
     """
-    return _Evaluator(constants, None).value(expr.root, values, False)
+    return expr.compiled(values, _Env(constants, None))
 
 
 def evaluate_aggregate(
     expr: Expression, population: Population, constants: Mapping[str, Value]
 ) -> int | Fraction | None:
     """Evaluate an indicator over the roster; None when it has no number (e.g. 1/0)."""
-    result = _Evaluator(constants, population).value(expr.root, None, False)
+    result = expr.compiled(None, _Env(constants, population))
     return _number(result)
