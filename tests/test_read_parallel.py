@@ -29,6 +29,7 @@ from tests.inbox_forms import (
     without_metadata,
 )
 from workbook_tools.checks import read_and_check
+from workbook_tools.checks.validate import check_form
 from workbook_tools.inbox import read
 from workbook_tools.inbox.model import InboxResult, SubmissionStatus
 
@@ -108,3 +109,31 @@ def test_workers_only_for_many_files() -> None:
     assert read.default_workers(read.PARALLEL_MIN - 1) == 1
     many = read.default_workers(read.PARALLEL_MIN_SPAWNED)
     assert 1 <= many <= min(read.MAX_WORKERS, os.cpu_count() or 1)
+
+
+def _check_fails_on_t02(*args: object, **kwargs: object) -> object:
+    if kwargs.get("file") == "T02.xlsx":
+        raise ZeroDivisionError("a value nobody foresaw")
+    return _real_check(*args, **kwargs)  # type: ignore[arg-type]
+
+
+_real_check = check_form
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_check_that_fails_rejects_that_form_only(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    # The forms are checked in the processes that read them: a failure there
+    # must come back as the same record as a failure here.
+    monkeypatch.setattr("workbook_tools.checks.check_form", _check_fails_on_t02)
+    result = read_with(inbox, tmp_path / "ledger.sqlite3", workers=workers)
+    statuses = {s.file: s.status for s in result.submissions}
+    assert statuses["T02.xlsx"] is SubmissionStatus.REJECTED
+    assert statuses["T01.xlsx"] is SubmissionStatus.USED
+    assert result.used()["T01"].values["tt_loa"] == VILLAGE["tt_loa"]
+    (failed,) = [
+        p for p in result.problems if p.file == "T02.xlsx" and p.code == "inbox.unreadable"
+    ]
+    assert "kiểm tra số liệu" in failed.message and "ZeroDivisionError" in failed.message
+    assert not result.prepared  # handed on, not left behind

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbook_tools.checks import check_inbox
+from workbook_tools.checks import check_inbox, prepare_check
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import (
     dir_option,
@@ -105,7 +105,13 @@ def run_merge(ws: Workspace, plan: Plan, period_code: str) -> MergeOutcome:
     now = datetime.now().replace(microsecond=0)
     with run_lock(ws.root), reading_progress("Đang đọc bài nộp") as progress:
         with inbox_reading(
-            plan, period_code, ws.inbox, ws.ledger, now=now, progress=progress
+            plan,
+            period_code,
+            ws.inbox,
+            ws.ledger,
+            now=now,
+            progress=progress,
+            prepare=prepare_check,
         ) as reading:
             # Loaded while the worker processes read the files (pandas alone
             # takes half a second to import).

@@ -74,6 +74,9 @@ class InboxResult:
     period: str
     submissions: list[Submission] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # File → what the next step prepared from its cells while it was read
+    # (``read_inbox(prepare=…)``), for the files that are used.
+    prepared: dict[str, object] = field(default_factory=dict)
 
     def used(self) -> dict[str, Submission]:
         """The submission used for each roster code."""

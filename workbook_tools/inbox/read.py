@@ -8,7 +8,7 @@ import hashlib
 import multiprocessing
 import os
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -39,6 +39,9 @@ from workbook_tools.problems import Problem, Severity
 
 #: ``progress(done, total, file)``, called after each file.
 Progress = Callable[[int, int, str], None]
+#: ``prepare(plan, period, entry, raw, file)``: the next step's work on one
+#: identified form's cells, done by the process that read the file (see read_inbox).
+Prepare = Callable[[Plan, Period, RosterEntry, Mapping[str, RawCell], str], object]
 
 #: The statuses of a file that counts as an arrival of the period's report.
 ARRIVALS = (SubmissionStatus.USED, SubmissionStatus.SUPERSEDED, SubmissionStatus.DUPLICATE)
@@ -53,6 +56,7 @@ class _FileRead:
     entry: RosterEntry | None = None
     raw: dict[str, RawCell] = field(default_factory=dict)
     cell_problems: list[Problem] = field(default_factory=list)  # shown only if it is used
+    prepared: object = None  # what ``prepare`` made of the cells (see read_inbox)
 
 
 def read_inbox(
@@ -64,6 +68,7 @@ def read_inbox(
     now: datetime | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    prepare: Prepare | None = None,
 ) -> InboxResult:
     """Read every returned file for ``period_code``: submissions and problem records.
 
@@ -71,12 +76,23 @@ def read_inbox(
     working folder); ``now`` is the time of the run (tests fix it);
     ``workers`` the number of processes reading the files (default: one for
     a few files, one per core for many: see :func:`default_workers`). The
-    result is the same however many read them. Raises
+    result is the same however many read them. ``prepare``, if given, is
+    called on every identified form's cells where the file was read (so the
+    next step's work on them is shared by the workers too); what it returns
+    for the files that are used is in :attr:`InboxResult.prepared`. It must
+    be a module-level function and must not raise. Raises
     :class:`WorkbookToolsError` only for an unknown period or a missing inbox
     folder.
     """
     with inbox_reading(
-        plan, period_code, inbox_dir, ledger_path, now=now, progress=progress, workers=workers
+        plan,
+        period_code,
+        inbox_dir,
+        ledger_path,
+        now=now,
+        progress=progress,
+        workers=workers,
+        prepare=prepare,
     ) as reading:
         return reading.result()
 
@@ -91,6 +107,7 @@ def inbox_reading(
     now: datetime | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    prepare: Prepare | None = None,
 ) -> Iterator[InboxReading]:
     """:func:`read_inbox` begun: the worker processes are reading when this is entered.
 
@@ -108,7 +125,7 @@ def inbox_reading(
     count = default_workers(len(files)) if workers is None else workers
     # The worker processes start before the ledger is opened: a database
     # connection must not be carried into a forked process.
-    with _looked_at(plan, period, files, names, count) as looks:
+    with _looked_at(_Reader(plan, period, prepare), files, names, count) as looks:
         yield InboxReading(period, looks, len(files), ledger_path, now or datetime.now(), progress)
 
 
@@ -151,6 +168,8 @@ class InboxReading:
                 # Where the values were found matters only for the file that is used.
                 submission.raw = read.raw
                 read.problems.extend(read.cell_problems)
+                if read.prepared is not None:
+                    result.prepared[submission.file] = read.prepared
             if submission.status in ARRIVALS:
                 submission.on_time = submission.arrived.date() <= period.unit_deadline
             result.submissions.append(submission)
@@ -235,10 +254,20 @@ class _Look:
     failed: bool = False  # the file could not be read: nothing more is learnt from the ledger
 
 
-def _look(plan: Plan, period: Period, path: Path, name: str, layouts: LayoutCache) -> _Look:
+class _Reader:
+    """What reading one file needs, set once a run (and once in each worker process)."""
+
+    def __init__(self, plan: Plan, period: Period, prepare: Prepare | None) -> None:
+        self.plan = plan
+        self.period = period
+        self.prepare = prepare
+        self.layouts = LayoutCache(plan, period.code)
+
+
+def _look(reader: _Reader, path: Path, name: str) -> _Look:
     """Read one file, whatever is wrong with it."""
     try:
-        return _read_file(plan, period, path, name, layouts)
+        return _read_file(reader, path, name)
     except Exception as err:  # one bad file must never stop the run
         return _unreadable(path, name, err)
     except BaseException as err:
@@ -248,7 +277,8 @@ def _look(plan: Plan, period: Period, path: Path, name: str, layouts: LayoutCach
         return _unreadable(path, name, err)
 
 
-def _read_file(plan: Plan, period: Period, path: Path, name: str, layouts: LayoutCache) -> _Look:
+def _read_file(reader: _Reader, path: Path, name: str) -> _Look:
+    plan, period = reader.plan, reader.period
     inspection = safety.inspect(path, name=name)
     if inspection.format is None:
         # Not a workbook we read: still an arrival, so its time is kept.
@@ -272,10 +302,12 @@ def _read_file(plan: Plan, period: Period, path: Path, name: str, layouts: Layou
             submission.status = ident.status
             return look
         assert ident.entry is not None
-        found = find_cells(plan, ident.entry, workbook, ident, layouts, file=name)
+        found = find_cells(plan, ident.entry, workbook, ident, reader.layouts, file=name)
     read.raw = found.raw
     read.cell_problems = found.problems
     submission.cells = {code: f"{c.sheet}!{c.cell}" for code, c in found.raw.items()}
+    if reader.prepare is not None:
+        read.prepared = reader.prepare(plan, period, ident.entry, found.raw, name)
     return look
 
 
@@ -350,12 +382,11 @@ def _reason(err: BaseException) -> str:
 
 @contextlib.contextmanager
 def _looked_at(
-    plan: Plan, period: Period, files: Sequence[Path], names: Sequence[str], workers: int
+    reader: _Reader, files: Sequence[Path], names: Sequence[str], workers: int
 ) -> Iterator[Iterator[_Look]]:
     """The files read in path order: here, or by ``workers`` processes (the pool is started now)."""
     if workers <= 1 or len(files) < 2:
-        layouts = LayoutCache(plan, period.code)
-        yield (_look(plan, period, p, n, layouts) for p, n in zip(files, names, strict=True))
+        yield (_look(reader, p, n) for p, n in zip(files, names, strict=True))
         return
     chunk = max(1, min(32, len(files) // (workers * 8)))
     # The objects this process holds are set aside from the cycle collector
@@ -364,10 +395,10 @@ def _looked_at(
     # of memory it shares with this process.
     frozen_before = gc.get_freeze_count()
     gc.freeze()
-    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(plan, period))
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(reader,))
     try:
         packed = pool.map(_look_in_worker, files, names, chunksize=chunk)
-        yield _until_broken((_unpack(plan, p) for p in packed), plan, period, files, names)
+        yield _until_broken((_unpack(reader.plan, p) for p in packed), reader, files, names)
     finally:
         pool.shutdown(cancel_futures=True)
         if not frozen_before:  # the program's own freezing is left as it was
@@ -375,11 +406,7 @@ def _looked_at(
 
 
 def _until_broken(
-    looks: Iterator[_Look],
-    plan: Plan,
-    period: Period,
-    files: Sequence[Path],
-    names: Sequence[str],
+    looks: Iterator[_Look], reader: _Reader, files: Sequence[Path], names: Sequence[str]
 ) -> Iterator[_Look]:
     """``looks`` in order; if a worker process dies, the files left are read here."""
     done = 0
@@ -390,25 +417,23 @@ def _until_broken(
     except BrokenProcessPool:
         # A worker was killed (out of memory, or by the system): reading on in
         # this process gives each remaining file its record as one process would.
-        layouts = LayoutCache(plan, period.code)
         for path, name in zip(files[done:], names[done:], strict=True):
-            yield _look(plan, period, path, name, layouts)
+            yield _look(reader, path, name)
 
 
-# Each worker process reads with its own plan, period and layout cache, set once.
-_worker: tuple[Plan, Period, LayoutCache] | None = None
+# Each worker process reads with its own reader (plan, period, layout cache), set once.
+_worker: _Reader | None = None
 
 
-def _start_worker(plan: Plan, period: Period) -> None:
+def _start_worker(reader: _Reader) -> None:
     global _worker
-    _worker = (plan, period, LayoutCache(plan, period.code))
+    _worker = reader
 
 
 def _look_in_worker(path: Path, name: str) -> _Packed:
     if _worker is None:
         raise RuntimeError("worker process started without a plan")
-    plan, period, layouts = _worker
-    return _pack(_look(plan, period, path, name, layouts))
+    return _pack(_look(_worker, path, name))
 
 
 # A read goes back from a worker as tuples of plain values: pickling the
@@ -416,7 +441,15 @@ def _look_in_worker(path: Path, name: str) -> _Packed:
 # of each record travels, so a field added to one travels too.
 _Fields = tuple[Any, ...]
 _Packed = tuple[
-    _Fields, list[_Fields], str | None, list[RawCell], list[_Fields], datetime | None, bool, bool
+    _Fields,
+    list[_Fields],
+    str | None,
+    list[RawCell],
+    list[_Fields],
+    object,
+    datetime | None,
+    bool,
+    bool,
 ]
 _SUBMISSION = tuple(f.name for f in dataclass_fields(Submission))
 _PROBLEM = tuple(f.name for f in dataclass_fields(Problem))
@@ -430,6 +463,7 @@ def _pack(look: _Look) -> _Packed:
         read.entry.code if read.entry is not None else None,
         list(read.raw.values()),  # named tuples already
         [tuple(getattr(p, name) for name in _PROBLEM) for p in read.cell_problems],
+        read.prepared,  # the next step's own record: pickled as it is
         look.modified,
         look.record,
         look.failed,
@@ -437,7 +471,7 @@ def _pack(look: _Look) -> _Packed:
 
 
 def _unpack(plan: Plan, packed: _Packed) -> _Look:
-    submission, found, entry, raw, cell_problems, modified, record, failed = packed
+    submission, found, entry, raw, cell_problems, prepared, modified, record, failed = packed
     read = _FileRead(
         Submission(*submission),
         [Problem(*p) for p in found],
@@ -445,6 +479,7 @@ def _unpack(plan: Plan, packed: _Packed) -> _Look:
         plan.entry(entry) if entry is not None else None,
         {c.field: c for c in raw},
         [Problem(*p) for p in cell_problems],
+        prepared,
     )
     return _Look(read, modified, record, failed)
 
