@@ -19,7 +19,8 @@ Then, in the same run, it times
   (timed in slices between the rounds of ``wbt merge``, so that both see
   the same machine), extrapolated per file;
 - unless ``--no-phases``, each step of the merge through the library
-  (``load_plan``, ``read_inbox`` with its worker processes, ``check_inbox``,
+  (``load_plan``, ``read_inbox`` with its worker processes checking each
+  form as they read it, ``check_inbox`` handing the checks on,
   ``consolidate``, ``write_report``), to see where the time goes.
 
     python benchmarks/bench_merge.py                    # 2,000 entries
@@ -49,7 +50,7 @@ from pathlib import Path
 
 import workbook_tools
 from workbook_tools import demo
-from workbook_tools.checks import check_inbox
+from workbook_tools.checks import check_inbox, prepare_check
 from workbook_tools.consolidation import consolidate
 from workbook_tools.forms import FormSpec, GeneratedForm, build_form, select_forms
 from workbook_tools.forms.fill import fill_form
@@ -335,7 +336,9 @@ def run_phases(root: Path) -> dict[str, float]:
         plan = load_plan(ws.find_plan())
         times["load_plan"] = time.perf_counter() - started
         started = time.perf_counter()
-        result = read_inbox(plan, PERIOD, ws.inbox, Path(tmp) / LEDGER, now=now)
+        result = read_inbox(
+            plan, PERIOD, ws.inbox, Path(tmp) / LEDGER, now=now, prepare=prepare_check
+        )
         times["read_inbox"] = time.perf_counter() - started
         started = time.perf_counter()
         check_inbox(plan, result)
