@@ -11,7 +11,6 @@ from workbook_tools.cli.common import handle_errors, workspace
 from workbook_tools.errors import WorkspaceError
 from workbook_tools.plan import SAMPLE_NAME, sample_tables
 from workbook_tools.plan.validate import validate
-from workbook_tools.plan.writer import write_plan_file
 
 
 @cli.command("init")
@@ -36,6 +35,8 @@ def init(root: Path) -> None:
             "Hãy chọn một thư mục khác, hoặc dùng kế hoạch đã có: wbt plan check --dir "
             f"{root}"
         )
+    from workbook_tools.plan.writer import write_plan_file  # xlsxwriter: only when writing
+
     tables = sample_tables()
     plan = validate(tables)
     target = ws.templates / f"{SAMPLE_NAME}.xlsx"

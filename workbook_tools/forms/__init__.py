@@ -24,7 +24,6 @@ from pathlib import Path
 from workbook_tools.errors import PlanError, WorkbookToolsError
 from workbook_tools.forms import contract
 from workbook_tools.forms.layout import FormPlanner
-from workbook_tools.forms.writer import write_form
 from workbook_tools.plan.model import Period, Plan, RosterEntry
 from workbook_tools.workspace import write_atomic
 
@@ -73,6 +72,10 @@ def select_forms(
 
 def build_form(planner: FormPlanner, spec: FormSpec, generated_at: datetime) -> GeneratedForm:
     """Lay out and write one form (``planner`` is for the plan and ``spec.period``)."""
+    # xlsxwriter is loaded by the commands that write forms, not by every
+    # command that reads them (the inbox step uses the layouts of this package).
+    from workbook_tools.forms.writer import write_form
+
     layout = planner.layout(spec.entry, generated_at)
     return GeneratedForm(spec.entry, spec.filename, write_form(layout))
 

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from xlsxwriter.utility import xl_col_to_name
-
+from workbook_tools.a1 import get_column_letter
 from workbook_tools.plan.model import NO, YES
 from workbook_tools.plan.schema import SHEETS, Sheet
 from workbook_tools.problems import Problem
@@ -110,7 +109,7 @@ class PlanTables:
 
 def column_letter(index: int) -> str:
     """The letter of a 0-based column index: 0 → "A", 27 → "AB"."""
-    return str(xl_col_to_name(index))
+    return get_column_letter(index + 1)
 
 
 def schema_letters(sheet: Sheet) -> dict[str, str]:
