@@ -41,6 +41,7 @@ from tests.inbox_forms import (
 )
 from workbook_tools import problems
 from workbook_tools.checks import read_and_check
+from workbook_tools.consolidation import consolidate
 from workbook_tools.forms import contract
 from workbook_tools.inbox import read, roster_status
 from workbook_tools.inbox.model import (
@@ -389,3 +390,31 @@ def test_a_blank_form_keeps_the_file_even_when_nothing_is_filled(tmp_path: Path)
         ("value.required", "nguoi_bao_cao"),
         ("value.required", "ngay_bao_cao"),
     ]
+
+
+def test_status_and_report_count_the_errors_of_the_file_used(tmp_path: Path) -> None:
+    # T02 first sent a damaged form (its metadata sheet lost: a warning), then
+    # a good one: neither `wbt status` nor the report blames the new file for
+    # the old one. T03 sent only last year's form: its error says why nothing
+    # is used.
+    box = tmp_path / "inbox"
+    put(box, "T02.xlsx", without_metadata(filled("T02", VILLAGE_CLEAN)), ON_TIME)
+    put(box, "T02 sua.xlsx", filled("T02", VILLAGE_CLEAN), LATE)
+    put(box, "T03.xlsx", blank_form("T03", last_year=True), ON_TIME)
+    plan = sample_plan()
+    result = read_and_check(plan, PERIOD, box, tmp_path / "ledger.sqlite3", now=NOW)
+    old = [p for p in result.problems if p.file == "T02.xlsx"]
+    assert any(p.severity is Severity.WARNING for p in old)  # the case is real
+    rows = {r.entry.code: r for r in roster_status(plan, PERIOD, result)}
+    assert rows["T02"].used is not None and rows["T02"].used.file == "T02 sua.xlsx"
+    assert (rows["T02"].errors, rows["T02"].warnings, rows["T02"].on_time) == (0, 0, True)
+    assert rows["T03"].used is None and rows["T03"].errors >= 1
+    report = {
+        e.entry.code: e
+        for e in consolidate(plan, PERIOD, result, generated_at=NOW).completeness.entries
+    }
+    for code in ("T02", "T03"):
+        assert (report[code].errors, report[code].warnings) == (
+            rows[code].errors,
+            rows[code].warnings,
+        )

@@ -33,7 +33,8 @@ import pandas as pd
 
 from workbook_tools import expressions
 from workbook_tools.errors import PlanError
-from workbook_tools.inbox.model import InboxResult, Submission, SubmissionStatus, Value
+from workbook_tools.inbox.model import InboxResult, Submission, Value
+from workbook_tools.inbox.read import ARRIVALS, roster_status
 from workbook_tools.plan.model import (
     ALL_FORMS,
     KIND_LABELS,
@@ -54,7 +55,7 @@ MONTHS_CONSTANT = "SO_THANG"
 YEAR_CONSTANT = "NAM"
 
 #: Submissions that stand for an arrival of the entry's report (first arrival).
-_ARRIVALS = (SubmissionStatus.USED, SubmissionStatus.SUPERSEDED, SubmissionStatus.DUPLICATE)
+
 
 
 class Outcome(StrEnum):
@@ -108,7 +109,7 @@ class EntryCompleteness:
     first_arrival: datetime | None  # earliest arrival of any of its files for the period
     used_arrival: datetime | None
     superseded: tuple[str, ...]  # older or duplicate files for the same period
-    errors: int  # problems of the used file
+    errors: int  # of the used file; with none used, of the files that were not usable
     warnings: int
 
 
@@ -314,7 +315,7 @@ def consolidate(
         unit_totals=_totals(units, unit_fields),
         errors=errors,
         tasks=_task_statuses(plan, used),
-        completeness=_completeness(plan, period, inbox, used),
+        completeness=_completeness(plan, period, inbox),
         indicators=_indicators(plan, period, used),
         opinion_fields=opinion_fields(plan),
         opinions=_opinions(plan, used),
@@ -393,44 +394,25 @@ def _task_statuses(plan: Plan, used: Mapping[str, Submission]) -> tuple[TaskStat
     return tuple(out)
 
 
-def _completeness(
-    plan: Plan, period: Period, inbox: InboxResult, used: Mapping[str, Submission]
-) -> Completeness:
-    # Grouped by unit once: a roster of thousands must not scan every file for every entry.
-    arrivals: dict[str | None, list[Submission]] = {}
-    for s in inbox.submissions:
-        if s.status in _ARRIVALS and s.period in (None, period.code):
-            arrivals.setdefault(s.unit, []).append(s)
-    unit_problems: dict[str | None, list[Problem]] = {}
-    for p in inbox.problems:
-        unit_problems.setdefault(p.unit, []).append(p)
+def _completeness(plan: Plan, period: Period, inbox: InboxResult) -> Completeness:
+    """The roster's reporting status, as ``wbt status`` shows it, with the report's outcome."""
     rows = []
-    for entry in plan.roster:
-        mine = arrivals.get(entry.code, [])
-        submission = used.get(entry.code)
-        problems = [
-            p
-            for p in unit_problems.get(entry.code, ())
-            if submission is not None and p.file in (None, submission.file)
-        ]
+    for row in roster_status(plan, period, inbox):
+        submission = row.used
         if submission is None:
             status = ReportingStatus.MISSING
-            first = None
         else:
-            # DHIS2's timeliness: the first time the report arrived, not its latest correction.
-            first = min(s.arrived for s in mine) if mine else submission.arrived
-            on_time = first.date() <= period.unit_deadline
-            status = ReportingStatus.ON_TIME if on_time else ReportingStatus.LATE
+            status = ReportingStatus.ON_TIME if row.on_time else ReportingStatus.LATE
         rows.append(
             EntryCompleteness(
-                entry=entry,
+                entry=row.entry,
                 status=status,
                 file=submission.file if submission else None,
-                first_arrival=first,
+                first_arrival=row.first_arrival if submission else None,
                 used_arrival=submission.arrived if submission else None,
-                superseded=tuple(s.file for s in mine if s is not submission),
-                errors=sum(p.severity is Severity.ERROR for p in problems),
-                warnings=sum(p.severity is Severity.WARNING for p in problems),
+                superseded=tuple(s.file for s in row.others if s.status in ARRIVALS),
+                errors=row.errors,  # with no file used: the errors that left it unused
+                warnings=row.warnings,
             )
         )
     return Completeness(deadline=period.unit_deadline, entries=tuple(rows))

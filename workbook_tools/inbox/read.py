@@ -202,7 +202,9 @@ def roster_status(plan: Plan, period: str | Period, result: InboxResult) -> list
 
     On time follows the first arrival of the unit's report (DHIS2's
     timeliness): a correction sent after the deadline does not make an
-    on-time report late.
+    on-time report late. Errors and warnings are those of the file used (a
+    corrected resend is not blamed for what the old file had); with no file
+    used, those of every file of the unit, which say why.
     """
     chosen = period if isinstance(period, Period) else plan.period(period)
     # Grouped once: a roster of thousands must not go through every file for every entry.
@@ -219,6 +221,8 @@ def roster_status(plan: Plan, period: str | Period, result: InboxResult) -> list
         arrivals = [s.arrived for s in mine if s.status in ARRIVALS]
         first = min(arrivals) if arrivals else None
         counted = problems_of.get(entry.code, [])
+        if used is not None:
+            counted = [p for p in counted if p.file in (None, used.file)]
         out.append(
             EntryStatus(
                 entry=entry,
