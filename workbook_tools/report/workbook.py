@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from xlsxwriter import Workbook
@@ -228,12 +228,36 @@ def vietnamese_date_line(place: str, day: date) -> str:
 def _lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` characters wide."""
     chars = max(int(width * 1.1), 1)
+    if len(text) <= chars and "\n" not in text:
+        return 1  # most cells: asked for on every row of the long tables
     return sum(max(1, math.ceil(len(part) / chars)) for part in text.split("\n"))
 
 
 def _height(texts: Sequence[tuple[str, float]], minimum: int = 1) -> float:
-    lines = max([minimum, *(_lines(text, width) for text, width in texts if text)])
+    lines = minimum
+    for text, width in texts:
+        if text:
+            lines = max(lines, _lines(text, width))
     return min(_MAX_ROW_HEIGHT, lines * _LINE_HEIGHT + 3)
+
+
+class _Typed(NamedTuple):
+    """The formats a cell of some styles takes, by the type of the value written."""
+
+    styles: tuple[str, ...]
+    text: Any  # text, Có/Không and blank cells
+    int: Any
+    date: Any
+    datetime: Any
+
+
+class _EntryFormats(NamedTuple):
+    """The formats of a roster entry's first cells: number, code, name, reporting status."""
+
+    number: Any
+    code: Any
+    name: Any
+    states: dict[ReportingStatus, Any]
 
 
 class _ReportWriter:
@@ -242,6 +266,7 @@ class _ReportWriter:
         self.c = consolidation
         self._formats: dict[tuple[tuple[str, Any], ...], Any] = {}
         self._by_styles: dict[tuple[str, ...], Any] = {}
+        self._typed: dict[tuple[str, ...], _Typed] = {}
 
     # --- formats and typed writes -------------------------------------------------
     def fmt(self, *styles: str, **extra: Any) -> Any:
@@ -263,6 +288,19 @@ class _ReportWriter:
             self._formats[key] = self.wb.add_format(props)
         return self._formats[key]
 
+    def typed(self, *styles: str) -> _Typed:
+        """The formats of cells with ``styles``; the long tables look them up once."""
+        found = self._typed.get(styles)
+        if found is None:
+            found = self._typed[styles] = _Typed(
+                styles,
+                self.fmt(*styles),
+                self.fmt(*styles, "int"),
+                self.fmt(*styles, "date"),
+                self.fmt(*styles, "datetime"),
+            )
+        return found
+
     @staticmethod
     def text(ws: Any, row: int, col: int, value: str, fmt: Any = None) -> None:
         ws.write_string(row, col, value, fmt)
@@ -275,15 +313,29 @@ class _ReportWriter:
 
     def value(self, ws: Any, row: int, col: int, value: object, *styles: str) -> None:
         """Write a cleaned value by its type: number, date or text, never a formula."""
-        # The two types of nearly every cell first, as the branches below would write them.
+        self.put(ws, row, col, value, self.typed(*styles))
+
+    def put(self, ws: Any, row: int, col: int, value: object, typed: _Typed) -> None:
+        """:meth:`value` with the formats looked up: the types of nearly every cell
+        first, written as the general branches of :meth:`_put_other` would write them."""
         kind = type(value)
         if kind is str:
-            ws.write_string(row, col, value, self.fmt(*styles))
-            return
-        if kind is int:
-            ws.write_number(row, col, value, self.fmt(*styles, "int"))
-            return
-        if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+            ws.write_string(row, col, value, typed.text)
+        elif kind is int:
+            ws.write_number(row, col, value, typed.int)
+        elif value is None:
+            ws.write_blank(row, col, None, typed.text)
+        elif kind is datetime:
+            ws.write_datetime(row, col, value, typed.datetime)
+        elif kind is date:
+            ws.write_datetime(row, col, value, typed.date)
+        else:
+            self._put_other(ws, row, col, value, typed.styles)
+
+    def _put_other(
+        self, ws: Any, row: int, col: int, value: object, styles: tuple[str, ...]
+    ) -> None:
+        if not isinstance(value, str) and pd.isna(value):  # type: ignore[call-overload]
             ws.write_blank(row, col, None, self.fmt(*styles))
         elif isinstance(value, bool):
             ws.write_string(row, col, YES if value else NO, self.fmt(*styles))
@@ -588,35 +640,36 @@ class _ReportWriter:
         # Per column, what every cell of it needs, looked up once: a report holds
         # tens of thousands of these cells.
         cells = [
-            (first_field + j, f.code, columns[f.code], styles, self.fmt(*styles),
-             self.fmt(*styles, "int"))
+            (first_field + j, f.code, columns[f.code], self.typed(*_cell_styles(f)))
             for j, f in enumerate(fields)
-            for styles in (_cell_styles(f),)
-        ]  # fmt: skip
+        ]
+        entry_cells = self.entry_formats()
         absent, error = self.fmt("cell", "absent"), self.fmt("cell", "error")
-        write_string, write_number = ws.write_string, ws.write_number
+        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+        put = self.put
         for i, entry in enumerate(c.plan.villages, start=1):
-            self.entry_row(ws, row, i, entry.code, entry.name, status[entry.code])
-            if status[entry.code] is ReportingStatus.MISSING:
+            state = status[entry.code]
+            self.entry_row(ws, row, i, entry.code, entry.name, state, entry_cells)
+            if state is ReportingStatus.MISSING:
                 for col, *_ in cells:
-                    ws.write_blank(row, col, None, absent)
+                    write_blank(row, col, None, absent)
                 row += 1
                 continue
-            errors = c.errors.get(entry.code, frozenset())
+            errors = c.errors.get(entry.code)
             at = position[entry.code]
-            for col, code, column, cell_styles, text_format, int_format in cells:
-                if code in errors:
+            for col, code, column, typed in cells:
+                if errors and code in errors:
                     write_string(row, col, ERROR_MARK, error)
                     continue
-                # The two types of nearly every cell written as value() would write them.
+                # The two types of nearly every cell written as put() would write them.
                 value = column[at]
                 kind = type(value)
                 if kind is str:
-                    write_string(row, col, value, text_format)
+                    write_string(row, col, value, typed.text)
                 elif kind is int:
-                    write_number(row, col, value, int_format)
+                    write_number(row, col, value, typed.int)
                 else:
-                    self.value(ws, row, col, value, *cell_styles)
+                    put(ws, row, col, value, typed)
             row += 1
         self.totals_row(ws, row, first, row - 1, fields, c.village_totals, first_field)
         ws.freeze_panes(codes_row + 1, 3)
@@ -624,13 +677,26 @@ class _ReportWriter:
             ws.autofilter(codes_row, 0, row - 1, last)
         self.page_setup(ws, (header, codes_row), width=sum(widths), fixed_cols=3)
 
+    def entry_formats(self) -> _EntryFormats:
+        center = self.typed("cell", "center")
+        states = {state: self.fmt("cell", style) for state, style in _REPORTING_STYLES.items()}
+        return _EntryFormats(center.int, center.text, self.fmt("cell"), states)
+
+    @staticmethod
     def entry_row(
-        self, ws: Any, row: int, number: int, code: str, name: str, status: ReportingStatus
+        ws: Any,
+        row: int,
+        number: int,
+        code: str,
+        name: str,
+        status: ReportingStatus,
+        formats: _EntryFormats,
     ) -> None:
-        self.value(ws, row, 0, number, "cell", "center")
-        self.text(ws, row, 1, code, self.fmt("cell", "center"))
-        self.text(ws, row, 2, name, self.fmt("cell"))
-        self.text(ws, row, 3, REPORTING_LABELS[status], self.fmt("cell", _REPORTING_STYLES[status]))
+        """Number, code, name and reporting status of a roster entry."""
+        ws.write_number(row, 0, number, formats.number)
+        ws.write_string(row, 1, code, formats.code)
+        ws.write_string(row, 2, name, formats.name)
+        ws.write_string(row, 3, REPORTING_LABELS[status], formats.states[status])
 
     def totals_row(
         self,
@@ -844,28 +910,7 @@ class _ReportWriter:
         header = 3
         self.headers(ws, header, SUBMISSION_HEADERS)
         ws.set_row(header, 32)
-        row = header + 1
-        for i, e in enumerate(done.entries, start=1):
-            self.value(ws, row, 0, i, "cell", "center")
-            self.text(ws, row, 1, e.entry.code, self.fmt("cell", "center"))
-            self.text(ws, row, 2, e.entry.name, self.fmt("cell"))
-            self.text(ws, row, 3, KIND_LABELS[e.entry.kind], self.fmt("cell", "center"))
-            self.text(
-                ws,
-                row,
-                4,
-                REPORTING_LABELS[e.status],
-                self.fmt("cell", _REPORTING_STYLES[e.status]),
-            )
-            self.value(ws, row, 5, e.file, "cell")
-            self.value(ws, row, 6, e.first_arrival, "cell")
-            self.value(ws, row, 7, e.used_arrival, "cell")
-            superseded = "\n".join(e.superseded)
-            self.value(ws, row, 8, superseded or None, "cell")
-            self.value(ws, row, 9, e.errors if e.file else None, "cell", "center")
-            self.value(ws, row, 10, e.warnings if e.file else None, "cell", "center")
-            ws.set_row(row, _height([(e.file or "", 34), (superseded, 34), (e.entry.name, 24)]))
-            row += 1
+        row = self.roster_rows(ws, header + 1, done)
         ws.autofilter(header, 0, row - 1, last)
         ws.freeze_panes(header + 1, 3)
 
@@ -877,18 +922,57 @@ class _ReportWriter:
         row += 1
         if not c.submissions:
             self.merged(ws, row, 0, last, "Hộp thư chưa có tệp nào.", self.fmt("note"))
-        for i, s in enumerate(c.submissions, start=1):
-            self.value(ws, row, 0, i, "cell", "center")
-            self.value(ws, row, 1, s.unit, "cell", "center")
-            status_label = SUBMISSION_STATUS_LABELS.get(s.status, str(s.status))
-            self.text(ws, row, 2, status_label, self.fmt("cell"))
-            self.merged(ws, row, 3, 4, s.period or "", self.fmt("cell", "center"))
-            self.text(ws, row, 5, s.file, self.fmt("cell"))
-            self.value(ws, row, 6, s.arrived, "cell")
-            self.merged(ws, row, 7, 8, s.superseded_by or "", self.fmt("cell"))
-            ws.set_row(row, _height([(s.file, 34), (s.superseded_by or "", 50)]))
-            row += 1
+        self.file_rows(ws, row)
         self.page_setup(ws, (header, header))
+
+    def roster_rows(self, ws: Any, row: int, done: Completeness) -> int:
+        """One row per roster entry: its status, the file used, arrivals and problem counts."""
+        # Formats and methods looked up once: the roster runs to thousands of rows.
+        first = self.entry_formats()
+        cell, center = self.typed("cell"), self.typed("cell", "center")
+        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+        put, set_row = self.put, ws.set_row
+        for i, e in enumerate(done.entries, start=1):
+            entry = e.entry
+            write_number(row, 0, i, first.number)
+            write_string(row, 1, entry.code, first.code)
+            write_string(row, 2, entry.name, first.name)
+            write_string(row, 3, KIND_LABELS[entry.kind], center.text)
+            write_string(row, 4, REPORTING_LABELS[e.status], first.states[e.status])
+            put(ws, row, 5, e.file, cell)
+            put(ws, row, 6, e.first_arrival, cell)
+            put(ws, row, 7, e.used_arrival, cell)
+            superseded = "\n".join(e.superseded)
+            if superseded:
+                write_string(row, 8, superseded, cell.text)
+            else:
+                write_blank(row, 8, None, cell.text)
+            if e.file:
+                put(ws, row, 9, e.errors, center)
+                put(ws, row, 10, e.warnings, center)
+            else:
+                write_blank(row, 9, None, center.text)
+                write_blank(row, 10, None, center.text)
+            set_row(row, _height([(e.file or "", 34), (superseded, 34), (entry.name, 24)]))
+            row += 1
+        return row
+
+    def file_rows(self, ws: Any, row: int) -> None:
+        """One row per file of the inbox: its unit, status, period, arrival, replacement."""
+        cell, center = self.typed("cell"), self.typed("cell", "center")
+        write_string, write_number = ws.write_string, ws.write_number
+        put, merged, set_row = self.put, self.merged, ws.set_row
+        for i, s in enumerate(self.c.submissions, start=1):
+            write_number(row, 0, i, center.int)
+            put(ws, row, 1, s.unit, center)
+            status_label = SUBMISSION_STATUS_LABELS.get(s.status, str(s.status))
+            write_string(row, 2, status_label, cell.text)
+            merged(ws, row, 3, 4, s.period or "", center.text)
+            write_string(row, 5, s.file, cell.text)
+            put(ws, row, 6, s.arrived, cell)
+            merged(ws, row, 7, 8, s.superseded_by or "", cell.text)
+            set_row(row, _height([(s.file, 34), (s.superseded_by or "", 50)]))
+            row += 1
 
     # --- Lỗi dữ liệu --------------------------------------------------------------------
     def problems_sheet(self) -> None:
@@ -911,17 +995,24 @@ class _ReportWriter:
         row = header + 1
         if not problems:
             self.merged(ws, row, 0, last, "Không có lỗi nào.", self.fmt("note"))
+        # Formats looked up once: a bad batch of forms makes thousands of rows.
+        cell, number_format = self.typed("cell"), self.typed("cell", "center").int
+        severities = {
+            severity: self.fmt("cell", style)
+            for severity, style in ((Severity.ERROR, "not_met"), (Severity.WARNING, "late"))
+        }
+        other_severity, code_format = self.fmt("cell", "center"), self.fmt("cell", "code")
+        write_string, put = ws.write_string, self.put
         for i, p in enumerate(problems, start=1):
             severity = SEVERITY_LABELS.get(p.severity, str(p.severity))
-            style = {Severity.ERROR: "not_met", Severity.WARNING: "late"}.get(p.severity, "center")
-            self.value(ws, row, 0, i, "cell", "center")
-            self.text(ws, row, 1, severity, self.fmt("cell", style))
+            ws.write_number(row, 0, i, number_format)
+            write_string(row, 1, severity, severities.get(p.severity, other_severity))
             for col, item in enumerate(
                 (p.unit, p.file, p.sheet, p.cell, p.field, p.value), start=2
             ):
-                self.value(ws, row, col, item, "cell")
-            self.text(ws, row, 8, p.message, self.fmt("cell"))
-            self.text(ws, row, 9, p.code, self.fmt("cell", "code"))
+                put(ws, row, col, item, cell)
+            write_string(row, 8, p.message, cell.text)
+            write_string(row, 9, p.code, code_format)
             ws.set_row(row, _height([(p.message, 70), (p.file or "", 28), (p.value or "", 16)]))
             row += 1
         if problems:
@@ -951,14 +1042,17 @@ class _ReportWriter:
         row = header + 1
         if not c.opinions:
             self.merged(ws, row, 0, last, "Không có ý kiến nào.", self.fmt("note"))
+        # Formats looked up once: nearly every village may write an opinion.
+        first, cell = self.entry_formats(), self.typed("cell")
+        write_string, put = ws.write_string, self.put
         for i, opinion in enumerate(c.opinions, start=1):
             entry = c.plan.entry(opinion.unit)
             texts = dict(opinion.texts)
-            self.value(ws, row, 0, i, "cell", "center")
-            self.text(ws, row, 1, entry.code, self.fmt("cell", "center"))
-            self.text(ws, row, 2, entry.name, self.fmt("cell"))
+            ws.write_number(row, 0, i, first.number)
+            write_string(row, 1, entry.code, first.code)
+            write_string(row, 2, entry.name, first.name)
             for j, f in enumerate(fields):
-                self.value(ws, row, 3 + j, texts.get(f.code), "cell")
+                put(ws, row, 3 + j, texts.get(f.code), cell)
             ws.set_row(row, _height([(t, 60) for t in texts.values()]))
             row += 1
         ws.freeze_panes(header + 1, 3)
