@@ -13,7 +13,10 @@ What it guarantees for a file it passes (``Inspection.format`` not None):
 - every zip member was inflated here, in chunks, and stopped once a cap was
   reached: the sizes and CRCs a reader will meet are the ones checked, whatever
   the headers claim (python-calamine, written in Rust, would inflate a bomb
-  into memory and abort the whole process on a failed allocation);
+  into memory and abort the whole process on a failed allocation). A small
+  member whose compressed bytes are the very same as those of one inflated
+  lately in this process (forms of one plan share their theme, styles…) is
+  taken from a memo: the same bytes, checked the same way;
 - no XML part holds a DOCTYPE or ENTITY declaration;
 - no sheet makes python-calamine allocate more than ``Limits.max_cells`` cells
   (it allocates the rectangle between the first and last cell holding a value,
@@ -36,19 +39,22 @@ is raised as that class, which derives from ``BaseException``, not ``Exception``
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import operator
+import os
 import re
 import stat
 import struct
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple, NoReturn, TypeVar, TypeVarTuple
 
 from workbook_tools import problems
 from workbook_tools.problems import Problem, Severity
@@ -212,7 +218,7 @@ def inspect(path: Path, *, limits: Limits = DEFAULT_LIMITS, name: str | None = N
 
 def _read(path: Path, limits: Limits, report: _Report) -> bytes:
     try:
-        status = path.stat()
+        status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):  # a folder, a pipe that would block a read…
             what = (
                 "đây là một thư mục" if stat.S_ISDIR(status.st_mode) else "đây không phải một tệp"
@@ -221,9 +227,13 @@ def _read(path: Path, limits: Limits, report: _Report) -> bytes:
         size = status.st_size
         if size > limits.max_file_bytes:
             report.refuse("file.too_large", size=_mb(size), limit=_mb(limits.max_file_bytes))
-        with path.open("rb") as stream:
+        # At the level of the operating system: a file object costs more than the read.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
             # Ask for what stat() saw (and one byte more): not a 50 MB buffer each time.
-            data = stream.read(size + 1)
+            data = _read_up_to(descriptor, size + 1)
+        finally:
+            os.close(descriptor)
     except OSError as err:
         report.refuse("file.unreadable", reason=_os_reason(err))
     if not data:
@@ -231,6 +241,18 @@ def _read(path: Path, limits: Limits, report: _Report) -> bytes:
     if len(data) > limits.max_file_bytes:  # grew since stat()
         report.refuse("file.too_large", size=_mb(len(data)), limit=_mb(limits.max_file_bytes))
     return data
+
+
+def _read_up_to(descriptor: int, wanted: int) -> bytes:
+    """Up to ``wanted`` bytes, fewer only at the end of the file."""
+    pieces = []
+    while wanted > 0:
+        piece = os.read(descriptor, wanted)
+        if not piece:
+            break
+        pieces.append(piece)
+        wanted -= len(piece)
+    return b"".join(pieces)
 
 
 def _os_reason(err: OSError) -> str:
@@ -367,6 +389,7 @@ class _Member(NamedTuple):
 
 
 _STORED, _DEFLATED = 0, 8
+_LOCAL_LENGTHS = struct.Struct("<HH")  # a local header's name and extra field lengths
 _CENTRAL = struct.Struct("<4x4xHH4xIIIHHH8xI")  # one central directory header, 46 bytes
 
 
@@ -394,7 +417,9 @@ def _members(data: bytes, limits: Limits, report: _Report) -> list[_Member]:
             _CENTRAL.unpack_from(data, at)
         )
         raw_name = data[at + 46 : at + 46 + name_length]
-        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+        # An ASCII name reads the same either way, and the UTF-8 decoder is the fast one.
+        utf8 = flags & 0x800 or raw_name.isascii()
+        name = raw_name.decode("utf-8" if utf8 else "cp437", errors="replace")
         if 0xFFFFFFFF in (packed, size, offset):
             extra = data[at + 46 + name_length : at + 46 + name_length + extra_length]
             size, packed, offset = _zip64_sizes(extra, size, packed, offset)
@@ -421,9 +446,6 @@ def _zip64_sizes(extra: bytes, size: int, packed: int, offset: int) -> tuple[int
 class _Inflater:
     """Inflates zip members from the raw bytes, trusting no size in any header."""
 
-    _IN = 1 << 16  # compressed bytes fed at a time
-    _OUT = 1 << 20  # inflated bytes taken at a time
-
     def __init__(self, data: bytes, limits: Limits, report: _Report) -> None:
         self.data = data
         self.limits = limits
@@ -433,86 +455,149 @@ class _Inflater:
 
     def inflate(self, member: _Member, *, keep: bool) -> bytes:
         """The member's bytes (``b""`` unless ``keep``), refused beyond the limits."""
-        report, name = self.report, member.name
+        report, data = self.report, self.data
+        name, at, packed, claimed, claimed_crc, method, flags = member
         self.done.add(name.lower())
-        if member.flags & 0x1:
+        if flags & 0x1:
             report.refuse("file.encrypted")
-        if member.size > self.limits.max_part_bytes:  # it says so itself
+        if claimed > self.limits.max_part_bytes:  # it says so itself
             self._bomb(name, f"khi giải nén vượt quá {_mb(self.limits.max_part_bytes)} MB")
-        if member.size > self.budget:
+        if claimed > self.budget:
             total = _mb(self.limits.max_total_inflated)
             self._bomb(name, f"khi giải nén làm tổng dung lượng vượt quá {total} MB")
-        start = self._data_start(member)
-        end = start + member.packed
-        if end > len(self.data):
+        if at < 0 or at + 30 > len(data):
             report.refuse("file.truncated")
-        if member.method == _STORED:
-            content = self.data[start:end]
-            size, crc = len(content), zlib.crc32(content)
-            if size > member.size:
-                self._bomb(name, self._outgrown(member))
-        elif member.method == _DEFLATED:
-            content, size, crc = self._deflated(start, end, member, keep)
+        if not data.startswith(b"PK\x03\x04", at):
+            report.refuse("file.corrupt", reason=f"không tìm thấy phần {name}")
+        name_length, extra_length = _LOCAL_LENGTHS.unpack_from(data, at + 26)
+        start = at + 30 + name_length + extra_length
+        end = start + packed
+        if end > len(data):
+            report.refuse("file.truncated")
+        if method == _STORED:
+            content = data[start:end]
+            size, crc, fault = len(content), zlib.crc32(content), ""
+            if size > claimed:
+                fault = "outgrown"
+        elif method == _DEFLATED:
+            if packed <= _MEMO_PACKED and claimed <= _MEMO_SIZE:
+                inflated = _inflate_small(data, start, end, claimed, claimed_crc)
+            else:
+                inflated = _inflate(data, start, end, claimed, keep)
+            content, size, crc, fault = inflated
         else:
             report.refuse("file.corrupt", reason=f"phần {name} được nén theo cách không hỗ trợ")
+        if fault:
+            self._refuse_stream(name, claimed, fault)
         self.budget -= size
-        if size != member.size or crc != member.crc:
+        if size != claimed or crc != claimed_crc:
             report.refuse("file.corrupt", reason=f"phần {name} bị hỏng (sai mã kiểm tra)")
         return content if keep else b""
 
-    def _data_start(self, member: _Member) -> int:
-        at = member.offset
-        if at < 0 or at + 30 > len(self.data):
-            self.report.refuse("file.truncated")
-        if not self.data.startswith(b"PK\x03\x04", at):
-            self.report.refuse("file.corrupt", reason=f"không tìm thấy phần {member.name}")
-        name_length: int = self.data[at + 26] | self.data[at + 27] << 8
-        extra_length: int = self.data[at + 28] | self.data[at + 29] << 8
-        return at + 30 + name_length + extra_length
-
-    def _deflated(
-        self, start: int, end: int, member: _Member, keep: bool
-    ) -> tuple[bytes, int, int]:
-        """(the inflated bytes if ``keep``, their size, their CRC), a megabyte at a time.
-
-        Inflation stops one byte past the size the header claims (already
-        within the caps): a header that lies is caught as soon as it lies.
-        """
-        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        pieces: list[bytes] = []
-        size = crc = 0
-        fed = start
-        try:
-            while not inflater.eof:
-                if inflater.unconsumed_tail:
-                    chunk = inflater.unconsumed_tail
-                elif fed < end:
-                    chunk = self.data[fed : min(end, fed + self._IN)]
-                    fed += len(chunk)
-                else:
-                    break  # the stream ends before its end mark
-                piece = inflater.decompress(chunk, min(self._OUT, member.size + 1 - size))
-                size += len(piece)
-                if size > member.size:
-                    self._bomb(member.name, self._outgrown(member))
-                crc = zlib.crc32(piece, crc)
-                if keep:
-                    pieces.append(piece)
-        except zlib.error:
-            self.report.refuse("file.corrupt", reason=f"dữ liệu nén của phần {member.name} bị hỏng")
-        if not inflater.eof:
-            self.report.refuse(
-                "file.corrupt", reason=f"dữ liệu nén của phần {member.name} bị cắt cụt"
-            )
-        content = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-        return content, size, crc
-
-    @staticmethod
-    def _outgrown(member: _Member) -> str:
-        return f"khi giải nén ra nhiều hơn {_count(member.size)} byte như tệp tự ghi"
+    def _refuse_stream(self, name: str, claimed: int, fault: str) -> NoReturn:
+        if fault == "outgrown":
+            self._bomb(name, f"khi giải nén ra nhiều hơn {_count(claimed)} byte như tệp tự ghi")
+        how = "bị cắt cụt" if fault == "cut" else "bị hỏng"
+        self.report.refuse("file.corrupt", reason=f"dữ liệu nén của phần {name} {how}")
 
     def _bomb(self, name: str, how: str) -> NoReturn:
         self.report.refuse("file.zip_bomb", part=name, how=how)
+
+
+_IN = 1 << 16  # compressed bytes fed at a time
+_OUT = 1 << 20  # inflated bytes taken at a time
+
+
+def _inflate(
+    data: bytes, start: int, end: int, claimed: int, keep: bool
+) -> tuple[bytes, int, int, str]:
+    """``data[start:end]`` inflated a megabyte at a time: (the bytes if ``keep``, size, CRC, fault).
+
+    Inflation stops one byte past the size the header claims (already
+    within the caps): a header that lies is caught as soon as it lies. The
+    fault is "" when the stream is whole, else "outgrown", "broken" or "cut",
+    and the bytes then b"".
+    """
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    pieces: list[bytes] = []
+    size = crc = 0
+    fed = start
+    try:
+        while not inflater.eof:
+            if inflater.unconsumed_tail:
+                chunk = inflater.unconsumed_tail
+            elif fed < end:
+                chunk = data[fed : min(end, fed + _IN)]
+                fed += len(chunk)
+            else:
+                break  # the stream ends before its end mark
+            piece = inflater.decompress(chunk, min(_OUT, claimed + 1 - size))
+            size += len(piece)
+            if size > claimed:
+                return b"", size, crc, "outgrown"
+            crc = zlib.crc32(piece, crc)
+            if keep:
+                pieces.append(piece)
+    except zlib.error:
+        return b"", size, crc, "broken"
+    if not inflater.eof:
+        return b"", size, crc, "cut"
+    content = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+    return content, size, crc, ""
+
+
+# Forms made from one plan share most parts byte for byte (theme, styles,
+# relationships…), and the same compressed bytes always inflate to the same
+# bytes: a small member whose compressed bytes and claimed size were met lately
+# in this process is not inflated again. The memo is looked up by (compressed
+# length, claimed size, claimed CRC), which costs nothing to hash, and used only
+# when the compressed bytes are the very same; each file still has its sizes,
+# CRCs and caps checked against what its own bytes inflate to. At most
+# _MEMO_ENTRIES × (64 KB + 128 KB) are kept.
+_MEMO_PACKED = _IN  # fed in one go
+_MEMO_SIZE = 1 << 17
+_MEMO_ENTRIES = 64
+_inflated: OrderedDict[tuple[int, int, int], tuple[bytes, tuple[bytes, int, int, str]]] = (
+    OrderedDict()
+)
+
+
+def _inflate_small(
+    data: bytes, start: int, end: int, claimed: int, crc: int
+) -> tuple[bytes, int, int, str]:
+    """``_inflate`` of a small member, from the memo when its compressed bytes were seen."""
+    key = (end - start, claimed, crc)
+    # Taken out and put back last, so that the least recently used go first; each
+    # step is one operation on the memo, which threads sharing it cannot break.
+    known = _inflated.pop(key, None)
+    if known is None or not data.startswith(known[0], start):
+        packed = data[start:end]
+        known = (packed, _inflate(packed, 0, len(packed), claimed, keep=True))
+    _inflated[key] = known
+    if len(_inflated) > _MEMO_ENTRIES:
+        _inflated.popitem(last=False)
+    return known[1]
+
+
+_T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
+
+
+def _memo(function: Callable[[bytes, *_Ts], _T]) -> Callable[[bytes, *_Ts], _T]:
+    """``function`` of a part's bytes, its results kept per process for small parts.
+
+    Forms made from one plan share most parts byte for byte; a large part (a
+    hostile one, say) is never kept.
+    """
+    cached = functools.lru_cache(maxsize=16)(function)
+
+    @functools.wraps(function)
+    def call(data: bytes, *args: *_Ts) -> _T:
+        if len(data) > _MEMO_SIZE:
+            return function(data, *args)
+        return cached(data, *args)
+
+    return call
 
 
 _DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
@@ -526,7 +611,9 @@ def _check_xml(name: str, data: bytes, report: _Report) -> None:
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2].count(0):
         report.refuse("file.corrupt", reason=f"phần {name} không được mã hóa UTF-8")
-    at = data.find(b"<!")
+    # "!" is rare in a spreadsheet part, and a search for one byte runs at memory
+    # speed: the search for "<!", which looks at every "<", only where there is one.
+    at = data.find(b"<!") if b"!" in data else -1
     if at >= 0 and _DECLARATION.search(data, at):
         report.refuse("file.xml_entities", part=name)
 
@@ -536,6 +623,24 @@ def _check_xml(name: str, data: bytes, report: _Report) -> None:
 # A start tag's attributes, each value quoted (a value may hold ">" or "/"), then
 # "/" for an empty element: as an XML reader sees the tag end, not at the first ">".
 _ATTRIBUTES = rb"""((?:\s*[^\s=<>/"']+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>"""
+
+
+class _Element:
+    """A pattern for an element whatever its namespace prefix (python-calamine ignores them).
+
+    Without ":name" anywhere in a part no match can have a prefix, and the
+    pattern without one finds the same matches several times faster: it
+    starts with a literal, where the other tries a prefix at every "<".
+    """
+
+    def __init__(self, name: bytes, rest: bytes) -> None:
+        self.mark = b":" + name
+        self.plain = re.compile(b"<" + name + rest)
+        self.any_prefix = re.compile(rb"<(?:[\w.-]+:)?" + name + rest)
+
+    def pattern(self, data: bytes) -> re.Pattern[bytes]:
+        return self.any_prefix if self.mark in data else self.plain
+
 
 #: Parts kept in ``Inspection.parts`` (lower case).
 _OOXML_KEPT = frozenset(
@@ -549,14 +654,10 @@ _OOXML_KEPT = frozenset(
         "docprops/custom.xml",
     }
 )
-_MACRO_TYPES = (
-    b"ms-excel.sheet.macroEnabled.main",
-    b"ms-excel.template.macroEnabled.main",
-    b"ms-excel.addin.macroEnabled.main",
-)
-_SHEET_TYPES = (b"spreadsheetml.sheet.main", b"spreadsheetml.template.main")
-_FONT_NAME = re.compile(rb"<(?:[\w.-]+:)?name\s+val\s*=\s*\"([^\"]*)\"")
-_SST_START = re.compile(rb"<(?:[\w.-]+:)?sst(?=[\s/>])" + _ATTRIBUTES)
+_MACRO_TYPES = re.compile(rb"ms-excel\.(?:sheet|template|addin)\.macroEnabled\.main")
+_SHEET_TYPES = re.compile(rb"spreadsheetml\.(?:sheet|template)\.main")
+_FONT_NAME = _Element(b"name", rb"\s+val\s*=\s*\"([^\"]*)\"")
+_SST_START = _Element(b"sst", rb"(?=[\s/>])" + _ATTRIBUTES)
 _SST_COUNT = re.compile(rb"(?:^|[\s\"'])(?:[\w.-]+:)?uniqueCount\s*=\s*[\"']\s*([0-9]+)")
 
 
@@ -566,9 +667,9 @@ def _inspect_ooxml(
     types = _take(by_name, "[content_types].xml", inflater, report)
     if b"ms-excel.sheet.binary.macroEnabled.main" in types:
         report.refuse("file.unsupported", kind="sổ làm việc nhị phân Excel (.xlsb)")
-    if any(t in types for t in _MACRO_TYPES):
+    if _MACRO_TYPES.search(types):
         report.format = FileFormat.XLSM
-    elif any(t in types for t in _SHEET_TYPES):
+    elif _SHEET_TYPES.search(types):
         report.format = FileFormat.XLSX
     elif b"wordprocessingml.document" in types:
         report.refuse("file.not_workbook", kind="một văn bản Word (.docx)")
@@ -594,14 +695,15 @@ def _inspect_ooxml(
         _check_xml(info.name, data, report)
         if key in _OOXML_KEPT:
             report.parts[info.name] = data
-        if b"sheetData" in data:
+        cells = data.find(b"sheetData")
+        if cells >= 0:
             sheet = sheet_parts.get(key, info.name)
-            _scan_sheet(data, sheet, limits, report)
+            _scan_sheet(data, cells, sheet, limits, report)
             _check_long_text(data, sheet, limits, report)
         elif key == "xl/sharedstrings.xml":
             _check_shared_strings(data, limits, report)
         elif key == "xl/styles.xml":
-            report.fonts.update(_legacy_fonts(_FONT_NAME.findall(data)))
+            report.fonts.update(_style_fonts(data))
 
 
 def _take(by_name: dict[str, _Member], key: str, inflater: _Inflater, report: _Report) -> bytes:
@@ -613,8 +715,8 @@ def _take(by_name: dict[str, _Member], key: str, inflater: _Inflater, report: _R
     return data
 
 
-_SHEET_ELEMENT = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
-_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
+_SHEET_ELEMENT = _Element(b"sheet", rb"\s([^>]*)>")
+_RELATIONSHIP = _Element(b"Relationship", rb"\s([^>]*)>")
 _ATTRIBUTE = re.compile(rb"([\w.:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 
@@ -636,23 +738,19 @@ def _ooxml_sheets(
     of the inspection.
     """
     workbook = _take(by_name, "xl/workbook.xml", inflater, report)
-    found = _SHEET_ELEMENT.findall(workbook)
-    if len(found) > limits.max_sheets:
-        report.refuse("file.too_many_sheets", count=len(found), limit=limits.max_sheets)
-    sheets = [_attributes(attributes) for attributes in found]
-    targets: dict[str, str] = {}
+    count, sheets = _workbook_sheets(workbook, limits.max_sheets)
+    if count > limits.max_sheets:
+        report.refuse("file.too_many_sheets", count=count, limit=limits.max_sheets)
+    targets: Mapping[str, str] = {}
     if "xl/_rels/workbook.xml.rels" in by_name:
         rels = _take(by_name, "xl/_rels/workbook.xml.rels", inflater, report)
-        relationships = _RELATIONSHIP.findall(rels)
-        if len(relationships) > limits.max_parts:  # more than there can be parts to point at
+        found = _relationship_targets(rels, limits.max_parts)
+        if found is None:  # more relationships than there can be parts to point at
             report.refuse("file.corrupt", reason="danh sách liên kết của sổ làm việc bất thường")
-        for relationship in map(_attributes, relationships):
-            targets[relationship.get("Id", "")] = relationship.get("Target", "")
+        targets = found
     parts: dict[str, str] = {}
-    for sheet in sheets:
-        name = sheet.get("name", "")
+    for name, rel_id in sheets:
         report.sheets.append(name)
-        rel_id = next((v for k, v in sheet.items() if k.endswith(":id")), "")
         target = targets.get(rel_id, "")
         # The same resolution python-calamine makes of a sheet's target.
         if target.startswith("/"):
@@ -663,13 +761,47 @@ def _ooxml_sheets(
     return parts
 
 
+@_memo
+def _workbook_sheets(workbook: bytes, most: int) -> tuple[int, tuple[tuple[str, str], ...]]:
+    """How many sheets ``workbook`` lists, and each one's (name, relationship id).
+
+    The sheets are left out when there are more than ``most``.
+    """
+    found = _SHEET_ELEMENT.pattern(workbook).findall(workbook)
+    if len(found) > most:
+        return len(found), ()
+    sheets = []
+    for sheet in map(_attributes, found):
+        rel_id = next((v for k, v in sheet.items() if k.endswith(":id")), "")
+        sheets.append((sheet.get("name", ""), rel_id))
+    return len(found), tuple(sheets)
+
+
+@_memo
+def _relationship_targets(rels: bytes, most: int) -> Mapping[str, str] | None:
+    """Relationship id -> target; None when there are more than ``most``."""
+    found = _RELATIONSHIP.pattern(rels).findall(rels)
+    if len(found) > most:
+        return None
+    targets: dict[str, str] = {}
+    for relationship in map(_attributes, found):
+        targets[relationship.get("Id", "")] = relationship.get("Target", "")
+    return MappingProxyType(targets)
+
+
 def _check_shared_strings(data: bytes, limits: Limits, report: _Report) -> None:
-    start = _SST_START.search(data)
+    start = _SST_START.pattern(data).search(data)
     claimed = _SST_COUNT.search(start.group(1)) if start else None
     if claimed is not None and int(claimed.group(1)) > limits.max_shared_strings:
         count = _count(int(claimed.group(1)))
         report.refuse("file.corrupt", reason=f"danh sách chữ dùng chung khai báo {count} mục")
     _check_long_text(data, None, limits, report)
+
+
+@_memo
+def _style_fonts(styles: bytes) -> frozenset[str]:
+    """The legacy fonts a style sheet names."""
+    return frozenset(_legacy_fonts(_FONT_NAME.pattern(styles).findall(styles)))
 
 
 def _legacy_fonts(names: Iterable[bytes]) -> set[str]:
@@ -683,12 +815,18 @@ def _legacy_fonts(names: Iterable[bytes]) -> set[str]:
 
 # --- the cells of a worksheet ------------------------------------------------
 
-_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s+ref\s*=\s*[\"']([^\"']*)[\"']")
+_DIMENSION = _Element(b"dimension", rb"\s+ref\s*=\s*[\"']([^\"']*)[\"']")
 # Every cell start, with its reference when written as every known writer does
 # (first, upper case); empty groups for any other shape.
 _CELL_START = re.compile(rb'<c(?: r="([A-Z]{1,3})([0-9]{1,7})")?[\s/>]')
 _VALUE_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _ATTRIBUTES)
 _ROW_OR_CELL = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])" + _ATTRIBUTES)
+# A cell start that is not in the usual shape (reference first, upper case) or lies
+# beyond ZZ999: none in a sheet means its cells all fit in 702 columns × 1,000 rows
+# (row 0 counted, as the rectangle below would count it). The repeats are
+# possessive: what follows each never matches what it repeats.
+_BEYOND_SMALL = re.compile(rb'<c(?! r="[A-Z]{1,2}+[0-9]{1,3}+"[\s/>])[\s/>]')
+_SMALL_AREA = 702 * 1000
 _R_ATTRIBUTE = re.compile(rb"(?:^|[\s\"'])r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _REFERENCE = re.compile(rb"([A-Za-z]{0,8})([0-9]{1,10})")
 
@@ -755,21 +893,26 @@ def _refs_box(data: bytes, pattern: re.Pattern[bytes]) -> tuple[_Box | None, boo
     return (None if bottom == 0 else (top, left, bottom, right)), regular
 
 
-def _scan_sheet(data: bytes, sheet: str, limits: Limits, report: _Report) -> None:
-    """Refuse a sheet whose values span more cells than a reader may allocate."""
-    claimed = _DIMENSION.search(data, 0, max(0, data.find(b"sheetData")))
-    if claimed is not None:
-        corners = [_place(b'r="' + corner + b'"') for corner in claimed.group(1).split(b":")]
-        if len(corners) == 2 and corners[0] is not None and corners[1] is not None:
-            (r1, c1), (r2, c2) = corners[0], corners[1]
-            if (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1) > limits.max_cells:
-                shown = claimed.group(1).decode("ascii", errors="replace")
-                report.add("file.huge_dimension", sheet=sheet, value=shown)
+def _scan_sheet(data: bytes, cells: int, sheet: str, limits: Limits, report: _Report) -> None:
+    """Refuse a sheet whose values span more cells than a reader may allocate.
+
+    ``cells`` is where "sheetData" first appears in ``data``.
+    """
+    head = data[:cells]
+    claimed = _DIMENSION.pattern(head).search(head)
+    if claimed is not None and _claimed_cells(claimed.group(1)) > limits.max_cells:
+        shown = claimed.group(1).decode("ascii", errors="replace")
+        report.add("file.huge_dimension", sheet=sheet, value=shown)
     # Every known writer puts each cell's reference first: then the rectangle
     # of all cells bounds the rectangle of values, and only when it is too
     # large are the empty cells (<c …/>) left out. A cell of another shape, or
     # a namespace prefix (python-calamine ignores prefixes), means a walk.
-    box, regular = (None, False) if b":c" in data else _refs_box(data, _CELL_START)
+    if _has_prefixed_cell(data):
+        box, regular = None, False
+    elif limits.max_cells >= _SMALL_AREA and _BEYOND_SMALL.search(data) is None:
+        return  # a form: every cell is in the usual shape, within A1:ZZ999
+    else:
+        box, regular = _refs_box(data, _CELL_START)
     if regular:
         if box is not None and _area(box) > limits.max_cells:
             box, _ = _refs_box(data, _VALUE_CELL_REF)
@@ -788,6 +931,33 @@ def _scan_sheet(data: bytes, sheet: str, limits: Limits, report: _Report) -> Non
             last=_cell_name(box[2], box[3]),
             limit=_count(limits.max_cells),
         )
+
+
+@_memo
+def _claimed_cells(ref: bytes) -> int:
+    """How many cells a ``<dimension ref>`` such as ``A1:D51`` claims (0 if not a range)."""
+    corners = [_reference_place(corner) for corner in ref.split(b":")]
+    if len(corners) != 2 or corners[0] is None or corners[1] is None:
+        return 0
+    (r1, c1), (r2, c2) = corners[0], corners[1]
+    return (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
+
+
+def _has_prefixed_cell(data: bytes) -> bool:
+    """Whether ":c" is in ``data``, as in a cell written with a namespace prefix (<x:c …>).
+
+    ``b":c" in data`` looks at every byte; a search for ":" alone runs at
+    memory speed, and a sheet holds few (in text, merged ranges): each is
+    looked at in turn while they stay rarer than one in 128 bytes.
+    """
+    at, seen = data.find(b":"), -8
+    while at >= 0:
+        if data.startswith(b"c", at + 1):
+            return True
+        if at < seen * 128:  # not rare here: one search for the pair from here on
+            return data.find(b":c", at + 1) >= 0
+        at, seen = data.find(b":", at + 1), seen + 1
+    return False
 
 
 def _count(number: int) -> str:
@@ -832,10 +1002,15 @@ def _place(attributes: bytes) -> tuple[int, int] | None:
     found = _R_ATTRIBUTE.search(attributes)
     if found is None:
         return None
-    ref = _REFERENCE.fullmatch((found.group(1) or found.group(2) or b"").strip())
-    if ref is None or int(ref.group(2)) == 0:
+    return _reference_place(found.group(1) or found.group(2) or b"")
+
+
+def _reference_place(reference: bytes) -> tuple[int, int] | None:
+    """(row, column) of a reference such as ``B12``, 0-based; column -1 when it names only a row."""
+    found = _REFERENCE.fullmatch(reference.strip())
+    if found is None or int(found.group(2)) == 0:
         return None
-    return int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1
+    return int(found.group(2)) - 1, _column_number(found.group(1)) - 1
 
 
 def _check_long_text(data: bytes, sheet: str | None, limits: Limits, report: _Report) -> None:
