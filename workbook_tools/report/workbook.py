@@ -129,8 +129,8 @@ _OPTIONS = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
     "remove_timezone": True,  # a clock-aware "now" must not stop the report
-    "default_format_properties": {"font_name": "Times New Roman", "font_size": 11},
 }
+_DEFAULT_FONT = {"font_name": "Times New Roman", "font_size": 11}
 
 _BORDER = {"border": 1, "border_color": "#808080"}
 _STYLES: dict[str, dict[str, Any]] = {
@@ -204,7 +204,10 @@ def build_workbook(consolidation: Consolidation) -> bytes:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        workbook = Workbook(buffer, _OPTIONS)
+        # A fresh font dict each time: xlsxwriter adds to the one it is given,
+        # which would make every report after the first differ from it.
+        options = {**_OPTIONS, "default_format_properties": dict(_DEFAULT_FONT)}
+        workbook = Workbook(buffer, options)
         try:
             _ReportWriter(workbook, consolidation).write()
         finally:
