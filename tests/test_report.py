@@ -7,11 +7,13 @@ The workbook is read with openpyxl (formulas, then cached values), python-calami
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Callable
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -50,6 +52,7 @@ from workbook_tools.report import (
     report_paths,
     write_report,
 )
+from workbook_tools.report import write as report_write
 from workbook_tools.report.workbook import vietnamese_date_line
 
 VILLAGES = [f"T{i:02d}" for i in range(1, 13)]
@@ -491,6 +494,35 @@ def test_a_plan_without_tasks_or_answers(tmp_path: Path) -> None:
 
 def test_same_input_same_bytes(consolidation: Consolidation) -> None:
     assert build_workbook(consolidation) == build_workbook(consolidation)
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="no forked processes here"
+)
+def test_a_workbook_built_aside_is_the_same(consolidation: Consolidation) -> None:
+    assert report_write._workbook(consolidation, aside=True)() == build_workbook(consolidation)
+
+
+def _fails_when_forked(parent: int) -> Callable[[Consolidation], bytes]:
+    def build(consolidation: Consolidation) -> bytes:
+        if os.getpid() != parent:  # the forked process meets a bug
+            raise RuntimeError("a bug met in the forked process")
+        return build_workbook(consolidation)
+
+    return build
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="no forked processes here"
+)
+def test_a_workbook_the_forked_process_cannot_build_is_built_here(
+    consolidation: Consolidation,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(report_write, "build_workbook", _fails_when_forked(os.getpid()))
+    assert report_write._workbook(consolidation, aside=True)() == build_workbook(consolidation)
+    assert "Traceback" not in capfd.readouterr().err  # the child said nothing
 
 
 # --- LibreOffice --------------------------------------------------------------------

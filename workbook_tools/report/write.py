@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from workbook_tools.consolidation import Consolidation, consolidate
@@ -16,6 +19,9 @@ from workbook_tools.report.workbook import build_workbook
 from workbook_tools.workspace import lock_files, remove_stale_temporaries, write_atomic
 
 WORKBOOK_NAME = "BaoCao_TongHop_{period}.xlsx"
+#: From this many roster entries the workbook is built in a second process
+#: (where processes can be forked) while this one writes the summary.
+ASIDE_MIN = 200
 SUMMARY_NAME = "tong_hop_{period}.json"
 
 
@@ -58,8 +64,9 @@ def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
             )
     for path in (paths.workbook, paths.summary):
         remove_stale_temporaries(path)  # left by a run killed while writing
-    workbook = build_workbook(consolidation)
+    workbook_bytes = _workbook(consolidation, aside=len(consolidation.plan.roster) >= ASIDE_MIN)
     summary = summary_bytes(consolidation)
+    workbook = workbook_bytes()
     previous = paths.workbook.read_bytes() if paths.workbook.is_file() else None
     write_atomic(paths.workbook, workbook)
     try:
@@ -73,6 +80,47 @@ def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
                 write_atomic(paths.workbook, previous)
         raise
     return paths
+
+
+def _workbook(consolidation: Consolidation, *, aside: bool) -> Callable[[], bytes]:
+    """The report workbook's bytes, built here or (``aside``) in a forked process.
+
+    The returned function waits for them. A forked process builds the
+    workbook while this one goes on, and ends without freeing the hundred
+    thousand objects it made. If it fails in any way, the workbook is built
+    here, where an error is raised as usual.
+    """
+    if not aside or "fork" not in multiprocessing.get_all_start_methods():
+        built = build_workbook(consolidation)
+        return lambda: built
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_build_into, args=(consolidation, send), daemon=True)
+    child.start()
+    send.close()
+
+    def wait() -> bytes:
+        data: bytes | None = None
+        try:
+            with contextlib.suppress(EOFError, OSError):
+                data = receive.recv_bytes()
+        finally:
+            receive.close()
+            child.join()
+        if data is None or child.exitcode != 0:
+            return build_workbook(consolidation)
+        return data
+
+    return wait
+
+
+def _build_into(consolidation: Consolidation, send: Connection) -> None:
+    try:
+        send.send_bytes(build_workbook(consolidation))
+    except Exception:
+        raise SystemExit(1) from None  # no traceback: the parent builds it again and says
+    finally:
+        send.close()
 
 
 def merge(
