@@ -426,10 +426,15 @@ def _indicators(
 ) -> tuple[IndicatorResult, ...]:
     population = RosterPopulation(plan, used)
     known = constants(plan, period)
-    holders: dict[str, set[str]] = {}  # field code -> roster codes whose form has it
+    # Field code -> roster codes whose form has it; entries whose forms have
+    # the same fields (every village, most often) are taken together.
+    alike: dict[tuple[Field, ...], list[str]] = {}
     for entry in plan.roster:
-        for f in plan.fields_for(entry):
-            holders.setdefault(f.code, set()).add(entry.code)
+        alike.setdefault(plan.fields_for(entry), []).append(entry.code)
+    holders: dict[str, set[str]] = {}
+    for fields, codes in alike.items():
+        for f in fields:
+            holders.setdefault(f.code, set()).update(codes)
     return tuple(_indicator(plan, ind, used, population, known, holders) for ind in plan.indicators)
 
 

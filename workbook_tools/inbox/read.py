@@ -150,8 +150,20 @@ class InboxReading:
 
     def result(self) -> InboxResult:
         """Every file read, its arrival recorded, the newest file of each unit chosen."""
+        result = InboxResult(period=self._period.code)
+        # The records are acyclic: the cycle collector, run again and again as
+        # thousands of them pile up, would find nothing to free.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._collect(result)
+        finally:
+            if collecting:
+                gc.enable()
+        return result
+
+    def _collect(self, result: InboxResult) -> None:
         period, now, progress = self._period, self._now, self._progress
-        result = InboxResult(period=period.code)
         reads: list[_FileRead] = []
         with open_ledger(self._ledger_path, now=now) as ledger:
             # Arrivals are recorded here, one file after the other in path order,
@@ -174,7 +186,6 @@ class InboxReading:
                 submission.on_time = submission.arrived.date() <= period.unit_deadline
             result.submissions.append(submission)
             result.problems.extend(read.problems)
-        return result
 
 
 #: Fewer files than this are read in one process: starting workers costs more.
