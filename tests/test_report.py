@@ -29,6 +29,7 @@ from tests.merge_data import (
     FORMULA_TEXT,
     LATE,
     NOW,
+    ON_TIME,
     PERIOD,
     everyone,
     inbox,
@@ -41,7 +42,7 @@ from tests.merge_data import (
 )
 from workbook_tools.consolidation import Consolidation, consolidate
 from workbook_tools.errors import OutputError
-from workbook_tools.inbox.model import InboxResult
+from workbook_tools.inbox.model import InboxResult, Submission, SubmissionStatus
 from workbook_tools.plan import load_sample_plan
 from workbook_tools.plan.model import Plan
 from workbook_tools.report import (
@@ -53,7 +54,10 @@ from workbook_tools.report import (
     write_report,
 )
 from workbook_tools.report import write as report_write
-from workbook_tools.report.workbook import vietnamese_date_line
+from workbook_tools.report.workbook import (
+    UNUSED_FILES_HEADING,
+    vietnamese_date_line,
+)
 
 VILLAGES = [f"T{i:02d}" for i in range(1, 13)]
 GREEN, RED, GREY = "FFC6EFCE", "FFFFC7CE", "FFD9D9D9"
@@ -490,6 +494,32 @@ def test_a_plan_without_tasks_or_answers(tmp_path: Path) -> None:
     assert book["Lỗi dữ liệu"]["A5"].value == "Không có lỗi nào."
     villages = book["Theo thôn"]
     assert [villages.cell(8, c).value for c in (1, 5, 6)] == ["Tổng cộng", 1, 2]
+
+
+def test_the_files_not_used_are_listed_below_the_roster(plan: Plan, tmp_path: Path) -> None:
+    old = submission(plan, "T01", status=SubmissionStatus.SUPERSEDED, file="T01 cu.xlsx")
+    old.superseded_by = "T01_0610.xlsx"
+    stray = Submission(
+        "ghi chu.xlsx", "x", ON_TIME, SubmissionStatus.REJECTED, period=None, unit=None
+    )
+    result = scenario(plan)
+    result.submissions.extend([old, stray])
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(build_workbook(consolidate(plan, PERIOD, result, generated_at=NOW)))
+    ws = openpyxl.load_workbook(path)["Tình hình nộp"]
+    heading = next(
+        r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == UNUSED_FILES_HEADING
+    )
+    assert [ws.cell(heading + 1, c).value for c in (1, 2, 3, 4, 6, 7, 8)] == [
+        "STT", "Mã", "Trạng thái", "Kỳ", "Tệp", "Thời điểm nhận", "Được thay bằng tệp"
+    ]  # fmt: skip
+    listed = [
+        [ws.cell(r, c).value for c in (1, 2, 3, 6, 8)] for r in range(heading + 2, ws.max_row + 1)
+    ]
+    assert listed == [
+        [1, "T01", "Bị thay bằng tệp mới hơn", "T01 cu.xlsx", "T01_0610.xlsx"],
+        [2, None, "Không dùng được", "ghi chu.xlsx", ""],
+    ]  # the files used are only in the roster table above
 
 
 def test_same_input_same_bytes(consolidation: Consolidation) -> None:

@@ -34,7 +34,7 @@ from workbook_tools.consolidation import (
     ReportingStatus,
     TaskStatus,
 )
-from workbook_tools.inbox.model import SubmissionStatus
+from workbook_tools.inbox.model import Submission, SubmissionStatus
 from workbook_tools.plan.model import (
     COMPARATOR_SIGNS,
     KIND_LABELS,
@@ -114,6 +114,7 @@ TOTAL_LABEL = "Tổng cộng"
 ERROR_MARK = "Lỗi"  # shown where a value had an error; SUM ignores text
 NOT_REPORTED = "Chưa báo cáo"
 
+UNUSED_FILES_HEADING = "CÁC TỆP KHÁC TRONG HỘP THƯ (không được dùng)"
 SUBMISSION_STATUS_LABELS = {
     SubmissionStatus.USED: "Được dùng",
     SubmissionStatus.SUPERSEDED: "Bị thay bằng tệp mới hơn",
@@ -917,15 +918,23 @@ class _ReportWriter:
         ws.autofilter(header, 0, row - 1, last)
         ws.freeze_panes(header + 1, 3)
 
+        # The files used are in the table above: below, only the others and why
+        # (a roster of thousands would otherwise list every file twice).
+        unused = [s for s in c.submissions if s.status is not SubmissionStatus.USED]
         row += 1
-        self.text(ws, row, 0, "CÁC TỆP TRONG HỘP THƯ (inbox)", self.fmt("heading"))
+        self.text(ws, row, 0, UNUSED_FILES_HEADING, self.fmt("heading"))
         row += 1
         for header_text, first_col, last_col in FILE_COLUMNS:
             self.merged(ws, row, first_col, last_col, header_text, self.fmt("header"))
         row += 1
-        if not c.submissions:
-            self.merged(ws, row, 0, last, "Hộp thư chưa có tệp nào.", self.fmt("note"))
-        self.file_rows(ws, row)
+        if not unused:
+            note = (
+                "Mọi tệp trong hộp thư đều được dùng."
+                if c.submissions
+                else "Hộp thư chưa có tệp nào."
+            )
+            self.merged(ws, row, 0, last, note, self.fmt("note"))
+        self.file_rows(ws, row, unused)
         self.page_setup(ws, (header, header))
 
     def roster_rows(self, ws: Any, row: int, done: Completeness) -> int:
@@ -960,12 +969,12 @@ class _ReportWriter:
             row += 1
         return row
 
-    def file_rows(self, ws: Any, row: int) -> None:
-        """One row per file of the inbox: its unit, status, period, arrival, replacement."""
+    def file_rows(self, ws: Any, row: int, files: Sequence[Submission]) -> None:
+        """One row per file: its unit, status, period, arrival, replacement."""
         cell, center = self.typed("cell"), self.typed("cell", "center")
         write_string, write_number = ws.write_string, ws.write_number
         put, merged, set_row = self.put, self.merged, ws.set_row
-        for i, s in enumerate(self.c.submissions, start=1):
+        for i, s in enumerate(files, start=1):
             write_number(row, 0, i, center.int)
             put(ws, row, 1, s.unit, center)
             status_label = SUBMISSION_STATUS_LABELS.get(s.status, str(s.status))
