@@ -331,8 +331,9 @@ def constants(plan: Plan, period: Period) -> dict[str, Value]:
 
 def _fields_of(plan: Plan, entries: Iterable[RosterEntry]) -> tuple[Field, ...]:
     """The fields any of ``entries`` has on its form, in form order."""
+    forms = {plan.form_key(e): e for e in entries}  # one entry of each kind of form
     seen: dict[str, Field] = {}
-    for entry in entries:
+    for entry in forms.values():
         for f in plan.fields_for(entry):
             seen.setdefault(f.code, f)
     order = {f.code: i for i, f in enumerate(plan.all_fields)}
@@ -428,12 +429,12 @@ def _indicators(
     known = constants(plan, period)
     # Field code -> roster codes whose form has it; entries whose forms have
     # the same fields (every village, most often) are taken together.
-    alike: dict[tuple[Field, ...], list[str]] = {}
+    alike: dict[tuple[Kind, str], tuple[RosterEntry, list[str]]] = {}
     for entry in plan.roster:
-        alike.setdefault(plan.fields_for(entry), []).append(entry.code)
+        alike.setdefault(plan.form_key(entry), (entry, []))[1].append(entry.code)
     holders: dict[str, set[str]] = {}
-    for fields, codes in alike.items():
-        for f in fields:
+    for first, codes in alike.values():
+        for f in plan.fields_for(first):
             holders.setdefault(f.code, set()).update(codes)
     return tuple(_indicator(plan, ind, used, population, known, holders) for ind in plan.indicators)
 

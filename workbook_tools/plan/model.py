@@ -203,7 +203,7 @@ class Plan:
         default_factory=dict, repr=False, compare=False
     )
     # Each form's fields and rules, worked out once per kind of form (see
-    # _form_key): a run asks for them for every returned file. Not init
+    # form_key): a run asks for them for every returned file. Not init
     # fields, so dataclasses.replace() starts a new plan with empty caches.
     _fields_of: dict[tuple[Kind, str], tuple[Field, ...]] = dataclass_field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -224,7 +224,8 @@ class Plan:
         named.update(c for t in self.tasks for c in (t.lead, *t.support))
         object.__setattr__(self, "_named", frozenset(named))
 
-    def _form_key(self, entry: RosterEntry) -> tuple[Kind, str]:
+    def form_key(self, entry: RosterEntry) -> tuple[Kind, str]:
+        """Entries with the same key have the same form: fields, rules and tasks."""
         return entry.kind, entry.code if entry.code in self._named else ""
 
     # --- look-ups -------------------------------------------------------------
@@ -285,7 +286,7 @@ class Plan:
 
     def fields_for(self, entry: RosterEntry) -> tuple[Field, ...]:
         """The fields of ``entry``'s form, in form order (task fields only for units)."""
-        key = self._form_key(entry)
+        key = self.form_key(entry)
         found = self._fields_of.get(key)
         if found is None:
             found = self._fields_of[key] = self._fields_for(entry)
@@ -305,7 +306,7 @@ class Plan:
         return tuple(t for t in self.tasks if t.involves(entry.code))
 
     def rules_for(self, entry: RosterEntry) -> tuple[Rule, ...]:
-        key = self._form_key(entry)
+        key = self.form_key(entry)
         found = self._rules_of.get(key)
         if found is None:
             codes = {f.code for f in self.fields_for(entry)}
