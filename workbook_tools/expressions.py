@@ -1188,7 +1188,7 @@ def _compile_logical(decisive: bool, left: _Compiled, right: _Compiled) -> _Comp
 def _compile_call(node: Call, inside: bool) -> _Compiled:
     function = node.function
     if len(node.args) != FUNCTION_ARITY[function]:
-        error = _error(
+        return _raising(
             "formula.arity",
             node.offset,
             function=function,
@@ -1196,7 +1196,6 @@ def _compile_call(node: Call, inside: bool) -> _Compiled:
             given=len(node.args),
             usage=FUNCTION_USAGE[function],
         )
-        return _raising(error)
     args = [_compile(arg, inside) for arg in node.args]
     if function == "EMPTY":
         (only,) = args
@@ -1216,7 +1215,7 @@ def _compile_aggregate(node: Aggregate, inside: bool) -> _Compiled:
     function = node.function
     if inside:
         return _raising(
-            _error("formula.nested_aggregate", node.offset, function=function, outer="COUNT/SUM")
+            "formula.nested_aggregate", node.offset, function=function, outer="COUNT/SUM"
         )
     scope = node.scope
     body = None if node.body is None else _compile(node.body, True)
@@ -1243,11 +1242,11 @@ def _compile_aggregate(node: Aggregate, inside: bool) -> _Compiled:
     return aggregate
 
 
-def _raising(error: ExpressionError) -> _Compiled:
-    """A closure for a formula check() refuses: it fails when it is evaluated."""
+def _raising(code: str, offset: int, **context: object) -> _Compiled:
+    """A closure for a formula check() refuses: it fails, afresh, each time it is evaluated."""
 
     def fail(row: Row, env: _Env) -> Result:
-        raise error
+        raise _error(code, offset, **context)
 
     return fail
 
