@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -11,7 +12,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from workbook_tools.cli import cli
+from workbook_tools.cli import cli, main
 from workbook_tools.demo import load_scenario, returned_files
 from workbook_tools.forms import build_forms
 from workbook_tools.plan import load_sample_plan
@@ -167,3 +168,20 @@ def test_demo_refuses_a_folder_that_already_has_an_inbox(demo_root: Path) -> Non
     result = CliRunner().invoke(cli, ["demo", str(demo_root)])
     assert result.exit_code == 1
     assert "đã có tệp" in result.output
+
+
+@pytest.mark.parametrize(("before", "after"), [(None, "1"), ("4", "4")])
+def test_the_wbt_command_keeps_openblas_to_one_thread_unless_told(
+    monkeypatch: pytest.MonkeyPatch, before: str | None, after: str
+) -> None:
+    # Recorded first, so that the test leaves the environment as it found it.
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "recorded")
+    if before is None:
+        monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    else:
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", before)
+    monkeypatch.setattr("sys.argv", ["wbt", "--version"])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == after

@@ -7,6 +7,7 @@ clean message and exit code 1, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -24,8 +25,17 @@ def cli() -> None:
     """
 
 
+#: Environment set for this process before NumPy (under pandas) loads, unless the user set it.
+#: OpenBLAS starts a thread per CPU when NumPy is imported, and those threads
+#: burn CPU time while waiting; nothing here does linear algebra, and the
+#: CPUs are busy with the processes that read the inbox.
+QUIET_LIBRARIES = {"OPENBLAS_NUM_THREADS": "1"}
+
+
 def main() -> None:
     """Entry point of the ``wbt`` console script."""
+    for name, value in QUIET_LIBRARIES.items():
+        os.environ.setdefault(name, value)
     # Vietnamese must print on a Windows console with a legacy code page too.
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
