@@ -50,6 +50,7 @@ from workbook_tools.inbox.model import (
     Submission,
     SubmissionStatus,
 )
+from workbook_tools.inbox.scan import has_files, named_files, scan_inbox
 from workbook_tools.problems import Problem, Severity
 
 NUMBERS_AS_TEXT = {**VILLAGE, "tt_loa": "12", "tt_so_buoi": " 5 ", "ld_tong": "10"}
@@ -418,3 +419,19 @@ def test_status_and_report_count_the_errors_of_the_file_used(tmp_path: Path) -> 
             rows[code].errors,
             rows[code].warnings,
         )
+
+
+def test_the_scan_names_files_as_the_officer_sees_them(tmp_path: Path) -> None:
+    for name in (
+        "Thon 2.xlsx", "Cong an/CA.xlsx", "Cong an/b/x.ods", "A/z.xls", "~$Thon 2.xlsx",
+        ".~lock.Thon 2.xlsx#", ".git/config", "Cong an/Thumbs.db", "__MACOSX/._Thon 2.xlsx",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    expected = ["A/z.xls", "Cong an/CA.xlsx", "Cong an/b/x.ods", "Thon 2.xlsx"]
+    assert [name for name, _ in named_files(tmp_path)] == expected
+    assert scan_inbox(tmp_path) == [tmp_path / name for name in expected]
+    assert has_files(tmp_path)
+    (tmp_path / "empty" / ".hidden").mkdir(parents=True)
+    (tmp_path / "empty" / "~$open.xlsx").write_bytes(b"x")
+    assert not has_files(tmp_path / "empty")

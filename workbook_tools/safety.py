@@ -139,7 +139,11 @@ def should_skip(path: Path) -> bool:
     (``.~lock.Thon 1.xlsx#``), hidden files and folders (a leading dot, macOS
     ``._`` forks included) and Windows' ``Thumbs.db`` / ``desktop.ini``.
     """
-    name = path.name
+    return should_skip_name(path.name)
+
+
+def should_skip_name(name: str) -> bool:
+    """:func:`should_skip` for a file or folder named ``name``."""
     return name.startswith((".", "~$")) or name.lower() in _NOISE
 
 

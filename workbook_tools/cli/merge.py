@@ -21,7 +21,7 @@ from workbook_tools.cli.common import (
 )
 from workbook_tools.errors import WorkspaceError
 from workbook_tools.inbox.read import inbox_reading
-from workbook_tools.inbox.scan import scan_inbox
+from workbook_tools.inbox.scan import has_files
 from workbook_tools.plan import load_plan
 from workbook_tools.plan.model import COMPARATOR_SIGNS, Plan
 from workbook_tools.problems import Severity
@@ -97,7 +97,7 @@ def demo_command(root: Path) -> None:
 
 def run_merge(ws: Workspace, plan: Plan, period_code: str) -> MergeOutcome:
     """Read the inbox and write the report, holding the working folder's lock."""
-    if not ws.inbox.is_dir() or not scan_inbox(ws.inbox):
+    if not ws.inbox.is_dir() or not has_files(ws.inbox):
         raise WorkspaceError(
             f"Không có tệp nào để tổng hợp trong {ws.inbox}. Hãy lưu các tệp thôn, đơn vị "
             "gửi về vào thư mục inbox/ rồi chạy lại lệnh."

@@ -32,7 +32,7 @@ from workbook_tools.inbox.model import (
     Submission,
     SubmissionStatus,
 )
-from workbook_tools.inbox.scan import relative_name, scan_inbox
+from workbook_tools.inbox.scan import named_files
 from workbook_tools.inbox.workbook import open_workbook
 from workbook_tools.plan.model import Period, Plan, RosterEntry
 from workbook_tools.problems import Problem, Severity
@@ -120,8 +120,9 @@ def inbox_reading(
             f"Không có thư mục {inbox_dir}. Hãy tạo thư mục inbox/ trong thư mục làm việc và "
             "lưu các tệp nhận được vào đó."
         )
-    files = scan_inbox(inbox_dir)
-    names = [relative_name(path, inbox_dir) for path in files]
+    named = named_files(inbox_dir)
+    names = [name for name, _ in named]
+    files = [path for _, path in named]
     count = default_workers(len(files)) if workers is None else workers
     # The worker processes start before the ledger is opened: a database
     # connection must not be carried into a forked process.

@@ -7,9 +7,10 @@ files in the same order and reports them the same way.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
-from workbook_tools.safety import should_skip
+from workbook_tools.safety import should_skip_name
 
 
 def scan_inbox(inbox: Path) -> list[Path]:
@@ -18,17 +19,28 @@ def scan_inbox(inbox: Path) -> list[Path]:
     Hidden folders are not entered and folder links are not followed (a link
     back up the tree would never end).
     """
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(inbox, followlinks=False):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not should_skip(here / d))
-        found.extend(here / name for name in files if not should_skip(here / name))
-    return sorted(found, key=lambda p: relative_name(p, inbox))
+    return [path for _, path in named_files(inbox)]
 
 
-def relative_name(path: Path, inbox: Path) -> str:
-    """``path`` as the officer sees it in reports: relative to ``inbox``, with '/' separators."""
-    try:
-        return path.relative_to(inbox).as_posix()
-    except ValueError:
-        return path.as_posix()
+def named_files(inbox: Path) -> list[tuple[str, Path]]:
+    """:func:`scan_inbox` with each file's name as the officer sees it in reports
+    (relative to ``inbox``, with '/' separators), sorted by it."""
+    return [(name, Path(path)) for name, path in sorted(_walk(inbox))]
+
+
+def has_files(inbox: Path) -> bool:
+    """Whether :func:`scan_inbox` would find anything (it stops at the first file)."""
+    return next(_walk(inbox), None) is not None
+
+
+def _walk(inbox: Path) -> Iterator[tuple[str, str]]:
+    """(relative name, path) of each file, folder by folder; names built as strings,
+    as a path object per file costs more than the rest of the scan."""
+    root = os.fspath(inbox)
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not should_skip_name(d))
+        inner = os.path.relpath(folder, root)
+        prefix = "" if inner == os.curdir else inner.replace(os.sep, "/") + "/"
+        for name in files:
+            if not should_skip_name(name):
+                yield prefix + name, os.path.join(folder, name)
