@@ -135,7 +135,6 @@ def test_a_good_form_gives_typed_values_and_no_problem() -> None:
         "kh_xay_dung": YES, "kh_so_ngay": "Số 01/KH-T1 ngày 10/01/2024",
     }  # fmt: skip
     assert all(type(v) is int for k, v in result.values.items() if k.startswith(("tt_h", "ld")))
-    assert result.cells["ld_tong"] == f"{SHEET}!{CELL['ld_tong']}"
 
 
 def test_a_value_not_of_its_type_is_an_error_and_unusable() -> None:
@@ -177,7 +176,6 @@ def test_a_required_value_missing_is_an_error() -> None:
 def test_a_required_field_whose_cell_was_not_found_is_reported_without_a_cell() -> None:
     result = run({"ngay_bao_cao": _ABSENT})
     assert result.problems == [expected("value.required", "ngay_bao_cao", None, cell=False)]
-    assert "ngay_bao_cao" not in result.cells
 
 
 def test_an_optional_value_missing_is_no_problem() -> None:

@@ -48,7 +48,6 @@ def check_inbox(plan: Plan, result: InboxResult) -> InboxResult:
             continue
         submission.values = checked.values
         submission.unusable = checked.unusable
-        submission.cells = dict(checked.cells)
         result.problems.extend(checked.problems)
     return result
 

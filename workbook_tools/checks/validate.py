@@ -65,7 +65,6 @@ class FormCheck:
     values: dict[str, Value] = field(default_factory=dict)  # usable values only
     unusable: set[str] = field(default_factory=set)  # fields whose value was wrong
     problems: list[Problem] = field(default_factory=list)
-    cells: dict[str, str] = field(default_factory=dict)  # field code -> "Báo cáo!C12"
 
 
 def where(cell: RawCell | None) -> str:
@@ -109,8 +108,6 @@ def check_form(
 
     for f in fields:
         cell = raw.get(f.code)
-        if cell is not None:
-            result.cells[f.code] = f"{cell.sheet}!{cell.cell}"
         cleaned = clean(f, None if cell is None else cell.value)
         shown[f.code] = cleaned.shown
         if cleaned.code is not None:

@@ -460,7 +460,7 @@ _Packed = tuple[
     _Fields,
     list[_Fields],
     str | None,
-    list[RawCell],
+    list[_Fields],
     list[_Fields],
     object,
     datetime | None,
@@ -477,7 +477,7 @@ def _pack(look: _Look) -> _Packed:
         tuple(getattr(read.submission, name) for name in _SUBMISSION),
         [tuple(getattr(p, name) for name in _PROBLEM) for p in read.problems],
         read.entry.code if read.entry is not None else None,
-        list(read.raw.values()),  # named tuples already
+        [tuple(c) for c in read.raw.values()],  # plain tuples load faster than named ones
         [tuple(getattr(p, name) for name in _PROBLEM) for p in read.cell_problems],
         read.prepared,  # the next step's own record: pickled as it is
         look.modified,
@@ -493,7 +493,7 @@ def _unpack(plan: Plan, packed: _Packed) -> _Look:
         [Problem(*p) for p in found],
         # The plan's own entry, as one process would have it.
         plan.entry(entry) if entry is not None else None,
-        {c.field: c for c in raw},
+        {c[0]: RawCell._make(c) for c in raw},
         [Problem(*p) for p in cell_problems],
         prepared,
     )
