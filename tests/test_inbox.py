@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -299,6 +300,23 @@ def test_arrivals_stay_put_however_the_files_are_touched_later(inbox: Read, tmp_
     assert {s.arrived for s in fresh.submissions} == {datetime(2024, 7, 1)}
     assert fresh.used()["T05"].file == "zalo/T05.xlsx"
     assert sorted(fresh.used()) == sorted(again.used())
+
+
+def test_a_ledger_that_cannot_record_the_arrivals_is_said_in_the_result(tmp_path: Path) -> None:
+    box = tmp_path / "inbox"
+    put(box, "a.xlsx", filled("T01", VILLAGE), ON_TIME)
+    ledger = tmp_path / "l.sqlite3"
+    with sqlite3.connect(ledger) as db:  # an old ledger the database refuses to add to
+        db.execute(
+            "CREATE TABLE arrivals (sha256 TEXT PRIMARY KEY, arrived TEXT NOT NULL, "
+            "file TEXT NOT NULL, recorded TEXT NOT NULL)"
+        )
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON arrivals BEGIN SELECT RAISE(ABORT, 'x'); END"
+        )
+    result = read_and_check(sample_plan(), PERIOD, box, ledger, now=NOW)
+    assert result.submissions[0].arrived == ON_TIME
+    assert [p.code for p in result.problems] == ["inbox.ledger_unavailable"]
 
 
 def test_one_file_failing_unexpectedly_does_not_stop_the_others(

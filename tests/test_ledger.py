@@ -135,3 +135,41 @@ def test_an_unusable_ledger_is_kept_in_memory_for_the_run(tmp_path: Path) -> Non
     assert [p.code for p in found] == ["inbox.ledger_unavailable"]
     assert found[0].message.startswith(f"Không dùng được sổ ghi thời điểm nhận bài {path} (")
     assert path.is_dir()
+
+
+def _refuse_writes(path: Path) -> None:
+    """A ledger the database itself refuses to add to (a trigger), as a failing disk would."""
+    with open_ledger(path, now=NOW):
+        pass  # the table
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON arrivals "
+            "BEGIN SELECT RAISE(ABORT, 'ghi không được'); END"
+        )
+
+
+def test_arrivals_that_cannot_be_written_are_a_warning_not_a_failure(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    _refuse_writes(path)
+    with open_ledger(path, now=NOW) as ledger:
+        arrived = ledger.arrival(SHA, "x.xlsx", datetime(2024, 6, 3), NOW)
+    assert arrived == datetime(2024, 6, 3)
+    assert [p.code for p in ledger.problems] == ["inbox.ledger_unavailable"]
+    assert "ghi không được" in ledger.problems[0].message
+    assert rows(path) == []
+
+
+def test_a_row_edited_by_hand_is_seen_as_new_and_recorded_again(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    with open_ledger(path, now=NOW) as ledger:
+        ledger.arrival(SHA, "x.xlsx", datetime(2024, 6, 3), NOW)
+        ledger.arrival("b" * 64, "y.xlsx", datetime(2024, 6, 4), NOW)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE arrivals SET arrived = 'hôm qua' WHERE sha256 = ?", (SHA,))
+    with open_ledger(path, now=NOW) as ledger:
+        assert ledger.arrival(SHA, "x.xlsx", datetime(2024, 6, 9), NOW) == datetime(2024, 6, 9)
+        assert ledger.arrival("b" * 64, "y.xlsx", datetime(2024, 6, 9), NOW) == datetime(2024, 6, 4)
+    assert rows(path) == [
+        (SHA, "2024-06-09T00:00:00", "x.xlsx"),
+        ("b" * 64, "2024-06-04T00:00:00", "y.xlsx"),
+    ]

@@ -56,8 +56,12 @@ class Ledger:
     def __init__(self, path: Path | None, connection: sqlite3.Connection | None) -> None:
         self.path = path
         self._db = connection
-        self._memory: dict[str, Arrival] = {}  # used when there is no database
+        # Every arrival known: the database's, read at the first question, and
+        # this run's, written to it when the run's transaction is committed.
+        self._memory: dict[str, Arrival] = {}
+        self._loaded = connection is None
         self._new: set[str] = set()  # first seen in this run
+        self._unwritten: list[Arrival] = []
         self.problems: list[Problem] = []
 
     # --- the one question a run asks ------------------------------------------
@@ -76,47 +80,54 @@ class Ledger:
             return known.arrived
         entry = Arrival(sha256, arrived, file, now)
         self._new.add(sha256)
-        if self._db is not None:
-            try:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO arrivals (sha256, arrived, file, recorded) "
-                    "VALUES (?, ?, ?, ?)",
-                    (sha256, arrived.isoformat(), file, now.isoformat()),
-                )
-                return arrived
-            except sqlite3.DatabaseError as err:
-                self._fall_back_to_memory(err)
         self._memory[sha256] = entry
+        if self._db is not None:
+            self._unwritten.append(entry)
         return arrived
 
     def lookup(self, sha256: str) -> Arrival | None:
         """The recorded arrival of ``sha256``, or None."""
-        if sha256 in self._memory:
-            return self._memory[sha256]
-        if self._db is None:
-            return None
-        try:
-            row = self._db.execute(
-                "SELECT arrived, file, recorded FROM arrivals WHERE sha256 = ?", (sha256,)
-            ).fetchone()
-        except sqlite3.DatabaseError as err:
-            self._fall_back_to_memory(err)
-            return None
-        if row is None:
-            return None
-        try:
-            return Arrival(
-                sha256, datetime.fromisoformat(row[0]), str(row[1]), datetime.fromisoformat(row[2])
-            )
-        except (TypeError, ValueError):
-            return None  # a row edited by hand: seen as new, recorded again below it
+        if not self._loaded:
+            self._load()
+        return self._memory.get(sha256)
 
-    # --- the run's transaction ------------------------------------------------
-    def commit(self) -> None:
+    def _load(self) -> None:
+        """Every recorded arrival, read at once: one query, not one per file."""
+        self._loaded = True
         if self._db is None:
             return
         try:
+            rows = self._db.execute("SELECT sha256, arrived, file, recorded FROM arrivals")
+            for sha256, arrived, file, recorded in rows:
+                try:
+                    known = Arrival(
+                        str(sha256),
+                        datetime.fromisoformat(arrived),
+                        str(file),
+                        datetime.fromisoformat(recorded),
+                    )
+                except (TypeError, ValueError):
+                    continue  # a row edited by hand: seen as new, recorded again over it
+                self._memory.setdefault(known.sha256, known)
+        except sqlite3.DatabaseError as err:
+            self._fall_back_to_memory(err)
+
+    # --- the run's transaction ------------------------------------------------
+    def commit(self) -> None:
+        """Write this run's new arrivals and end its transaction."""
+        if self._db is None:
+            return
+        try:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO arrivals (sha256, arrived, file, recorded) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (a.sha256, a.arrived.isoformat(), a.file, a.recorded.isoformat())
+                    for a in self._unwritten
+                ],
+            )
             self._db.execute("COMMIT")
+            self._unwritten.clear()
         except sqlite3.DatabaseError as err:
             self._fall_back_to_memory(err)
 

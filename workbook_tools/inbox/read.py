@@ -173,7 +173,7 @@ class InboxReading:
                 reads.append(_arrived(look, ledger, now))
                 if progress is not None:
                     progress(done, self._total, look.read.submission.file)
-            result.problems.extend(ledger.problems)
+        result.problems.extend(ledger.problems)  # after the commit, which may add one
         _choose_newest(reads)
         for read in reads:
             submission = read.submission
