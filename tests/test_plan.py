@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import subprocess
+import unicodedata
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tests.plan_samples import row, sample_data, write_workbook
@@ -24,7 +28,7 @@ from workbook_tools.plan.model import (
     Severity,
 )
 from workbook_tools.plan.schema import GUIDE_SHEET, SETTINGS, SHEETS
-from workbook_tools.plan.tables import tables_from_mapping
+from workbook_tools.plan.tables import normalise, tables_from_mapping
 from workbook_tools.plan.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -469,3 +473,9 @@ def test_sample_source_goes_through_the_validator() -> None:
     with pytest.raises(PlanError) as caught:
         validate(tables_from_mapping(data, source="x.toml"))
     assert [(p.code, p.cell) for p in caught.value.problems] == [("plan.duplicate_code", "A3")]
+
+
+@given(st.one_of(st.text(), st.text(alphabet=" \t\n\u00a0\u2003\u3000aáA\u0301ôđ")))
+def test_plan_text_is_normalised_as_the_nfc_collapsed_spaces_rule_says(text: str) -> None:
+    spaced = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).replace("\u00a0", " "))
+    assert normalise(text) == (spaced.strip() or None)

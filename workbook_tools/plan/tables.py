@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from workbook_tools.a1 import get_column_letter
 from workbook_tools.plan.model import NO, YES
@@ -34,6 +35,9 @@ _SPACES = re.compile(r"\s+")
 
 def normalise(value: object) -> CellValue:
     """One normaliser for every cell: NFC text, collapsed spaces, 3.0 → 3, '' → None."""
+    if type(value) is str:  # nearly every cell: first, and without the regular expression
+        # split() cuts at exactly the characters \s matches, no-break spaces included.
+        return " ".join(unicodedata.normalize("NFC", value).split()) or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -69,8 +73,9 @@ def suggest_name(word: str, candidates: Iterable[str]) -> str | None:
     return by_key[close[0]] if close else None
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
+    """One cell of a plan sheet (a named tuple: a roster of thousands makes many)."""
+
     value: CellValue
     address: str  # "C7"
 

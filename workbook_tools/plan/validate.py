@@ -8,6 +8,7 @@ officer fixes the whole workbook in one pass.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, timedelta
@@ -80,6 +81,21 @@ _ALIASES: dict[str, dict[str, str]] = {
     "severity": {"loi": Severity.ERROR.value, "canhbao": Severity.WARNING.value},
     "comparator": {"≥": Comparator.AT_LEAST.value, "≤": Comparator.AT_MOST.value},
 }
+
+
+
+def _choice_key(text: str) -> str:
+    """How a typed choice is matched: case, spaces and diacritics set aside."""
+    return fold(text).replace(" ", "")
+
+
+@functools.lru_cache(maxsize=64)  # a handful of columns, asked on every row of the roster
+def _choice_keys(column: Column) -> dict[str, str]:
+    """Each accepted spelling of ``column``'s choices (and aliases) → the choice."""
+    keys = dict(_ALIASES.get(column.id, {}))
+    keys.update({_choice_key(choice): choice for choice in column.choices})  # choices first
+    return keys
+
 
 _KIND_EXPECTED_EXTRA = {
     "field_code": "một mã chữ thường không dấu, bắt đầu bằng chữ cái, chỉ gồm chữ, số và "
@@ -178,14 +194,10 @@ class _Validator:
 
     def choice(self, table: Table, row: Row, column_id: str) -> str | None:
         column = table.sheet.column(column_id)
-        aliases = _ALIASES.get(column_id, {})
+        keys = _choice_keys(column)
 
         def parse(value: CellValue) -> str | None:
-            key = fold(str(value)).replace(" ", "")
-            for choice in column.choices:
-                if key == fold(choice).replace(" ", ""):
-                    return choice
-            return aliases.get(key)
+            return keys.get(_choice_key(str(value)))
 
         return self.read(table, row, column_id, parse)
 
