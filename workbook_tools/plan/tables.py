@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -30,14 +29,16 @@ CellValue = str | int | float | date | None
 
 HEADER_ROW = 1  # the writer's header row; data starts on the next row
 
-_SPACES = re.compile(r"\s+")
+
+def _collapsed(text: str) -> str:
+    """NFC text, every run of white space (no-break spaces too) one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def normalise(value: object) -> CellValue:
     """One normaliser for every cell: NFC text, collapsed spaces, 3.0 → 3, '' → None."""
-    if type(value) is str:  # nearly every cell: first, and without the regular expression
-        # split() cuts at exactly the characters \s matches, no-break spaces included.
-        return " ".join(unicodedata.normalize("NFC", value).split()) or None
+    if type(value) is str:  # nearly every cell: first
+        return _collapsed(value) or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -52,17 +53,13 @@ def normalise(value: object) -> CellValue:
         return int(value) if value.is_integer() else value
     if isinstance(value, list | tuple):
         return normalise(", ".join(str(normalise(v)) for v in value))
-    text = unicodedata.normalize("NFC", str(value)).replace("\u00a0", " ")
-    text = _SPACES.sub(" ", text).strip()
-    return text or None
+    return _collapsed(str(value)) or None
 
 
 @functools.lru_cache(maxsize=8192)  # a roster of thousands repeats its kinds and names
 def fold(text: str) -> str:
     """A matching key: lower case, one space, no diacritics (đ → d)."""
-    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
-    text = _SPACES.sub(" ", text).strip().casefold().replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
+    decomposed = unicodedata.normalize("NFD", _collapsed(text).casefold().replace("đ", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
