@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.packaging.custom import CustomPropertyList
 
 from workbook_tools.forms import build_forms, contract
 from workbook_tools.plan import load_sample_plan
@@ -136,9 +137,26 @@ def insert_rows(data: bytes, before: int, count: int) -> bytes:
 
 
 def without_metadata(data: bytes) -> bytes:
-    """The hidden metadata sheet deleted (unhidden, then deleted)."""
+    """The form's metadata gone: its hidden sheet and its document properties."""
+    return _stripped(data, sheet=True, properties=True)
+
+
+def without_meta_sheet(data: bytes) -> bytes:
+    """The hidden metadata sheet deleted (unhidden, then deleted); the properties kept."""
+    return _stripped(data, sheet=True, properties=False)
+
+
+def without_properties(data: bytes) -> bytes:
+    """The custom document properties removed, as forms made before them had none."""
+    return _stripped(data, sheet=False, properties=True)
+
+
+def _stripped(data: bytes, *, sheet: bool, properties: bool) -> bytes:
     wb = load_workbook(io.BytesIO(data))
-    del wb[contract.META_SHEET]
+    if sheet:
+        del wb[contract.META_SHEET]
+    if properties:
+        wb.custom_doc_props = CustomPropertyList()
     return save(wb)
 
 

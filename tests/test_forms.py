@@ -345,6 +345,25 @@ def test_hidden_metadata_says_what_the_reader_needs(
     assert all(c.data_type == "s" for r in meta.iter_rows() for c in r if c.value is not None)
 
 
+@pytest.mark.parametrize("code", ["T01", "HLHPN"])
+def test_the_metadata_is_also_in_the_document_properties(
+    books: dict[str, Workbook], code: str
+) -> None:
+    book = books[code]
+    rows = book[contract.META_SHEET].iter_rows(values_only=True)
+    sheet = contract.parse_metadata(rows)
+    assert sheet is not None
+    properties = {p.name: p.value for p in book.custom_doc_props.props}
+    assert properties == {
+        contract.PROPERTY_MARKER: contract.CONTRACT_VERSION,
+        **{contract.PROPERTY_PREFIX + key: value for key, value in sheet.values.items()},
+    }
+    assert properties["wbt_unit_code"] == code
+    parsed = contract.parse_properties(properties)
+    assert parsed is not None and parsed.values == sheet.values and parsed.fields == ()
+    assert contract.parse_properties({"Company": "UBND xã"}) is None
+
+
 def test_metadata_rows_read_back_whatever_the_reader(plan: Plan) -> None:
     layout = layout_form(plan, PERIOD, plan.entry("T01"), NOW)
     rows = contract.metadata_rows(layout.metadata)

@@ -46,6 +46,7 @@ TIMEOUT = 240  # seconds for one soffice call (the first one creates its profile
 
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
 
 
 def find_soffice() -> str:
@@ -215,6 +216,25 @@ def test_metadata_and_title_read_with_calamine(round_trip: RoundTrip, kind: str)
         title = [v for r in book.get_sheet_by_name(contract.MAIN_SHEET).to_python() for v in r]
         unit = round_trip.forms[code].entry
         assert f"{contract.UNIT_PREFIX}{unit.name} ({code})" in title
+
+
+def ods_properties(path: Path) -> dict[str, str]:
+    """The user-defined properties of an .ods file, from its meta.xml."""
+    with zipfile.ZipFile(path) as z:
+        root = ElementTree.fromstring(z.read("meta.xml"))
+    name = f"{{{META}}}name"
+    return {e.get(name, ""): e.text or "" for e in root.iter(f"{{{META}}}user-defined")}
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_libreoffice_keeps_the_document_properties(round_trip: RoundTrip, code: str) -> None:
+    # What a reader identifies the form by without reading its metadata sheet.
+    expected = dict(contract.metadata_properties(round_trip.expected[code].metadata))
+    assert expected[contract.PROPERTY_PREFIX + "unit_code"] == code
+    xlsx = load_workbook(round_trip.xlsx[code]).custom_doc_props
+    assert {p.name: p.value for p in xlsx.props} == expected
+    ods = ods_properties(round_trip.ods[code])
+    assert {k: v for k, v in ods.items() if k.startswith(contract.PROPERTY_PREFIX)} == expected
 
 
 # --- ods, from its XML ----------------------------------------------------------

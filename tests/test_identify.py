@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import unicodedata
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import pytest
@@ -17,13 +19,15 @@ from tests.inbox_forms import (
     nfd,
     sample_plan,
     save,
+    without_meta_sheet,
     without_metadata,
+    without_properties,
 )
 from workbook_tools import problems
 from workbook_tools.forms import contract
 from workbook_tools.inbox.identify import Identification, identify, match_entry, name_key
 from workbook_tools.inbox.model import IdentifiedBy, SubmissionStatus
-from workbook_tools.inbox.workbook import open_workbook
+from workbook_tools.inbox.workbook import FormWorkbook, open_workbook
 from workbook_tools.plan.model import Kind, RosterEntry
 
 
@@ -90,6 +94,56 @@ def test_a_form_is_identified_by_its_metadata_whatever_its_file_name() -> None:
     assert ident.period is not None and ident.period.code == PERIOD
     assert ident.status is None
     assert ident.problems == []
+
+
+@pytest.mark.parametrize(
+    "damage", [without_meta_sheet, without_properties], ids=["properties", "sheet"]
+)
+def test_either_copy_of_the_metadata_identifies_the_form(damage: Callable[[bytes], bytes]) -> None:
+    # The hidden sheet unhidden and deleted; or a form made before it had properties.
+    ident = identified(damage(blank_form("T07")), file="t7.xlsx")
+    assert ident.by is IdentifiedBy.METADATA
+    assert ident.entry is not None and ident.entry.code == "T07"
+    assert (ident.status, ident.problems) == (None, [])
+
+
+def test_the_document_properties_spare_reading_the_metadata_sheet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[str] = []
+    rows = FormWorkbook.rows
+
+    def spied(self: FormWorkbook, sheet: str) -> Sequence[Sequence[object]]:
+        read.append(sheet)
+        return rows(self, sheet)
+
+    monkeypatch.setattr(FormWorkbook, "rows", spied)
+    ident = identified(blank_form("T07"))
+    assert ident.by is IdentifiedBy.METADATA
+    assert ident.entry is not None and ident.entry.code == "T07"
+    assert set(read) == {contract.MAIN_SHEET}  # the title block, checked against them
+
+
+@pytest.mark.parametrize(
+    "custom",
+    [b'<Properties><property name="wbt_form"><vt:lpwstr>1', b"", b"<Properties/>"],
+    ids=["cut", "empty", "none of ours"],
+)
+def test_damaged_document_properties_leave_the_metadata_sheet_to_say(custom: bytes) -> None:
+    ident = identified(with_part(blank_form("T07"), "docProps/custom.xml", custom))
+    assert ident.by is IdentifiedBy.METADATA
+    assert ident.entry is not None and ident.entry.code == "T07"
+    assert ident.metadata is not None and ident.metadata.fields  # read from the sheet
+
+
+def with_part(data: bytes, name: str, content: bytes) -> bytes:
+    """``data`` with its zip part ``name`` replaced by ``content``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = content if info.filename == name else source.read(info)
+            target.writestr(info, body)
+    return out.getvalue()
 
 
 def test_without_metadata_the_title_block_identifies_the_form_and_says_so() -> None:
@@ -188,8 +242,14 @@ def test_a_workbook_with_neither_metadata_nor_title_is_not_guessed() -> None:
     ]
 
 
-def test_a_title_edited_to_another_unit_is_rejected_for_both_units() -> None:
-    wb = load_workbook(io.BytesIO(blank_form("T04")))
+@pytest.mark.parametrize(
+    "damage", [lambda d: d, without_meta_sheet, without_properties],
+    ids=["both", "properties", "sheet"],
+)
+def test_a_title_edited_to_another_unit_is_rejected_for_both_units(
+    damage: Callable[[bytes], bytes],
+) -> None:
+    wb = load_workbook(io.BytesIO(damage(blank_form("T04"))))
     wb[contract.MAIN_SHEET]["A4"] = "Đơn vị báo cáo: Thôn 9"
     ident = identified(save(wb), file="t.xlsx")
     assert ident.entry is not None and ident.entry.code == "T04"

@@ -11,6 +11,7 @@ import io
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ from tests.inbox_forms import (
     save,
     snapshot,
     without_metadata,
+    without_properties,
 )
 from workbook_tools import problems
 from workbook_tools.checks import read_and_check
@@ -99,7 +101,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Read:
         # The annual form, sent too early; last year's form.
         "T06 nam.xlsx": (filled("T06", VILLAGE, "CN-2024"), ON_TIME),
         "T07.xlsx": (filled("T07", VILLAGE, last_year=True), ON_TIME),
-        # The hidden sheet unhidden and deleted: names still there.
+        # The metadata gone (hidden sheet deleted, properties stripped): names still there.
         "T11.xlsx": (without_metadata(filled("T11", VILLAGE)), ON_TIME),
         # A part greater than its whole.
         "T12.xlsx": (filled("T12", {**VILLAGE, "ld_tong": 3, "ld_duoc_tt": 9}), ON_TIME),
@@ -225,7 +227,7 @@ def test_last_years_form_is_rejected(inbox: Read) -> None:
     ]
 
 
-def test_without_its_hidden_sheet_a_form_is_read_by_title_and_names(inbox: Read) -> None:
+def test_without_its_metadata_a_form_is_read_by_title_and_names(inbox: Read) -> None:
     s = inbox.submission("T11.xlsx")
     assert (s.unit, s.status, s.identified_by) == ("T11", SubmissionStatus.USED,
                                                    IdentifiedBy.TITLE)
@@ -382,6 +384,27 @@ def test_forms_resaved_by_libreoffice_read_the_same(tmp_path: Path) -> None:
     assert sorted(result.used()) == ["T08", "T09", "T10", "T12"]
     assert result.used()["T12"].cells["tt_loa"] == "Báo cáo!C20"  # was C17
     assert result.used()["T09"].cells["tt_loa"] == "Báo cáo!C17"
+
+
+@pytest.mark.parametrize(
+    "damage", [lambda d: d, without_properties], ids=["properties and sheet", "sheet only"]
+)
+def test_without_its_names_a_form_is_read_by_the_metadata_cell_map(
+    tmp_path: Path, damage: Callable[[bytes], bytes]
+) -> None:
+    # Identified by its document properties, the form has its cell map read from the
+    # metadata sheet only now that a name is missing.
+    wb = load_workbook(io.BytesIO(damage(filled("T01", VILLAGE))))
+    for code in VILLAGE_CLEAN:
+        del wb.defined_names[code]
+    box = tmp_path / "inbox"
+    put(box, "t.xlsx", save(wb), ON_TIME)
+    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    (s,) = result.submissions
+    assert (s.status, s.identified_by) == (SubmissionStatus.USED, IdentifiedBy.METADATA)
+    assert s.values == VILLAGE_CLEAN
+    assert s.cells["tt_loa"] == "Báo cáo!C17"
+    assert result.problems == [problems.make("inbox.cells_by_position", file="t.xlsx", unit="T01")]
 
 
 def test_a_form_whose_named_cell_was_deleted_reports_the_lost_field(tmp_path: Path) -> None:

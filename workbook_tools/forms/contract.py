@@ -41,6 +41,17 @@ Metadata sheet (:data:`META_SHEET`)
     them back from plain row tuples (openpyxl or python-calamine values),
     undoing what LibreOffice does to a code such as ``tt_mang_xa_hoi``.
 
+Document properties
+    The metadata sheet's keys and values again, as custom document properties
+    (File → Properties → Custom): :data:`PROPERTY_MARKER` holds
+    :data:`CONTRACT_VERSION`, and each key of :data:`META_KEYS` with a value is
+    a text property named :data:`PROPERTY_PREFIX` + key (``wbt_unit_code``).
+    Excel and LibreOffice keep them (xlsx and ods). A reader may identify a
+    form from them without reading the metadata sheet, which stays the only
+    place of the cell map. :func:`metadata_properties` lists them,
+    :func:`parse_properties` reads them back. Forms generated before they
+    existed have the sheet only.
+
 File names
     :func:`form_filename` (ASCII only: email clients mangle Vietnamese
     attachment names) and :func:`unique_filenames` for clashes.
@@ -51,7 +62,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -231,6 +242,41 @@ def parse_metadata(rows: Iterable[Sequence[object]]) -> FormMetadata | None:
         else:
             values[key] = value
     return FormMetadata(values=values, fields=tuple(fields), contract_version=contract)
+
+
+# --- document properties ------------------------------------------------------
+
+#: The custom document property that marks a form's own properties; its value is
+#: :data:`CONTRACT_VERSION`.
+PROPERTY_MARKER = "wbt_form"
+#: Each key of :data:`META_KEYS` is a custom document property named with this prefix.
+PROPERTY_PREFIX = "wbt_"
+
+
+def metadata_properties(meta: FormMetadata) -> list[tuple[str, str]]:
+    """A form's custom document properties: the marker, then every key that has a value."""
+    props = [(PROPERTY_MARKER, meta.contract_version)]
+    props.extend(
+        (PROPERTY_PREFIX + key, meta.values[key]) for key in META_KEYS if meta.values.get(key)
+    )
+    return props
+
+
+def parse_properties(properties: Mapping[str, str]) -> FormMetadata | None:
+    """The metadata a workbook's custom document properties hold; None if they are not a form's.
+
+    Unknown ``wbt_`` properties are kept as keys, so a newer form still reads.
+    There is no cell map among them (:attr:`FormMetadata.fields` is empty).
+    """
+    version = properties.get(PROPERTY_MARKER)
+    if version is None:
+        return None
+    values = {
+        _text(name[len(PROPERTY_PREFIX) :], identifier=True): _text(value)
+        for name, value in properties.items()
+        if name.startswith(PROPERTY_PREFIX) and name != PROPERTY_MARKER
+    }
+    return FormMetadata(values=values, fields=(), contract_version=_text(version))
 
 
 @functools.lru_cache(maxsize=8192)

@@ -103,6 +103,8 @@ def write_form(layout: FormLayout) -> bytes:
             "comments": f"{contract.META_MARKER} {layout.metadata.get('form_version')}",
         }
     )
+    for name, value in contract.metadata_properties(layout.metadata):
+        _check(workbook.set_custom_property(name, value, "text"), f"property {name}")
     sheet = workbook.add_worksheet(layout.main_sheet)
     meta = workbook.add_worksheet(layout.meta_sheet)
     _write_main(workbook, sheet, layout)

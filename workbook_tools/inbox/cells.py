@@ -2,7 +2,8 @@
 
 By defined name first: every input cell of a form is named after its field,
 and spreadsheet programs move the name with the cell when rows are inserted.
-When the names are gone, by position: the metadata sheet's cell map, or, for
+When the names are gone, by position: the metadata sheet's cell map (read
+only then, when the form was identified by its document properties), or, for
 a form identified by its title block (copied into a new workbook), the
 position the field has on a freshly laid-out form, shifted by where the title
 block now is. Reading by position is said in one warning, as rows inserted
@@ -64,7 +65,7 @@ def find_cells(
     """The raw cell of every field on ``entry``'s form that can be found in ``workbook``."""
     found = FoundCells()
     folded = {name.casefold(): ref for name, ref in workbook.names.items()}
-    cell_map = ident.metadata.cells if ident.metadata is not None else {}
+    cell_map: dict[str, str] | None = None
     by_position = False
     layout_cells: dict[str, Location] | None = None
     for f in plan.fields_for(entry):
@@ -74,13 +75,15 @@ def find_cells(
             # A name that no longer points at one cell means the cell was
             # deleted: the map's position would be another row's value now.
             where = workbook.locate(ref)
-        elif f.code in cell_map:
-            where = workbook.locate(cell_map[f.code])
-            by_position = by_position or where is not None
-        elif ident.by is IdentifiedBy.TITLE:
-            if layout_cells is None:
-                layout_cells = _shifted_layout(layouts.get(entry), ident)
-            where = layout_cells.get(f.code)
+        else:
+            if cell_map is None:  # looked for only when a name is missing
+                cell_map = _cell_map(workbook, ident)
+            if f.code in cell_map:
+                where = workbook.locate(cell_map[f.code])
+            elif ident.by is IdentifiedBy.TITLE:
+                if layout_cells is None:
+                    layout_cells = _shifted_layout(layouts.get(entry), ident)
+                where = layout_cells.get(f.code)
             by_position = by_position or where is not None
         if where is None:
             found.problems.append(
@@ -101,6 +104,16 @@ def find_cells(
             0, problems.make("inbox.cells_by_position", file=file, unit=entry.code)
         )
     return found
+
+
+def _cell_map(workbook: FormWorkbook, ident: Identification) -> dict[str, str]:
+    """Field code → cell reference, from the metadata sheet of a form identified by metadata."""
+    meta = ident.metadata
+    if meta is None:
+        return {}
+    if not meta.fields:  # identified by its document properties: the map is on the sheet
+        meta = workbook.metadata()
+    return meta.cells if meta is not None else {}
 
 
 def _shifted_layout(layout: FormLayout, ident: Identification) -> dict[str, Location]:

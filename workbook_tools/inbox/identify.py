@@ -1,13 +1,15 @@
 """Whose form is this, for which period, of which plan?
 
-First from the hidden metadata sheet the forms step writes (unit code, period,
-plan id). When it is gone (the content was copied into a new workbook), from
-the title block: ``Đơn vị báo cáo: Thôn 3 (T03)``, ``Kỳ báo cáo: …
-(6T-2024)``, ``Kế hoạch: … (PCMD-TienNong-2024)``, matching the unit's name
-against the roster whatever the case, spacing, Unicode form or diacritics,
-and saying so in a warning. The file name is never used: files are renamed
-freely on the way (mail clients, Zalo, "Copy of …"), and a wrong guess would
-put one village's figures under another.
+First from the metadata the forms step writes (unit code, period, plan id),
+as custom document properties and on a hidden sheet: the properties when the
+file still has them (no sheet to read), else the sheet. When both are gone
+(the content was copied into a new workbook), from the title block:
+``Đơn vị báo cáo: Thôn 3 (T03)``, ``Kỳ báo cáo: … (6T-2024)``, ``Kế hoạch: …
+(PCMD-TienNong-2024)``, matching the unit's name against the roster whatever
+the case, spacing, Unicode form or diacritics, and saying so in a warning.
+The file name is never used: files are renamed freely on the way (mail
+clients, Zalo, "Copy of …"), and a wrong guess would put one village's
+figures under another.
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ def _period_by(plan: Plan, code: str | None, name: str | None) -> Period | None:
 def identify(plan: Plan, period_code: str, workbook: FormWorkbook, *, file: str) -> Identification:
     """Identify a returned workbook for the period ``period_code`` of ``plan``."""
     result = Identification(title=workbook.title_block())
-    meta = workbook.metadata()
+    meta = workbook.identity()
     if meta is not None and (meta.get("unit_code") or meta.get("plan_id")):
         result.metadata = meta
         _by_metadata(plan, period_code, meta, result, file)

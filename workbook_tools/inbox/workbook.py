@@ -7,7 +7,10 @@ defined names, so they are read from the workbook's own structure: the
 ``table:named-range`` elements of ``content.xml`` (ods), and the NAME records
 of the workbook stream through xlrd (xls). Only workbook-level names are
 kept: the forms name every input cell at workbook level (see
-:mod:`workbook_tools.forms.contract`).
+:mod:`workbook_tools.forms.contract`). Custom document properties, where the
+forms repeat their metadata, come from ``docProps/custom.xml`` (xlsx, xlsm)
+and ``meta.xml`` (ods), so a form is identified without reading its metadata
+sheet.
 
 Nothing here decides what a workbook is; :mod:`workbook_tools.inbox.identify`
 does, from what this module reads. The file is never written: the reader works
@@ -43,8 +46,11 @@ _TITLE_COLON = 40
 MAX_NAMES_PART = 64 * 1024 * 1024
 
 _XLSX_WORKBOOK = "xl/workbook.xml"
+_XLSX_PROPERTIES = "docProps/custom.xml"
 _ODS_CONTENT = "content.xml"
+_ODS_META = "meta.xml"
 _ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODF_META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
 _SEP = " "  # expat's separator between namespace and local name
 
 
@@ -76,13 +82,21 @@ class FormWorkbook:
 
     ``names`` maps each workbook-level defined name to the reference it holds,
     as written in the file (``'Báo cáo'!$C$14``, ``$'Báo cáo'.$C$14``, or
-    ``#REF!`` for a cell that was deleted).
+    ``#REF!`` for a cell that was deleted); ``properties`` maps each custom
+    document property to its value as text.
     """
 
-    def __init__(self, book: CalamineWorkbook, names: Mapping[str, str], fmt: str) -> None:
+    def __init__(
+        self,
+        book: CalamineWorkbook,
+        names: Mapping[str, str],
+        fmt: str,
+        properties: Mapping[str, str] | None = None,
+    ) -> None:
         self._book = book
         self.format = fmt
         self.names = dict(names)
+        self.properties = dict(properties or {})
         self.sheet_names: list[str] = list(book.sheet_names)
         self._visible = {
             m.name: m.visible is SheetVisibleEnum.Visible for m in book.sheets_metadata
@@ -131,6 +145,17 @@ class FormWorkbook:
         return _location(found, row, col)
 
     # --- what identification reads ----------------------------------------------
+    def identity(self) -> contract.FormMetadata | None:
+        """The form's metadata: from its document properties, else from its metadata sheet.
+
+        The properties spare reading the sheet; they hold no cell map
+        (:meth:`metadata` has it).
+        """
+        meta = contract.parse_properties(self.properties) if self.properties else None
+        if meta is not None and (meta.get("unit_code") or meta.get("plan_id")):
+            return meta
+        return self.metadata()
+
     def metadata(self) -> contract.FormMetadata | None:
         """The form's metadata sheet, hidden or not; None when it is gone or is not ours."""
         sheet = self.find_sheet(contract.META_SHEET)
@@ -178,15 +203,17 @@ class FormWorkbook:
 def open_workbook(data: bytes, fmt: str, parts: Mapping[str, bytes] | None = None) -> FormWorkbook:
     """Open a workbook already accepted by the safety step.
 
-    ``fmt`` is ``xlsx``, ``xlsm``, ``xls`` or ``ods``; ``parts`` may hold zip
-    parts the safety step has already inflated (``xl/workbook.xml``,
-    ``content.xml``), so they are not inflated twice. Raises whatever the
-    underlying readers raise for a file they cannot read: the caller turns it
-    into a problem record.
+    ``fmt`` is ``xlsx``, ``xlsm``, ``xls`` or ``ods``; ``parts``, the small
+    parts the safety step has already inflated (:attr:`safety.Inspection.parts`:
+    ``xl/workbook.xml``, ``docProps/custom.xml``, ``content.xml``…), so they
+    are not inflated twice: a part it does not hold is taken as absent. Raises
+    whatever the underlying readers raise for a file they cannot read: the
+    caller turns it into a problem record.
     """
     names = read_defined_names(data, fmt, parts)
+    properties = read_properties(data, fmt, parts)
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    return FormWorkbook(book, names, fmt)
+    return FormWorkbook(book, names, fmt, properties)
 
 
 def read_defined_names(
@@ -205,12 +232,26 @@ def read_defined_names(
     return {}
 
 
+def read_properties(
+    data: bytes, fmt: str, parts: Mapping[str, bytes] | None = None
+) -> dict[str, str]:
+    """Custom document properties → their values as text (none for ``.xls``).
+
+    A damaged properties part gives none: the metadata sheet is read instead.
+    """
+    if fmt in ("xlsx", "xlsm"):
+        return _properties(_part(data, _XLSX_PROPERTIES, parts), "", "property", "name")
+    if fmt == "ods":
+        name = f"{_ODF_META}{_SEP}name"
+        return _properties(_part(data, _ODS_META, parts), _ODF_META, "user-defined", name)
+    return {}
+
+
 def _part(data: bytes, name: str, parts: Mapping[str, bytes] | None) -> bytes | None:
     if parts is not None:
         # Part names are looked up whatever their case, as spreadsheet programs do.
-        kept = next((data for key, data in parts.items() if key.lower() == name.lower()), None)
-        if kept is not None:
-            return kept
+        # The safety step keeps every such part the file has.
+        return next((data for key, data in parts.items() if key.lower() == name.lower()), None)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         try:
             info = archive.getinfo(name)
@@ -281,6 +322,46 @@ def _xlsx_names(xml: bytes | None) -> dict[str, str]:
     for name, ref in local.items():
         names.setdefault(name, ref)
     return names
+
+
+def _properties(xml: bytes | None, namespace: str, element: str, attribute: str) -> dict[str, str]:
+    """The text of each ``element`` (in ``namespace``, or any) by its ``attribute``.
+
+    ``<property name="wbt_unit_code"><vt:lpwstr>T01</vt:lpwstr></property>``
+    (docProps/custom.xml) or ``<meta:user-defined meta:name="…">T01</…>``
+    (meta.xml). The first of a name counts.
+    """
+    if not xml:
+        return {}
+    found: dict[str, str] = {}
+    inside: list[_OpenName] = []
+    parser = _parser()
+
+    def ours(tag: str) -> bool:
+        space, _, local = tag.rpartition(_SEP)
+        return local == element and (not namespace or space == namespace)
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if ours(tag):
+            inside.append(_OpenName(attrs.get(attribute, ""), False, []))
+
+    def text(data: str) -> None:
+        if inside:
+            inside[-1].text.append(data)
+
+    def end(tag: str) -> None:
+        if inside and ours(tag):
+            done = inside.pop()
+            found.setdefault(done.name, "".join(done.text).strip())
+
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = text
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(xml, True)
+    except (expat.ExpatError, ValueError):
+        return {}
+    return found
 
 
 def _ods_names(xml: bytes | None) -> dict[str, str]:
