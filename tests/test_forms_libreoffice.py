@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -36,6 +36,7 @@ from openpyxl.workbook.workbook import Workbook
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from workbook_tools.forms import GeneratedForm, build_forms, contract, write_forms
+from workbook_tools.inbox.workbook import read_properties
 from workbook_tools.plan import load_sample_plan
 
 PERIOD = "6T-2024"
@@ -235,6 +236,10 @@ def test_libreoffice_keeps_the_document_properties(round_trip: RoundTrip, code: 
     assert {p.name: p.value for p in xlsx.props} == expected
     ods = ods_properties(round_trip.ods[code])
     assert {k: v for k, v in ods.items() if k.startswith(contract.PROPERTY_PREFIX)} == expected
+    # And the inbox's own reader finds them in both.
+    for path, fmt in ((round_trip.xlsx[code], "xlsx"), (round_trip.ods[code], "ods")):
+        found = contract.parse_properties(read_properties(path.read_bytes(), fmt))
+        assert found == replace(round_trip.expected[code].metadata, fields=()), fmt
 
 
 # --- ods, from its XML ----------------------------------------------------------

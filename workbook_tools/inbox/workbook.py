@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from xml.etree import ElementTree
 from xml.parsers import expat
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
@@ -50,7 +51,9 @@ _XLSX_PROPERTIES = "docProps/custom.xml"
 _ODS_CONTENT = "content.xml"
 _ODS_META = "meta.xml"
 _ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-_ODF_META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
+_CUSTOM_PROPERTY = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}property"
+_ODF_USER_DEFINED = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}user-defined"
+_ODF_META_NAME = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}name"
 _SEP = " "  # expat's separator between namespace and local name
 
 
@@ -240,10 +243,9 @@ def read_properties(
     A damaged properties part gives none: the metadata sheet is read instead.
     """
     if fmt in ("xlsx", "xlsm"):
-        return _properties(_part(data, _XLSX_PROPERTIES, parts), "", "property", "name")
+        return _properties(_part(data, _XLSX_PROPERTIES, parts), _CUSTOM_PROPERTY, "name")
     if fmt == "ods":
-        name = f"{_ODF_META}{_SEP}name"
-        return _properties(_part(data, _ODS_META, parts), _ODF_META, "user-defined", name)
+        return _properties(_part(data, _ODS_META, parts), _ODF_USER_DEFINED, _ODF_META_NAME)
     return {}
 
 
@@ -324,43 +326,24 @@ def _xlsx_names(xml: bytes | None) -> dict[str, str]:
     return names
 
 
-def _properties(xml: bytes | None, namespace: str, element: str, attribute: str) -> dict[str, str]:
-    """The text of each ``element`` (in ``namespace``, or any) by its ``attribute``.
+def _properties(xml: bytes | None, tag: str, attribute: str) -> dict[str, str]:
+    """The text of each ``tag`` element by its ``attribute``; the first of a name counts.
 
     ``<property name="wbt_unit_code"><vt:lpwstr>T01</vt:lpwstr></property>``
     (docProps/custom.xml) or ``<meta:user-defined meta:name="…">T01</…>``
-    (meta.xml). The first of a name counts.
+    (meta.xml). Built by ElementTree's C parser (twice as fast as expat with
+    Python handlers, on a part read for every file): a part holding ``<!``
+    (a declaration, a comment) is not parsed at all, so nothing is expanded.
     """
-    if not xml:
+    if not xml or b"<!" in xml:
+        return {}
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError:
         return {}
     found: dict[str, str] = {}
-    inside: list[_OpenName] = []
-    parser = _parser()
-
-    def ours(tag: str) -> bool:
-        space, _, local = tag.rpartition(_SEP)
-        return local == element and (not namespace or space == namespace)
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        if ours(tag):
-            inside.append(_OpenName(attrs.get(attribute, ""), False, []))
-
-    def text(data: str) -> None:
-        if inside:
-            inside[-1].text.append(data)
-
-    def end(tag: str) -> None:
-        if inside and ours(tag):
-            done = inside.pop()
-            found.setdefault(done.name, "".join(done.text).strip())
-
-    parser.StartElementHandler = start
-    parser.CharacterDataHandler = text
-    parser.EndElementHandler = end
-    try:
-        parser.Parse(xml, True)
-    except (expat.ExpatError, ValueError):
-        return {}
+    for element in root.iter(tag):
+        found.setdefault(element.get(attribute, ""), "".join(element.itertext()).strip())
     return found
 
 
