@@ -407,6 +407,21 @@ def test_without_its_names_a_form_is_read_by_the_metadata_cell_map(
     assert result.problems == [problems.make("inbox.cells_by_position", file="t.xlsx", unit="T01")]
 
 
+def test_names_are_found_whatever_their_case_as_excel_does(tmp_path: Path) -> None:
+    wb = load_workbook(io.BytesIO(filled("T01", VILLAGE)))
+    for code in ("tt_loa", "ld_tong"):
+        name = wb.defined_names.pop(code)
+        name.name = code.upper()
+        wb.defined_names[name.name] = name
+    box = tmp_path / "inbox"
+    put(box, "t.xlsx", save(wb), ON_TIME)
+    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    (s,) = result.submissions
+    assert s.values == VILLAGE_CLEAN
+    assert s.cells["tt_loa"] == "Báo cáo!C17"
+    assert result.problems == []
+
+
 def test_a_form_whose_named_cell_was_deleted_reports_the_lost_field(tmp_path: Path) -> None:
     wb = load_workbook(io.BytesIO(filled("T01", VILLAGE)))
     wb.defined_names["tt_loa"].attr_text = "#REF!"

@@ -87,6 +87,14 @@ def test_inspecting_changes_no_file(tmp_path_factory: pytest.TempPathFactory) ->
     assert {name: _fingerprint(path) for name, path in corpus.items()} == before
 
 
+def test_the_inspection_keeps_the_time_of_the_bytes_it_read(corpus: dict[str, Path]) -> None:
+    path = corpus["form.xlsx"]
+    seen = inspect(path)
+    assert seen.usable
+    assert seen.modified == os.stat(path).st_mtime
+    assert seen.content == path.read_bytes()
+
+
 # --- every kind of trouble gets its record ------------------------------------
 
 

@@ -115,6 +115,9 @@ class Inspection:
     # The bytes that were checked, for a usable file: readers parse these, never the
     # file again, so a file replaced during the run cannot reach a reader unchecked.
     content: bytes = field(default=b"", repr=False)
+    # The file's modification time (seconds since the epoch) as it was read; None
+    # when it could not be had.
+    modified: float | None = None
 
     @property
     def usable(self) -> bool:
@@ -179,6 +182,7 @@ class _Report:
         self.sheets: list[str] = []
         self.parts: dict[str, bytes] = {}
         self.fonts: set[str] = set()
+        self.modified: float | None = None
 
     @property
     def ext(self) -> str:
@@ -217,6 +221,7 @@ def inspect(path: Path, *, limits: Limits = DEFAULT_LIMITS, name: str | None = N
         parts=MappingProxyType(report.parts),
         legacy_fonts=tuple(sorted(report.fonts)),
         content=data if usable else b"",
+        modified=report.modified,
     )
 
 
@@ -228,7 +233,7 @@ def _read(path: Path, limits: Limits, report: _Report) -> bytes:
                 "đây là một thư mục" if stat.S_ISDIR(status.st_mode) else "đây không phải một tệp"
             )
             report.refuse("file.unreadable", reason=what)
-        size = status.st_size
+        size, report.modified = status.st_size, status.st_mtime
         if size > limits.max_file_bytes:
             report.refuse("file.too_large", size=_mb(size), limit=_mb(limits.max_file_bytes))
         # At the level of the operating system: a file object costs more than the read.

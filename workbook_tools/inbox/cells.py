@@ -64,12 +64,16 @@ def find_cells(
 ) -> FoundCells:
     """The raw cell of every field on ``entry``'s form that can be found in ``workbook``."""
     found = FoundCells()
-    folded = {name.casefold(): ref for name, ref in workbook.names.items()}
+    folded: dict[str, str] | None = None  # the names whatever their case, if one is missing
     cell_map: dict[str, str] | None = None
     by_position = False
     layout_cells: dict[str, Location] | None = None
     for f in plan.fields_for(entry):
-        ref = workbook.names.get(f.code) or folded.get(f.code.casefold())
+        ref = workbook.names.get(f.code)
+        if ref is None:
+            if folded is None:
+                folded = {name.casefold(): to for name, to in workbook.names.items()}
+            ref = folded.get(f.code.casefold())
         where: Location | None = None
         if ref is not None:
             # A name that no longer points at one cell means the cell was

@@ -302,7 +302,7 @@ def _read_file(reader: _Reader, path: Path, name: str) -> _Look:
         submission = Submission(name, sha, _NOT_YET, SubmissionStatus.REJECTED)
         return _Look(_FileRead(submission, list(inspection.problems)), modified, record)
     data = inspection.content  # exactly the bytes that were checked
-    sha, modified, record = _fingerprint(path, data)
+    sha, modified, record = _fingerprint(path, data, inspection.modified)
     # USED until the newest file of each unit is chosen.
     submission = Submission(name, sha, _NOT_YET, SubmissionStatus.USED)
     read = _FileRead(submission, list(inspection.problems))
@@ -327,12 +327,18 @@ def _read_file(reader: _Reader, path: Path, name: str) -> _Look:
     return look
 
 
-def _fingerprint(path: Path, data: bytes | None = None) -> tuple[str, datetime, bool]:
+def _fingerprint(
+    path: Path, data: bytes | None = None, mtime: float | None = None
+) -> tuple[str, datetime, bool]:
     """The file's content hash, its modification time, and whether the ledger records it.
 
-    A file too large to be a form (refused by the safety step) is not read
-    whole just to be hashed: its own time will be its arrival.
+    ``data`` and ``mtime`` are the file's bytes and time as the safety step
+    read them, when it did. A file too large to be a form (refused by the
+    safety step) is not read whole just to be hashed: its own time will be
+    its arrival.
     """
+    if data is not None and mtime is not None:
+        return hashlib.sha256(data).hexdigest(), datetime.fromtimestamp(mtime), True
     stat = path.stat()
     modified = datetime.fromtimestamp(stat.st_mtime)
     if data is not None:

@@ -67,7 +67,7 @@ class Location:
 
     @property
     def cell(self) -> str:
-        return f"{get_column_letter(self.col + 1)}{self.row + 1}"
+        return _a1(self.row, self.col)
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +418,12 @@ def _title_lines(sheet: str, rows: Iterable[Sequence[object]]) -> dict[str, Titl
 
 #: Every form of a period has its inputs in the same cells: each place is made once.
 _location = functools.lru_cache(maxsize=4096)(Location)
+
+
+@functools.lru_cache(maxsize=4096)
+def _a1(row: int, col: int) -> str:
+    """``C14`` for 0-based (13, 2); named once per place."""
+    return f"{get_column_letter(col + 1)}{row + 1}"
 
 #: Every form of a period repeats its title lines: each text is split once.
 _parse_title_line = functools.lru_cache(maxsize=4096)(contract.parse_title_line)
