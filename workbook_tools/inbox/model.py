@@ -30,7 +30,7 @@ class SubmissionStatus(StrEnum):
 
 
 class IdentifiedBy(StrEnum):
-    METADATA = "metadata"  # the hidden metadata sheet
+    METADATA = "metadata"  # the form's metadata: document properties or hidden sheet
     TITLE = "title"  # the title block, matched against the roster
     NONE = "none"
 
