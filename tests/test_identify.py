@@ -27,7 +27,7 @@ from workbook_tools import problems
 from workbook_tools.forms import contract
 from workbook_tools.inbox.identify import Identification, identify, match_entry, name_key
 from workbook_tools.inbox.model import IdentifiedBy, SubmissionStatus
-from workbook_tools.inbox.workbook import FormWorkbook, open_workbook
+from workbook_tools.inbox.workbook import MAX_PROPERTIES_PART, FormWorkbook, open_workbook
 from workbook_tools.plan.model import Kind, RosterEntry
 
 
@@ -126,8 +126,13 @@ def test_the_document_properties_spare_reading_the_metadata_sheet(
 
 @pytest.mark.parametrize(
     "custom",
-    [b'<Properties><property name="wbt_form"><vt:lpwstr>1', b"", b"<Properties/>"],
-    ids=["cut", "empty", "none of ours"],
+    [
+        b'<Properties><property name="wbt_form"><vt:lpwstr>1',
+        b"",
+        b"<Properties/>",
+        b"<Properties>" + b" " * MAX_PROPERTIES_PART + b"</Properties>",
+    ],
+    ids=["cut", "empty", "none of ours", "too large"],
 )
 def test_damaged_document_properties_leave_the_metadata_sheet_to_say(custom: bytes) -> None:
     ident = identified(with_part(blank_form("T07"), "docProps/custom.xml", custom))

@@ -45,6 +45,9 @@ _TITLE_COLON = 40
 #: A part larger than this is not parsed for names (the safety step has already
 #: refused zip bombs; this keeps a merely huge sheet from slowing the run).
 MAX_NAMES_PART = 64 * 1024 * 1024
+#: A form's document properties take a few kilobytes: a larger part is not
+#: parsed (the metadata sheet says who sent the form instead).
+MAX_PROPERTIES_PART = 256 * 1024
 
 _XLSX_WORKBOOK = "xl/workbook.xml"
 _XLSX_PROPERTIES = "docProps/custom.xml"
@@ -333,9 +336,10 @@ def _properties(xml: bytes | None, tag: str, attribute: str) -> dict[str, str]:
     (docProps/custom.xml) or ``<meta:user-defined meta:name="…">T01</…>``
     (meta.xml). Built by ElementTree's C parser (twice as fast as expat with
     Python handlers, on a part read for every file): a part holding ``<!``
-    (a declaration, a comment) is not parsed at all, so nothing is expanded.
+    (a declaration, a comment) is not parsed at all, so nothing is expanded,
+    nor one larger than :data:`MAX_PROPERTIES_PART`.
     """
-    if not xml or b"<!" in xml:
+    if not xml or len(xml) > MAX_PROPERTIES_PART or b"<!" in xml:
         return {}
     try:
         root = ElementTree.fromstring(xml)
