@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import unicodedata
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from tests.corpus import with_part
 from tests.inbox_forms import (
     PERIOD,
     blank_form,
@@ -135,20 +135,10 @@ def test_the_document_properties_spare_reading_the_metadata_sheet(
     ids=["cut", "empty", "none of ours", "too large"],
 )
 def test_damaged_document_properties_leave_the_metadata_sheet_to_say(custom: bytes) -> None:
-    ident = identified(with_part(blank_form("T07"), "docProps/custom.xml", custom))
+    ident = identified(with_part(blank_form("T07"), "docProps/custom.xml", lambda _: custom))
     assert ident.by is IdentifiedBy.METADATA
     assert ident.entry is not None and ident.entry.code == "T07"
     assert ident.metadata is not None and ident.metadata.fields  # read from the sheet
-
-
-def with_part(data: bytes, name: str, content: bytes) -> bytes:
-    """``data`` with its zip part ``name`` replaced by ``content``."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            body = content if info.filename == name else source.read(info)
-            target.writestr(info, body)
-    return out.getvalue()
 
 
 def test_without_metadata_the_title_block_identifies_the_form_and_says_so() -> None:

@@ -429,6 +429,7 @@ def _a1(row: int, col: int) -> str:
     """``C14`` for 0-based (13, 2); named once per place."""
     return f"{get_column_letter(col + 1)}{row + 1}"
 
+
 #: Every form of a period repeats its title lines: each text is split once.
 _parse_title_line = functools.lru_cache(maxsize=4096)(contract.parse_title_line)
 
