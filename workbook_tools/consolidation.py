@@ -268,9 +268,15 @@ class RosterPopulation:
     def __init__(self, plan: Plan, used: Mapping[str, Submission]) -> None:
         self._plan = plan
         self._values = {code: s.values for code, s in used.items()}
+        self._members: dict[str, list[Mapping[str, Value] | None]] = {}
 
     def members(self, scope: str) -> Sequence[Mapping[str, Value] | None]:
-        return [self._values.get(e.code) for e in scope_entries(self._plan, scope)]
+        # The plan's formulas name a few scopes ("thon", "donvi") again and again.
+        found = self._members.get(scope)
+        if found is None:
+            found = [self._values.get(e.code) for e in scope_entries(self._plan, scope)]
+            self._members[scope] = found
+        return found
 
     def reporters(self) -> Sequence[Mapping[str, Value]]:
         return [self._values[e.code] for e in self._plan.roster if e.code in self._values]
@@ -298,6 +304,7 @@ def consolidate(
     used = {code: s for code, s in inbox.used().items() if code in known_codes}
     errors = {code: frozenset(s.unusable) for code, s in used.items() if s.unusable}
 
+    opinions = opinion_fields(plan)
     village_fields = _fields_of(plan, plan.villages)
     unit_fields = tuple(f for f in _fields_of(plan, plan.units) if f.task is None)
     villages = _frame(plan.villages, village_fields, used)
@@ -317,8 +324,8 @@ def consolidate(
         tasks=_task_statuses(plan, used),
         completeness=_completeness(plan, period, inbox),
         indicators=_indicators(plan, period, used),
-        opinion_fields=opinion_fields(plan),
-        opinions=_opinions(plan, used),
+        opinion_fields=opinions,
+        opinions=_opinions(plan, used, opinions),
         submissions=tuple(inbox.submissions),
         problems=_sorted_problems(plan, inbox.problems),
     )
@@ -346,10 +353,11 @@ def _frame(
     """One row per entry (reported or not), one column per field; NA where no usable value."""
     codes = [e.code for e in entries]
     index = pd.Index(codes, name="ma")
-    records = {e.code: used[e.code].values for e in entries if e.code in used}
+    nothing: Mapping[str, Value] = {}
+    rows = [used[code].values if code in used else nothing for code in codes]
     columns: dict[str, pd.Series] = {}
     for f in fields:
-        raw = [records.get(code, {}).get(f.code) for code in codes]
+        raw = [row.get(f.code) for row in rows]
         if f.type is FieldType.INT:
             numbers = [v if isinstance(v, int) and not isinstance(v, bool) else None for v in raw]
             columns[f.code] = pd.Series(numbers, index=index, dtype="Int64")
@@ -611,8 +619,9 @@ def opinion_fields(plan: Plan) -> tuple[Field, ...]:
     )
 
 
-def _opinions(plan: Plan, used: Mapping[str, Submission]) -> tuple[Opinion, ...]:
-    fields = opinion_fields(plan)
+def _opinions(
+    plan: Plan, used: Mapping[str, Submission], fields: Sequence[Field]
+) -> tuple[Opinion, ...]:
     out = []
     for entry in plan.roster:
         submission = used.get(entry.code)
