@@ -192,6 +192,11 @@ class FormMetadata:
         return self.values.get(key, "")
 
     @property
+    def identifies(self) -> bool:
+        """Whether it says whose form this is: a unit or at least a plan."""
+        return bool(self.get("unit_code") or self.get("plan_id"))
+
+    @property
     def cells(self) -> dict[str, str]:
         """Field code → cell reference."""
         return {f.field: f.ref for f in self.fields}

@@ -147,7 +147,7 @@ def identify(plan: Plan, period_code: str, workbook: FormWorkbook, *, file: str)
     """Identify a returned workbook for the period ``period_code`` of ``plan``."""
     result = Identification(title=workbook.title_block())
     meta = workbook.identity()
-    if meta is not None and (meta.get("unit_code") or meta.get("plan_id")):
+    if meta is not None:
         result.metadata = meta
         _by_metadata(plan, period_code, meta, result, file)
     elif contract.UNIT_PREFIX in result.title:

@@ -152,15 +152,15 @@ class FormWorkbook:
 
     # --- what identification reads ----------------------------------------------
     def identity(self) -> contract.FormMetadata | None:
-        """The form's metadata: from its document properties, else from its metadata sheet.
+        """Whose form this says it is: its document properties, else its metadata sheet.
 
-        The properties spare reading the sheet; they hold no cell map
-        (:meth:`metadata` has it).
+        None when neither names a unit or a plan. The properties spare reading
+        the sheet; they hold no cell map (:meth:`metadata` has it).
         """
         meta = contract.parse_properties(self.properties) if self.properties else None
-        if meta is not None and (meta.get("unit_code") or meta.get("plan_id")):
-            return meta
-        return self.metadata()
+        if meta is None or not meta.identifies:
+            meta = self.metadata()
+        return meta if meta is not None and meta.identifies else None
 
     def metadata(self) -> contract.FormMetadata | None:
         """The form's metadata sheet, hidden or not; None when it is gone or is not ours."""
