@@ -21,7 +21,6 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 import pandas as pd
-from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from workbook_tools.consolidation import (
@@ -45,6 +44,7 @@ from workbook_tools.plan.model import (
     FieldType,
 )
 from workbook_tools.problems import SEVERITY_LABELS, Severity
+from workbook_tools.report.package import SplitWorkbook
 
 SUMMARY_SHEET = "Tổng hợp"
 VILLAGES_SHEET = "Theo thôn"
@@ -60,6 +60,9 @@ SHEET_NAMES = (
     PROBLEMS_SHEET,
     OPINIONS_SHEET,
 )
+#: From this many roster entries the villages' table is written aside (see build_workbook):
+#: below it, starting a process costs more than it saves.
+SPLIT_MIN = 200
 
 INDICATOR_HEADERS = (
     "STT",
@@ -197,8 +200,15 @@ _LINE_HEIGHT = 15.0  # points per wrapped line at 11 pt
 _MAX_ROW_HEIGHT = 409.0  # Excel's limit
 
 
-def build_workbook(consolidation: Consolidation) -> bytes:
-    """The report workbook's bytes."""
+def build_workbook(consolidation: Consolidation, *, split: bool | None = None) -> bytes:
+    """The report workbook's bytes.
+
+    With ``split`` (by default, from :data:`SPLIT_MIN` roster entries on) the
+    villages' table is written out by a second process while this one writes
+    the other parts (:mod:`workbook_tools.report.package`); the bytes are the same.
+    """
+    if split is None:
+        split = len(consolidation.plan.roster) >= SPLIT_MIN
     buffer = io.BytesIO()
     # The cells are acyclic tuples held until the file is written: the cycle
     # collector, run again and again as they pile up, would find nothing.
@@ -208,7 +218,7 @@ def build_workbook(consolidation: Consolidation) -> bytes:
         # A fresh font dict each time: xlsxwriter adds to the one it is given,
         # which would make every report after the first differ from it.
         options = {**_OPTIONS, "default_format_properties": dict(_DEFAULT_FONT)}
-        workbook = Workbook(buffer, options)
+        workbook = SplitWorkbook(buffer, options, aside=(VILLAGES_SHEET,) if split else ())
         try:
             _ReportWriter(workbook, consolidation).write()
         finally:

@@ -1,0 +1,138 @@
+"""The report's villages table written by a second process: the same file, or written here."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from tests.merge_data import NOW, PERIOD, everyone, inbox
+from workbook_tools.consolidation import Consolidation, consolidate
+from workbook_tools.plan import load_sample_plan
+from workbook_tools.report import build_workbook, package
+from workbook_tools.report import workbook as report_workbook
+from workbook_tools.report.package import SplitWorkbook
+from workbook_tools.report.workbook import SPLIT_MIN, VILLAGES_SHEET
+
+pytestmark = pytest.mark.skipif(not package.can_split(), reason="no forked processes here")
+
+_OPTIONS = {"in_memory": True}
+
+
+@pytest.fixture(scope="module")
+def consolidation() -> Consolidation:
+    plan = load_sample_plan()
+    return consolidate(plan, PERIOD, inbox(everyone(plan)), generated_at=NOW)
+
+
+def _written_by(pids: Path) -> Any:
+    """package._assemble, noting in ``pids`` which process wrote each worksheet."""
+    assemble = package._assemble
+
+    def noted(ws: Any) -> str:
+        with pids.open("a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()} {ws.name}\n")
+        return assemble(ws)  # type: ignore[no-any-return]
+
+    return noted
+
+
+def _writers(pids: Path) -> list[tuple[str, bool]]:
+    """(worksheet, written by another process) for each worksheet noted in ``pids``."""
+    noted = [line.split(" ", 1) for line in pids.read_text(encoding="utf-8").splitlines()]
+    return [(name, int(pid) != os.getpid()) for pid, name in noted]
+
+
+def test_the_villages_table_is_written_by_another_process_into_the_same_bytes(
+    consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    alone = build_workbook(consolidation, split=False)
+    pids = tmp_path / "pids.txt"
+    monkeypatch.setattr(package, "_assemble", _written_by(pids))
+    split = build_workbook(consolidation, split=True)
+    assert _writers(pids) == [(VILLAGES_SHEET, True)]
+    assert split == alone
+    values = CalamineWorkbook.from_filelike(io.BytesIO(split))
+    villages = values.get_sheet_by_name(VILLAGES_SHEET).to_python()
+    assert any(row[1] == "T01" for row in villages)
+
+
+def test_by_default_only_large_rosters_are_split(
+    consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    entries = len(consolidation.plan.roster)
+    assert entries < SPLIT_MIN  # the sample plan: one process
+    pids = tmp_path / "pids.txt"
+    monkeypatch.setattr(package, "_assemble", _written_by(pids))
+    build_workbook(consolidation)
+    assert not pids.exists()
+    monkeypatch.setattr(report_workbook, "SPLIT_MIN", entries)
+    build_workbook(consolidation)
+    assert _writers(pids) == [(VILLAGES_SHEET, True)]
+
+
+def test_a_forked_process_that_fails_leaves_the_table_to_this_one(
+    consolidation: Consolidation,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    parent = os.getpid()
+    assemble = package._assemble
+
+    def fails_when_forked(ws: Any) -> str:
+        if os.getpid() != parent:
+            raise RuntimeError("a bug met in the forked process")
+        return assemble(ws)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(package, "_assemble", fails_when_forked)
+    assert build_workbook(consolidation, split=True) == build_workbook(consolidation, split=False)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def _two_sheets(aside: tuple[str, ...], fill: Any) -> bytes:
+    buffer = io.BytesIO()
+    wb = SplitWorkbook(buffer, dict(_OPTIONS), aside=aside)
+    first, second = wb.add_worksheet("A"), wb.add_worksheet("B")
+    bold = wb.add_format({"bold": True})
+    first.write_string(0, 0, "đầu", bold)
+    fill(wb, second)
+    wb.close()
+    return buffer.getvalue()
+
+
+def test_a_style_first_numbered_while_writing_aside_is_written_here(tmp_path: Path) -> None:
+    # xlsxwriter's own link style is numbered when a part first uses it: the
+    # forked process would number it alone, so the sheet is written here.
+    def fill(wb: Any, ws: Any) -> None:
+        ws.write_string(0, 0, "gạch chân", wb.default_url_format)
+        ws.write_number(1, 0, 7, wb.add_format({"italic": True}))
+
+    split = _two_sheets(("B",), fill)
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(split)
+    book = openpyxl.load_workbook(path)
+    assert book["A"]["A1"].font.b
+    assert book["B"]["A1"].value == "gạch chân"
+    assert book["B"]["A1"].font.u == "single"
+    assert book["B"]["A2"].value == 7
+    assert book["B"]["A2"].font.i
+    assert not book["B"]["A2"].font.u
+
+
+def test_a_sheet_with_links_is_written_here(tmp_path: Path) -> None:
+    # Its own style, numbered when made: only the link itself keeps it here
+    # (xlsxwriter lists a worksheet's links while it writes the worksheet).
+    def fill(wb: Any, ws: Any) -> None:
+        link = wb.add_format({"underline": 1, "font_color": "blue"})
+        ws.write_url(0, 0, "https://example.org/", link, string="liên kết")
+
+    split = _two_sheets(("B",), fill)
+    assert split == _two_sheets((), fill)
+    path = tmp_path / "links.xlsx"
+    path.write_bytes(split)
+    assert openpyxl.load_workbook(path)["B"]["A1"].hyperlink.target == "https://example.org/"

@@ -1,0 +1,184 @@
+"""The report's xlsx package written on two CPUs: one large worksheet's XML in a forked process.
+
+xlsxwriter writes the parts of a workbook one after the other when it is
+closed, and for a roster of thousands one worksheet (the villages' table)
+holds most of the cells. :class:`SplitWorkbook` has that worksheet's XML
+written by a forked copy of this process while this one writes every other
+part, and puts it in its place before the parts are zipped: the file is the
+same, byte for byte, as the one written in one process.
+
+A cell names its style by a number that xlsxwriter gives each format the
+first time a part uses it; the order the parts were written in would then
+decide the numbers, and a process writing a worksheet alone would give its
+own. Here each format made for the report is numbered as it is made, before
+any part is written, so both processes name the same styles. A worksheet
+whose writing still had to number a format is written again here.
+
+The packager is replaced through ``Workbook._get_packager``, the hook
+xlsxwriter keeps for that purpose (XlsxWriter issue 674); the split uses the
+packager's own steps for each part. Where a process cannot be forked, where
+a worksheet is not a plain table of cells (links, which xlsxwriter numbers
+while it writes them), or if the forked process fails in any way, the parts
+are written here as xlsxwriter writes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import struct
+from collections.abc import Collection
+from typing import Any
+
+from xlsxwriter import Workbook
+from xlsxwriter.packager import Packager
+
+_LENGTH = struct.Struct("<Q")
+
+
+def can_split() -> bool:
+    """Whether a worksheet can be written aside here (a process can be forked)."""
+    return hasattr(os, "fork")
+
+
+class SplitWorkbook(Workbook):  # type: ignore[misc]
+    """A :class:`xlsxwriter.Workbook` whose worksheets named ``aside`` are written by a forked
+    process when it is closed (in memory only: ``{"in_memory": True}``)."""
+
+    def __init__(self, filename: Any, options: dict[str, Any], aside: Collection[str]) -> None:
+        self._number_formats = False  # xlsxwriter's own formats are numbered its way
+        super().__init__(filename, options)
+        self._aside_names = frozenset(aside)
+        self._number_formats = True
+
+    def add_format(self, properties: dict[str, Any] | None = None) -> Any:
+        made = super().add_format(properties)
+        if self._number_formats:
+            made._get_xf_index()
+        return made
+
+    def _get_packager(self) -> Packager:
+        if not self._aside_names or not self.in_memory or not can_split():
+            return super()._get_packager()
+        return _SplitPackager(self._aside_names)
+
+
+class _SplitPackager(Packager):  # type: ignore[misc]
+    def __init__(self, aside: frozenset[str]) -> None:
+        super().__init__()
+        self._aside_names = aside
+
+    def _write_worksheet_files(self) -> None:
+        sheets = [ws for ws in self.workbook.worksheets() if not ws.is_chartsheet]
+        aside = [ws for ws in sheets if ws.name in self._aside_names and _plain(ws)]
+        if not aside:
+            super()._write_worksheet_files()
+            return
+        pending = _Aside.start(aside, self.workbook.xf_format_indices)
+        # The parts keep xlsxwriter's names and order; those written aside are
+        # filled in when the forked process hands them over, before the styles
+        # are listed (a worksheet written here again may still number one).
+        for index, ws in enumerate(sheets, start=1):
+            fh = self._filename(f"xl/worksheets/sheet{index}.xml")
+            if ws in aside:
+                pending.targets.append((ws, fh))
+            else:
+                ws._set_xml_writer(fh)
+                ws._assemble_xml_file()
+        pending.finish()
+
+
+def _plain(ws: Any) -> bool:
+    """A worksheet whose XML can be written elsewhere: writing it changes nothing here."""
+    return not ws.constant_memory and not ws.hyperlinks
+
+
+class _Aside:
+    """Worksheets' XML written by a forked process, read back through a pipe."""
+
+    def __init__(self, sheets: list[Any], pid: int | None, read_fd: int | None) -> None:
+        self.sheets = sheets
+        self.targets: list[tuple[Any, io.StringIO]] = []
+        self._pid = pid
+        self._read_fd = read_fd
+
+    @classmethod
+    def start(cls, sheets: list[Any], numbered: dict[Any, int]) -> _Aside:
+        """Fork the process that writes ``sheets``; ``numbered`` holds the formats' numbers."""
+        try:
+            read_fd, write_fd = os.pipe()
+        except OSError:
+            return cls(sheets, None, None)  # written here
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return cls(sheets, None, None)
+        if pid == 0:  # the forked process: write, hand over, end without cleaning up
+            code = 1
+            try:
+                os.close(read_fd)
+                before = len(numbered)
+                texts = [_assemble(ws) for ws in sheets]
+                if len(numbered) == before:  # else this process's numbers are its own
+                    _send(write_fd, texts)
+                    code = 0
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        return cls(sheets, pid, read_fd)
+
+    def finish(self) -> None:
+        """Put each worksheet's XML into its part: as received, or written here."""
+        texts = self._receive()
+        for i, (ws, fh) in enumerate(self.targets):
+            if texts is not None:
+                fh.write(texts[i])
+            else:
+                ws._set_xml_writer(fh)
+                ws._assemble_xml_file()
+
+    def _receive(self) -> list[str] | None:
+        if self._pid is None or self._read_fd is None:
+            return None
+        data = b""
+        try:
+            with open(self._read_fd, "rb") as pipe:  # closes the descriptor
+                data = pipe.read()
+        except OSError:
+            data = b""
+        finally:
+            try:
+                _, status = os.waitpid(self._pid, 0)
+            except ChildProcessError:  # reaped elsewhere: its exit is not known
+                status = -1
+        if status == -1 or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            return None
+        texts: list[str] = []
+        at = 0
+        with contextlib.suppress(struct.error, UnicodeDecodeError):
+            for _ in self.sheets:
+                (length,) = _LENGTH.unpack_from(data, at)
+                at += _LENGTH.size
+                texts.append(data[at : at + length].decode("utf-8"))
+                at += length
+        if len(texts) != len(self.sheets) or at != len(data):
+            return None
+        return texts
+
+
+def _assemble(ws: Any) -> str:
+    fh = io.StringIO()
+    ws._set_xml_writer(fh)
+    ws._assemble_xml_file()
+    return fh.getvalue()
+
+
+def _send(fd: int, texts: list[str]) -> None:
+    with open(fd, "wb") as pipe:
+        for text in texts:
+            data = text.encode("utf-8")
+            pipe.write(_LENGTH.pack(len(data)))
+            pipe.write(data)
