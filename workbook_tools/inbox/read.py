@@ -21,6 +21,7 @@ from xml.parsers.expat import ExpatError
 from python_calamine import CalamineError
 
 from workbook_tools import problems, safety
+from workbook_tools.collector import collection_paused
 from workbook_tools.errors import WorkbookToolsError
 from workbook_tools.inbox.cells import LayoutCache, find_cells
 from workbook_tools.inbox.identify import identify
@@ -154,13 +155,8 @@ class InboxReading:
         result = InboxResult(period=self._period.code)
         # The records are acyclic: the cycle collector, run again and again as
         # thousands of them pile up, would find nothing to free.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collection_paused():
             self._collect(result)
-        finally:
-            if collecting:
-                gc.enable()
         return result
 
     def _collect(self, result: InboxResult) -> None:

@@ -12,7 +12,6 @@ its computed value, so every reader shows numbers and the officer can audit them
 
 from __future__ import annotations
 
-import gc
 import io
 import math
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from workbook_tools.collector import collection_paused
 from workbook_tools.consolidation import (
     OUTCOME_LABELS,
     REPORTING_LABELS,
@@ -212,9 +212,7 @@ def build_workbook(consolidation: Consolidation, *, split: bool | None = None) -
     buffer = io.BytesIO()
     # The cells are acyclic tuples held until the file is written: the cycle
     # collector, run again and again as they pile up, would find nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collection_paused():
         # A fresh font dict each time: xlsxwriter adds to the one it is given,
         # which would make every report after the first differ from it.
         options = {**_OPTIONS, "default_format_properties": dict(_DEFAULT_FONT)}
@@ -223,9 +221,6 @@ def build_workbook(consolidation: Consolidation, *, split: bool | None = None) -
             _ReportWriter(workbook, consolidation).write()
         finally:
             workbook.close()
-    finally:
-        if collecting:
-            gc.enable()
     return buffer.getvalue()
 
 
