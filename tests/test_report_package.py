@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
+from xlsxwriter import Workbook
 
 from tests.merge_data import NOW, PERIOD, everyone, inbox
 from workbook_tools.consolidation import Consolidation, consolidate
@@ -94,13 +95,15 @@ def test_a_forked_process_that_fails_leaves_the_table_to_this_one(
     assert "Traceback" not in capfd.readouterr().err
 
 
-def _two_sheets(aside: tuple[str, ...], fill: Any) -> bytes:
+def _two_sheets(aside: bool, fill: Any) -> bytes:
+    """Sheets A and B; B, filled by ``fill``, handed aside when complete if ``aside``."""
     buffer = io.BytesIO()
-    wb = SplitWorkbook(buffer, dict(_OPTIONS), aside=aside)
+    wb = SplitWorkbook(buffer, dict(_OPTIONS))
     first, second = wb.add_worksheet("A"), wb.add_worksheet("B")
-    bold = wb.add_format({"bold": True})
-    first.write_string(0, 0, "đầu", bold)
     fill(wb, second)
+    if aside:
+        wb.write_aside(second)
+    first.write_string(0, 0, "đầu", wb.add_format({"bold": True}))
     wb.close()
     return buffer.getvalue()
 
@@ -112,7 +115,7 @@ def test_a_style_first_numbered_while_writing_aside_is_written_here(tmp_path: Pa
         ws.write_string(0, 0, "gạch chân", wb.default_url_format)
         ws.write_number(1, 0, 7, wb.add_format({"italic": True}))
 
-    split = _two_sheets(("B",), fill)
+    split = _two_sheets(True, fill)
     path = tmp_path / "b.xlsx"
     path.write_bytes(split)
     book = openpyxl.load_workbook(path)
@@ -131,8 +134,34 @@ def test_a_sheet_with_links_is_written_here(tmp_path: Path) -> None:
         link = wb.add_format({"underline": 1, "font_color": "blue"})
         ws.write_url(0, 0, "https://example.org/", link, string="liên kết")
 
-    split = _two_sheets(("B",), fill)
-    assert split == _two_sheets((), fill)
+    split = _two_sheets(True, fill)
+    assert split == _two_sheets(False, fill)
     path = tmp_path / "links.xlsx"
     path.write_bytes(split)
     assert openpyxl.load_workbook(path)["B"]["A1"].hyperlink.target == "https://example.org/"
+
+
+def _children() -> set[int]:
+    """The processes this one has started and not yet waited for (Linux)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        found.update(int(pid) for pid in (task / "children").read_text().split())
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="no /proc here")
+def test_no_forked_process_is_left_when_closing_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _children()
+    wb = SplitWorkbook(io.BytesIO(), dict(_OPTIONS))
+    ws = wb.add_worksheet("B")
+    ws.write_number(0, 0, 7)
+    wb.write_aside(ws)
+    assert _children() - before  # the worksheet is being written aside
+
+    def fails(self: Any) -> None:
+        raise RuntimeError("a fault while closing")
+
+    monkeypatch.setattr(Workbook, "_store_workbook", fails)
+    with pytest.raises(RuntimeError):
+        wb.close()
+    assert _children() == before

@@ -1,25 +1,27 @@
 """The report's xlsx package written on two CPUs: one large worksheet's XML in a forked process.
 
-xlsxwriter writes the parts of a workbook one after the other when it is
-closed, and for a roster of thousands one worksheet (the villages' table)
-holds most of the cells. :class:`SplitWorkbook` has that worksheet's XML
-written by a forked copy of this process while this one writes every other
-part, and puts it in its place before the parts are zipped: the file is the
-same, byte for byte, as the one written in one process.
+xlsxwriter writes the XML of every part of a workbook, one after the other,
+when it is closed, and for a roster of thousands one worksheet (the
+villages' table) holds most of the cells. With :class:`SplitWorkbook`, as
+soon as that worksheet is complete (:meth:`SplitWorkbook.write_aside`), a
+forked copy of this process writes its XML while this one goes on with the
+other worksheets and parts; when the workbook is closed the XML is put in
+its place before the parts are zipped. The file is the same, byte for byte,
+as the one written in one process.
 
-A cell names its style by a number that xlsxwriter gives each format the
-first time a part uses it; the order the parts were written in would then
-decide the numbers, and a process writing a worksheet alone would give its
-own. Here each format made for the report is numbered as it is made, before
-any part is written, so both processes name the same styles. A worksheet
-whose writing still had to number a format is written again here.
+What the worksheet's XML holds is fixed by then: a text cell names its
+entry in the shared strings, numbered when the text is first written; a
+style is named by the number xlsxwriter gives a format the first time a part
+uses it, so here each format is numbered as it is made instead, and both
+processes name the same styles. A worksheet whose writing still had to
+number a format (one of xlsxwriter's own) is written again here.
 
 The packager is replaced through ``Workbook._get_packager``, the hook
 xlsxwriter keeps for that purpose (XlsxWriter issue 674); the split uses the
 packager's own steps for each part. Where a process cannot be forked, where
 a worksheet is not a plain table of cells (links, which xlsxwriter numbers
-while it writes them), or if the forked process fails in any way, the parts
-are written here as xlsxwriter writes them.
+while it writes them), or if the forked process fails in any way, the
+worksheet is written here as xlsxwriter writes it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import contextlib
 import io
 import os
 import struct
-from collections.abc import Collection
 from typing import Any
 
 from xlsxwriter import Workbook
@@ -43,14 +44,14 @@ def can_split() -> bool:
 
 
 class SplitWorkbook(Workbook):  # type: ignore[misc]
-    """A :class:`xlsxwriter.Workbook` whose worksheets named ``aside`` are written by a forked
-    process when it is closed (in memory only: ``{"in_memory": True}``)."""
+    """A :class:`xlsxwriter.Workbook` (in memory: ``{"in_memory": True}``) some of whose
+    worksheets, once complete, are written by a forked process (:meth:`write_aside`)."""
 
-    def __init__(self, filename: Any, options: dict[str, Any], aside: Collection[str]) -> None:
+    def __init__(self, filename: Any, options: dict[str, Any]) -> None:
         self._number_formats = False  # xlsxwriter's own formats are numbered its way
         super().__init__(filename, options)
-        self._aside_names = frozenset(aside)
         self._number_formats = True
+        self._aside: list[_Aside] = []
 
     def add_format(self, properties: dict[str, Any] | None = None) -> Any:
         made = super().add_format(properties)
@@ -58,35 +59,53 @@ class SplitWorkbook(Workbook):  # type: ignore[misc]
             made._get_xf_index()
         return made
 
+    def write_aside(self, worksheet: Any) -> None:
+        """Have ``worksheet``'s XML written now by a forked process while this one goes on.
+
+        ``worksheet`` is complete: nothing is written to it or changed on it
+        afterwards. Where that cannot be done (see the module's notes), it is
+        written here when the workbook is closed, as xlsxwriter writes it.
+        """
+        if not self.in_memory or not can_split() or not _plain(worksheet):
+            return
+        if any(worksheet in aside.sheets for aside in self._aside):
+            return
+        self._aside.append(_Aside.start([worksheet], self.xf_format_indices))
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            for aside in self._aside:
+                aside.discard()  # ended by now, unless closing failed before the worksheets
+
     def _get_packager(self) -> Packager:
-        if not self._aside_names or not self.in_memory or not can_split():
+        if not self._aside:
             return super()._get_packager()
-        return _SplitPackager(self._aside_names)
+        return _SplitPackager(self._aside)
 
 
 class _SplitPackager(Packager):  # type: ignore[misc]
-    def __init__(self, aside: frozenset[str]) -> None:
+    def __init__(self, aside: list[_Aside]) -> None:
         super().__init__()
-        self._aside_names = aside
+        self._aside = aside
 
     def _write_worksheet_files(self) -> None:
         sheets = [ws for ws in self.workbook.worksheets() if not ws.is_chartsheet]
-        aside = [ws for ws in sheets if ws.name in self._aside_names and _plain(ws)]
-        if not aside:
-            super()._write_worksheet_files()
-            return
-        pending = _Aside.start(aside, self.workbook.xf_format_indices)
+        written_by = {id(ws): aside for aside in self._aside for ws in aside.sheets}
         # The parts keep xlsxwriter's names and order; those written aside are
         # filled in when the forked process hands them over, before the styles
         # are listed (a worksheet written here again may still number one).
         for index, ws in enumerate(sheets, start=1):
             fh = self._filename(f"xl/worksheets/sheet{index}.xml")
-            if ws in aside:
-                pending.targets.append((ws, fh))
+            aside = written_by.get(id(ws))
+            if aside is not None:
+                aside.targets.append((ws, fh))
             else:
                 ws._set_xml_writer(fh)
                 ws._assemble_xml_file()
-        pending.finish()
+        for aside in self._aside:
+            aside.finish()
 
 
 def _plain(ws: Any) -> bool:
@@ -133,12 +152,23 @@ class _Aside:
     def finish(self) -> None:
         """Put each worksheet's XML into its part: as received, or written here."""
         texts = self._receive()
+        self._pid = self._read_fd = None
         for i, (ws, fh) in enumerate(self.targets):
             if texts is not None:
                 fh.write(texts[i])
             else:
                 ws._set_xml_writer(fh)
                 ws._assemble_xml_file()
+
+    def discard(self) -> None:
+        """Stop waiting for the forked process, if it was never asked for its worksheets."""
+        if self._read_fd is not None:
+            os.close(self._read_fd)  # it stops at its next write, if not ended yet
+            self._read_fd = None
+        if self._pid is not None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            self._pid = None
 
     def _receive(self) -> list[str] | None:
         if self._pid is None or self._read_fd is None:

@@ -216,9 +216,9 @@ def build_workbook(consolidation: Consolidation, *, split: bool | None = None) -
         # A fresh font dict each time: xlsxwriter adds to the one it is given,
         # which would make every report after the first differ from it.
         options = {**_OPTIONS, "default_format_properties": dict(_DEFAULT_FONT)}
-        workbook = SplitWorkbook(buffer, options, aside=(VILLAGES_SHEET,) if split else ())
+        workbook = SplitWorkbook(buffer, options)
         try:
-            _ReportWriter(workbook, consolidation).write()
+            _ReportWriter(workbook, consolidation, split=split).write()
         finally:
             workbook.close()
     return buffer.getvalue()
@@ -270,9 +270,10 @@ class _EntryFormats(NamedTuple):
 
 
 class _ReportWriter:
-    def __init__(self, workbook: Any, consolidation: Consolidation) -> None:
+    def __init__(self, workbook: Any, consolidation: Consolidation, *, split: bool) -> None:
         self.wb = workbook
         self.c = consolidation
+        self.split = split
         self._formats: dict[tuple[tuple[str, Any], ...], Any] = {}
         self._by_styles: dict[tuple[str, ...], Any] = {}
         self._typed: dict[tuple[str, ...], _Typed] = {}
@@ -404,6 +405,8 @@ class _ReportWriter:
         )
         self.summary_sheet()
         self.villages_sheet()
+        if self.split:  # complete: its XML is written aside while the other sheets are
+            self.wb.write_aside(self.wb.get_worksheet_by_name(VILLAGES_SHEET))
         self.units_sheet()
         self.submissions_sheet()
         self.problems_sheet()
