@@ -17,6 +17,7 @@ from workbook_tools.consolidation import Consolidation, consolidate
 from workbook_tools.plan import load_sample_plan
 from workbook_tools.report import build_workbook, package
 from workbook_tools.report import workbook as report_workbook
+from workbook_tools.report import write as report_write
 from workbook_tools.report.package import SplitWorkbook
 from workbook_tools.report.workbook import SPLIT_MIN, VILLAGES_SHEET
 
@@ -165,3 +166,16 @@ def test_no_forked_process_is_left_when_closing_fails(monkeypatch: pytest.Monkey
     with pytest.raises(RuntimeError):
         wb.close()
     assert _children() == before
+
+
+def test_a_workbook_built_in_a_forked_process_is_split_there_into_the_same_bytes(
+    consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # merge builds a large roster's workbook in a forked process (report/write.py),
+    # which hands the villages' table to a process of its own.
+    monkeypatch.setattr(report_workbook, "SPLIT_MIN", 1)
+    pids = tmp_path / "pids.txt"
+    monkeypatch.setattr(package, "_assemble", _written_by(pids))
+    built = report_write._workbook(consolidation, aside=True)()
+    assert _writers(pids) == [(VILLAGES_SHEET, True)]
+    assert built == build_workbook(consolidation, split=False)
