@@ -204,8 +204,9 @@ def build_workbook(consolidation: Consolidation, *, split: bool | None = None) -
     """The report workbook's bytes.
 
     With ``split`` (by default, from :data:`SPLIT_MIN` roster entries on) the
-    villages' table is written out by a second process while this one writes
-    the other parts (:mod:`workbook_tools.report.package`); the bytes are the same.
+    villages' table, once complete, is written out by a second process while
+    this one writes the other sheets and parts (:mod:`workbook_tools.report.package`);
+    the bytes are the same.
     """
     if split is None:
         split = len(consolidation.plan.roster) >= SPLIT_MIN
