@@ -29,13 +29,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import struct
 from typing import Any
 
 from xlsxwriter import Workbook
 from xlsxwriter.packager import Packager
-
-_LENGTH = struct.Struct("<Q")
 
 
 def can_split() -> bool:
@@ -68,9 +65,9 @@ class SplitWorkbook(Workbook):  # type: ignore[misc]
         """
         if not self.in_memory or not can_split() or not _plain(worksheet):
             return
-        if any(worksheet in aside.sheets for aside in self._aside):
+        if any(aside.worksheet is worksheet for aside in self._aside):
             return
-        self._aside.append(_Aside.start([worksheet], self.xf_format_indices))
+        self._aside.append(_Aside.start(worksheet, self.xf_format_indices))
 
     def close(self) -> None:
         try:
@@ -92,7 +89,7 @@ class _SplitPackager(Packager):  # type: ignore[misc]
 
     def _write_worksheet_files(self) -> None:
         sheets = [ws for ws in self.workbook.worksheets() if not ws.is_chartsheet]
-        written_by = {id(ws): aside for aside in self._aside for ws in aside.sheets}
+        written_by = {id(aside.worksheet): aside for aside in self._aside}
         # The parts keep xlsxwriter's names and order; those written aside are
         # filled in when the forked process hands them over, before the styles
         # are listed (a worksheet written here again may still number one).
@@ -100,7 +97,7 @@ class _SplitPackager(Packager):  # type: ignore[misc]
             fh = self._filename(f"xl/worksheets/sheet{index}.xml")
             aside = written_by.get(id(ws))
             if aside is not None:
-                aside.targets.append((ws, fh))
+                aside.part = fh
             else:
                 ws._set_xml_writer(fh)
                 ws._assemble_xml_file()
@@ -114,54 +111,55 @@ def _plain(ws: Any) -> bool:
 
 
 class _Aside:
-    """Worksheets' XML written by a forked process, read back through a pipe."""
+    """A worksheet's XML written by a forked process, read back through a pipe."""
 
-    def __init__(self, sheets: list[Any], pid: int | None, read_fd: int | None) -> None:
-        self.sheets = sheets
-        self.targets: list[tuple[Any, io.StringIO]] = []
+    def __init__(self, worksheet: Any, pid: int | None, read_fd: int | None) -> None:
+        self.worksheet = worksheet
+        self.part: io.StringIO | None = None  # where the packager wants the XML
         self._pid = pid
         self._read_fd = read_fd
 
     @classmethod
-    def start(cls, sheets: list[Any], numbered: dict[Any, int]) -> _Aside:
-        """Fork the process that writes ``sheets``; ``numbered`` holds the formats' numbers."""
+    def start(cls, worksheet: Any, numbered: dict[Any, int]) -> _Aside:
+        """Fork the process that writes ``worksheet``; ``numbered`` holds the formats' numbers."""
         try:
             read_fd, write_fd = os.pipe()
         except OSError:
-            return cls(sheets, None, None)  # written here
+            return cls(worksheet, None, None)  # written here
         try:
             pid = os.fork()
         except OSError:
             os.close(read_fd)
             os.close(write_fd)
-            return cls(sheets, None, None)
+            return cls(worksheet, None, None)
         if pid == 0:  # the forked process: write, hand over, end without cleaning up
             code = 1
             try:
                 os.close(read_fd)
                 before = len(numbered)
-                texts = [_assemble(ws) for ws in sheets]
+                text = _assemble(worksheet)
                 if len(numbered) == before:  # else this process's numbers are its own
-                    _send(write_fd, texts)
+                    with open(write_fd, "wb") as pipe:
+                        pipe.write(text.encode("utf-8"))
                     code = 0
             finally:
                 os._exit(code)
         os.close(write_fd)
-        return cls(sheets, pid, read_fd)
+        return cls(worksheet, pid, read_fd)
 
     def finish(self) -> None:
-        """Put each worksheet's XML into its part: as received, or written here."""
-        texts = self._receive()
-        self._pid = self._read_fd = None
-        for i, (ws, fh) in enumerate(self.targets):
-            if texts is not None:
-                fh.write(texts[i])
-            else:
-                ws._set_xml_writer(fh)
-                ws._assemble_xml_file()
+        """Put the worksheet's XML into its part: as received, or written here."""
+        text = self._receive()
+        if self.part is None:
+            return
+        if text is not None:
+            self.part.write(text)
+        else:
+            self.worksheet._set_xml_writer(self.part)
+            self.worksheet._assemble_xml_file()
 
     def discard(self) -> None:
-        """Stop waiting for the forked process, if it was never asked for its worksheets."""
+        """Stop waiting for the forked process, if it was never asked for the worksheet."""
         if self._read_fd is not None:
             os.close(self._read_fd)  # it stops at its next write, if not ended yet
             self._read_fd = None
@@ -170,33 +168,29 @@ class _Aside:
                 os.waitpid(self._pid, 0)
             self._pid = None
 
-    def _receive(self) -> list[str] | None:
-        if self._pid is None or self._read_fd is None:
+    def _receive(self) -> str | None:
+        """The XML the forked process wrote, if it wrote it all (it ended well)."""
+        pid, read_fd = self._pid, self._read_fd
+        self._pid = self._read_fd = None
+        if pid is None or read_fd is None:
             return None
         data = b""
         try:
-            with open(self._read_fd, "rb") as pipe:  # closes the descriptor
+            with open(read_fd, "rb") as pipe:  # closes the descriptor
                 data = pipe.read()
         except OSError:
             data = b""
         finally:
             try:
-                _, status = os.waitpid(self._pid, 0)
-            except ChildProcessError:  # reaped elsewhere: its exit is not known
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:  # reaped elsewhere: its end is not known
                 status = -1
         if status == -1 or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return None
-        texts: list[str] = []
-        at = 0
-        with contextlib.suppress(struct.error, UnicodeDecodeError):
-            for _ in self.sheets:
-                (length,) = _LENGTH.unpack_from(data, at)
-                at += _LENGTH.size
-                texts.append(data[at : at + length].decode("utf-8"))
-                at += length
-        if len(texts) != len(self.sheets) or at != len(data):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
             return None
-        return texts
 
 
 def _assemble(ws: Any) -> str:
@@ -204,11 +198,3 @@ def _assemble(ws: Any) -> str:
     ws._set_xml_writer(fh)
     ws._assemble_xml_file()
     return fh.getvalue()
-
-
-def _send(fd: int, texts: list[str]) -> None:
-    with open(fd, "wb") as pipe:
-        for text in texts:
-            data = text.encode("utf-8")
-            pipe.write(_LENGTH.pack(len(data)))
-            pipe.write(data)
