@@ -83,7 +83,6 @@ _ALIASES: dict[str, dict[str, str]] = {
 }
 
 
-
 def _choice_key(text: str) -> str:
     """How a typed choice is matched: case, spaces and diacritics set aside."""
     return fold(text).replace(" ", "")

@@ -106,8 +106,11 @@ class _SplitPackager(Packager):  # type: ignore[misc]
 
 
 def _plain(ws: Any) -> bool:
-    """A worksheet whose XML can be written elsewhere: writing it changes nothing here."""
-    return not ws.constant_memory and not ws.hyperlinks
+    """A worksheet whose XML can be written elsewhere: writing it changes nothing here.
+
+    (Its workbook is in memory, which xlsxwriter never writes in constant-memory mode.)
+    """
+    return not ws.hyperlinks
 
 
 class _Aside:
