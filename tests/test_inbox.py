@@ -7,10 +7,12 @@ identified, the values, and the exact problem records.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
 import sqlite3
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -346,6 +348,30 @@ def test_one_file_failing_unexpectedly_does_not_stop_the_others(
             reason="lỗi không lường trước khi đọc tệp (RuntimeError: bất ngờ)",
         )
     ]
+
+
+def test_the_reader_parses_the_checked_parts_and_the_hash_is_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box = tmp_path / "inbox"
+    sent = filled("T01", VILLAGE)
+    put(box, "a.xlsx", sent, ON_TIME)
+    opened: list[bytes] = []
+    real = read.open_workbook
+
+    def spy(data: bytes, fmt: str, parts: object = None) -> object:
+        opened.append(data)
+        return real(data, fmt, parts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(read, "open_workbook", spy)
+    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    (data,) = opened
+    with zipfile.ZipFile(io.BytesIO(data)) as stored, zipfile.ZipFile(io.BytesIO(sent)) as came:
+        assert {i.compress_type for i in stored.infolist()} == {zipfile.ZIP_STORED}
+        assert all(stored.read(name) == came.read(name) for name in stored.namelist())
+    (used,) = result.submissions
+    assert used.status is SubmissionStatus.USED
+    assert used.sha256 == hashlib.sha256(sent).hexdigest()
 
 
 def test_a_corrupt_ledger_warns_and_the_run_goes_on(tmp_path: Path) -> None:

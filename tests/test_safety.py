@@ -51,6 +51,7 @@ from tests.corpus import (
     spaces_stream,
 )
 from tests.inbox_forms import convert_many
+from workbook_tools import safety
 from workbook_tools.checks import legacy_text
 from workbook_tools.problems import MESSAGES, Severity
 from workbook_tools.safety import (
@@ -245,6 +246,64 @@ def test_what_the_reader_needs_is_handed_on(inspected: dict[str, Inspection]) ->
     assert inspected["form.xls"].sheets == ("Báo cáo",)
     assert inspected["tcvn3.xlsx"].legacy_fonts == (".VnTime",)
     assert inspected["vni.xlsx"].legacy_fonts == ("VNI-Times",)
+
+
+def _read_all(data: bytes) -> dict[str, list[list[object]]]:
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def test_a_zip_workbook_is_handed_on_with_its_checked_parts_stored(
+    corpus: dict[str, Path], inspected: dict[str, Inspection]
+) -> None:
+    zipped = {
+        name: found
+        for name, found in inspected.items()
+        if found.usable and found.format is not FileFormat.XLS
+    }
+    assert {"form.xlsx", "form.ods", "macros.xlsm", "xlsx_renamed.xls"} <= set(zipped)
+    for name, found in zipped.items():
+        with zipfile.ZipFile(io.BytesIO(found.unpacked)) as stored:
+            assert stored.testzip() is None, name  # every CRC is right
+            assert {i.compress_type for i in stored.infolist()} == {zipfile.ZIP_STORED}, name
+            with zipfile.ZipFile(corpus[name]) as original:
+                # Each part as it inflates from the returned file, byte for byte.
+                assert all(
+                    stored.read(i.filename) == original.read(i.filename) for i in stored.infolist()
+                ), name
+                xml = {
+                    i.filename
+                    for i in original.infolist()
+                    if i.filename.lower().endswith((".xml", ".rels", ".vml"))
+                }
+                assert xml <= set(stored.namelist()), name
+        # A reader sees the same workbook either way.
+        assert _read_all(found.unpacked) == _read_all(corpus[name].read_bytes()), name
+    assert "mimetype" in zipfile.ZipFile(io.BytesIO(zipped["form.ods"].unpacked)).namelist()
+    # Not made for an .xls, nor for a file that may not be read.
+    assert inspected["form.xls"].unpacked == b""
+    assert all(found.unpacked == b"" for found in inspected.values() if not found.usable)
+
+
+def test_stored_parts_keep_names_in_any_script(tmp_path: Path) -> None:
+    path = tmp_path / "tên.xlsx"
+    path.write_bytes(rezip({**parts_of(form_xlsx()), "xl/media/ảnh chụp.xml": b"<a/>"}))
+    found = inspect(path)
+    with zipfile.ZipFile(io.BytesIO(found.unpacked)) as stored:
+        assert stored.read("xl/media/ảnh chụp.xml") == b"<a/>"
+        assert all(i.flag_bits & 0x800 for i in stored.infolist())  # names in UTF-8
+
+
+def test_a_large_workbook_is_read_as_it_came(
+    corpus: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    size = sum(i.file_size for i in zipfile.ZipFile(corpus["form.xlsx"]).infolist())
+    monkeypatch.setattr(safety, "UNPACKED_MAX", size - 1)
+    found = inspect(corpus["form.xlsx"])
+    assert found.usable and found.unpacked == b""
+    assert found.content == corpus["form.xlsx"].read_bytes()
+    monkeypatch.setattr(safety, "UNPACKED_MAX", size)
+    assert inspect(corpus["form.xlsx"]).unpacked != b""
 
 
 def test_a_part_can_be_fetched_later_within_the_limits(corpus: dict[str, Path]) -> None:

@@ -32,7 +32,9 @@ keep only its first ``Limits.max_cell_chars``.
 
 For the reader: open a passed file by its content, not its name
 (python-calamine's ``CalamineWorkbook.from_path`` picks the format from the
-extension, so an ``.xls`` renamed ``.xlsx`` needs ``from_filelike``), and
+extension, so an ``.xls`` renamed ``.xlsx`` needs ``from_filelike``): the
+checked parts, stored uncompressed (``Inspection.unpacked``), where there are
+some, else the bytes that were checked (``Inspection.content``); and
 catch pyo3's ``PanicException`` around it too: a panic inside python-calamine
 is raised as that class, which derives from ``BaseException``, not ``Exception``.
 """
@@ -118,6 +120,13 @@ class Inspection:
     # The file's modification time (seconds since the epoch) as it was read; None
     # when it could not be had.
     modified: float | None = None
+    # For a zip workbook (.xlsx, .xlsm, .ods) of at most UNPACKED_MAX bytes
+    # inflated: its checked parts (every XML part, and an .ods's mimetype) in a
+    # zip of their own, stored without compression. A reader opening it parses
+    # the very bytes inflated and checked here, and does not inflate them again
+    # (python-calamine inflates a form's parts slower than it reads them). b""
+    # otherwise: read ``content``.
+    unpacked: bytes = field(default=b"", repr=False)
 
     @property
     def usable(self) -> bool:
@@ -183,6 +192,7 @@ class _Report:
         self.parts: dict[str, bytes] = {}
         self.fonts: set[str] = set()
         self.modified: float | None = None
+        self.unpacked = b""
 
     @property
     def ext(self) -> str:
@@ -222,6 +232,7 @@ def inspect(path: Path, *, limits: Limits = DEFAULT_LIMITS, name: str | None = N
         legacy_fonts=tuple(sorted(report.fonts)),
         content=data if usable else b"",
         modified=report.modified,
+        unpacked=report.unpacked if usable else b"",
     )
 
 
@@ -372,13 +383,15 @@ def _inspect_zip(data: bytes, limits: Limits, report: _Report) -> None:
         if key in by_name:  # two readers could each take a different one
             report.refuse("file.corrupt", reason=f"có hai phần cùng tên {member.name}")
         by_name[key] = member
-    inflater = _Inflater(data, limits, report)
+    inflater = _Inflater(data, limits, report, keep_parts=True)
     if "mimetype" in by_name:
         _inspect_ods(by_name, inflater, limits, report)
     elif "[content_types].xml" in by_name:
         _inspect_ooxml(by_name, inflater, limits, report)
     else:
         report.refuse("file.not_workbook", kind="một tệp nén (.zip)")
+    if inflater.kept:
+        report.unpacked = _stored_zip(inflater.kept)
 
 
 class _Member(NamedTuple):
@@ -452,15 +465,29 @@ def _zip64_sizes(extra: bytes, size: int, packed: int, offset: int) -> tuple[int
     return size, packed, offset
 
 
-class _Inflater:
-    """Inflates zip members from the raw bytes, trusting no size in any header."""
+#: The most a zip workbook's parts may inflate to for :attr:`Inspection.unpacked`
+#: to be made (a form's take about 50 KB).
+UNPACKED_MAX = 8 * MiB
 
-    def __init__(self, data: bytes, limits: Limits, report: _Report) -> None:
+
+class _Inflater:
+    """Inflates zip members from the raw bytes, trusting no size in any header.
+
+    With ``keep_parts``, the members inflated with ``keep`` are also kept, in
+    ``kept`` as (name, bytes, CRC), until they pass :data:`UNPACKED_MAX`
+    together (``kept`` is then None).
+    """
+
+    def __init__(
+        self, data: bytes, limits: Limits, report: _Report, *, keep_parts: bool = False
+    ) -> None:
         self.data = data
         self.limits = limits
         self.report = report
         self.budget = limits.max_total_inflated
         self.done: set[str] = set()
+        self.kept: list[tuple[str, bytes, int]] | None = [] if keep_parts else None
+        self.kept_size = 0
 
     def inflate(self, member: _Member, *, keep: bool) -> bytes:
         """The member's bytes (``b""`` unless ``keep``), refused beyond the limits."""
@@ -501,7 +528,15 @@ class _Inflater:
         self.budget -= size
         if size != claimed or crc != claimed_crc:
             report.refuse("file.corrupt", reason=f"phần {name} bị hỏng (sai mã kiểm tra)")
-        return content if keep else b""
+        if not keep:
+            return b""
+        if self.kept is not None:
+            self.kept_size += size
+            if self.kept_size <= UNPACKED_MAX:
+                self.kept.append((name, content, crc))
+            else:
+                self.kept = None
+        return content
 
     def _refuse_stream(self, name: str, claimed: int, fault: str) -> NoReturn:
         if fault == "outgrown":
@@ -586,6 +621,38 @@ def _inflate_small(
     if len(_inflated) > _MEMO_ENTRIES:
         _inflated.popitem(last=False)
     return known[1]
+
+
+# The headers of a zip archive whose members are stored (APPNOTE 4.3.7, 4.3.12,
+# 4.3.16): every name in UTF-8 (flag 0x800), dated 1980-01-01.
+_LOCAL_HEADER = struct.Struct("<4s5H3I2H")  # 30 bytes
+_CENTRAL_HEADER = struct.Struct("<4s6H3I5H2I")  # 46 bytes
+_END_RECORD = struct.Struct("<4s4H2IH")  # 22 bytes
+
+
+def _stored_zip(parts: Iterable[tuple[str, bytes, int]]) -> bytes:
+    """A zip archive of ``parts`` (name, bytes, CRC-32 of the bytes), stored uncompressed.
+
+    Written here rather than with :mod:`zipfile`, which takes longer to write
+    a form's dozen parts (computing each CRC again) than python-calamine saves
+    by reading them uncompressed. The parts are few and small (at most
+    :data:`UNPACKED_MAX` bytes, :attr:`Limits.max_parts` members): no ZIP64.
+    """
+    pieces: list[bytes] = []
+    directory: list[bytes] = []
+    at = count = 0
+    for name, content, crc in parts:
+        raw = name.encode("utf-8")
+        size = len(content)
+        # version needed, flags, method (stored), time, date, CRC, sizes, name length
+        common = (20, 0x800, _STORED, 0, 0x21, crc, size, size, len(raw))
+        pieces += (_LOCAL_HEADER.pack(b"PK\x03\x04", *common, 0), raw, content)
+        directory += (_CENTRAL_HEADER.pack(b"PK\x01\x02", 20, *common, 0, 0, 0, 0, 0, at), raw)
+        at += _LOCAL_HEADER.size + len(raw) + size
+        count += 1
+    listing = b"".join(directory)
+    end = _END_RECORD.pack(b"PK\x05\x06", 0, 0, count, count, len(listing), at, 0)
+    return b"".join((*pieces, listing, end))
 
 
 _T = TypeVar("_T")

@@ -303,7 +303,9 @@ def _read_file(reader: _Reader, path: Path, name: str) -> _Look:
     submission = Submission(name, sha, _NOT_YET, SubmissionStatus.USED)
     read = _FileRead(submission, list(inspection.problems))
     look = _Look(read, modified, record)
-    with open_workbook(data, inspection.format, inspection.parts) as workbook:
+    # The parts as checked, stored: read without inflating them a second time.
+    readable = inspection.unpacked or data
+    with open_workbook(readable, inspection.format, inspection.parts) as workbook:
         ident = identify(plan, period.code, workbook, file=name)
         read.problems.extend(ident.problems)
         read.entry = ident.entry
