@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 from xlsxwriter import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from tests.merge_data import NOW, PERIOD, everyone, inbox
 from workbook_tools.consolidation import Consolidation, consolidate
@@ -179,3 +180,24 @@ def test_a_workbook_built_in_a_forked_process_is_split_there_into_the_same_bytes
     built = report_write._workbook(consolidation, aside=True)()
     assert _writers(pids) == [(VILLAGES_SHEET, True)]
     assert built == build_workbook(consolidation, split=False)
+
+
+@pytest.mark.parametrize(
+    "attribute",
+    [0, 7, 123456, 1.5, None, "A1", "XFD1048576", 'a "b" & <c>\nd', "Thôn 1 & 2", "", b"x"],
+)
+def test_a_quick_worksheet_escapes_attributes_as_xlsxwriter_does(attribute: object) -> None:
+    quick = package.QuickWorksheet()._escape_attributes(attribute)
+    assert quick == Worksheet()._escape_attributes(attribute)
+
+
+def test_the_report_is_the_same_with_xlsxwriters_own_worksheets(
+    consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quick = build_workbook(consolidation, split=False)
+    # Each worksheet is the quick one; without it, the very same bytes.
+    book = SplitWorkbook(io.BytesIO(), _OPTIONS)
+    assert isinstance(book.add_worksheet(), package.QuickWorksheet)
+    book.close()
+    monkeypatch.setattr(SplitWorkbook, "worksheet_class", Worksheet)
+    assert build_workbook(consolidation, split=False) == quick
