@@ -6,12 +6,14 @@ The workbook is read with openpyxl (formulas, then cached values), python-calami
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
 import re
 import shutil
 import subprocess
+import time
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
@@ -40,7 +42,7 @@ from tests.merge_data import (
     value_error,
     village_values,
 )
-from workbook_tools.consolidation import Consolidation, consolidate
+from workbook_tools.consolidation import Consolidation, consolidate, with_indicators
 from workbook_tools.errors import OutputError
 from workbook_tools.inbox.model import InboxResult, Submission, SubmissionStatus
 from workbook_tools.plan import load_sample_plan
@@ -529,30 +531,104 @@ def test_same_input_same_bytes(consolidation: Consolidation) -> None:
 @pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="no forked processes here"
 )
-def test_a_workbook_built_aside_is_the_same(consolidation: Consolidation) -> None:
-    assert report_write._workbook(consolidation, aside=True)() == build_workbook(consolidation)
+def _without_indicators(consolidation: Consolidation) -> Consolidation:
+    return dataclasses.replace(consolidation, indicators=())
 
 
-def _fails_when_forked(parent: int) -> Callable[[Consolidation], bytes]:
-    def build(consolidation: Consolidation) -> bytes:
+@pytest.mark.parametrize("pending", [False, True])
+def test_a_workbook_built_aside_is_the_same(consolidation: Consolidation, pending: bool) -> None:
+    given = _without_indicators(consolidation) if pending else consolidation
+    complete, wait = report_write._workbook(given, aside=True, pending=pending)
+    assert complete.indicators == consolidation.indicators
+    assert wait() == build_workbook(consolidation)
+
+
+def test_indicators_handed_over_late_give_the_same_workbook(
+    plan: Plan, consolidation: Consolidation
+) -> None:
+    tables = consolidate(plan, PERIOD, scenario(plan), generated_at=NOW, indicators=False)
+    assert tables.indicators == () and consolidation.indicators
+    assert with_indicators(tables).indicators == consolidation.indicators
+    late = build_workbook(tables, indicators=lambda: consolidation.indicators)
+    assert late == build_workbook(consolidation)
+
+
+def _fails_when_forked(parent: int) -> Callable[..., bytes]:
+    def build(consolidation: Consolidation, **options: Any) -> bytes:
         if os.getpid() != parent:  # the forked process meets a bug
             raise RuntimeError("a bug met in the forked process")
-        return build_workbook(consolidation)
+        return build_workbook(consolidation, **options)
 
     return build
 
 
-@pytest.mark.skipif(
+_FORK = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="no forked processes here"
 )
+
+
+@_FORK
+@pytest.mark.parametrize("pending", [False, True])
 def test_a_workbook_the_forked_process_cannot_build_is_built_here(
     consolidation: Consolidation,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
+    pending: bool,
 ) -> None:
     monkeypatch.setattr(report_write, "build_workbook", _fails_when_forked(os.getpid()))
-    assert report_write._workbook(consolidation, aside=True)() == build_workbook(consolidation)
+    given = _without_indicators(consolidation) if pending else consolidation
+    complete, wait = report_write._workbook(given, aside=True, pending=pending)
+    assert wait() == build_workbook(consolidation)  # with its indicators
+    assert complete.indicators == consolidation.indicators
     assert "Traceback" not in capfd.readouterr().err  # the child said nothing
+
+
+@_FORK
+def test_the_indicators_are_handed_over_without_waiting_for_the_builder(
+    consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # More than a pipe holds: a plain send would hold this process until the
+    # builder reads them, which it does only once its tables are written.
+    big = tuple(
+        dataclasses.replace(r, note=r.note + " " * 100_000) for r in consolidation.indicators
+    )
+    complete = dataclasses.replace(consolidation, indicators=big)
+    monkeypatch.setattr(report_write, "with_indicators", lambda _: complete)
+    returned = tmp_path / "returned"
+    parent, real = os.getpid(), build_workbook
+
+    def slow_tables(c: Consolidation, **options: Any) -> bytes:
+        if os.getpid() != parent:  # the builder: its tables last until this process goes on
+            deadline = time.monotonic() + 10
+            while not returned.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return real(c, **options)
+
+    monkeypatch.setattr(report_write, "build_workbook", slow_tables)
+    start = time.monotonic()
+    given, wait = report_write._workbook(
+        _without_indicators(consolidation), aside=True, pending=True
+    )
+    returned.touch()
+    assert time.monotonic() - start < 5
+    assert given is complete
+    assert wait() == build_workbook(complete)
+
+
+@_FORK
+def test_the_builder_waiting_for_indicators_stops_when_they_fail(
+    consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(_: Consolidation) -> Consolidation:
+        raise RuntimeError("a bug in an indicator")
+
+    monkeypatch.setattr(report_write, "with_indicators", fails)
+    with pytest.raises(RuntimeError, match="a bug in an indicator"):
+        report_write._workbook(_without_indicators(consolidation), aside=True, pending=True)
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert multiprocessing.active_children() == []  # the builder did not wait on
 
 
 # --- LibreOffice --------------------------------------------------------------------

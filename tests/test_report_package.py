@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 from pathlib import Path
@@ -173,11 +174,14 @@ def test_a_workbook_built_in_a_forked_process_is_split_there_into_the_same_bytes
     consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # merge builds a large roster's workbook in a forked process (report/write.py),
-    # which hands the villages' table to a process of its own.
+    # which hands the villages' table to a process of its own, and is handed the
+    # indicators as they are computed.
     monkeypatch.setattr(report_workbook, "SPLIT_MIN", 1)
     pids = tmp_path / "pids.txt"
     monkeypatch.setattr(package, "_assemble", _written_by(pids))
-    built = report_write._workbook(consolidation, aside=True)()
+    tables = dataclasses.replace(consolidation, indicators=())
+    _, wait = report_write._workbook(tables, aside=True, pending=True)
+    built = wait()
     assert _writers(pids) == [(VILLAGES_SHEET, True)]
     assert built == build_workbook(consolidation, split=False)
 

@@ -23,6 +23,7 @@ Semantics (SPEC, "Indicators"):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,7 +34,7 @@ import pandas as pd
 
 from workbook_tools import expressions
 from workbook_tools.errors import PlanError
-from workbook_tools.inbox.model import InboxResult, Submission, Value
+from workbook_tools.inbox.model import InboxResult, Submission, SubmissionStatus, Value
 from workbook_tools.inbox.read import ARRIVALS, roster_status
 from workbook_tools.plan.model import (
     ALL_FORMS,
@@ -286,9 +287,19 @@ class RosterPopulation:
 
 
 def consolidate(
-    plan: Plan, period_code: str, inbox: InboxResult, *, generated_at: datetime
+    plan: Plan,
+    period_code: str,
+    inbox: InboxResult,
+    *,
+    generated_at: datetime,
+    indicators: bool = True,
 ) -> Consolidation:
-    """Merge the usable values of ``inbox`` and compute every indicator of ``plan``."""
+    """Merge the usable values of ``inbox`` and compute every indicator of ``plan``.
+
+    With ``indicators=False`` the indicators are left out (``indicators`` is
+    empty) for :func:`with_indicators` to compute: the report's tables can be
+    written meanwhile.
+    """
     try:
         period = plan.period(period_code)
     except KeyError:
@@ -300,8 +311,7 @@ def consolidate(
     if inbox.period != period.code:
         raise ValueError(f"inbox result is for {inbox.period}, not {period.code}")
 
-    known_codes = {e.code for e in plan.roster}
-    used = {code: s for code, s in inbox.used().items() if code in known_codes}
+    used = _used(plan, inbox.submissions)
     errors = {code: frozenset(s.unusable) for code, s in used.items() if s.unusable}
 
     opinions = opinion_fields(plan)
@@ -323,12 +333,29 @@ def consolidate(
         errors=errors,
         tasks=_task_statuses(plan, used),
         completeness=_completeness(plan, period, inbox),
-        indicators=_indicators(plan, period, used),
+        indicators=_indicators(plan, period, used) if indicators else (),
         opinion_fields=opinions,
         opinions=_opinions(plan, used, opinions),
         submissions=tuple(inbox.submissions),
         problems=_sorted_problems(plan, inbox.problems),
     )
+
+
+def with_indicators(consolidation: Consolidation) -> Consolidation:
+    """``consolidation`` with every indicator of its plan computed from its submissions."""
+    c = consolidation
+    indicators = _indicators(c.plan, c.period, _used(c.plan, c.submissions))
+    return dataclasses.replace(c, indicators=indicators)
+
+
+def _used(plan: Plan, submissions: Iterable[Submission]) -> dict[str, Submission]:
+    """The submission used for each roster code (a code no longer on the roster left out)."""
+    known = {e.code for e in plan.roster}
+    return {
+        s.unit: s
+        for s in submissions
+        if s.status is SubmissionStatus.USED and s.unit is not None and s.unit in known
+    }
 
 
 def constants(plan: Plan, period: Period) -> dict[str, Value]:

@@ -12,9 +12,10 @@ its computed value, so every reader shows numbers and the officer can audit them
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -29,6 +30,7 @@ from workbook_tools.consolidation import (
     TASK_ROLE_LABELS,
     Completeness,
     Consolidation,
+    IndicatorResult,
     Outcome,
     ReportingStatus,
     TaskStatus,
@@ -200,13 +202,21 @@ _LINE_HEIGHT = 15.0  # points per wrapped line at 11 pt
 _MAX_ROW_HEIGHT = 409.0  # Excel's limit
 
 
-def build_workbook(consolidation: Consolidation, *, split: bool | None = None) -> bytes:
+def build_workbook(
+    consolidation: Consolidation,
+    *,
+    split: bool | None = None,
+    indicators: Callable[[], Sequence[IndicatorResult]] | None = None,
+) -> bytes:
     """The report workbook's bytes.
 
     With ``split`` (by default, from :data:`SPLIT_MIN` roster entries on) the
     villages' table, once complete, is written out by a second process while
     this one writes the other sheets and parts (:mod:`workbook_tools.report.package`);
-    the bytes are the same.
+    the bytes are the same. ``indicators``, if given, is called for the
+    indicators once every table is written (``consolidation`` was made
+    without them: see :func:`~workbook_tools.consolidation.with_indicators`);
+    the bytes are the same as with them in ``consolidation``.
     """
     if split is None:
         split = len(consolidation.plan.roster) >= SPLIT_MIN
@@ -219,7 +229,7 @@ def build_workbook(consolidation: Consolidation, *, split: bool | None = None) -
         options = {**_OPTIONS, "default_format_properties": dict(_DEFAULT_FONT)}
         workbook = SplitWorkbook(buffer, options)
         try:
-            _ReportWriter(workbook, consolidation, split=split).write()
+            _ReportWriter(workbook, consolidation, split=split, indicators=indicators).write()
         finally:
             workbook.close()
     return buffer.getvalue()
@@ -271,10 +281,18 @@ class _EntryFormats(NamedTuple):
 
 
 class _ReportWriter:
-    def __init__(self, workbook: Any, consolidation: Consolidation, *, split: bool) -> None:
+    def __init__(
+        self,
+        workbook: Any,
+        consolidation: Consolidation,
+        *,
+        split: bool,
+        indicators: Callable[[], Sequence[IndicatorResult]] | None = None,
+    ) -> None:
         self.wb = workbook
         self.c = consolidation
         self.split = split
+        self.indicators = indicators
         self._formats: dict[tuple[tuple[str, Any], ...], Any] = {}
         self._by_styles: dict[tuple[str, ...], Any] = {}
         self._typed: dict[tuple[str, ...], _Typed] = {}
@@ -404,7 +422,9 @@ class _ReportWriter:
                 "created": self.c.generated_at,
             }
         )
-        self.summary_sheet()
+        # The summary is the first sheet, written last: its indicators may still be
+        # being computed while the tables are written (see build_workbook).
+        summary = self.wb.add_worksheet(SUMMARY_SHEET)
         self.villages_sheet()
         if self.split:  # complete: its XML is written aside while the other sheets are
             self.wb.write_aside(self.wb.get_worksheet_by_name(VILLAGES_SHEET))
@@ -412,10 +432,12 @@ class _ReportWriter:
         self.submissions_sheet()
         self.problems_sheet()
         self.opinions_sheet()
+        if self.indicators is not None:
+            self.c = dataclasses.replace(self.c, indicators=tuple(self.indicators()))
+        self.summary_sheet(summary)
 
     # --- Tổng hợp -------------------------------------------------------------------
-    def summary_sheet(self) -> None:
-        ws = self.wb.add_worksheet(SUMMARY_SHEET)
+    def summary_sheet(self, ws: Any) -> None:
         settings = self.c.plan.settings
         period = self.c.period
         widths = (5, 9, 8, 46, 10, 10, 11, 11, 15, 44)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from workbook_tools.consolidation import Consolidation, consolidate
+from workbook_tools.consolidation import Consolidation, consolidate, with_indicators
 from workbook_tools.errors import OutputError
 from workbook_tools.inbox.model import InboxResult
 from workbook_tools.plan.model import Plan
@@ -53,6 +54,15 @@ def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
     the second file cannot be written, the first is put back as it was.
     Temporaries left beside them by a run killed mid-write are removed.
     """
+    return _write(consolidation, folder, pending=False)[1]
+
+
+def _write(
+    consolidation: Consolidation, folder: Path, *, pending: bool
+) -> tuple[Consolidation, ReportPaths]:
+    """:func:`write_report`; with ``pending``, ``consolidation`` was made without its
+    indicators, computed here while the workbook's tables are written. Returns the
+    complete consolidation too."""
     paths = report_paths(folder, consolidation.period.code)
     for path in (paths.workbook, paths.summary):
         locks = lock_files(path)
@@ -64,8 +74,9 @@ def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
             )
     for path in (paths.workbook, paths.summary):
         remove_stale_temporaries(path)  # left by a run killed while writing
-    workbook_bytes = _workbook(consolidation, aside=len(consolidation.plan.roster) >= ASIDE_MIN)
-    summary = summary_bytes(consolidation)
+    aside = len(consolidation.plan.roster) >= ASIDE_MIN
+    complete, workbook_bytes = _workbook(consolidation, aside=aside, pending=pending)
+    summary = summary_bytes(complete)
     workbook = workbook_bytes()
     previous = paths.workbook.read_bytes() if paths.workbook.is_file() else None
     write_atomic(paths.workbook, workbook)
@@ -79,25 +90,48 @@ def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
             else:
                 write_atomic(paths.workbook, previous)
         raise
-    return paths
+    return complete, paths
 
 
-def _workbook(consolidation: Consolidation, *, aside: bool) -> Callable[[], bytes]:
-    """The report workbook's bytes, built here or (``aside``) in a forked process.
+def _workbook(
+    consolidation: Consolidation, *, aside: bool, pending: bool
+) -> tuple[Consolidation, Callable[[], bytes]]:
+    """The complete consolidation, and the report workbook's bytes, built here or
+    (``aside``) in a forked process.
 
-    The returned function waits for them. A forked process builds the
-    workbook while this one goes on, and ends without freeing the hundred
-    thousand objects it made. If it fails in any way, the workbook is built
-    here, where an error is raised as usual.
+    The returned function waits for the bytes. A forked process builds the
+    workbook while this one goes on (computing the indicators, if
+    ``pending``, and handing them over for the summary sheet, written last),
+    and ends without freeing the hundred thousand objects it made. If it
+    fails in any way, the workbook is built here, where an error is raised as
+    usual.
     """
     if not aside or "fork" not in multiprocessing.get_all_start_methods():
-        built = build_workbook(consolidation)
-        return lambda: built
+        complete = with_indicators(consolidation) if pending else consolidation
+        built = build_workbook(complete)
+        return complete, lambda: built
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_build_into, args=(consolidation, send), daemon=True)
+    later: tuple[Connection, Connection] | None = None
+    if pending:
+        later = context.Pipe(duplex=False)
+    child = context.Process(target=_build_into, args=(consolidation, send, later), daemon=True)
     child.start()
     send.close()
+    complete = consolidation
+    sending: threading.Thread | None = None
+    if later is not None:
+        builder_end, later_send = later
+        builder_end.close()
+        try:
+            complete = with_indicators(consolidation)
+        except BaseException:
+            later_send.close()  # the builder stops too
+            raise
+        # Handed over by a thread: they take more than a pipe holds, and the
+        # builder reads them only once its tables are written.
+        sending = threading.Thread(target=_hand_over, args=(later_send, complete.indicators))
+        sending.start()
 
     def wait() -> bytes:
         data: bytes | None = None
@@ -107,26 +141,50 @@ def _workbook(consolidation: Consolidation, *, aside: bool) -> Callable[[], byte
         finally:
             receive.close()
             child.join()
+            if sending is not None:
+                sending.join()
         if data is None or child.exitcode != 0:
-            return build_workbook(consolidation)
+            return build_workbook(complete)
         return data
 
-    return wait
+    return complete, wait
 
 
-def _build_into(consolidation: Consolidation, send: Connection) -> None:
+def _hand_over(send: Connection, indicators: object) -> None:
     try:
-        send.send_bytes(build_workbook(consolidation))
+        with contextlib.suppress(OSError):  # the builder has ended: it is built here
+            send.send(indicators)
+    finally:
+        send.close()
+
+
+def _build_into(
+    consolidation: Consolidation,
+    send: Connection,
+    later: tuple[Connection, Connection] | None,
+) -> None:
+    """The forked builder: the workbook's bytes into ``send``; the indicators, if they
+    come ``later``, read from its first end when the summary sheet is written."""
+    indicators = None
+    if later is not None:
+        indicators, parent_end = later
+        parent_end.close()  # so that a parent which fails before sending is an end of file
+    try:
+        receive = None if indicators is None else indicators.recv
+        send.send_bytes(build_workbook(consolidation, indicators=receive))
     except Exception:
         raise SystemExit(1) from None  # no traceback: the parent builds it again and says
     finally:
         send.close()
+        if indicators is not None:
+            indicators.close()
 
 
 def merge(
     plan: Plan, period_code: str, inbox: InboxResult, outbox: Path, now: datetime
 ) -> MergeOutcome:
     """Consolidate ``inbox`` and write the report into ``outbox/<period_code>/``."""
-    consolidation = consolidate(plan, period_code, inbox, generated_at=now)
-    paths = write_report(consolidation, outbox / consolidation.period.code)
+    # The indicators are computed while the report's tables are written.
+    tables = consolidate(plan, period_code, inbox, generated_at=now, indicators=False)
+    consolidation, paths = _write(tables, outbox / tables.period.code, pending=True)
     return MergeOutcome(consolidation=consolidation, paths=paths)
