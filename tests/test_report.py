@@ -175,7 +175,15 @@ def test_summary_file_is_utf8_json(written: Path, consolidation: Consolidation) 
     path = report_paths(written.parent, PERIOD).summary
     text = path.read_text(encoding="utf-8")
     assert "Không đạt" in text  # Vietnamese kept as it is, not \u escapes
-    assert json.loads(text) == json.loads(json.dumps(build_summary(consolidation)))
+    data = build_summary(consolidation)
+    assert json.loads(text) == json.loads(json.dumps(data))
+    # One key per line, one record of each list per line.
+    lines = text.splitlines()
+    assert (lines[0], lines[-1], text[-1]) == ("{", "}", "\n")
+    records = [json.loads(line.strip().rstrip(",")) for line in lines if line.startswith("    ")]
+    assert records == [r for value in data.values() if isinstance(value, list) for r in value]
+    keys = [line.split('": ', 1)[0] + '"' for line in lines if line.startswith('  "')]
+    assert [json.loads(k) for k in keys] == list(data)
 
 
 # --- workbook -----------------------------------------------------------------------
