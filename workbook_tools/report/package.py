@@ -47,8 +47,9 @@ class QuickWorksheet(Worksheet):  # type: ignore[misc]
     xlsxwriter looks for characters to escape in every attribute it writes by
     searching it with a text pattern, and a number (each cell's style) makes
     that search raise a ``TypeError`` that is caught to leave the number as it
-    is: a sixth of the time spent writing the report of a large roster. Here anything
-    but text is left as it is without a search, as it would be after one.
+    is: a sixth of the time spent writing the report of a large roster. Here
+    anything but text is left as it is without a search, as it would be after
+    one.
     """
 
     def _escape_attributes(self, attribute: Any) -> Any:

@@ -130,7 +130,9 @@ def _workbook(
             raise
         # Handed over by a thread: they take more than a pipe holds, and the
         # builder reads them only once its tables are written.
-        sending = threading.Thread(target=_hand_over, args=(later_send, complete.indicators))
+        sending = threading.Thread(
+            target=_hand_over, args=(later_send, complete.indicators), daemon=True
+        )
         sending.start()
 
     def wait() -> bytes:
