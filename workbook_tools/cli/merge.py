@@ -19,6 +19,7 @@ from workbook_tools.cli.common import (
     reading_progress,
     workspace,
 )
+from workbook_tools.collector import collection_paused
 from workbook_tools.errors import WorkspaceError
 from workbook_tools.inbox.read import inbox_reading
 from workbook_tools.inbox.scan import has_files
@@ -104,23 +105,26 @@ def run_merge(ws: Workspace, plan: Plan, period_code: str) -> MergeOutcome:
         )
     now = datetime.now().replace(microsecond=0)
     with run_lock(ws.root), reading_progress("Đang đọc bài nộp") as progress:
-        with inbox_reading(
-            plan,
-            period_code,
-            ws.inbox,
-            ws.ledger,
-            now=now,
-            progress=progress,
-            prepare=prepare_check,
-        ) as reading:
-            # Loaded while the worker processes read the files (pandas alone
-            # takes half a second to import).
-            from workbook_tools.report.write import merge
+        # What is made while the files are read (the modules the report loads,
+        # the records read) stays until the command ends: the cycle collector,
+        # which would go through it again and again for nothing, is paused, and
+        # it is all set aside from the collector before the report is computed.
+        with collection_paused():
+            with inbox_reading(
+                plan,
+                period_code,
+                ws.inbox,
+                ws.ledger,
+                now=now,
+                progress=progress,
+                prepare=prepare_check,
+            ) as reading:
+                # Loaded while the worker processes read the files (pandas alone
+                # takes half a second to import).
+                from workbook_tools.report.write import merge
 
-            result = check_inbox(plan, reading.result())
-        # What was read stays until the command ends: the cycle collector need
-        # not go through it again while the report is computed and written.
-        gc.freeze()
+                result = check_inbox(plan, reading.result())
+            gc.freeze()
         return merge(plan, period_code, result, ws.outbox, now)
 
 
