@@ -34,7 +34,7 @@ import pandas as pd
 
 from workbook_tools import expressions
 from workbook_tools.errors import PlanError
-from workbook_tools.inbox.model import InboxResult, Submission, SubmissionStatus, Value
+from workbook_tools.inbox.model import InboxResult, Submission, Value, used_submissions
 from workbook_tools.inbox.read import ARRIVALS, roster_status
 from workbook_tools.plan.model import (
     ALL_FORMS,
@@ -54,9 +54,6 @@ from workbook_tools.problems import Problem, Severity
 #: Names of the constants every indicator formula may use.
 MONTHS_CONSTANT = "SO_THANG"
 YEAR_CONSTANT = "NAM"
-
-#: Submissions that stand for an arrival of the entry's report (first arrival).
-
 
 
 class Outcome(StrEnum):
@@ -351,11 +348,7 @@ def with_indicators(consolidation: Consolidation) -> Consolidation:
 def _used(plan: Plan, submissions: Iterable[Submission]) -> dict[str, Submission]:
     """The submission used for each roster code (a code no longer on the roster left out)."""
     known = {e.code for e in plan.roster}
-    return {
-        s.unit: s
-        for s in submissions
-        if s.status is SubmissionStatus.USED and s.unit is not None and s.unit in known
-    }
+    return {code: s for code, s in used_submissions(submissions).items() if code in known}
 
 
 def constants(plan: Plan, period: Period) -> dict[str, Value]:

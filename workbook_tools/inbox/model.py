@@ -5,6 +5,7 @@ Plain data. The consolidation step reads these; it never opens a file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -80,11 +81,14 @@ class InboxResult:
 
     def used(self) -> dict[str, Submission]:
         """The submission used for each roster code."""
-        return {
-            s.unit: s
-            for s in self.submissions
-            if s.status is SubmissionStatus.USED and s.unit is not None
-        }
+        return used_submissions(self.submissions)
+
+
+def used_submissions(submissions: Iterable[Submission]) -> dict[str, Submission]:
+    """The submission used for each roster code, among ``submissions``."""
+    return {
+        s.unit: s for s in submissions if s.status is SubmissionStatus.USED and s.unit is not None
+    }
 
 
 @dataclass(frozen=True, slots=True)
