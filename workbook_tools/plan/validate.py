@@ -704,7 +704,11 @@ class _Validator:
     def rule_reaches_a_form(
         rule: Rule, roster: Mapping[str, RosterEntry], fields: list[Field], tasks: list[Task]
     ) -> bool:
-        for entry in roster.values():
+        named = [roster[c] for c in rule.forms if c in roster]
+        # A rule for named entries only (the police, one school) need not look
+        # through a roster of thousands for them.
+        entries = named if len(named) == len(rule.forms) else roster.values()
+        for entry in entries:
             if not rule.applies_to(entry):
                 continue
             own = {f.code for f in fields if f.applies_to(entry)}
