@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +195,51 @@ def test_a_workbook_built_in_a_forked_process_is_split_there_into_the_same_bytes
 def test_a_quick_worksheet_escapes_attributes_as_xlsxwriter_does(attribute: object) -> None:
     quick = package.QuickWorksheet()._escape_attributes(attribute)
     assert quick == Worksheet()._escape_attributes(attribute)
+
+
+def _every_kind_of_cell(path: Path, options: dict[str, Any], worksheet_class: type) -> str:
+    """The XML of a worksheet holding every kind of cell xlsxwriter writes, as
+    ``worksheet_class`` writes it into the workbook ``path``."""
+    book = Workbook(path, options)
+    book.worksheet_class = worksheet_class
+    ws = book.add_worksheet()
+    own, row_format, col_format = (book.add_format({"bold": True}) for _ in range(3))
+    date = book.add_format({"num_format": "dd/mm/yyyy"})
+    ws.set_column(5, 5, None, col_format)
+    for row in range(12):  # rows in order, as constant_memory needs
+        if row == 9:
+            ws.set_row(row, None, row_format)
+        ws.write_number(row, 0, row * 1.5 - 3, own)
+        ws.write_number(row, 1, 10**row + 0.25)  # without a format: the row's or column's
+        ws.write_string(row, 2, f"Thôn {row} & <{row % 3}>", own)
+        ws.write_string(row, 3, "chữ")
+        ws.write_blank(row, 4, None, own)
+        ws.write_blank(row, 5, None, None)  # not written: no format of its own
+        ws.write_datetime(row, 6, datetime(2024, 6, 1 + row, 8, 30), date)
+        ws.write_boolean(row, 7, row % 2 == 0, own)
+        ws.write_formula(row, 8, f"=A{row + 1}*2", own, row * 3.0 - 6)
+        ws.write_rich_string(row, 9, "a ", own, "b", " c")
+        ws.write_url(row, 10, f"https://example.org/{row}", own, string=f"link {row}")
+        ws.write_number(row, 11, 1e300 if row == 11 else -0.0, own)
+    ws.write_array_formula(12, 0, 12, 0, "{=SUM(A1:A12*B1:B12)}", own, 42)
+    book.close()
+    with zipfile.ZipFile(path) as written:
+        return written.read("xl/worksheets/sheet1.xml").decode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "options", [{"in_memory": True}, {"constant_memory": True}], ids=["in memory", "constant"]
+)
+def test_a_quick_worksheet_writes_every_kind_of_cell_as_xlsxwriter_does(
+    options: dict[str, Any], tmp_path: Path
+) -> None:
+    quick = _every_kind_of_cell(tmp_path / "quick.xlsx", options, package.QuickWorksheet)
+    assert quick == _every_kind_of_cell(tmp_path / "own.xlsx", options, Worksheet)
+    # What the quick cells are, as a spreadsheet program reads them.
+    values = CalamineWorkbook.from_path(str(tmp_path / "quick.xlsx")).get_sheet_by_index(0)
+    rows = values.to_python()
+    assert rows[0][0] == -3 and rows[2][2] == "Thôn 2 & <2>" and rows[11][11] == 1e300
+    assert rows[3][6] == datetime(2024, 6, 4, 8, 30)
 
 
 def test_the_report_is_the_same_with_xlsxwriters_own_worksheets(
