@@ -6,6 +6,7 @@ The workbook is read with openpyxl (formulas, then cached values), python-calami
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import multiprocessing
@@ -15,7 +16,7 @@ import shutil
 import subprocess
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -59,6 +60,7 @@ from workbook_tools.report import write as report_write
 from workbook_tools.report.workbook import (
     UNUSED_FILES_HEADING,
     vietnamese_date_line,
+    workbook_built,
 )
 
 VILLAGES = [f"T{i:02d}" for i in range(1, 13)]
@@ -546,9 +548,10 @@ def _without_indicators(consolidation: Consolidation) -> Consolidation:
 @pytest.mark.parametrize("pending", [False, True])
 def test_a_workbook_built_aside_is_the_same(consolidation: Consolidation, pending: bool) -> None:
     given = _without_indicators(consolidation) if pending else consolidation
-    complete, wait = report_write._workbook(given, aside=True, pending=pending)
-    assert complete.indicators == consolidation.indicators
-    assert wait() == build_workbook(consolidation)
+    with contextlib.ExitStack() as later:
+        complete, wait = report_write._workbook(given, aside=True, pending=pending, later=later)
+        assert complete.indicators == consolidation.indicators
+        assert wait() == build_workbook(consolidation)
 
 
 def test_indicators_handed_over_late_give_the_same_workbook(
@@ -561,11 +564,13 @@ def test_indicators_handed_over_late_give_the_same_workbook(
     assert late == build_workbook(consolidation)
 
 
-def _fails_when_forked(parent: int) -> Callable[..., bytes]:
-    def build(consolidation: Consolidation, **options: Any) -> bytes:
+def _fails_when_forked(parent: int) -> Callable[..., contextlib.AbstractContextManager[bytes]]:
+    @contextlib.contextmanager
+    def build(consolidation: Consolidation, **options: Any) -> Iterator[bytes]:
         if os.getpid() != parent:  # the forked process meets a bug
             raise RuntimeError("a bug met in the forked process")
-        return build_workbook(consolidation, **options)
+        with workbook_built(consolidation, **options) as data:
+            yield data
 
     return build
 
@@ -583,10 +588,11 @@ def test_a_workbook_the_forked_process_cannot_build_is_built_here(
     capfd: pytest.CaptureFixture[str],
     pending: bool,
 ) -> None:
-    monkeypatch.setattr(report_write, "build_workbook", _fails_when_forked(os.getpid()))
+    monkeypatch.setattr(report_write, "workbook_built", _fails_when_forked(os.getpid()))
     given = _without_indicators(consolidation) if pending else consolidation
-    complete, wait = report_write._workbook(given, aside=True, pending=pending)
-    assert wait() == build_workbook(consolidation)  # with its indicators
+    with contextlib.ExitStack() as later:
+        complete, wait = report_write._workbook(given, aside=True, pending=pending, later=later)
+        assert wait() == build_workbook(consolidation)  # with its indicators
     assert complete.indicators == consolidation.indicators
     assert "Traceback" not in capfd.readouterr().err  # the child said nothing
 
@@ -603,24 +609,54 @@ def test_the_indicators_are_handed_over_without_waiting_for_the_builder(
     complete = dataclasses.replace(consolidation, indicators=big)
     monkeypatch.setattr(report_write, "with_indicators", lambda _: complete)
     returned = tmp_path / "returned"
-    parent, real = os.getpid(), build_workbook
+    parent = os.getpid()
 
-    def slow_tables(c: Consolidation, **options: Any) -> bytes:
+    @contextlib.contextmanager
+    def slow_tables(c: Consolidation, **options: Any) -> Iterator[bytes]:
         if os.getpid() != parent:  # the builder: its tables last until this process goes on
             deadline = time.monotonic() + 10
             while not returned.exists() and time.monotonic() < deadline:
                 time.sleep(0.01)
-        return real(c, **options)
+        with workbook_built(c, **options) as data:
+            yield data
 
-    monkeypatch.setattr(report_write, "build_workbook", slow_tables)
+    monkeypatch.setattr(report_write, "workbook_built", slow_tables)
     start = time.monotonic()
-    given, wait = report_write._workbook(
-        _without_indicators(consolidation), aside=True, pending=True
-    )
-    returned.touch()
-    assert time.monotonic() - start < 5
-    assert given is complete
-    assert wait() == build_workbook(complete)
+    with contextlib.ExitStack() as later:
+        given, wait = report_write._workbook(
+            _without_indicators(consolidation), aside=True, pending=True, later=later
+        )
+        returned.touch()
+        assert time.monotonic() - start < 5
+        assert given is complete
+        assert wait() == build_workbook(complete)
+
+
+@_FORK
+def test_the_workbook_is_had_before_the_builder_has_ended(
+    consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The builder ends once it has handed the bytes over: the files are written
+    # meanwhile, and it is waited for afterwards.
+    written = tmp_path / "written"
+    parent, end = os.getpid(), os._exit
+
+    def slow_end(code: int) -> None:
+        if os.getppid() == parent:  # the builder (not a process of its own)
+            deadline = time.monotonic() + 10
+            while not written.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        end(code)
+
+    monkeypatch.setattr(os, "_exit", slow_end)
+    with contextlib.ExitStack() as later:
+        _, wait = report_write._workbook(consolidation, aside=True, pending=False, later=later)
+        start = time.monotonic()
+        assert wait() == build_workbook(consolidation)
+        assert time.monotonic() - start < 5
+        (builder,) = multiprocessing.active_children()  # still ending
+        written.touch()
+    assert builder.exitcode == 0  # waited for once ``later`` closed
 
 
 @_FORK
@@ -632,7 +668,12 @@ def test_the_builder_waiting_for_indicators_stops_when_they_fail(
 
     monkeypatch.setattr(report_write, "with_indicators", fails)
     with pytest.raises(RuntimeError, match="a bug in an indicator"):
-        report_write._workbook(_without_indicators(consolidation), aside=True, pending=True)
+        report_write._workbook(
+            _without_indicators(consolidation),
+            aside=True,
+            pending=True,
+            later=contextlib.ExitStack(),  # not closed: the builder must end by itself
+        )
     deadline = time.monotonic() + 10
     while multiprocessing.active_children() and time.monotonic() < deadline:
         time.sleep(0.05)

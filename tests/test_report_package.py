@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
@@ -182,8 +183,9 @@ def test_a_workbook_built_in_a_forked_process_is_split_there_into_the_same_bytes
     pids = tmp_path / "pids.txt"
     monkeypatch.setattr(package, "_assemble", _written_by(pids))
     tables = dataclasses.replace(consolidation, indicators=())
-    _, wait = report_write._workbook(tables, aside=True, pending=True)
-    built = wait()
+    with contextlib.ExitStack() as later:
+        _, wait = report_write._workbook(tables, aside=True, pending=True, later=later)
+        built = wait()
     assert _writers(pids) == [(VILLAGES_SHEET, True)]
     assert built == build_workbook(consolidation, split=False)
 

@@ -12,10 +12,11 @@ its computed value, so every reader shows numbers and the officer can audit them
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -218,6 +219,24 @@ def build_workbook(
     without them: see :func:`~workbook_tools.consolidation.with_indicators`);
     the bytes are the same as with them in ``consolidation``.
     """
+    with workbook_built(consolidation, split=split, indicators=indicators) as data:
+        return data
+
+
+@contextlib.contextmanager
+def workbook_built(
+    consolidation: Consolidation,
+    *,
+    split: bool | None = None,
+    indicators: Callable[[], Sequence[IndicatorResult]] | None = None,
+) -> Iterator[bytes]:
+    """:func:`build_workbook`'s bytes, given while the workbook written is still held.
+
+    A process that ends once it has handed them on (merge's builder) need not
+    first take apart, nor have the cycle collector go through, the hundred
+    thousand objects of a large roster's workbook: it takes longer than
+    handing the bytes on.
+    """
     if split is None:
         split = len(consolidation.plan.roster) >= SPLIT_MIN
     buffer = io.BytesIO()
@@ -232,7 +251,9 @@ def build_workbook(
             _ReportWriter(workbook, consolidation, split=split, indicators=indicators).write()
         finally:
             workbook.close()
-    return buffer.getvalue()
+        # Still paused: the first object made once the collector is back makes it
+        # go through all the cells, which are held until this ends.
+        yield buffer.getvalue()
 
 
 def vietnamese_date_line(place: str, day: date) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from workbook_tools.errors import OutputError
 from workbook_tools.inbox.model import InboxResult
 from workbook_tools.plan.model import Plan
 from workbook_tools.report.summary import summary_bytes
-from workbook_tools.report.workbook import build_workbook
+from workbook_tools.report.workbook import build_workbook, workbook_built
 from workbook_tools.workspace import lock_files, remove_stale_temporaries, write_atomic
 
 WORKBOOK_NAME = "BaoCao_TongHop_{period}.xlsx"
@@ -75,26 +76,30 @@ def _write(
     for path in (paths.workbook, paths.summary):
         remove_stale_temporaries(path)  # left by a run killed while writing
     aside = len(consolidation.plan.roster) >= ASIDE_MIN
-    complete, workbook_bytes = _workbook(consolidation, aside=aside, pending=pending)
-    summary = summary_bytes(complete)
-    workbook = workbook_bytes()
-    previous = paths.workbook.read_bytes() if paths.workbook.is_file() else None
-    write_atomic(paths.workbook, workbook)
-    try:
-        write_atomic(paths.summary, summary)
-    except OutputError:
-        # Keep the pair consistent: a new workbook next to an old summary would mislead.
-        with contextlib.suppress(OutputError, OSError):
-            if previous is None:
-                paths.workbook.unlink()
-            else:
-                write_atomic(paths.workbook, previous)
-        raise
+    # A builder process is waited for once the files are written (it ends by itself).
+    with contextlib.ExitStack() as later:
+        complete, workbook_bytes = _workbook(
+            consolidation, aside=aside, pending=pending, later=later
+        )
+        summary = summary_bytes(complete)
+        workbook = workbook_bytes()
+        previous = paths.workbook.read_bytes() if paths.workbook.is_file() else None
+        write_atomic(paths.workbook, workbook)
+        try:
+            write_atomic(paths.summary, summary)
+        except OutputError:
+            # Keep the pair consistent: a new workbook next to an old summary would mislead.
+            with contextlib.suppress(OutputError, OSError):
+                if previous is None:
+                    paths.workbook.unlink()
+                else:
+                    write_atomic(paths.workbook, previous)
+            raise
     return complete, paths
 
 
 def _workbook(
-    consolidation: Consolidation, *, aside: bool, pending: bool
+    consolidation: Consolidation, *, aside: bool, pending: bool, later: contextlib.ExitStack
 ) -> tuple[Consolidation, Callable[[], bytes]]:
     """The complete consolidation, and the report workbook's bytes, built here or
     (``aside``) in a forked process.
@@ -102,9 +107,9 @@ def _workbook(
     The returned function waits for the bytes. A forked process builds the
     workbook while this one goes on (computing the indicators, if
     ``pending``, and handing them over for the summary sheet, written last),
-    and ends without freeing the hundred thousand objects it made. If it
-    fails in any way, the workbook is built here, where an error is raised as
-    usual.
+    hands the bytes over and ends without taking apart the hundred thousand
+    objects it made; it is waited for only when ``later`` closes. If it fails in any
+    way, the workbook is built here, where an error is raised as usual.
     """
     if not aside or "fork" not in multiprocessing.get_all_start_methods():
         complete = with_indicators(consolidation) if pending else consolidation
@@ -112,16 +117,17 @@ def _workbook(
         return complete, lambda: built
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    later: tuple[Connection, Connection] | None = None
+    indicators: tuple[Connection, Connection] | None = None
     if pending:
-        later = context.Pipe(duplex=False)
-    child = context.Process(target=_build_into, args=(consolidation, send, later), daemon=True)
+        indicators = context.Pipe(duplex=False)
+    child = context.Process(target=_build_into, args=(consolidation, send, indicators), daemon=True)
     child.start()
+    later.callback(child.join)
     send.close()
     complete = consolidation
     sending: threading.Thread | None = None
-    if later is not None:
-        builder_end, later_send = later
+    if indicators is not None:
+        builder_end, later_send = indicators
         builder_end.close()
         try:
             complete = with_indicators(consolidation)
@@ -142,10 +148,10 @@ def _workbook(
                 data = receive.recv_bytes()
         finally:
             receive.close()
-            child.join()
             if sending is not None:
                 sending.join()
-        if data is None or child.exitcode != 0:
+        if data is None:  # the builder sends only a whole workbook
+            child.join()
             return build_workbook(complete)
         return data
 
@@ -173,7 +179,10 @@ def _build_into(
         parent_end.close()  # so that a parent which fails before sending is an end of file
     try:
         receive = None if indicators is None else indicators.recv
-        send.send_bytes(build_workbook(consolidation, indicators=receive))
+        with workbook_built(consolidation, indicators=receive) as data:
+            send.send_bytes(data)
+            # Handed over: this process ends without taking apart what it made.
+            os._exit(0)
     except Exception:
         raise SystemExit(1) from None  # no traceback: the parent builds it again and says
     finally:
