@@ -8,6 +8,7 @@ import io
 import os
 import zipfile
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +243,85 @@ def test_a_quick_worksheet_writes_every_kind_of_cell_as_xlsxwriter_does(
     rows = values.to_python()
     assert rows[0][0] == -3 and rows[2][2] == "Thôn 2 & <2>" and rows[11][11] == 1e300
     assert rows[3][6] == datetime(2024, 6, 4, 8, 30)
+
+
+def _stored(options: dict[str, Any], worksheet_class: type, tmp_path: Path) -> list[object]:
+    """What each call of a worksheet's write methods gave, then what the sheet holds."""
+    book = Workbook(tmp_path / f"{worksheet_class.__name__}.xlsx", options)
+    book.worksheet_class = worksheet_class
+    ws = book.add_worksheet()
+    fmt = book.add_format({"bold": True})
+    # Beyond half of Excel's 32,767 UTF-16 units; beyond it (too many characters,
+    # or characters taking two units each): cut to it.
+    long, longer, wide = "ữ" * 20_000, "ab" * 20_000, "😀" * 20_000
+    calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+        ("write_number", (2, 1, 7, fmt), {}),
+        ("write_number", (0, 3, -2.5, None), {}),
+        ("write_number", (9, 0, 1, fmt), {}),
+        ("write_string", (1, 7, "a", fmt), {}),
+        ("write_blank", (4, 2, None, fmt), {}),
+        ("write_number", (5, 0, -0.0, fmt), {}),
+        ("write_number", (1, 2, 10**20, fmt), {}),
+        ("write_number", (3, 3, True, fmt), {}),
+        ("write_number", (3, 4, Fraction(1, 3), fmt), {}),
+        ("write_number", (3, 5, float("nan"), fmt), {}),
+        ("write_number", (3, 6, float("-inf"), fmt), {}),
+        ("write_number", ("H9", 4, fmt), {}),
+        ("write_number", (4, 4, 4), {"cell_format": fmt}),
+        ("write_number", (-1, 0, 1, fmt), {}),
+        ("write_number", (1_048_576, 0, 1, fmt), {}),
+        ("write_number", (0, 16_384, 1, fmt), {}),
+        ("write_string", (6, 0, "Thôn 1", fmt), {}),
+        ("write_string", (6, 1, "Thôn 1", None), {}),
+        ("write_string", (6, 2, "", fmt), {}),
+        ("write_string", (6, 3, long, fmt), {}),
+        ("write_string", (6, 4, longer, fmt), {}),
+        ("write_string", (6, 5, wide, fmt), {}),
+        ("write_string", ("J12", "chữ", fmt), {}),
+        ("write_string", (7, 0, 12, fmt), {}),
+        ("write_string", (7, 1, "x", fmt), {}),
+        ("write_string", (7, 1 << 20, "x", fmt), {}),
+        ("write_blank", (8, 0, None, fmt), {}),
+        ("write_blank", (8, 1, None, None), {}),
+        ("write_blank", (8, 2, "ignored", fmt), {}),
+        ("write_blank", ("L14", None, fmt), {}),
+        ("write_blank", (8, -3, None, fmt), {}),
+    ]
+    given: list[object] = []
+    for name, args, kwargs in calls:
+        try:
+            given.append(getattr(ws, name)(*args, **kwargs))
+        except Exception as err:  # xlsxwriter refuses some: the same way
+            given.append(type(err))
+        given.append((ws.dim_rowmin, ws.dim_rowmax, ws.dim_colmin, ws.dim_colmax))
+    # Each cell as its kind and fields, the format named (formats of two books differ).
+    table = {
+        (r, c): (type(cell).__name__, *("format" if f is fmt else f for f in cell))
+        for r, cells in ws.table.items()
+        for c, cell in cells.items()
+    }
+    strings = book.str_table
+    book.close()
+    return [*given, table, dict(strings.string_table), strings.count, strings.unique_count]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"in_memory": True},
+        {"in_memory": True, "nan_inf_to_errors": True},
+        {"constant_memory": True},
+    ],
+    ids=["in memory", "nan as error", "constant"],
+)
+def test_a_quick_worksheet_stores_cells_as_xlsxwriter_does(
+    options: dict[str, Any], tmp_path: Path
+) -> None:
+    quick = _stored(options, package.QuickWorksheet, tmp_path)
+    assert quick == _stored(options, Worksheet, tmp_path)
+    assert quick[0] == 0
+    if "constant_memory" not in options:  # else each row is written out as the next begins
+        assert quick[-4][(2, 1)] == ("Number", 7, "format")
 
 
 def test_the_report_is_the_same_with_xlsxwriters_own_worksheets(

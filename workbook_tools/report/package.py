@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+from math import isfinite
 from typing import Any
 
 from xlsxwriter import Workbook
@@ -60,8 +61,69 @@ class QuickWorksheet(Worksheet):  # type: ignore[misc]
     that search raise a ``TypeError`` that is caught to leave the number as it
     is: a sixth of the time spent writing the report of a large roster. Here
     anything but text is left as it is without a search, as it would be after
-    one. The commonest cells are written straight out (:meth:`_write_cell`).
+    one. The commonest cells are stored (:meth:`write_number`,
+    :meth:`write_string`, :meth:`write_blank`) and written out
+    (:meth:`_write_cell`) straight.
     """
+
+    # The sheet's dimensions, as xlsxwriter keeps them (None until a cell is stored).
+    dim_rowmin: int | None
+    dim_rowmax: int | None
+    dim_colmin: int | None
+    dim_colmax: int | None
+
+    # xlsxwriter's write methods take a cell's row and column or its A1 name,
+    # check that it lies in the sheet, widen the sheet's dimensions, then store
+    # it: four calls for each of a report's hundred thousand cells. The common
+    # call (row, column, value, format; a value every reader takes as it is) is
+    # stored here as they store it; any other, by them.
+
+    def write_number(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 4 and not kwargs:
+            row, col, number, cell_format = args
+            kind = type(number)
+            if (kind is int or (kind is float and isfinite(number))) and self._widened(row, col):
+                self.table[row][col] = CellNumberTuple(number, cell_format)
+                return 0
+        return super().write_number(*args, **kwargs)
+
+    def write_string(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 4 and not kwargs:
+            row, col, string, cell_format = args
+            # Within half of Excel's limit: never cut (xlsxwriter's own shortcut).
+            if (
+                type(string) is str
+                and len(string) <= self.xls_strmax // 2
+                and self._widened(row, col)
+            ):
+                index = self.str_table._get_shared_string_index(string)
+                self.table[row][col] = CellStringTuple(index, cell_format)
+                return 0
+        return super().write_string(*args, **kwargs)
+
+    def write_blank(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 4 and not kwargs:
+            row, col, _, cell_format = args
+            if cell_format is not None and self._widened(row, col):
+                self.table[row][col] = CellBlankTuple(cell_format)
+                return 0
+        return super().write_blank(*args, **kwargs)
+
+    def _widened(self, row: int, col: int) -> bool:
+        """Whether a cell at (``row``, ``col``) is stored here; if so, the sheet's
+        dimensions now take it in, as xlsxwriter's check of a cell does."""
+        # In constant_memory mode each row is written out once the next begins.
+        if self.constant_memory or not (0 <= row < self.xls_rowmax and 0 <= col < self.xls_colmax):
+            return False
+        if self.dim_rowmin is None or row < self.dim_rowmin:
+            self.dim_rowmin = row
+        if self.dim_rowmax is None or row > self.dim_rowmax:
+            self.dim_rowmax = row
+        if self.dim_colmin is None or col < self.dim_colmin:
+            self.dim_colmin = col
+        if self.dim_colmax is None or col > self.dim_colmax:
+            self.dim_colmax = col
+        return True
 
     def _escape_attributes(self, attribute: Any) -> Any:
         if not isinstance(attribute, str):
