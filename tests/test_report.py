@@ -633,7 +633,7 @@ def test_the_indicators_are_handed_over_without_waiting_for_the_builder(
 
 
 @_FORK
-def test_the_workbook_is_had_before_the_builder_has_ended(
+def test_the_workbook_is_received_before_the_builder_ends(
     consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # The builder ends once it has handed the bytes over: the files are written

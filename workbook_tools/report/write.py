@@ -117,27 +117,29 @@ def _workbook(
         return complete, lambda: built
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    indicators: tuple[Connection, Connection] | None = None
+    indicators_pipe: tuple[Connection, Connection] | None = None
     if pending:
-        indicators = context.Pipe(duplex=False)
-    child = context.Process(target=_build_into, args=(consolidation, send, indicators), daemon=True)
+        indicators_pipe = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_build_into, args=(consolidation, send, indicators_pipe), daemon=True
+    )
     child.start()
     later.callback(child.join)
     send.close()
     complete = consolidation
     sending: threading.Thread | None = None
-    if indicators is not None:
-        builder_end, later_send = indicators
+    if indicators_pipe is not None:
+        builder_end, indicators_send = indicators_pipe
         builder_end.close()
         try:
             complete = with_indicators(consolidation)
         except BaseException:
-            later_send.close()  # the builder stops too
+            indicators_send.close()  # the builder stops too
             raise
         # Handed over by a thread: they take more than a pipe holds, and the
         # builder reads them only once its tables are written.
         sending = threading.Thread(
-            target=_hand_over, args=(later_send, complete.indicators), daemon=True
+            target=_hand_over, args=(indicators_send, complete.indicators), daemon=True
         )
         sending.start()
 
@@ -169,13 +171,14 @@ def _hand_over(send: Connection, indicators: object) -> None:
 def _build_into(
     consolidation: Consolidation,
     send: Connection,
-    later: tuple[Connection, Connection] | None,
+    indicators_pipe: tuple[Connection, Connection] | None,
 ) -> None:
     """The forked builder: the workbook's bytes into ``send``; the indicators, if they
-    come ``later``, read from its first end when the summary sheet is written."""
+    come through ``indicators_pipe``, read from its first end when the summary sheet
+    is written."""
     indicators = None
-    if later is not None:
-        indicators, parent_end = later
+    if indicators_pipe is not None:
+        indicators, parent_end = indicators_pipe
         parent_end.close()  # so that a parent which fails before sending is an end of file
     try:
         receive = None if indicators is None else indicators.recv
