@@ -41,9 +41,9 @@ from workbook_tools.expressions import (
     message,
     parse,
 )
-from workbook_tools.inbox.model import Value
 from workbook_tools.plan.model import FieldType
 from workbook_tools.problems import MESSAGES
+from workbook_tools.values import Value
 
 # The fields, constants and scopes of the 2024 plan (SPEC "What each form asks").
 INT, YESNO, STATUS, TEXT, DATE = (

@@ -37,16 +37,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum, StrEnum
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
 from workbook_tools.errors import ExpressionError
 from workbook_tools.problems import MESSAGES
-
-if TYPE_CHECKING:
-    # Only for annotations: this module is a leaf that the plan, checks and inbox
-    # packages import while they load, so it imports none of them at run time.
-    from workbook_tools.inbox.model import Value
-    from workbook_tools.plan.model import FieldType
+from workbook_tools.values import ALLOWED_VALUES, FieldType, Value
 
 #: Longest formula accepted; the plan's longest is under 100 characters.
 MAX_LENGTH = 2000
@@ -682,22 +677,18 @@ class _Type(Enum):
     ANY = "giá trị"  # a constant: its value is known only when evaluating
 
 
-# Keyed by FieldType's values (a StrEnum looks its string up): the plan package
-# imports this module while it loads, so plan.model cannot be imported up here.
 _FIELD_TYPES = {
-    "int": _Type.NUMBER,
-    "yesno": _Type.TEXT,
-    "status": _Type.TEXT,
-    "text": _Type.TEXT,
-    "date": _Type.DATE,
+    FieldType.INT: _Type.NUMBER,
+    FieldType.YESNO: _Type.TEXT,
+    FieldType.STATUS: _Type.TEXT,
+    FieldType.TEXT: _Type.TEXT,
+    FieldType.DATE: _Type.DATE,
 }
 
 
 def _allowed_values(field_type: FieldType) -> tuple[str, ...] | None:
     """The only values a yes/no or status field takes; None for the other types."""
-    from workbook_tools.plan.model import STATUS_VALUES, YESNO_VALUES, FieldType
-
-    return {FieldType.YESNO: YESNO_VALUES, FieldType.STATUS: STATUS_VALUES}.get(field_type)
+    return ALLOWED_VALUES.get(field_type)
 
 
 _COMPARE_HINT = (
@@ -1098,9 +1089,8 @@ class _Env:
     population: Population | None
 
 
-if TYPE_CHECKING:  # Value is only known to the type checker (see the imports)
-    Row = Mapping[str, Value] | None
-    _Compiled = Callable[[Row, _Env], Result]
+Row = Mapping[str, Value] | None
+_Compiled = Callable[[Row, _Env], "Result"]
 
 
 def _compile(node: Node, inside: bool) -> _Compiled:

@@ -60,9 +60,9 @@ from fractions import Fraction
 from typing import cast
 
 from workbook_tools.checks import legacy_text
-from workbook_tools.inbox.model import Value
 from workbook_tools.plan.model import NO, STATUS_VALUES, YES, Field, FieldType
 from workbook_tools.problems import MESSAGES, Severity
+from workbook_tools.values import Value
 
 #: Longest raw value shown in a message; the rest is cut with "…".
 SHOWN_LIMIT = 120

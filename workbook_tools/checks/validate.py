@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from workbook_tools import expressions
 from workbook_tools.checks.normalize import Cleaned, clean, format_value
-from workbook_tools.inbox.model import RawCell, Value
+from workbook_tools.inbox.model import RawCell
 from workbook_tools.plan.model import (
     MONTHS_CONSTANT,
     STATUS_VALUES,
@@ -41,6 +41,7 @@ from workbook_tools.plan.model import (
     Rule,
 )
 from workbook_tools.problems import Problem, Severity, make
+from workbook_tools.values import Value
 
 #: What to enter, by field type, as the messages say it ("hãy nhập …").
 EXPECTED = {

@@ -7,19 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
+from workbook_tools.plan.model import RosterEntry
 from workbook_tools.problems import Problem
-
-if TYPE_CHECKING:
-    # Not at run time: the plan package imports the expressions, which import this module.
-    from workbook_tools.plan.model import RosterEntry
-
-#: A cleaned value: int for ``int``, "Có"/"Không" for ``yesno``, one of the
-#: status strings for ``status``, str for ``text``, date for ``date``.
-Value = int | str | date
+from workbook_tools.values import Value
 
 
 class SubmissionStatus(StrEnum):

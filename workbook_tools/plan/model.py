@@ -15,6 +15,13 @@ from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 
+# The value types are the plan's words too: re-exported for the plan's readers.
+from workbook_tools.values import NO as NO
+from workbook_tools.values import STATUS_VALUES as STATUS_VALUES
+from workbook_tools.values import YES as YES
+from workbook_tools.values import YESNO_VALUES as YESNO_VALUES
+from workbook_tools.values import FieldType as FieldType
+
 
 class Kind(StrEnum):
     """What a roster entry is. The values are what the plan workbook holds."""
@@ -29,18 +36,6 @@ KIND_LABELS = {Kind.VILLAGE: "Thôn", Kind.UNIT: "Đơn vị"}
 ALL_FORMS = "tatca"
 
 
-class FieldType(StrEnum):
-    INT = "int"  # whole number >= 0
-    YESNO = "yesno"  # Có / Không
-    STATUS = "status"  # Hoàn thành / Đang thực hiện / Chưa thực hiện
-    TEXT = "text"
-    DATE = "date"  # dd/mm/yyyy
-
-
-YES = "Có"
-NO = "Không"
-YESNO_VALUES = (YES, NO)
-STATUS_VALUES = ("Hoàn thành", "Đang thực hiện", "Chưa thực hiện")
 
 FIELD_TYPE_LABELS = {
     FieldType.INT: "số nguyên ≥ 0",
