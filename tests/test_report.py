@@ -6,17 +6,12 @@ The workbook is read with openpyxl (formulas, then cached values), python-calami
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import json
-import multiprocessing
 import os
 import re
 import shutil
 import subprocess
-import time
 import zipfile
-from collections.abc import Callable, Iterator
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -43,7 +38,7 @@ from tests.merge_data import (
     value_error,
     village_values,
 )
-from workbook_tools.consolidation import Consolidation, consolidate, with_indicators
+from workbook_tools.consolidation import Consolidation, consolidate
 from workbook_tools.errors import OutputError
 from workbook_tools.inbox.model import InboxResult, Submission, SubmissionStatus
 from workbook_tools.plan import load_sample_plan
@@ -56,12 +51,7 @@ from workbook_tools.report import (
     report_paths,
     write_report,
 )
-from workbook_tools.report import write as report_write
-from workbook_tools.report.workbook import (
-    UNUSED_FILES_HEADING,
-    vietnamese_date_line,
-    workbook_built,
-)
+from workbook_tools.report.workbook import UNUSED_FILES_HEADING, vietnamese_date_line
 
 VILLAGES = [f"T{i:02d}" for i in range(1, 13)]
 GREEN, RED, GREY = "FFC6EFCE", "FFFFC7CE", "FFD9D9D9"
@@ -536,148 +526,6 @@ def test_the_files_not_used_are_listed_below_the_roster(plan: Plan, tmp_path: Pa
 
 def test_same_input_same_bytes(consolidation: Consolidation) -> None:
     assert build_workbook(consolidation) == build_workbook(consolidation)
-
-
-@pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods(), reason="no forked processes here"
-)
-def _without_indicators(consolidation: Consolidation) -> Consolidation:
-    return dataclasses.replace(consolidation, indicators=())
-
-
-@pytest.mark.parametrize("pending", [False, True])
-def test_a_workbook_built_aside_is_the_same(consolidation: Consolidation, pending: bool) -> None:
-    given = _without_indicators(consolidation) if pending else consolidation
-    with contextlib.ExitStack() as later:
-        complete, wait = report_write._workbook(given, aside=True, pending=pending, later=later)
-        assert complete.indicators == consolidation.indicators
-        assert wait() == build_workbook(consolidation)
-
-
-def test_indicators_handed_over_late_give_the_same_workbook(
-    plan: Plan, consolidation: Consolidation
-) -> None:
-    tables = consolidate(plan, PERIOD, scenario(plan), generated_at=NOW, indicators=False)
-    assert tables.indicators == () and consolidation.indicators
-    assert with_indicators(tables).indicators == consolidation.indicators
-    late = build_workbook(tables, indicators=lambda: consolidation.indicators)
-    assert late == build_workbook(consolidation)
-
-
-def _fails_when_forked(parent: int) -> Callable[..., contextlib.AbstractContextManager[bytes]]:
-    @contextlib.contextmanager
-    def build(consolidation: Consolidation, **options: Any) -> Iterator[bytes]:
-        if os.getpid() != parent:  # the forked process meets a bug
-            raise RuntimeError("a bug met in the forked process")
-        with workbook_built(consolidation, **options) as data:
-            yield data
-
-    return build
-
-
-_FORK = pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods(), reason="no forked processes here"
-)
-
-
-@_FORK
-@pytest.mark.parametrize("pending", [False, True])
-def test_a_workbook_the_forked_process_cannot_build_is_built_here(
-    consolidation: Consolidation,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
-    pending: bool,
-) -> None:
-    monkeypatch.setattr(report_write, "workbook_built", _fails_when_forked(os.getpid()))
-    given = _without_indicators(consolidation) if pending else consolidation
-    with contextlib.ExitStack() as later:
-        complete, wait = report_write._workbook(given, aside=True, pending=pending, later=later)
-        assert wait() == build_workbook(consolidation)  # with its indicators
-    assert complete.indicators == consolidation.indicators
-    assert "Traceback" not in capfd.readouterr().err  # the child said nothing
-
-
-@_FORK
-def test_the_indicators_are_handed_over_without_waiting_for_the_builder(
-    consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    # More than a pipe holds: a plain send would hold this process until the
-    # builder reads them, which it does only once its tables are written.
-    big = tuple(
-        dataclasses.replace(r, note=r.note + " " * 100_000) for r in consolidation.indicators
-    )
-    complete = dataclasses.replace(consolidation, indicators=big)
-    monkeypatch.setattr(report_write, "with_indicators", lambda _: complete)
-    returned = tmp_path / "returned"
-    parent = os.getpid()
-
-    @contextlib.contextmanager
-    def slow_tables(c: Consolidation, **options: Any) -> Iterator[bytes]:
-        if os.getpid() != parent:  # the builder: its tables last until this process goes on
-            deadline = time.monotonic() + 10
-            while not returned.exists() and time.monotonic() < deadline:
-                time.sleep(0.01)
-        with workbook_built(c, **options) as data:
-            yield data
-
-    monkeypatch.setattr(report_write, "workbook_built", slow_tables)
-    start = time.monotonic()
-    with contextlib.ExitStack() as later:
-        given, wait = report_write._workbook(
-            _without_indicators(consolidation), aside=True, pending=True, later=later
-        )
-        returned.touch()
-        assert time.monotonic() - start < 5
-        assert given is complete
-        assert wait() == build_workbook(complete)
-
-
-@_FORK
-def test_the_workbook_is_received_before_the_builder_ends(
-    consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    # The builder ends once it has handed the bytes over: the files are written
-    # meanwhile, and it is waited for afterwards.
-    written = tmp_path / "written"
-    parent, end = os.getpid(), os._exit
-
-    def slow_end(code: int) -> None:
-        if os.getppid() == parent:  # the builder (not a process of its own)
-            deadline = time.monotonic() + 10
-            while not written.exists() and time.monotonic() < deadline:
-                time.sleep(0.01)
-        end(code)
-
-    monkeypatch.setattr(os, "_exit", slow_end)
-    with contextlib.ExitStack() as later:
-        _, wait = report_write._workbook(consolidation, aside=True, pending=False, later=later)
-        start = time.monotonic()
-        assert wait() == build_workbook(consolidation)
-        assert time.monotonic() - start < 5
-        (builder,) = multiprocessing.active_children()  # still ending
-        written.touch()
-    assert builder.exitcode == 0  # waited for once ``later`` closed
-
-
-@_FORK
-def test_the_builder_waiting_for_indicators_stops_when_they_fail(
-    consolidation: Consolidation, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def fails(_: Consolidation) -> Consolidation:
-        raise RuntimeError("a bug in an indicator")
-
-    monkeypatch.setattr(report_write, "with_indicators", fails)
-    with pytest.raises(RuntimeError, match="a bug in an indicator"):
-        report_write._workbook(
-            _without_indicators(consolidation),
-            aside=True,
-            pending=True,
-            later=contextlib.ExitStack(),  # not closed: the builder must end by itself
-        )
-    deadline = time.monotonic() + 10
-    while multiprocessing.active_children() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert multiprocessing.active_children() == []  # the builder did not wait on
 
 
 # --- LibreOffice --------------------------------------------------------------------

@@ -23,7 +23,6 @@ Semantics (SPEC, "Indicators"):
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -289,14 +288,8 @@ def consolidate(
     inbox: InboxResult,
     *,
     generated_at: datetime,
-    indicators: bool = True,
 ) -> Consolidation:
-    """Merge the usable values of ``inbox`` and compute every indicator of ``plan``.
-
-    With ``indicators=False`` the indicators are left out (``indicators`` is
-    empty) for :func:`with_indicators` to compute: the report's tables can be
-    written meanwhile.
-    """
+    """Merge the usable values of ``inbox`` and compute every indicator of ``plan``."""
     try:
         period = plan.period(period_code)
     except KeyError:
@@ -330,19 +323,12 @@ def consolidate(
         errors=errors,
         tasks=_task_statuses(plan, used),
         completeness=_completeness(plan, period, inbox),
-        indicators=_indicators(plan, period, used) if indicators else (),
+        indicators=_indicators(plan, period, used),
         opinion_fields=opinions,
         opinions=_opinions(plan, used, opinions),
         submissions=tuple(inbox.submissions),
         problems=_sorted_problems(plan, inbox.problems),
     )
-
-
-def with_indicators(consolidation: Consolidation) -> Consolidation:
-    """``consolidation`` with every indicator of its plan computed from its submissions."""
-    c = consolidation
-    indicators = _indicators(c.plan, c.period, _used(c.plan, c.submissions))
-    return dataclasses.replace(c, indicators=indicators)
 
 
 def _used(plan: Plan, submissions: Iterable[Submission]) -> dict[str, Submission]:
