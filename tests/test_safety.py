@@ -51,7 +51,6 @@ from tests.corpus import (
     spaces_stream,
 )
 from tests.inbox_forms import convert_many
-from workbook_tools import safety
 from workbook_tools.checks import legacy_text
 from workbook_tools.problems import MESSAGES, Severity
 from workbook_tools.safety import (
@@ -62,6 +61,7 @@ from workbook_tools.safety import (
     read_part,
     should_skip,
 )
+from workbook_tools.safety import zipped
 
 
 @pytest.fixture(scope="module")
@@ -298,11 +298,11 @@ def test_a_large_workbook_is_read_as_it_came(
     corpus: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     size = sum(i.file_size for i in zipfile.ZipFile(corpus["form.xlsx"]).infolist())
-    monkeypatch.setattr(safety, "UNPACKED_MAX", size - 1)
+    monkeypatch.setattr(zipped, "UNPACKED_MAX", size - 1)
     found = inspect(corpus["form.xlsx"])
     assert found.usable and found.unpacked == b""
     assert found.content == corpus["form.xlsx"].read_bytes()
-    monkeypatch.setattr(safety, "UNPACKED_MAX", size)
+    monkeypatch.setattr(zipped, "UNPACKED_MAX", size)
     assert inspect(corpus["form.xlsx"]).unpacked != b""
 
 
