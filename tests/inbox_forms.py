@@ -29,7 +29,7 @@ from openpyxl.packaging.custom import CustomPropertyList
 
 from workbook_tools.forms import build_forms, contract
 from workbook_tools.plan import load_sample_plan
-from workbook_tools.plan.model import Plan
+from workbook_tools.plan.model import Period, Plan
 
 PERIOD = "6T-2024"
 GENERATED = datetime(2024, 5, 2, 8, 0)
@@ -79,6 +79,11 @@ CA: dict[str, object] = {
     "ca_tb_tiep_nhan": 3,
     "ca_tb_xu_ly": 3,
 }
+
+
+def sample_period() -> Period:
+    """The period of the sample plan the tests read (:data:`PERIOD`)."""
+    return sample_plan().period(PERIOD)
 
 
 @functools.cache

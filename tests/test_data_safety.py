@@ -382,9 +382,9 @@ def test_a_file_replaced_after_its_check_never_reaches_the_reader(
 ) -> None:
     # An officer saves a newer copy while the run reads the inbox: what is parsed must be
     # the bytes that were checked, never the file read again.
-    from tests.inbox_forms import NOW, ON_TIME, filled, put, sample_plan
+    from tests.inbox_forms import NOW, ON_TIME, filled, put, sample_period, sample_plan
     from workbook_tools import safety
-    from workbook_tools.checks import read_and_check
+    from workbook_tools.pipeline import read_and_check
 
     box = tmp_path / "inbox"
     path = put(box, "t01.xlsx", filled("T01", {"tt_loa": 7}), ON_TIME)
@@ -396,6 +396,6 @@ def test_a_file_replaced_after_its_check_never_reaches_the_reader(
         return seen
 
     monkeypatch.setattr(safety, "inspect", inspect_then_replace)
-    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, tmp_path / "l.sqlite3", now=NOW)
     assert path.read_bytes().startswith(b"PK\x03\x04 not")
     assert result.used()["T01"].values["tt_loa"] == 7

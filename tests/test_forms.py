@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from dataclasses import replace
 from datetime import date, datetime
@@ -24,7 +23,6 @@ from workbook_tools.forms import (
     GeneratedForm,
     build_forms,
     contract,
-    default_workers,
     generate_forms,
     iter_forms,
     select_forms,
@@ -42,6 +40,7 @@ from workbook_tools.plan.model import (
 )
 from workbook_tools.plan.tables import tables_from_mapping
 from workbook_tools.plan.validate import validate
+from workbook_tools.workers import usable_cpus, worker_count
 
 PERIOD = "6T-2024"
 NOW = datetime(2024, 5, 2, 8, 30)
@@ -438,7 +437,8 @@ def test_the_same_inputs_give_the_same_bytes(plan: Plan, forms: dict[str, Genera
 def test_forms_made_in_worker_processes_are_the_same(plan: Plan, tmp_path: Path) -> None:
     specs = select_forms(plan, PERIOD, ["T01", "T02", "CA", "VHXH"])
     alone = [f.content for f in iter_forms(plan, specs, NOW)]
-    paths = list(generate_forms(plan, specs, tmp_path, NOW, workers=2))
+    with generate_forms(plan, specs, tmp_path, NOW, workers=2) as written:
+        paths = list(written)
     assert [p.name for p in paths] == [s.filename for s in specs]
     assert [p.read_bytes() for p in paths] == alone
 
@@ -611,10 +611,10 @@ def test_write_forms_puts_each_file_whole_in_the_folder(
 
 
 def test_many_forms_are_made_in_several_processes() -> None:
-    assert default_workers(22) == 1
-    assert 1 <= default_workers(2000) <= 8
-    if len(os.sched_getaffinity(0)) > 1:
-        assert default_workers(2000) > 1
+    assert worker_count(22) == 1
+    assert 1 <= worker_count(2000) <= 8
+    if usable_cpus() > 1:
+        assert worker_count(2000) > 1
 
 
 def test_planner_is_reused_across_entries(plan: Plan) -> None:

@@ -30,9 +30,9 @@ from click.testing import CliRunner
 
 from tests.corpus import parts_of, rezip
 from tests.inbox_forms import CA, NOW, ON_TIME, PERIOD, VILLAGE, filled, put, sample_plan, snapshot
-from workbook_tools.checks import read_and_check
 from workbook_tools.cli import cli
 from workbook_tools.inbox.model import SubmissionStatus
+from workbook_tools.pipeline import read_and_check
 from workbook_tools.problems import Severity
 
 CASES = 300
@@ -238,7 +238,7 @@ def test_every_damaged_form_ends_in_records(chunk: int, tmp_path: Path) -> None:
         name = "bao cao.xlsx"
         put(inbox, name, data, ON_TIME)
         case = f"case {chunk * (CASES // CHUNKS) + n} ({what})"
-        result = read_and_check(plan, PERIOD, inbox, ledger, now=NOW)  # never raises
+        result = read_and_check(plan, plan.period(PERIOD), inbox, ledger, now=NOW)  # never raises
         (submission,) = result.submissions
         assert submission.file == name, case
         mine = [p for p in result.problems if p.file == name]

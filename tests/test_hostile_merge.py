@@ -50,13 +50,14 @@ from tests.inbox_forms import (
     filled,
     form_name,
     put,
+    sample_period,
     sample_plan,
     snapshot,
 )
-from workbook_tools.checks import read_and_check
 from workbook_tools.cli import cli
-from workbook_tools.inbox.read import read_inbox
+from workbook_tools.inbox import read as inbox_read
 from workbook_tools.inbox.workbook import FormWorkbook, open_workbook
+from workbook_tools.pipeline import read_and_check
 from workbook_tools.problems import MESSAGES, SEVERITY_LABELS, Severity
 from workbook_tools.report.feedback import FEEDBACK_FOLDER, feedback_name
 from workbook_tools.report.feedback import SUMMARY_SHEET as FEEDBACK_SUMMARY_SHEET
@@ -369,7 +370,7 @@ def test_a_panic_inside_the_reader_is_a_record_not_the_end_of_the_run(
             raise panic
         return open_workbook(data, fmt, parts)
 
-    monkeypatch.setattr(f"{read_inbox.__module__}.open_workbook", panicking)
+    monkeypatch.setattr(inbox_read, "open_workbook", panicking)
     result, _ = merge(tmp_path, plan_file)
     assert result.exit_code == 0, result.output
     summary = summary_of(tmp_path)
@@ -387,9 +388,9 @@ def test_stopping_the_run_by_hand_still_stops_it(
     def interrupted(*_: object) -> object:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(f"{read_inbox.__module__}.open_workbook", interrupted)
+    monkeypatch.setattr(inbox_read, "open_workbook", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        read_and_check(sample_plan(), PERIOD, tmp_path / "inbox", tmp_path / "l", now=NOW)
+        read_and_check(sample_plan(), sample_period(), tmp_path / "inbox", tmp_path / "l", now=NOW)
 
 
 # --- wbt check: feedback copies of what could be read ---------------------------------

@@ -38,6 +38,7 @@ from tests.inbox_forms import (
     insert_rows,
     nfd,
     put,
+    sample_period,
     sample_plan,
     save,
     snapshot,
@@ -45,7 +46,6 @@ from tests.inbox_forms import (
     without_properties,
 )
 from workbook_tools import problems
-from workbook_tools.checks import read_and_check
 from workbook_tools.consolidation import consolidate
 from workbook_tools.forms import contract
 from workbook_tools.inbox import read, roster_status
@@ -56,6 +56,7 @@ from workbook_tools.inbox.model import (
     SubmissionStatus,
 )
 from workbook_tools.inbox.scan import has_files, named_files, scan_inbox
+from workbook_tools.pipeline import read_and_check
 from workbook_tools.problems import Problem, Severity
 
 NUMBERS_AS_TEXT = {**VILLAGE, "tt_loa": "12", "tt_so_buoi": " 5 ", "ld_tong": "10"}
@@ -118,7 +119,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Read:
         put(box, name, data, modified)
     before = snapshot(box)
     ledger = root / ".wbt-ledger.sqlite3"
-    result = read_and_check(sample_plan(), PERIOD, box, ledger, now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, ledger, now=NOW)
     return Read(box, ledger, result, before)
 
 
@@ -267,7 +268,7 @@ def test_a_text_file_named_xlsx_gets_a_clear_record(inbox: Read) -> None:
 
 def test_the_roster_status_says_who_reported_on_time(inbox: Read) -> None:
     plan = sample_plan()
-    rows = {r.entry.code: r for r in roster_status(plan, PERIOD, inbox.result)}
+    rows = {r.entry.code: r for r in roster_status(plan, plan.period(PERIOD), inbox.result)}
     assert list(rows) == [e.code for e in plan.roster]
     received = {code for code, r in rows.items() if r.received}
     assert received == {"T01", "T02", "T03", "T04", "T05", "T11", "T12", "CA"}
@@ -293,14 +294,14 @@ def test_arrivals_stay_put_however_the_files_are_touched_later(inbox: Read, tmp_
     later = datetime(2024, 7, 1).timestamp()
     for path in box.rglob("*"):
         os.utime(path, (later, later))
-    again = read_and_check(sample_plan(), PERIOD, box, ledger, now=datetime(2024, 7, 2))
+    again = read_and_check(sample_plan(), sample_period(), box, ledger, now=datetime(2024, 7, 2))
     assert {s.file: s.arrived for s in again.submissions} == {
         s.file: s.arrived for s in inbox.result.submissions
     }
     # Losing the ledger loses that memory: every file now arrived when it was
     # copied, so T05's two versions tie and the later file name wins.
     ledger.unlink()
-    fresh = read_and_check(sample_plan(), PERIOD, box, ledger, now=datetime(2024, 7, 2))
+    fresh = read_and_check(sample_plan(), sample_period(), box, ledger, now=datetime(2024, 7, 2))
     assert {s.arrived for s in fresh.submissions} == {datetime(2024, 7, 1)}
     assert fresh.used()["T05"].file == "zalo/T05.xlsx"
     assert sorted(fresh.used()) == sorted(again.used())
@@ -318,7 +319,7 @@ def test_a_ledger_that_cannot_record_the_arrivals_is_said_in_the_result(tmp_path
         db.execute(
             "CREATE TRIGGER refuse BEFORE INSERT ON arrivals BEGIN SELECT RAISE(ABORT, 'x'); END"
         )
-    result = read_and_check(sample_plan(), PERIOD, box, ledger, now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, ledger, now=NOW)
     assert result.submissions[0].arrived == ON_TIME
     assert [p.code for p in result.problems] == ["inbox.ledger_unavailable"]
 
@@ -337,7 +338,7 @@ def test_one_file_failing_unexpectedly_does_not_stop_the_others(
         return real(plan, period, workbook, file=file)  # type: ignore[arg-type]
 
     monkeypatch.setattr(read, "identify", fail_on_a)
-    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, tmp_path / "l.sqlite3", now=NOW)
     a, b = result.submissions
     assert (a.status, b.status) == (SubmissionStatus.REJECTED, SubmissionStatus.USED)
     assert a.arrived == ON_TIME and len(a.sha256) == 64
@@ -364,7 +365,7 @@ def test_the_reader_parses_the_checked_parts_and_the_hash_is_of_the_file(
         return real(data, fmt, parts)  # type: ignore[arg-type]
 
     monkeypatch.setattr(read, "open_workbook", spy)
-    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, tmp_path / "l.sqlite3", now=NOW)
     (data,) = opened
     with zipfile.ZipFile(io.BytesIO(data)) as stored, zipfile.ZipFile(io.BytesIO(sent)) as came:
         assert {i.compress_type for i in stored.infolist()} == {zipfile.ZIP_STORED}
@@ -379,7 +380,7 @@ def test_a_corrupt_ledger_warns_and_the_run_goes_on(tmp_path: Path) -> None:
     put(box, "a.xlsx", filled("T01", VILLAGE), ON_TIME)
     ledger = tmp_path / ".wbt-ledger.sqlite3"
     ledger.write_bytes(b"\0" * 5000)
-    result = read_and_check(sample_plan(), PERIOD, box, ledger, now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, ledger, now=NOW)
     assert [p.code for p in result.problems] == ["inbox.ledger_corrupt"]
     assert result.problems[0].file is None
     assert result.used()["T01"].arrived == ON_TIME
@@ -402,7 +403,7 @@ def test_forms_resaved_by_libreoffice_read_the_same(tmp_path: Path) -> None:
     assert [p.relative_to(box).as_posix() for p in outputs] == [
         "T08.ods", "T09.xls", "T12.xls", "lo/T10.xlsx"
     ]
-    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, tmp_path / "l.sqlite3", now=NOW)
     assert result.problems == []
     for s in result.submissions:
         assert (s.status, s.identified_by) == (SubmissionStatus.USED, IdentifiedBy.METADATA)
@@ -425,7 +426,7 @@ def test_without_its_names_a_form_is_read_by_the_metadata_cell_map(
         del wb.defined_names[code]
     box = tmp_path / "inbox"
     put(box, "t.xlsx", save(wb), ON_TIME)
-    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, tmp_path / "l.sqlite3", now=NOW)
     (s,) = result.submissions
     assert (s.status, s.identified_by) == (SubmissionStatus.USED, IdentifiedBy.METADATA)
     assert s.values == VILLAGE_CLEAN
@@ -441,7 +442,7 @@ def test_names_are_found_whatever_their_case_as_excel_does(tmp_path: Path) -> No
         wb.defined_names[name.name] = name
     box = tmp_path / "inbox"
     put(box, "t.xlsx", save(wb), ON_TIME)
-    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, tmp_path / "l.sqlite3", now=NOW)
     (s,) = result.submissions
     assert s.values == VILLAGE_CLEAN
     assert s.cells["tt_loa"] == "Báo cáo!C17"
@@ -453,7 +454,7 @@ def test_a_form_whose_named_cell_was_deleted_reports_the_lost_field(tmp_path: Pa
     wb.defined_names["tt_loa"].attr_text = "#REF!"
     box = tmp_path / "inbox"
     put(box, "t.xlsx", save(wb), ON_TIME)
-    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, tmp_path / "l.sqlite3", now=NOW)
     (s,) = result.submissions
     assert "tt_loa" not in s.values
     field = sample_plan().field("tt_loa")
@@ -466,7 +467,7 @@ def test_a_form_whose_named_cell_was_deleted_reports_the_lost_field(tmp_path: Pa
 def test_a_blank_form_keeps_the_file_even_when_nothing_is_filled(tmp_path: Path) -> None:
     box = tmp_path / "inbox"
     put(box, "blank.xlsx", fill(blank_form("T01"), {}), ON_TIME)
-    result = read_and_check(sample_plan(), PERIOD, box, tmp_path / "l.sqlite3", now=NOW)
+    result = read_and_check(sample_plan(), sample_period(), box, tmp_path / "l.sqlite3", now=NOW)
     (s,) = result.submissions
     assert s.status is SubmissionStatus.USED and s.values == {}
     assert [(p.code, p.field) for p in result.problems] == [
@@ -485,10 +486,10 @@ def test_status_and_report_count_the_errors_of_the_file_used(tmp_path: Path) -> 
     put(box, "T02 sua.xlsx", filled("T02", VILLAGE_CLEAN), LATE)
     put(box, "T03.xlsx", blank_form("T03", last_year=True), ON_TIME)
     plan = sample_plan()
-    result = read_and_check(plan, PERIOD, box, tmp_path / "ledger.sqlite3", now=NOW)
+    result = read_and_check(plan, plan.period(PERIOD), box, tmp_path / "ledger.sqlite3", now=NOW)
     old = [p for p in result.problems if p.file == "T02.xlsx"]
     assert any(p.severity is Severity.WARNING for p in old)  # the case is real
-    rows = {r.entry.code: r for r in roster_status(plan, PERIOD, result)}
+    rows = {r.entry.code: r for r in roster_status(plan, plan.period(PERIOD), result)}
     assert rows["T02"].used is not None and rows["T02"].used.file == "T02 sua.xlsx"
     assert (rows["T02"].errors, rows["T02"].warnings, rows["T02"].on_time) == (0, 0, True)
     assert rows["T03"].used is None and rows["T03"].errors >= 1

@@ -8,6 +8,7 @@ a worker process dies in the middle of the run.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import sqlite3
 from datetime import datetime
@@ -20,18 +21,19 @@ from tests.inbox_forms import (
     LATE,
     NOW,
     ON_TIME,
-    PERIOD,
     VILLAGE,
     filled,
     put,
+    sample_period,
     sample_plan,
     snapshot,
     without_metadata,
 )
-from workbook_tools.checks import read_and_check
+from workbook_tools import pipeline, workers
 from workbook_tools.checks.validate import check_form
-from workbook_tools.inbox import read
-from workbook_tools.inbox.model import InboxResult, SubmissionStatus
+from workbook_tools.inbox.model import FileRead, InboxResult, SubmissionStatus
+from workbook_tools.inbox.read import FileReader
+from workbook_tools.pipeline import read_and_check
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def read_with(box: Path, ledger: Path, workers: int) -> InboxResult:
-    return read_and_check(sample_plan(), PERIOD, box, ledger, now=NOW, workers=workers)
+    return read_and_check(sample_plan(), sample_period(), box, ledger, now=NOW, workers=workers)
 
 
 def ledger_rows(path: Path) -> list[tuple[str, str, str, str]]:
@@ -85,30 +87,30 @@ def test_two_workers_read_what_one_reads(inbox: Path, tmp_path: Path) -> None:
     assert two.used()["T01"].values["tt_loa"] == VILLAGE["tt_loa"]
 
 
-def _dies_on_t02(path: Path, name: str) -> object:
+def _dies_on_t02(reader: FileReader, path: Path, name: str) -> FileRead:
     """A worker that is killed while reading T02 (as by the system, out of memory)."""
-    if name == "T02.xlsx":
+    if name == "T02.xlsx" and multiprocessing.parent_process() is not None:
         os._exit(3)
-    return _real_worker(path, name)
+    return _real_worker(reader, path, name)
 
 
-_real_worker = read._look_in_worker
+_real_worker = pipeline.read_one
 
 
 def test_a_worker_dying_leaves_the_rest_read_here(
     inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     one = read_with(inbox, tmp_path / "one.sqlite3", workers=1)
-    monkeypatch.setattr(read, "_look_in_worker", _dies_on_t02)
+    monkeypatch.setattr(pipeline, "read_one", _dies_on_t02)
     two = read_with(inbox, tmp_path / "two.sqlite3", workers=2)
     assert two == one
     assert ledger_rows(tmp_path / "two.sqlite3") == ledger_rows(tmp_path / "one.sqlite3")
 
 
 def test_workers_only_for_many_files() -> None:
-    assert read.default_workers(read.PARALLEL_MIN - 1) == 1
-    many = read.default_workers(read.PARALLEL_MIN_SPAWNED)
-    assert 1 <= many <= min(read.MAX_WORKERS, os.cpu_count() or 1)
+    assert workers.worker_count(workers.PARALLEL_MIN - 1) == 1
+    many = workers.worker_count(workers.PARALLEL_MIN_SPAWNED)
+    assert 1 <= many <= min(workers.MAX_WORKERS, os.cpu_count() or 1)
 
 
 def _check_fails_on_t02(*args: object, **kwargs: object) -> object:
@@ -136,4 +138,3 @@ def test_a_check_that_fails_rejects_that_form_only(
         p for p in result.problems if p.file == "T02.xlsx" and p.code == "inbox.unreadable"
     ]
     assert "kiểm tra số liệu" in failed.message and "ZeroDivisionError" in failed.message
-    assert not result.prepared  # handed on, not left behind

@@ -8,6 +8,7 @@ cannot be written, a working folder that is not one.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -41,3 +42,18 @@ class OutputError(WorkbookToolsError):
 
 class WorkspaceError(WorkbookToolsError):
     """The working folder is not usable (no plan, no inbox, locked by another run)."""
+
+
+class UnknownPeriodError(WorkbookToolsError):
+    """A period code that is not in the plan: the one message every command gives."""
+
+    def __init__(self, given: str, valid: Sequence[str]) -> None:
+        folded = {v.casefold(): v for v in valid}
+        close = difflib.get_close_matches(given.strip().casefold(), list(folded), n=1)
+        guess = f" Có phải ý bạn là '{folded[close[0]]}'?" if close else ""
+        listed = ", ".join(valid) if valid else "(chưa có kỳ nào: hãy điền trang các kỳ báo cáo)"
+        super().__init__(
+            f"Kỳ báo cáo '{given.strip()}' không có trong kế hoạch.{guess} "
+            f"Các kỳ có trong kế hoạch: {listed}."
+        )
+        self.given = given

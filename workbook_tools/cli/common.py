@@ -12,6 +12,8 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from workbook_tools.errors import PlanError, WorkbookToolsError
+from workbook_tools.plan import load_plan
+from workbook_tools.plan.model import Period, Plan
 from workbook_tools.workspace import Workspace
 
 P = ParamSpec("P")
@@ -41,6 +43,24 @@ def workspace(root: Path) -> Workspace:
     return Workspace(root.resolve())
 
 
+def open_period(
+    root: Path, plan_path: Path | None, period_code: str
+) -> tuple[Workspace, Plan, Period]:
+    """The working folder, its plan, and the period asked for, resolved before any file
+    is read (an unknown period stops here, with the one message that lists the valid ones)."""
+    ws = workspace(root)
+    plan = load_plan(plan_path if plan_path is not None else ws.find_plan())
+    return ws, plan, plan.period(period_code)
+
+
+def shown_path(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` when it is inside it (shorter to read), with '/'."""
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn a run-stopping error into a Vietnamese message and exit code 1."""
 
@@ -60,12 +80,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-#: More files than this get a progress bar while they are read.
+#: More files than this get a progress bar while they are read or written.
 PROGRESS_MIN = 30
 
 
 @contextlib.contextmanager
-def reading_progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
+def progress_bar(label: str) -> Iterator[Callable[[int, int, str], None]]:
     """A progress callback ``(done, total, name)`` that shows a bar on many files."""
     bar: Any = None
     shown = 0

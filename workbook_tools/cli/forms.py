@@ -7,27 +7,18 @@ from pathlib import Path
 
 import click
 
+from workbook_tools import pipeline
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import (
+    PROGRESS_MIN,
     dir_option,
     handle_errors,
+    open_period,
     period_option,
     plan_option,
-    workspace,
+    progress_bar,
+    shown_path,
 )
-from workbook_tools.errors import WorkspaceError
-from workbook_tools.forms import (
-    default_workers,
-    forms_folder,
-    generate_forms,
-    now_for_forms,
-    select_forms,
-)
-from workbook_tools.plan import load_plan
-from workbook_tools.workspace import run_lock
-
-#: More forms than this get a progress bar; fewer are listed by name at the end.
-PROGRESS_MIN = 30
 
 
 @cli.command("generate")
@@ -56,45 +47,19 @@ def generate(
       wbt generate --period 6T-2024
       wbt generate --period 6T-2024 --unit T01 --unit CA
     """
-    ws = workspace(root)
-    if not ws.root.is_dir():
-        raise WorkspaceError(
-            f"Không có thư mục làm việc {ws.root}. Hãy dùng --dir để chỉ đến thư mục có "
-            "templates/, inbox/, outbox/, hoặc tạo thư mục bằng 'wbt init'."
-        )
-    plan = load_plan(plan_path if plan_path is not None else ws.find_plan())
-    specs = select_forms(plan, period_code, unit_codes)
-    if not specs:
-        raise WorkspaceError(
-            "Danh sách thôn, đơn vị của kế hoạch đang trống: không có biểu mẫu nào để tạo. "
-            "Hãy điền trang danh sách trong tệp kế hoạch."
-        )
-    period = specs[0].period
-    folder = forms_folder(ws.period_outbox(period.code))
-    paths = generate_forms(plan, specs, folder, now_for_forms(), default_workers(len(specs)))
-    with run_lock(ws.root):
-        if len(specs) > PROGRESS_MIN:
-            with click.progressbar(paths, length=len(specs), label="Đang tạo biểu mẫu") as progress:
-                written = list(progress)
-        else:
-            written = list(paths)
-
+    ws, plan, period = open_period(root, plan_path, period_code)
+    with progress_bar("Đang tạo biểu mẫu") as progress:
+        outcome = pipeline.generate(ws, plan, period, unit_codes, progress=progress)
+    written, folder = outcome.paths, outcome.folder
+    listed = len(written) <= PROGRESS_MIN  # more went by on a progress bar
     click.echo(
         f"Đã tạo {len(written)} biểu mẫu {period.name} ({period.code}) "
-        f"trong thư mục {_shown(folder)}" + (":" if len(written) <= PROGRESS_MIN else ".")
+        f"trong thư mục {shown_path(folder, Path.cwd())}" + (":" if listed else ".")
     )
-    if len(written) <= PROGRESS_MIN:
+    if listed:
         for path in written:
             click.echo(f"  {path.name}")
     click.echo(
         f"Hạn nộp {period.unit_deadline:%d/%m/%Y}. Gửi mỗi tệp cho đúng thôn, đơn vị; "
         "tệp gửi về thì lưu vào thư mục inbox/."
     )
-
-
-def _shown(path: Path) -> str:
-    """``path`` relative to the current folder when it is inside it (shorter to read)."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

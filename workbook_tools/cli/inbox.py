@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import click
 
-from workbook_tools.checks import read_and_check
+from workbook_tools import pipeline
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import (
     dir_option,
     handle_errors,
+    open_period,
     period_option,
     plan_option,
-    workspace,
+    progress_bar,
+    shown_path,
 )
-from workbook_tools.errors import OutputError, WorkspaceError
-from workbook_tools.inbox import InboxResult, roster_status
-from workbook_tools.inbox.model import EntryStatus
-from workbook_tools.plan import load_plan
-from workbook_tools.plan.model import Plan
+from workbook_tools.inbox.model import EntryStatus, InboxResult
+from workbook_tools.plan.model import Period
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
-from workbook_tools.safety import inspect
-from workbook_tools.workspace import Workspace, run_lock
-
-#: Folder of the feedback copies inside the period's outbox.
-FEEDBACK_FOLDER = "phan_hoi"
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
 _HEADERS = ("Mã", "Tên", "Nộp", "Hạn", "Tệp dùng", "Lỗi", "Cảnh báo")
@@ -47,8 +40,10 @@ def status(period_code: str, root: Path, plan_path: Path | None) -> None:
 
     Ví dụ: wbt status --period 6T-2024
     """
-    _, plan, result = _run(root, plan_path, period_code)
-    _print(plan, result)
+    ws, plan, period = open_period(root, plan_path, period_code)
+    with progress_bar("Đang đọc bài nộp") as progress:
+        outcome = pipeline.status(ws, plan, period, progress=progress)
+    _print(period, outcome.rows, outcome.result)
 
 
 @cli.command("check")
@@ -65,18 +60,17 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
 
     Ví dụ: wbt check --period 6T-2024
     """
-    ws, plan = _prepare(root, plan_path)
-    # The ledger and the feedback copies are written: one run at a time.
-    with run_lock(ws.root):
-        result = read_and_check(plan, period_code, ws.inbox, ws.ledger)
-        _print(plan, result)
-        written, failed = _write_feedback(ws, plan, result)
-    folder = ws.period_outbox(result.period) / FEEDBACK_FOLDER
+    ws, plan, period = open_period(root, plan_path, period_code)
+    with progress_bar("Đang đọc bài nộp") as progress:
+        outcome = pipeline.check(ws, plan, period, progress=progress)
+    _print(period, outcome.rows, outcome.result)
+    feedback = outcome.feedback
+    written, failed, folder = feedback.written, feedback.failed, feedback.folder
     click.echo("")
     if written:
         click.echo(f"Đã tạo {len(written)} bản phản hồi trong {folder}:")
         for path in written:
-            click.echo(f"  {path.relative_to(folder).as_posix()}")
+            click.echo(f"  {shown_path(path, folder)}")
     elif not failed:
         click.echo("Không tệp nào có lỗi hay cảnh báo: không cần bản phản hồi.")
     if failed:
@@ -85,33 +79,10 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
         raise SystemExit(1)
 
 
-def _run(
-    root: Path, plan_path: Path | None, period_code: str
-) -> tuple[Workspace, Plan, InboxResult]:
-    ws, plan = _prepare(root, plan_path)
-    # The ledger is written: one run at a time.
-    with run_lock(ws.root):
-        result = read_and_check(plan, period_code, ws.inbox, ws.ledger)
-    return ws, plan, result
-
-
-def _prepare(root: Path, plan_path: Path | None) -> tuple[Workspace, Plan]:
-    ws = workspace(root)
-    plan = load_plan(plan_path if plan_path is not None else ws.find_plan())
-    if not ws.inbox.is_dir():
-        raise WorkspaceError(
-            f"Thư mục {ws.root} không có thư mục 'inbox/'. Hãy tạo thư mục inbox/ và lưu các "
-            "tệp thôn, đơn vị gửi về vào đó, hoặc dùng --dir để chỉ đến thư mục làm việc."
-        )
-    return ws, plan
-
-
 # --- printing ----------------------------------------------------------------------
 
 
-def _print(plan: Plan, result: InboxResult) -> None:
-    period = plan.period(result.period)
-    rows = roster_status(plan, period, result)
+def _print(period: Period, rows: Sequence[EntryStatus], result: InboxResult) -> None:
     click.echo(
         f"{period.name} ({period.code}), hạn nộp {period.unit_deadline:%d/%m/%Y}: "
         f"{len(rows)} thôn, đơn vị phải nộp."
@@ -123,7 +94,7 @@ def _print(plan: Plan, result: InboxResult) -> None:
     _table(rows)
     click.echo("")
     click.echo(_summary_line(rows))
-    _problems_by_unit(plan, rows, result)
+    _problems_by_unit(rows, result)
 
 
 def _table(rows: Sequence[EntryStatus]) -> None:
@@ -163,7 +134,7 @@ def _summary_line(rows: Sequence[EntryStatus]) -> str:
     return line + (f"; chưa nộp: {', '.join(missing)}." if missing else ".")
 
 
-def _problems_by_unit(plan: Plan, rows: Sequence[EntryStatus], result: InboxResult) -> None:
+def _problems_by_unit(rows: Sequence[EntryStatus], result: InboxResult) -> None:
     by_unit: dict[str, list[Problem]] = {}
     unidentified: list[Problem] = []
     for p in result.problems:
@@ -197,57 +168,3 @@ def _problem_block(heading: str, found: Sequence[Problem]) -> None:
         click.echo(f"  Tệp {file}:")
         for p in listed:
             click.secho(f"    - {SEVERITY_LABELS[p.severity]}: {p.message}", fg=_COLORS[p.severity])
-
-
-# --- feedback copies -----------------------------------------------------------------
-
-
-def _write_feedback(ws: Workspace, plan: Plan, result: InboxResult) -> tuple[list[Path], list[str]]:
-    """One feedback copy per file with an error or a warning, in the inbox's own subfolders.
-
-    Returns the copies written, and why any other could not be (a copy open in
-    Excel is left as it was, and the others are written all the same).
-    """
-    from workbook_tools.report.feedback import feedback_name, write_feedback
-
-    by_file: dict[str, list[Problem]] = {}
-    for p in result.problems:
-        if p.file is not None:
-            by_file.setdefault(p.file, []).append(p)
-    labels = {f.code: f.label for f in plan.all_fields}
-    period = plan.period(result.period)
-    folder = ws.period_outbox(period.code) / FEEDBACK_FOLDER
-    units = {s.file: s.unit for s in result.submissions}
-    chosen: list[tuple[str, list[Problem]]] = []
-    for file, found in by_file.items():
-        if not any(p.severity is not Severity.INFO for p in found):
-            continue  # superseded, duplicate, other period: nothing to correct
-        # Only a file the safety step accepts is opened again (a zip bomb stays shut).
-        if inspect(ws.inbox / file).usable:
-            chosen.append((file, found))
-
-    # T01.xls and T01.xlsx side by side would get one copy each of the same
-    # name (the same on Windows whatever the case): they keep their extension.
-    def key(file: str) -> str:
-        return f"{PurePosixPath(file).parent}/{feedback_name(file)}".casefold()
-
-    copies_named = Counter(key(file) for file, _ in chosen)
-    written: list[Path] = []
-    failed: list[str] = []
-    for file, found in chosen:
-        original = ws.inbox / file
-        unit = units.get(file)
-        title = f"{plan.entry(unit).name} - {period.name}" if unit else period.name
-        target = folder / PurePosixPath(file).parent
-        name = feedback_name(file, with_extension=copies_named[key(file)] > 1)
-        try:
-            written.append(
-                write_feedback(original, found, target, labels=labels, title=title, name=name)
-            )
-        except OutputError as err:
-            failed.append(str(err))
-        except OSError as err:  # the returned file went away since it was read
-            failed.append(
-                f"Không đọc lại được tệp {original} để tạo bản phản hồi ({err.strerror})."
-            )
-    return written, failed

@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-import gc
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from workbook_tools.checks import check_inbox, prepare_check
+from workbook_tools import pipeline
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import (
     dir_option,
     handle_errors,
+    open_period,
     period_option,
     plan_option,
-    reading_progress,
-    workspace,
+    progress_bar,
+    shown_path,
 )
-from workbook_tools.collector import collection_paused
-from workbook_tools.errors import WorkspaceError
-from workbook_tools.inbox.read import inbox_reading
-from workbook_tools.inbox.scan import has_files
-from workbook_tools.plan import load_plan
-from workbook_tools.plan.model import COMPARATOR_SIGNS, Plan
+from workbook_tools.numbers import percent_text, target_text
+from workbook_tools.pipeline import MergeOutcome
+from workbook_tools.plan.model import COMPARATOR_SIGNS
 from workbook_tools.problems import Severity
-from workbook_tools.workspace import Workspace, run_lock
-
-# The consolidation and the report bring pandas and xlsxwriter: they are
-# imported when needed (see run_merge), so other commands start quickly.
-if TYPE_CHECKING:
-    from workbook_tools.report.write import MergeOutcome
+from workbook_tools.workspace import Workspace
 
 
 @cli.command("merge")
@@ -52,9 +42,9 @@ def merge_command(period_code: str, root: Path, plan_path: Path | None, strict: 
 
     Ví dụ: wbt merge --period 6T-2024
     """
-    ws = workspace(root)
-    plan = load_plan(plan_path if plan_path is not None else ws.find_plan())
-    outcome = run_merge(ws, plan, period_code)
+    ws, plan, period = open_period(root, plan_path, period_code)
+    with progress_bar("Đang đọc bài nộp") as progress:
+        outcome = pipeline.merge(ws, plan, period, progress=progress)
     print_summary(ws, outcome)
     if strict and any(p.severity is Severity.ERROR for p in outcome.consolidation.problems):
         click.secho("Có lỗi dữ liệu (--strict): mã thoát 1.", fg="red", err=True)
@@ -90,53 +80,22 @@ def demo_command(root: Path) -> None:
         if f.note:
             click.echo(f"    - {f.name}: {f.note}")
     click.echo("")
-    outcome = run_merge(ws, plan, period)
+    with progress_bar("Đang đọc bài nộp") as progress:
+        outcome = pipeline.merge(ws, plan, plan.period(period), progress=progress)
     print_summary(ws, outcome)
     click.echo("")
     click.echo(f"Thử tiếp: cd {root} && wbt status --period {period}")
 
 
-def run_merge(ws: Workspace, plan: Plan, period_code: str) -> MergeOutcome:
-    """Read the inbox and write the report, holding the working folder's lock."""
-    if not ws.inbox.is_dir() or not has_files(ws.inbox):
-        raise WorkspaceError(
-            f"Không có tệp nào để tổng hợp trong {ws.inbox}. Hãy lưu các tệp thôn, đơn vị "
-            "gửi về vào thư mục inbox/ rồi chạy lại lệnh."
-        )
-    now = datetime.now().replace(microsecond=0)
-    with run_lock(ws.root), reading_progress("Đang đọc bài nộp") as progress:
-        # What is made while the files are read (the modules the report loads,
-        # the records read) stays until the command ends: the cycle collector,
-        # which would go through it again and again for nothing, is paused, and
-        # it is all set aside from the collector before the report is computed.
-        with collection_paused():
-            with inbox_reading(
-                plan,
-                period_code,
-                ws.inbox,
-                ws.ledger,
-                now=now,
-                progress=progress,
-                prepare=prepare_check,
-            ) as reading:
-                # Loaded while the worker processes read the files (pandas alone
-                # takes half a second to import).
-                from workbook_tools.report.write import merge
-
-                result = check_inbox(plan, reading.result())
-            gc.freeze()
-        return merge(plan, period_code, result, ws.outbox, now)
-
-
 def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     """A short Vietnamese summary: where the files are, who is missing, the indicators."""
-    from workbook_tools.consolidation import OUTCOME_LABELS, Outcome, percent_text
+    from workbook_tools.consolidation import OUTCOME_LABELS, Outcome
 
     colors = {Outcome.MET: "green", Outcome.NOT_MET: "red", Outcome.NO_DATA: "red"}
     c = outcome.consolidation
     click.echo(f"Đã ghi báo cáo tổng hợp {c.period.name} ({c.period.code}):")
     for path in (outcome.paths.workbook, outcome.paths.summary):
-        click.echo(f"  {_shown(ws, path)}")
+        click.echo(f"  {shown_path(path, ws.root)}")
     done = c.completeness
     click.echo(
         f"Đã nộp {done.received}/{done.expected} (đúng hạn {done.on_time}, "
@@ -155,7 +114,7 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     for r in c.indicators:
         shown = percent_text(r.value) if r.value is not None else str(r.numerator or 0)
         target = (
-            f" / chỉ tiêu {COMPARATOR_SIGNS[r.indicator.comparator]} {percent_text(r.target, 0)}"
+            f" / chỉ tiêu {COMPARATOR_SIGNS[r.indicator.comparator]} {target_text(r.target)}"
             if (r.target is not None)
             else ""
         )
@@ -170,10 +129,3 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
             f'Dữ liệu: {errors} lỗi, {warnings} cảnh báo — xem trang "Lỗi dữ liệu" của báo cáo; '
             "'wbt check' tạo bản phản hồi để gửi lại cho thôn, đơn vị."
         )
-
-
-def _shown(ws: Workspace, path: Path) -> str:
-    try:
-        return path.relative_to(ws.root).as_posix()
-    except ValueError:
-        return str(path)

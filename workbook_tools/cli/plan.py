@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import click
 
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import dir_option, handle_errors, workspace
+from workbook_tools.numbers import target_text
 from workbook_tools.plan import load_plan
 from workbook_tools.plan.model import COMPARATOR_SIGNS, Kind, Plan, RosterEntry
 
@@ -41,14 +41,6 @@ def check(plan_path: Path | None, root: Path) -> None:
     for line in describe(loaded):
         click.echo(line)
     click.secho(f"Kế hoạch {path.name} hợp lệ.", fg="green")
-
-
-def format_percent(value: Fraction) -> str:
-    """95% as the officer writes it: decimal comma, no trailing zeros (12,5%)."""
-    percent = value * 100
-    if percent.denominator == 1:
-        return f"{percent.numerator}%"
-    return f"{float(percent):.2f}".rstrip("0").rstrip(".").replace(".", ",") + "%"
 
 
 def describe(loaded: Plan) -> list[str]:
@@ -88,7 +80,7 @@ def describe(loaded: Plan) -> list[str]:
         if ind.target is None:
             target = "(không có mức)"
         else:
-            target = f"{COMPARATOR_SIGNS[ind.comparator]} {format_percent(ind.target)}"
+            target = f"{COMPARATOR_SIGNS[ind.comparator]} {target_text(ind.target)}"
         lines.append(f"  {ind.code:<7} {target:<15} {ind.text}")
     return lines
 

@@ -10,13 +10,10 @@ for a large roster. What a form promises its reader is in
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-import gc
-import itertools
-import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +22,7 @@ from workbook_tools.errors import PlanError, WorkbookToolsError
 from workbook_tools.forms import contract
 from workbook_tools.forms.layout import FormPlanner
 from workbook_tools.plan.model import Period, Plan, RosterEntry
+from workbook_tools.workers import ordered_map
 from workbook_tools.workspace import write_atomic
 
 #: Folder of the forms inside the period's outbox.
@@ -55,7 +53,7 @@ def select_forms(
     ``unit_codes`` (case-insensitive) limits them to some roster entries.
     An unknown period or code stops the run with a message listing the valid ones.
     """
-    period = _period(plan, period_code)
+    period = plan.period(period_code)
     entries = list(plan.roster) if not unit_codes else _entries(plan, unit_codes)
     _check_names(plan)
     # File names are made unique over the whole roster, so a form keeps its
@@ -102,71 +100,38 @@ def iter_forms(
         yield build_form(planner, spec, generated_at)
 
 
+@contextlib.contextmanager
 def generate_forms(
     plan: Plan,
     specs: Sequence[FormSpec],
     folder: Path,
     generated_at: datetime,
     workers: int = 1,
-) -> Iterator[Path]:
+) -> Iterator[Iterator[Path]]:
     """Build and write the forms of ``specs`` into ``folder``; each path as it is written.
 
     With ``workers`` > 1 each form is built and written in one of that many
-    processes: a form takes milliseconds of pure computing, so a roster of
-    thousands is done about ``workers`` times faster on as many cores.
+    processes (:func:`~workbook_tools.workers.ordered_map`): a form takes
+    milliseconds of pure computing, so a roster of thousands is done about
+    ``workers`` times faster on as many cores.
     """
-    if workers <= 1 or len(specs) < 2:
-        for form in iter_forms(plan, specs, generated_at):
-            yield write_generated(form, folder)
+    if not specs:
+        yield iter(())
         return
-    chunk = max(1, min(16, len(specs) // (workers * 4)))
-    with ProcessPoolExecutor(
-        workers, initializer=_start_worker, initargs=(plan, specs[0].period.code)
-    ) as pool:
-        yield from pool.map(
-            _generate_in_worker,
-            specs,
-            itertools.repeat(folder),
-            itertools.repeat(generated_at),
-            chunksize=chunk,
-        )
+    planner = FormPlanner(plan, specs[0].period.code)
+    with ordered_map(
+        _generate,
+        planner,
+        specs,
+        [folder] * len(specs),
+        [generated_at] * len(specs),
+        workers=workers,
+    ) as paths:
+        yield paths
 
 
-def default_workers(count: int) -> int:
-    """How many processes to make ``count`` forms with: one unless there are many."""
-    if count < PARALLEL_MIN:
-        return 1
-    return max(1, min(MAX_WORKERS, _usable_cpus()))
-
-
-def _usable_cpus() -> int:
-    # The CPUs this process may run on: fewer than the machine's in a container.
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Windows or macOS
-        return os.cpu_count() or 1
-
-
-#: Fewer forms than this are made in one process: starting workers costs more.
-PARALLEL_MIN = 200
-MAX_WORKERS = 8
-
-# Each worker process lays out forms with its own planner, made once.
-_worker_planner: FormPlanner | None = None
-
-
-def _start_worker(plan: Plan, period_code: str) -> None:
-    global _worker_planner
-    _worker_planner = FormPlanner(plan, period_code)
-    # The plan lives as long as the worker: a large one would otherwise be
-    # scanned by every full garbage collection the workbooks' objects trigger.
-    gc.freeze()
-
-
-def _generate_in_worker(spec: FormSpec, folder: Path, generated_at: datetime) -> Path:
-    if _worker_planner is None:
-        raise RuntimeError("worker process started without a planner")
-    return write_generated(build_form(_worker_planner, spec, generated_at), folder)
+def _generate(planner: FormPlanner, spec: FormSpec, folder: Path, generated_at: datetime) -> Path:
+    return write_generated(build_form(planner, spec, generated_at), folder)
 
 
 def write_forms(forms: Iterable[GeneratedForm], folder: Path) -> list[Path]:
@@ -189,17 +154,6 @@ def forms_folder(outbox_period: Path) -> Path:
 def now_for_forms(now: datetime | None = None) -> datetime:
     """The generation time written into forms: local time, to the second."""
     return (now or datetime.now()).replace(microsecond=0)
-
-
-def _period(plan: Plan, code: str) -> Period:
-    for period in plan.periods:
-        if period.code.casefold() == code.strip().casefold():
-            return period
-    valid = [p.code for p in plan.periods]
-    raise WorkbookToolsError(
-        f"Kỳ báo cáo '{code}' không có trong kế hoạch.{_suggest(code, valid)} "
-        f"Các kỳ có trong kế hoạch: {', '.join(valid)}."
-    )
 
 
 def _entries(plan: Plan, unit_codes: Sequence[str]) -> list[RosterEntry]:

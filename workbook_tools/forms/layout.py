@@ -163,7 +163,7 @@ class FormPlanner:
 
     def __init__(self, plan: Plan, period_code: str) -> None:
         self.plan = plan
-        self.period = plan.period(period_code)  # KeyError for an unknown period
+        self.period = plan.period(period_code)
         settings = plan.settings
         self._closing = _closing_sections(plan)
         self._year = settings.year

@@ -1,20 +1,22 @@
 """The inbox step: every returned file found, inspected, read and identified.
 
-:func:`read_inbox` is the first half of the step that ``wbt status``, ``wbt check``
-and ``wbt merge`` share (:func:`workbook_tools.checks.read_and_check`). For
-each file under ``inbox/`` (subfolders too) it:
+:func:`read_file` and :func:`collect` are the first half of the step that
+``wbt status``, ``wbt check`` and ``wbt merge`` share
+(:func:`workbook_tools.pipeline.read_and_check`). For each file under
+``inbox/`` (subfolders too, :func:`~workbook_tools.inbox.scan.named_files`):
 
-1. looks at the file defensively first (:mod:`~workbook_tools.safety`:
-   format by content, zip bombs, encrypted files) and reads only what that
-   accepts;
-2. records its first arrival in the ledger (:mod:`~workbook_tools.inbox.ledger`);
-3. reads the workbook (:mod:`~workbook_tools.inbox.workbook`) and identifies
-   it (:mod:`~workbook_tools.inbox.identify`);
-4. keeps, for each village and unit, the file that arrived last, and lists
-   the others as superseded (byte-identical copies count once);
-5. finds each field's cell (:mod:`~workbook_tools.inbox.cells`) and hands the
-   values on as read; the checks step (:mod:`workbook_tools.checks`) cleans
-   and checks them.
+1. :func:`read_file` looks at the file defensively first
+   (:mod:`~workbook_tools.safety`: format by content, zip bombs, encrypted
+   files) and reads only what that accepts, reads the workbook
+   (:mod:`~workbook_tools.inbox.workbook`), identifies it
+   (:mod:`~workbook_tools.inbox.identify`), finds each field's cell
+   (:mod:`~workbook_tools.inbox.cells`) and hands the values on as read, a
+   :class:`FileRead`; the checks step (:mod:`workbook_tools.checks`) cleans
+   and checks them;
+2. :func:`collect` records each file's first arrival in the ledger
+   (:mod:`~workbook_tools.inbox.ledger`) and keeps, for each village and
+   unit, the file that arrived last, listing the others as superseded
+   (byte-identical copies count once).
 
 It returns plain data and prints nothing. The inbox folder is only read. A
 file that cannot be read for any reason becomes a problem record naming it,
@@ -25,22 +27,26 @@ from __future__ import annotations
 
 from workbook_tools.inbox.model import (
     EntryStatus,
+    FileRead,
     IdentifiedBy,
     InboxResult,
     RawCell,
     Submission,
     SubmissionStatus,
 )
-from workbook_tools.inbox.read import ARRIVALS, read_inbox, roster_status
+from workbook_tools.inbox.read import ARRIVALS, FileReader, collect, read_file, roster_status
 
 __all__ = [
     "ARRIVALS",
     "EntryStatus",
+    "FileRead",
+    "FileReader",
     "IdentifiedBy",
     "InboxResult",
     "RawCell",
     "Submission",
     "SubmissionStatus",
-    "read_inbox",
+    "collect",
+    "read_file",
     "roster_status",
 ]

@@ -42,11 +42,11 @@ class Submission:
     period: str | None = None
     identified_by: IdentifiedBy = IdentifiedBy.NONE
     on_time: bool | None = None  # arrived on or before the period's units' deadline
-    raw: dict[str, RawCell] = field(default_factory=dict)  # as read, before cleaning
     values: dict[str, Value] = field(default_factory=dict)  # usable values only (checks step)
     unusable: set[str] = field(default_factory=set)  # fields whose value had an error
     cells: dict[str, str] = field(default_factory=dict)  # field code -> "Sheet!B12"
     superseded_by: str | None = None  # file that replaced this one
+    stored_as: str | None = None  # its name on disk, if not ``file`` (a decomposed name)
 
 
 class RawCell(NamedTuple):
@@ -63,15 +63,29 @@ class RawCell(NamedTuple):
 
 
 @dataclass(slots=True)
+class FileRead:
+    """One returned file, as far as reading (and checking) it got.
+
+    What a worker process hands back for each file, before the arrivals are
+    recorded and the newest file of each unit is chosen: plain and picklable.
+    """
+
+    submission: Submission
+    problems: list[Problem] = field(default_factory=list)  # shown whatever its status
+    raw: dict[str, RawCell] = field(default_factory=dict)  # as read; the checks step cleans them
+    cell_problems: list[Problem] = field(default_factory=list)  # shown only if the file is used
+    modified: datetime | None = None  # the file's own time; None: the run's time is its arrival
+    record: bool = False  # its arrival goes through the ledger (not a file too large to hash)
+    failed: bool = False  # it could not be read: nothing more is learnt from the ledger
+
+
+@dataclass(slots=True)
 class InboxResult:
     """Everything the inbox step found for one period."""
 
     period: str
     submissions: list[Submission] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    # File → what the next step prepared from its cells while it was read
-    # (``read_inbox(prepare=…)``), for the files that are used.
-    prepared: dict[str, object] = field(default_factory=dict)
 
     def used(self) -> dict[str, Submission]:
         """The submission used for each roster code."""

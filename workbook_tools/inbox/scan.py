@@ -7,6 +7,7 @@ files in the same order and reports them the same way.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,8 +25,10 @@ def scan_inbox(inbox: Path) -> list[Path]:
 
 def named_files(inbox: Path) -> list[tuple[str, Path]]:
     """:func:`scan_inbox` with each file's name as the officer sees it in reports
-    (relative to ``inbox``, with '/' separators), sorted by it."""
-    return [(name, Path(path)) for name, path in sorted(_walk(inbox))]
+    (relative to ``inbox``, with '/' separators, in Unicode's composed form:
+    a name saved on a Mac or unpacked from an archive may come decomposed, and
+    "Thôn" must read and sort as "Thôn" everywhere), sorted by it."""
+    return sorted((unicodedata.normalize("NFC", name), Path(path)) for name, path in _walk(inbox))
 
 
 def has_files(inbox: Path) -> bool:

@@ -15,6 +15,8 @@ from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 
+from workbook_tools.errors import UnknownPeriodError
+
 # The value types are the plan's words too: re-exported for the plan's readers.
 from workbook_tools.values import NO as NO
 from workbook_tools.values import STATUS_VALUES as STATUS_VALUES
@@ -225,10 +227,13 @@ class Plan:
 
     # --- look-ups -------------------------------------------------------------
     def period(self, code: str) -> Period:
+        """The period ``code`` names, whatever its case and the spaces around it
+        (" 6t-2024 " is 6T-2024); :class:`UnknownPeriodError` if the plan has none."""
+        key = code.strip().casefold()
         for p in self.periods:
-            if p.code == code:
+            if p.code.casefold() == key:
                 return p
-        raise KeyError(code)
+        raise UnknownPeriodError(code, [p.code for p in self.periods])
 
     def entry(self, code: str) -> RosterEntry:
         return self._by_code[code]

@@ -1,0 +1,188 @@
+"""The pipeline as a whole: the same summary however processes start, and no process
+of a killed run left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.inbox_forms import (
+    CA,
+    LATE,
+    NOW,
+    ON_TIME,
+    PERIOD,
+    VILLAGE,
+    filled,
+    put,
+    sample_period,
+    sample_plan,
+    without_metadata,
+)
+from workbook_tools import workers
+from workbook_tools.cli import cli
+from workbook_tools.consolidation import consolidate
+from workbook_tools.pipeline import read_and_check
+from workbook_tools.report.summary import build_summary
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    box = tmp_path_factory.mktemp("pipeline") / "inbox"
+    files = {
+        "T01.xlsx": (filled("T01", VILLAGE), ON_TIME),
+        "T02.xlsx": (filled("T02", {**VILLAGE, "ld_tong": 3, "ld_duoc_tt": 9}), LATE),
+        "T03.xlsx": (without_metadata(filled("T03", VILLAGE)), ON_TIME),
+        "zalo/T05.xlsx": (filled("T05", {**VILLAGE, "tt_loa": 1}), ON_TIME),
+        "zalo/T05 (sửa).xlsx": (filled("T05", {**VILLAGE, "tt_loa": 2}), LATE),
+        "CA.xlsx": (filled("CA", CA), ON_TIME),
+        "ghi chu.xlsx": (b"Thon 8 xin nop cham vai ngay.\r\n", ON_TIME),
+    }
+    for name, (data, modified) in files.items():
+        put(box, name, data, modified)
+    return box
+
+
+def summary_of(box: Path, ledger: Path, count: int) -> dict[str, object]:
+    plan = sample_plan()
+    result = read_and_check(plan, sample_period(), box, ledger, now=NOW, workers=count)
+    return build_summary(consolidate(plan, PERIOD, result, generated_at=NOW))
+
+
+def test_a_merge_with_spawned_workers_gives_the_default_summary(
+    inbox: Path, tmp_path: Path
+) -> None:
+    default = summary_of(inbox, tmp_path / "default.sqlite3", workers.worker_count(7))
+    with pytest.MonkeyPatch.context() as patch:  # as on Windows: no fork at all
+        before = multiprocessing.get_start_method(allow_none=True)
+        multiprocessing.set_start_method("spawn", force=True)
+        patch.setattr(os, "fork", _no_fork)
+        try:
+            spawned = summary_of(inbox, tmp_path / "spawned.sqlite3", 2)
+        finally:
+            multiprocessing.set_start_method(before, force=True)
+    assert spawned == default
+    # The comparison covers what a merge is about.
+    files = {s["file"]: s["status"] for s in default["submissions"]}  # type: ignore[index, union-attr]
+    assert files["zalo/T05.xlsx"] == "superseded" and files["ghi chu.xlsx"] == "rejected"
+    assert len(default["indicators"]) > 5  # type: ignore[arg-type]
+
+
+def _no_fork() -> int:
+    raise AssertionError("a process was forked")
+
+
+# --- a merge killed while its workers read ----------------------------------------------
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from /proc."""
+    out: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        out.setdefault(parent, []).append(int(entry))
+    return out
+
+
+def _descendants(pid: int) -> set[int]:
+    children = _children()
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to collect it has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes from /proc")
+def test_a_killed_merge_leaves_no_process_and_no_lock(tmp_path: Path) -> None:
+    root = tmp_path / "xa"
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    # Enough files for workers whatever the start method, and to read for a while.
+    count = 3 * workers.PARALLEL_MIN_SPAWNED
+    form = filled("T01", VILLAGE)
+    for n in range(count):
+        put(root / "inbox", f"thon 1/ban {n:04d}.xlsx", form, ON_TIME)
+
+    wbt = [sys.executable, "-m", "workbook_tools"]
+    merge = subprocess.Popen(
+        [*wbt, "merge", "--period", PERIOD, "--dir", str(root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # Killed once its workers are reading.
+        deadline = time.monotonic() + 60
+        started: set[int] = set()
+        while time.monotonic() < deadline and merge.poll() is None:
+            started = _descendants(merge.pid)
+            if len(started) >= 2:
+                break
+            time.sleep(0.02)
+        assert merge.poll() is None, "the merge ended before its workers were seen"
+        assert len(started) >= 2, "no worker processes were started"
+        merge.send_signal(signal.SIGKILL)
+        merge.wait(10)
+    finally:
+        if merge.poll() is None:
+            merge.kill()
+            merge.wait()
+
+    assert not (root / "outbox" / PERIOD).exists(), "killed too late: the report was written"
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(pid) for pid in started):
+        time.sleep(0.05)
+    assert not [pid for pid in started if _alive(pid)], "processes of the killed run still run"
+
+    status = subprocess.run(
+        [*wbt, "status", "--period", PERIOD, "--dir", str(root)],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    out = status.stdout.decode("utf-8") + status.stderr.decode("utf-8")
+    assert status.returncode == 0, out
+    assert "Một lệnh khác đang chạy" not in out
+    assert "Đã nộp 1/22" in out
+
+
+def test_the_summary_of_a_merge_names_its_files_composed(tmp_path: Path) -> None:
+    """A name stored decomposed (as a Mac or an archive leaves it) reads as typed."""
+    root = tmp_path / "xa"
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    decomposed = "Tho\u0302n 1.xlsx"  # "Thôn 1.xlsx" with the circumflex apart
+    put(root / "inbox", decomposed, filled("T01", VILLAGE), ON_TIME)
+    result = CliRunner().invoke(cli, ["merge", "--period", PERIOD, "--dir", str(root)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(
+        (root / "outbox" / PERIOD / f"tong_hop_{PERIOD}.json").read_text(encoding="utf-8")
+    )
+    assert [s["file"] for s in summary["submissions"]] == ["Thôn 1.xlsx"]
+    assert (root / "inbox" / decomposed).exists()  # the inbox is left as it was

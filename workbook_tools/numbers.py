@@ -1,0 +1,25 @@
+"""How numbers read in Vietnamese: a decimal comma, a dot between thousands."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+
+def percent_text(value: Fraction, decimals: int = 1) -> str:
+    """``value`` as a Vietnamese percentage, e.g. "94,96%"; half-up rounding."""
+    scaled = value * 100 * 10**decimals
+    rounded = int(scaled + Fraction(1, 2)) if scaled >= 0 else -int(-scaled + Fraction(1, 2))
+    whole, frac = divmod(abs(rounded), 10**decimals)
+    sign = "-" if rounded < 0 else ""
+    text = f"{sign}{whole:,}".replace(",", ".")
+    if decimals:
+        text += "," + str(frac).rjust(decimals, "0")
+    return text + "%"
+
+
+def target_text(value: Fraction) -> str:
+    """A target as the officer writes it: two decimals at most, none trailing ("95%", "12,5%")."""
+    text = percent_text(value, 2)
+    if "," in text:
+        text = text[:-1].rstrip("0").rstrip(",") + "%"
+    return text

@@ -1,0 +1,196 @@
+"""The pipeline wired: plan → forms → inbox → checks → consolidation → report.
+
+Each command of ``wbt`` is one function here; the command line only parses
+its options, calls it and prints what it returns. Each step takes plain,
+typed data and hands plain data on:
+
+- :func:`read_and_check`: every returned file of the period read and checked
+  (:func:`read_one`: one file → a :class:`~workbook_tools.inbox.model.FileRead`,
+  in worker processes when there are many), then the arrivals recorded and
+  the newest file of each unit chosen;
+- :func:`status`, :func:`check`, :func:`merge`: that, and then who reported,
+  the feedback copies, or the consolidation and the report.
+
+The working folder's lock is held by each command that writes (the ledger,
+the outbox). pandas and xlsxwriter are imported only by the commands that
+write reports, so the others start quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbook_tools.checks import check_read
+from workbook_tools.errors import WorkspaceError
+from workbook_tools.inbox.model import EntryStatus, FileRead, InboxResult
+from workbook_tools.inbox.read import FileReader, Progress, collect, read_file, roster_status
+from workbook_tools.inbox.scan import has_files, named_files
+from workbook_tools.plan.model import Period, Plan
+from workbook_tools.workers import ordered_map, worker_count
+from workbook_tools.workspace import Workspace, run_lock
+
+if TYPE_CHECKING:
+    from workbook_tools.consolidation import Consolidation
+    from workbook_tools.report.feedback import FeedbackCopies
+    from workbook_tools.report.write import ReportPaths
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateOutcome:
+    """The forms written (``wbt generate``) and the folder they are in."""
+
+    folder: Path
+    paths: Sequence[Path]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusOutcome:
+    """Who has reported (``wbt status``)."""
+
+    result: InboxResult
+    rows: Sequence[EntryStatus]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """``wbt status``, and the feedback copies written (``wbt check``)."""
+
+    result: InboxResult
+    rows: Sequence[EntryStatus]
+    feedback: FeedbackCopies
+
+
+@dataclass(frozen=True, slots=True)
+class MergeOutcome:
+    """The consolidation and where its report was written (``wbt merge``)."""
+
+    consolidation: Consolidation
+    paths: ReportPaths
+
+
+def generate(
+    ws: Workspace,
+    plan: Plan,
+    period: Period,
+    unit_codes: Sequence[str] = (),
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> GenerateOutcome:
+    """Write the forms of ``period`` (of ``unit_codes`` only, if given) into its outbox."""
+    from workbook_tools.forms import forms_folder, generate_forms, now_for_forms, select_forms
+
+    if not ws.root.is_dir():
+        raise WorkspaceError(
+            f"Không có thư mục làm việc {ws.root}. Hãy dùng --dir để chỉ đến thư mục có "
+            "templates/, inbox/, outbox/, hoặc tạo thư mục bằng 'wbt init'."
+        )
+    specs = select_forms(plan, period.code, unit_codes)
+    if not specs:
+        raise WorkspaceError(
+            "Danh sách thôn, đơn vị của kế hoạch đang trống: không có biểu mẫu nào để tạo. "
+            "Hãy điền trang danh sách trong tệp kế hoạch."
+        )
+    folder = forms_folder(ws.period_outbox(period.code))
+    written: list[Path] = []
+    workers = worker_count(len(specs))
+    with (
+        run_lock(ws.root),
+        generate_forms(plan, specs, folder, now_for_forms(now), workers) as paths,
+    ):
+        for done, path in enumerate(paths, start=1):
+            written.append(path)
+            if progress is not None:
+                progress(done, len(specs), path.name)
+    return GenerateOutcome(folder, written)
+
+
+def read_one(reader: FileReader, path: Path, name: str) -> FileRead:
+    """One returned file read and its values checked: what a worker process does per file."""
+    return check_read(reader.plan, reader.period, read_file(reader, path, name))
+
+
+def read_and_check(
+    plan: Plan,
+    period: Period,
+    inbox_dir: Path,
+    ledger_path: Path,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> InboxResult:
+    """Read, identify, clean and check every returned file of ``period``: the shared step.
+
+    ``ledger_path`` is the arrival ledger; ``now`` the time of the run (tests
+    fix it); ``workers`` the number of processes reading the files (default:
+    :func:`~workbook_tools.workers.worker_count`). The result is the same
+    however many read them. Raises :class:`WorkspaceError` only for a missing
+    inbox folder: a bad file is a problem record.
+    """
+    if not inbox_dir.is_dir():
+        raise WorkspaceError(
+            f"Không có thư mục {inbox_dir}. Hãy tạo thư mục inbox/ trong thư mục làm việc và "
+            "lưu các tệp thôn, đơn vị gửi về vào đó, hoặc dùng --dir để chỉ đến thư mục làm việc."
+        )
+    named = named_files(inbox_dir)
+    names = [name for name, _ in named]
+    paths = [path for _, path in named]
+    count = worker_count(len(paths)) if workers is None else workers
+    reader = FileReader(plan, period)
+    # The workers start before the ledger is opened: it is never copied into them.
+    with ordered_map(read_one, reader, paths, names, workers=count) as reads:
+        return collect(
+            plan, period, reads, ledger_path, now or datetime.now(), total=len(paths),
+            progress=progress,
+        )
+
+
+def status(
+    ws: Workspace, plan: Plan, period: Period, *, progress: Progress | None = None
+) -> StatusOutcome:
+    """Who has reported for ``period``, on time or late, with which file and problems."""
+    with run_lock(ws.root):  # the ledger is written: one run at a time
+        result = read_and_check(plan, period, ws.inbox, ws.ledger, progress=progress)
+    return StatusOutcome(result, roster_status(plan, period, result))
+
+
+def check(
+    ws: Workspace, plan: Plan, period: Period, *, progress: Progress | None = None
+) -> CheckOutcome:
+    """:func:`status`, and a feedback copy of each returned file with an error or a warning."""
+    from workbook_tools.report.feedback import write_feedback_copies
+
+    with run_lock(ws.root):  # the ledger and the copies are written: one run at a time
+        result = read_and_check(plan, period, ws.inbox, ws.ledger, progress=progress)
+        feedback = write_feedback_copies(plan, result, ws.inbox, ws.period_outbox(period.code))
+    return CheckOutcome(result, roster_status(plan, period, result), feedback)
+
+
+def merge(
+    ws: Workspace,
+    plan: Plan,
+    period: Period,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> MergeOutcome:
+    """Read and check the inbox, consolidate it and write the report of ``period``."""
+    if not ws.inbox.is_dir() or not has_files(ws.inbox):
+        raise WorkspaceError(
+            f"Không có tệp nào để tổng hợp trong {ws.inbox}. Hãy lưu các tệp thôn, đơn vị "
+            "gửi về vào thư mục inbox/ rồi chạy lại lệnh."
+        )
+    from workbook_tools.consolidation import consolidate
+    from workbook_tools.report.write import write_report
+
+    now = (now or datetime.now()).replace(microsecond=0)
+    with run_lock(ws.root):
+        result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now, progress=progress)
+        consolidation = consolidate(plan, period.code, result, generated_at=now)
+        paths = write_report(consolidation, ws.period_outbox(period.code))
+    return MergeOutcome(consolidation, paths)

@@ -1,0 +1,128 @@
+"""Worker processes: how many to start, and the same work done by them on many items.
+
+Making a roster's forms and reading its returned files are the two steps
+that do one thing many times over, each a few milliseconds of pure
+computing. From a few hundred items on, several processes do it about as
+many times faster on as many cores; below that, starting them costs more.
+Both steps ask :func:`worker_count` and hand their work to :func:`ordered_map`.
+
+A worker ends when the process that started it ends, however that ends
+(killed, out of memory, its window closed): it watches its parent's
+sentinel, which the operating system marks ready when the parent is gone.
+Without that, workers left waiting for work would live on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+#: Fewer items than this are done in one process. A worker that starts as a new
+#: interpreter (the ``spawn`` start method: Windows, macOS) must first import
+#: everything, so there it pays only for many more items.
+PARALLEL_MIN = 200
+PARALLEL_MIN_SPAWNED = 1000
+MAX_WORKERS = 8
+
+
+def worker_count(items: int) -> int:
+    """How many processes to do ``items`` items with: one unless there are many."""
+    if items < (PARALLEL_MIN if _forks() else PARALLEL_MIN_SPAWNED):
+        return 1
+    return max(1, min(MAX_WORKERS, usable_cpus()))
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container may get fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _forks() -> bool:
+    """Whether new processes start as copies of this one (the start method in force,
+    or the platform's default, without fixing it)."""
+    method = multiprocessing.get_start_method(allow_none=True)
+    return (method or multiprocessing.get_all_start_methods()[0]) == "fork"
+
+
+@contextlib.contextmanager
+def ordered_map(
+    function: Callable[..., R],
+    context: object,
+    *iterables: Sequence[Any],
+    workers: int,
+    chunk: int = 16,
+) -> Iterator[Iterator[R]]:
+    """``function(context, *args)`` for each ``args`` of ``zip(*iterables)``, in order.
+
+    With ``workers`` > 1 the processes start when the block is entered (so that
+    what the caller opens inside it, a database say, is never copied into
+    them) and are stopped when it is left; ``context`` (the plan, say) is
+    handed to each worker once. ``function`` must be a module-level function.
+    If a worker dies (killed, out of memory), the items left are done here,
+    each as one process would have done it.
+    """
+    items = list(zip(*iterables, strict=True))
+    if workers <= 1 or len(items) < 2:
+        yield (function(context, *args) for args in items)
+        return
+    size = max(1, min(chunk, len(items) // (workers * 8)))
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(context,))
+    try:
+        done = pool.map(_call, itertools.repeat(function), *iterables, chunksize=size)
+        yield _until_broken(done, function, context, items)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _until_broken(
+    done: Iterable[R], function: Callable[..., R], context: object, items: Sequence[tuple[Any, ...]]
+) -> Iterator[R]:
+    count = 0
+    try:
+        for result in done:
+            yield result
+            count += 1
+    except BrokenProcessPool:
+        for args in items[count:]:
+            yield function(context, *args)
+
+
+# Each worker process holds the context it was started with.
+_context: object = None
+
+
+def _start_worker(context: object) -> None:
+    global _context
+    _context = context
+    _end_with_parent()
+
+
+def _call(function: Callable[..., R], *args: Any) -> R:
+    return function(_context, *args)
+
+
+def _end_with_parent() -> None:
+    """End this worker as soon as the process that started it is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch(sentinel: int) -> None:
+        multiprocessing.connection.wait([sentinel])
+        # The worker may be in the middle of an item: nothing of it is kept.
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, args=(parent.sentinel,), daemon=True).start()
