@@ -2,7 +2,8 @@
 
 The pipeline, one step a module (package): plan → forms → inbox → checks →
 consolidation → report. Each step takes plain data and hands plain data on;
-``cli`` only wires them.
+``pipeline`` wires them, one function a command; ``cli`` only parses options,
+calls it and prints.
 """
 
 __version__ = "0.1.0"
