@@ -186,3 +186,46 @@ def test_the_summary_of_a_merge_names_its_files_composed(tmp_path: Path) -> None
     )
     assert [s["file"] for s in summary["submissions"]] == ["Thôn 1.xlsx"]
     assert (root / "inbox" / decomposed).exists()  # the inbox is left as it was
+
+
+# --- the period, resolved once ---------------------------------------------------------
+
+
+def test_a_period_is_found_whatever_its_case_and_spaces(tmp_path: Path) -> None:
+    root = tmp_path / "xa"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
+    put(root / "inbox", "T01.xlsx", filled("T01", VILLAGE), ON_TIME)
+    status = runner.invoke(cli, ["status", "--period", " 6t-2024 ", "--dir", str(root)])
+    assert status.exit_code == 0, status.output
+    assert "Đã nộp 1/22" in status.output
+    merge = runner.invoke(cli, ["merge", "--period", "6t-2024", "--dir", str(root)])
+    assert merge.exit_code == 0, merge.output
+    assert (root / "outbox" / "6T-2024" / "tong_hop_6T-2024.json").is_file()
+
+
+def test_a_wrong_period_is_refused_before_any_file_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "xa"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
+    put(root / "inbox", "T01.xlsx", filled("T01", VILLAGE), ON_TIME)
+
+    def no_reading(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a file was read")
+
+    monkeypatch.setattr("workbook_tools.pipeline.named_files", no_reading)
+    monkeypatch.setattr("workbook_tools.pipeline.has_files", no_reading)
+    said = set()
+    for command in ("status", "check", "merge", "generate"):
+        result = runner.invoke(cli, [command, "--period", "6T-2052", "--dir", str(root)])
+        assert result.exit_code == 1, result.output
+        said.add(result.output)
+    (message,) = said  # every command says it the same way
+    assert message == (
+        "Lỗi: Kỳ báo cáo '6T-2052' không có trong kế hoạch. Có phải ý bạn là '6T-2024'? "
+        "Các kỳ có trong kế hoạch: 6T-2024, CN-2024.\n"
+    )
+    assert not (root / ".wbt-ledger.sqlite3").exists()
+    assert not (root / "outbox" / "6T-2052").exists()
