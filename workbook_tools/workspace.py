@@ -3,6 +3,10 @@
 Like git, every command works from the current folder by default. This module
 also owns the two ways files are written: whole or not at all
 (:func:`write_atomic`), and one run at a time (:func:`run_lock`).
+
+The parts that differ on Windows (the lock's backend, the hidden attribute of a
+temporary) are chosen once, when the module is loaded, by :data:`WINDOWS`; the
+tests load a second copy of the module as Windows would, over stand-ins.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbook_tools.errors import OutputError, WorkspaceError
+
+WINDOWS = sys.platform == "win32"
 
 TEMPLATES = "templates"
 INBOX = "inbox"
@@ -84,24 +90,31 @@ _RANDOM_PART = r"[a-z0-9_]{8}"
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all.
 
-    The bytes go to a temporary file in the same folder (``.<name>.XXXXXXXX.tmp``),
+    The bytes go to a temporary file in the same folder (``.<name>.XXXXXXXX.tmp``,
+    hidden: by its leading dot, and on Windows by the hidden attribute),
     flushed to disk, then renamed over ``path``: an interrupted run leaves the
-    old file intact. A target that is open in Excel (locked on Windows) or
-    read-only raises :class:`OutputError` with a message telling the officer to
-    close it.
+    old file intact. The temporaries of ``path`` that a killed run left are
+    removed first when this process holds the run lock of a folder ``path`` is
+    in (:func:`run_lock`; without it another run may be writing ``path``). A
+    target that is open in Excel (locked on Windows) or read-only raises
+    :class:`OutputError` with a message telling the officer to close it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if _holds_lock_over(path):
+        remove_stale_temporaries(path)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
     )
     tmp = Path(tmp_name)
     try:
+        _set_hidden(tmp_name, True)
         # mkstemp makes the file private (0600); give it the usual permissions.
         os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        _set_hidden(tmp_name, False)  # the renamed file keeps its attributes
         os.replace(tmp, path)
     except OSError as err:
         with contextlib.suppress(OSError):
@@ -148,6 +161,21 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
     return removed
 
 
+#: Windows' file attributes (SetFileAttributesW).
+FILE_ATTRIBUTE_HIDDEN = 0x2
+FILE_ATTRIBUTE_NORMAL = 0x80
+
+
+def _set_hidden(name: str, hidden: bool) -> None:
+    """Windows: give the file ``name`` the hidden attribute, or take it away.
+
+    Elsewhere a leading dot hides a file already. A failure is ignored: the
+    file is then only visible.
+    """
+    if _set_file_attributes is not None:
+        _set_file_attributes(name, FILE_ATTRIBUTE_HIDDEN if hidden else FILE_ATTRIBUTE_NORMAL)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -165,10 +193,44 @@ def run_lock(root: Path) -> Iterator[None]:
     """
     lock = root / LOCK
     fd = _acquire(lock, root)
+    _held[fd] = root.resolve()
     try:
         yield
     finally:
+        del _held[fd]
         _release(lock, fd)
+
+
+#: The run locks this process holds: descriptor -> the folder locked.
+_held: dict[int, Path] = {}
+
+
+def _holds_lock_over(path: Path) -> bool:
+    """Whether this process holds the run lock of a folder ``path`` is in."""
+    if not _held:
+        return False
+    where = path.resolve()
+    return any(where.is_relative_to(root) for root in _held.values())
+
+
+def _forget_locks_in_child() -> None:
+    """In a forked child: close the lock descriptors the parent holds.
+
+    A child forked while a run holds its lock (a worker process, say) shares
+    the locked open file. If it kept it, the lock would outlive the run while
+    the child lives: a run killed with its workers still running would leave
+    the folder locked. Closing the child's copy does not unlock the parent's.
+    Processes started otherwise (spawn, subprocess) never get the descriptor:
+    it is not inheritable.
+    """
+    for fd in list(_held):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_in_child)
 
 
 def _busy(root: Path) -> WorkspaceError:
@@ -204,7 +266,7 @@ def _acquire(lock: Path, root: Path) -> int:
 
 
 def _release(lock: Path, fd: int) -> None:
-    if sys.platform != "win32":
+    if not WINDOWS:
         # Removed while still held: a run starting now makes a new file.
         with contextlib.suppress(OSError):
             if _same_file(fd, lock):
@@ -212,7 +274,7 @@ def _release(lock: Path, fd: int) -> None:
     with contextlib.suppress(OSError):
         _unlock(fd)
     os.close(fd)
-    if sys.platform == "win32":  # an open file cannot be removed there
+    if WINDOWS:  # an open file cannot be removed there
         with contextlib.suppress(OSError):
             lock.unlink()
 
@@ -225,8 +287,13 @@ def _same_file(fd: int, path: Path) -> bool:
     return (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino)
 
 
-if sys.platform == "win32":
+_set_file_attributes: Callable[[str, int], object] | None = None
+
+if sys.platform == "win32":  # as WINDOWS; spelt out for mypy, which checks one platform
+    import ctypes
     import msvcrt
+
+    _set_file_attributes = ctypes.windll.kernel32.SetFileAttributesW
 
     def _try_lock(fd: int) -> bool:
         os.lseek(fd, 0, os.SEEK_SET)
