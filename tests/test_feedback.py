@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -19,13 +20,15 @@ from python_calamine import CalamineWorkbook
 
 from workbook_tools.checks.validate import check_form
 from workbook_tools.forms import build_forms, contract
-from workbook_tools.inbox.model import RawCell
+from workbook_tools.inbox.model import InboxResult, RawCell, Submission, SubmissionStatus
 from workbook_tools.plan import load_sample_plan
 from workbook_tools.plan.model import Plan
 from workbook_tools.problems import Problem, Severity, make
+from workbook_tools.report import feedback as report_feedback
 from workbook_tools.report.feedback import (
     AUTHOR,
     ERROR_FILL,
+    FEEDBACK_FOLDER,
     SUMMARY_SHEET,
     WARNING_FILL,
     build_feedback,
@@ -33,6 +36,7 @@ from workbook_tools.report.feedback import (
     feedback_name,
     needs_feedback,
     write_feedback,
+    write_feedback_copies,
 )
 
 HYPERLINK = '=HYPERLINK("http://example.invalid/x","Bấm vào đây")'
@@ -278,6 +282,148 @@ def test_control_characters_and_unknown_places_do_not_break_the_copy(
     assert values == ["abc", "1", None]
     assert wb[SUMMARY_SHEET]["G7"].value == "Ghi chú về tệp"
     assert not needs_feedback(odd[2:])  # a note alone calls for no copy
+
+
+# --- the copies of a period's returned files ------------------------------------------
+
+ARRIVED = datetime(2024, 6, 10, 8, 30)
+
+
+def _record(file: str, status: SubmissionStatus, unit: str | None = None) -> Submission:
+    return Submission(file, f"sha-{file}", ARRIVED, status, unit=unit, period="6T-2024")
+
+
+def _negative(file: str, unit: str = "T02") -> Problem:
+    where = "Ô C14 (trang 'Báo cáo')"
+    return make("value.negative", file=file, unit=unit, sheet="Báo cáo", cell="C14",
+                field="tt_loa", value="-3", where=where, label="Số lần")
+
+
+@pytest.fixture()
+def period_inbox(
+    returned: tuple[Path, list[Problem]],
+) -> tuple[InboxResult, Path]:
+    """An inbox of every kind of file, and what the inbox and checks steps recorded of it.
+
+    T01's form with an error and a warning; T02's answers twice, as .xls and as
+    .xlsx, in a subfolder, each with an error; T03's form, superseded (a note
+    only); a "form" the safety step refused; a workbook no one can be told the
+    sender of; a file with a problem and no record, not a workbook.
+    """
+    path, problems = returned
+    inbox = path.parent
+    (inbox / "thon 2").mkdir()
+    for name in ("thon 2/T02.xls", "thon 2/T02.xlsx", "T03 cu.xlsx", "bom.xlsx", "ghi chu.xlsx"):
+        (inbox / name).write_bytes(b"not a workbook at all")
+    shutil.copyfile(path, inbox / "lac.xlsx")
+    result = InboxResult(
+        period="6T-2024",
+        submissions=[
+            _record(path.name, SubmissionStatus.USED, "T01"),
+            _record("thon 2/T02.xls", SubmissionStatus.SUPERSEDED, "T02"),
+            _record("thon 2/T02.xlsx", SubmissionStatus.USED, "T02"),
+            _record("T03 cu.xlsx", SubmissionStatus.SUPERSEDED, "T03"),
+            _record("bom.xlsx", SubmissionStatus.REJECTED),
+            _record("lac.xlsx", SubmissionStatus.REJECTED),
+        ],
+        problems=[
+            *problems,
+            _negative("thon 2/T02.xls"),
+            _negative("thon 2/T02.xlsx"),
+            make("inbox.superseded", file="T03 cu.xlsx", name="Thôn 3", newer="T03.xlsx"),
+            make("file.not_workbook", file="bom.xlsx", kind="một tệp nén (.zip)"),
+            make("inbox.unidentified", file="lac.xlsx", meta_sheet="_meta", prefix="Thôn",
+                 period="6T-2024"),
+            _negative("ghi chu.xlsx"),
+        ],
+    )
+    return result, inbox
+
+
+def test_each_file_to_correct_gets_a_copy_and_a_refused_one_is_not_opened(
+    plan: Plan,
+    period_inbox: tuple[InboxResult, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result, inbox = period_inbox
+    looked_at: list[str] = []
+    inspect = report_feedback.safety.inspect
+
+    def noted(path: Path, **options: object) -> object:
+        looked_at.append(path.name)
+        return inspect(path, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_feedback.safety, "inspect", noted)
+    outbox = tmp_path / "outbox" / "6T-2024"
+    copies = write_feedback_copies(plan, result, inbox, outbox)
+
+    folder = outbox / FEEDBACK_FOLDER
+    t01_file = next(s.file for s in result.submissions if s.unit == "T01")
+    t01 = feedback_name(t01_file)
+    assert copies.failed == []
+    assert [p.relative_to(folder).as_posix() for p in copies.written] == [
+        t01,
+        "thon 2/T02_xls_phan_hoi.xlsx",  # two files that differ only by their extension
+        "thon 2/T02_xlsx_phan_hoi.xlsx",
+        "lac_phan_hoi.xlsx",  # not identified, still told what is wrong
+    ]
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.xlsx")) == sorted(
+        p.relative_to(folder).as_posix() for p in copies.written
+    )
+    assert "bom.xlsx" not in looked_at  # refused when read: never opened again
+    assert not (folder / "bom_phan_hoi.xlsx").exists()
+    assert "ghi chu.xlsx" in looked_at  # no record: looked at, not a workbook, no copy
+    assert not (folder / "T03 cu_phan_hoi.xlsx").exists()  # a note alone
+
+    marked = load_workbook(folder / t01)
+    assert marked.sheetnames[0] == SUMMARY_SHEET
+    heading = str(marked[SUMMARY_SHEET]["A1"].value)
+    assert heading.endswith("(Thôn 1 - Báo cáo 6 tháng đầu năm 2024)")
+    listed_t01 = [p for p in result.problems if p.file == t01_file]
+    assert marked[SUMMARY_SHEET].max_row == 4 + len(listed_t01)  # every problem listed
+    listed = load_workbook(folder / "thon 2" / "T02_xlsx_phan_hoi.xlsx")[SUMMARY_SHEET]
+    label = next(f.label for f in plan.all_fields if f.code == "tt_loa")  # the plan's own
+    assert [c.value for c in listed[5]][:6] == [1, "Lỗi", "Báo cáo", "C14", label, "-3"]
+
+
+def test_a_copy_that_cannot_be_written_is_said_and_the_others_are_written(
+    plan: Plan, period_inbox: tuple[InboxResult, Path], tmp_path: Path
+) -> None:
+    result, inbox = period_inbox
+    outbox = tmp_path / "outbox" / "6T-2024"
+    folder = outbox / FEEDBACK_FOLDER
+    (folder / "thon 2").mkdir(parents=True)
+    open_copy = folder / "thon 2" / "T02_xls_phan_hoi.xlsx"
+    open_copy.write_bytes(b"the copy the unit has open")
+    (folder / "thon 2" / f"~${open_copy.name}").write_bytes(b"")  # Excel's lock file
+    (folder / "lac_phan_hoi.xlsx").mkdir()  # something in the way that is not a file
+
+    copies = write_feedback_copies(plan, result, inbox, outbox)
+
+    assert len(copies.failed) == 2
+    assert str(open_copy) in copies.failed[0] and "đang được mở" in copies.failed[0]
+    assert "lac_phan_hoi.xlsx" in copies.failed[1]
+    assert open_copy.read_bytes() == b"the copy the unit has open"
+    assert [p.name for p in copies.written] == [
+        feedback_name(next(s.file for s in result.submissions if s.unit == "T01")),
+        "T02_xlsx_phan_hoi.xlsx",
+    ]
+    for path in copies.written:
+        assert load_workbook(path).sheetnames[0] == SUMMARY_SHEET
+
+
+def test_a_sheet_too_sparse_to_mark_gets_the_list_alone(
+    returned: tuple[Path, list[Problem]], tmp_path: Path
+) -> None:
+    path, problems = returned
+    wb = load_workbook(path)
+    wb[contract.MAIN_SHEET]["XFD1048576"] = "xa"
+    far = tmp_path / "far.xlsx"
+    wb.save(far)
+    copy = load_workbook(io.BytesIO(build_feedback(far, problems)))
+    assert copy.sheetnames == [SUMMARY_SHEET]
+    assert "không đánh dấu trực tiếp được" in str(copy[SUMMARY_SHEET]["A2"].value)
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

@@ -1,8 +1,9 @@
 """Feedback copies: a returned form with every problem marked, ready to send back.
 
 :func:`build_feedback` returns the bytes of the copy; :func:`write_feedback`
-writes them (whole or not at all) as ``<stem>_phan_hoi.xlsx``. The returned
-file is only ever read.
+writes them (whole or not at all) as ``<stem>_phan_hoi.xlsx``;
+:func:`write_feedback_copies` writes one for every returned file of a period
+that has something to correct. The returned file is only ever read.
 
 - ``.xlsx`` / ``.xlsm``: the workbook itself, loaded with openpyxl (macros and
   external links dropped) and saved as ``.xlsx``. Each problem cell gets a
@@ -28,8 +29,10 @@ import io
 import math
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
@@ -43,6 +46,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from workbook_tools import safety
 from workbook_tools.errors import OutputError
 from workbook_tools.forms.contract import INPUT_FILL
+from workbook_tools.inbox.model import InboxResult, Submission, SubmissionStatus
+from workbook_tools.plan.model import Plan
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
 from workbook_tools.workspace import lock_files, remove_stale_temporaries, write_atomic
 
@@ -57,6 +62,10 @@ OPENPYXL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 #: every cell as an object, a few hundred bytes each: a form is about 50 KB,
 #: and a workbook of this size already takes it a second and 100 MB or more.
 OPENPYXL_MAX_INFLATED = 4 * 1024 * 1024
+#: Largest used range of a sheet (rows × columns) marked in place: each of its
+#: cells is looked at. A form's is about a thousand; a sparse sheet whose
+#: cells lie far apart gets the list alone.
+MAX_MARKED_RANGE = 200_000
 
 ERROR_FILL = "FF8A80"  # red, black text stays readable on it
 WARNING_FILL = "FFB74D"  # orange: not the yellow of the input cells
@@ -98,6 +107,103 @@ def feedback_name(original: Path | str, *, with_extension: bool = False) -> str:
     extension = path.suffix.lstrip(".").lower()
     stem = f"{path.stem}_{extension}" if with_extension and extension else path.stem
     return f"{stem}{SUFFIX}.xlsx"
+
+
+#: The codes of the safety step's findings (:mod:`workbook_tools.safety`): a file
+#: rejected with one of them as an error was refused by it, and is never opened again.
+SAFETY_CODES = "file."
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCopies:
+    """What :func:`write_feedback_copies` did."""
+
+    written: list[Path] = field(default_factory=list)  # the copies, in the inbox's order
+    failed: list[str] = field(default_factory=list)  # why others were not written (Vietnamese)
+
+
+def write_feedback_copies(
+    plan: Plan, result: InboxResult, inbox_dir: Path, folder: Path
+) -> FeedbackCopies:
+    """One feedback copy per returned file with an error or a warning.
+
+    ``result`` is what the inbox and checks steps found for a period,
+    ``inbox_dir`` the folder its file names are relative to, ``folder`` the
+    period's outbox: the copies go to its :data:`FEEDBACK_FOLDER`, in the
+    inbox's own subfolders. A file the safety step refused is never opened
+    again (it gets no copy); one whose problems are only notes needs none.
+    A copy that cannot be written (open in Excel, say) is left as it was and
+    said in ``failed``; the others are written all the same. Run it holding
+    the run lock.
+    """
+    by_file: dict[str, list[Problem]] = {}
+    for p in result.problems:
+        if p.file is not None:
+            by_file.setdefault(p.file, []).append(p)
+    submissions = {s.file: s for s in result.submissions}
+    chosen = [
+        (file, found)
+        for file, found in by_file.items()
+        # Superseded, duplicate, other period: nothing to correct.
+        if needs_feedback(found) and _openable(submissions.get(file), found, inbox_dir / file)
+    ]
+    labels = {f.code: f.label for f in plan.all_fields}
+    period = plan.period(result.period)
+    target = folder / FEEDBACK_FOLDER
+
+    # T01.xls and T01.xlsx side by side would get one copy each of the same
+    # name (the same on Windows whatever the case): they keep their extension.
+    def key(file: str) -> str:
+        return f"{PurePosixPath(file).parent}/{feedback_name(file)}".casefold()
+
+    copies_named = Counter(key(file) for file, _ in chosen)
+    written: list[Path] = []
+    failed: list[str] = []
+    for file, found in chosen:
+        submission = submissions.get(file)
+        original = inbox_dir / _stored_name(submission, file)
+        unit = submission.unit if submission is not None else None
+        title = f"{plan.entry(unit).name} - {period.name}" if unit else period.name
+        name = feedback_name(file, with_extension=copies_named[key(file)] > 1)
+        try:
+            written.append(
+                write_feedback(
+                    original,
+                    found,
+                    target / PurePosixPath(file).parent,
+                    labels=labels,
+                    title=title,
+                    name=name,
+                )
+            )
+        except OutputError as err:
+            failed.append(str(err))
+        except OSError as err:  # the returned file went away since it was read
+            failed.append(
+                f"Không đọc lại được tệp {original} để tạo bản phản hồi ({err.strerror})."
+            )
+    return FeedbackCopies(written=written, failed=failed)
+
+
+def _openable(submission: Submission | None, problems: Sequence[Problem], path: Path) -> bool:
+    """Whether a returned file may be opened again for its copy.
+
+    Not if the safety step refused it when it was read (a zip bomb stays shut);
+    a file the inbox step has no record of is looked at by the safety step now.
+    """
+    if submission is None:
+        return safety.inspect(path).usable
+    refused = submission.status is SubmissionStatus.REJECTED and any(
+        p.severity is Severity.ERROR and p.code.startswith(SAFETY_CODES) for p in problems
+    )
+    return not refused
+
+
+def _stored_name(submission: Submission | None, file: str) -> str:
+    """The file's name on disk: the inbox step may record one that differs from ``file``
+    (a name stored decomposed)."""
+    stored = getattr(submission, "stored_as", None)
+    return stored if isinstance(stored, str) and stored else file
 
 
 def write_feedback(
@@ -200,20 +306,31 @@ def _clear_previous(workbook: Workbook) -> None:
         workbook.remove(workbook[SUMMARY_SHEET])
     ours = set(FILLS.values())
     for ws in workbook.worksheets:
-        # _cells holds only the cells the file has; iter_rows() would create
-        # every cell of the used range.
-        for cell in list(ws._cells.values()):
-            if isinstance(cell, MergedCell):
-                continue
-            if isinstance(cell.value, str) and len(cell.value) > CELL_LIMIT:
-                kind = cell.data_type
-                cell.value = cell.value[:CELL_LIMIT]
-                cell.data_type = kind  # the assignment makes text starting with "=" a formula
-            if cell.comment is not None and cell.comment.author == AUTHOR:
-                kept = _KEPT.search(cell.comment.text)
-                cell.comment = Comment(kept[2], kept[1]) if kept else None
-            if _color(cell) in ours:
-                cell.fill = _fill(INPUT_FILL.lstrip("#"))
+        if ws.max_row * ws.max_column > MAX_MARKED_RANGE:
+            raise ValueError(f"sheet {ws.title!r} is too large to mark in place")
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell, MergedCell):
+                    continue
+                if (
+                    cell.value is None
+                    and not cell.has_style
+                    and cell.comment is None
+                    and cell.hyperlink is None
+                ):
+                    # Made by iter_rows (or kept empty by the file): the copy has
+                    # only the file's own cells.
+                    del ws[cell.coordinate]
+                    continue
+                if isinstance(cell.value, str) and len(cell.value) > CELL_LIMIT:
+                    kind = cell.data_type
+                    cell.value = cell.value[:CELL_LIMIT]
+                    cell.data_type = kind  # the assignment makes text starting with "=" a formula
+                if cell.comment is not None and cell.comment.author == AUTHOR:
+                    kept = _KEPT.search(cell.comment.text)
+                    cell.comment = Comment(kept[2], kept[1]) if kept else None
+                if _color(cell) in ours:
+                    cell.fill = _fill(INPUT_FILL.lstrip("#"))
 
 
 def _mark(workbook: Workbook, problems: Sequence[Problem]) -> None:
