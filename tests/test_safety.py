@@ -14,6 +14,7 @@ import io
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -461,6 +462,29 @@ def test_many_parts_together_count_against_one_budget(tmp_path: Path) -> None:
     found = inspect(path, limits=Limits(max_part_bytes=8 << 20, max_total_inflated=16 << 20))
     (problem,) = found.problems
     assert problem.code == "file.zip_bomb" and "customXml/item2.xml" in problem.message
+
+
+def test_entries_sharing_one_stream_count_against_the_budget_each(tmp_path: Path) -> None:
+    # An overlapping-entries bomb: many directory entries point at one local member,
+    # so that each reads the same 6 MiB stream. Python 3.11.7's zipfile lets them
+    # overlap (3.11.8 and 3.12.2 refuse it); here each is inflated and counted.
+    crc = zlib.crc32(b" " * (6 << 20))
+    data = raw_zip(
+        [*members_of(form_xlsx()), RawMember("customXml/item0.xml", spaces_stream(6), 6 << 20, crc)]
+    )
+    end = data.rfind(b"PK\x05\x06")
+    at = data.rfind(b"PK\x01\x02", 0, end)  # the last entry: the 6 MiB member
+    entry = data[at:end]
+    copies = [entry.replace(b"item0", f"itm{i:02d}".encode()) for i in range(1, 40)]
+    count, _, offset = struct.unpack_from("<HII", data, end + 10)
+    directory = data[offset:end] + b"".join(copies)
+    tail = struct.pack(
+        "<4s4H2IH", b"PK\x05\x06", 0, 0, count + 39, count + 39, len(directory), offset, 0
+    )
+    path = tmp_path / "overlapping.xlsx"
+    path.write_bytes(data[:offset] + directory + tail)
+    (problem,) = inspect(path).problems
+    assert problem.code == "file.zip_bomb" and "tổng dung lượng" in problem.message
 
 
 def test_an_ordinary_form_is_inspected_in_a_few_milliseconds(corpus: dict[str, Path]) -> None:
