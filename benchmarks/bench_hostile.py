@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -49,6 +48,8 @@ def _rss_mb() -> float:
     try:
         status = Path("/proc/self/status").read_text()
     except OSError:
+        import resource  # POSIX only
+
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     (line,) = [line for line in status.splitlines() if line.startswith("VmHWM:")]
     return int(line.split()[1]) / 1024
@@ -98,9 +99,11 @@ def build_inbox(root: Path, *, large: bool) -> dict[str, str]:
 def measure(root: Path, memory_limit_mb: int | None) -> dict[str, Any]:
     """Run the merge in this process; the figures as a dict (the ``--measure`` child)."""
     if memory_limit_mb is not None:
+        import resource  # POSIX only: --memory-limit is not for Windows
+
         limit = memory_limit_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from workbook_tools.checks import read_and_check
+    from workbook_tools.pipeline import read_and_check
     from workbook_tools.plan import load_sample_plan
     from workbook_tools.report.write import merge
 
@@ -116,7 +119,12 @@ def measure(root: Path, memory_limit_mb: int | None) -> dict[str, Any]:
         last = now
 
     result = read_and_check(
-        plan, PERIOD, root / "inbox", root / ".wbt-ledger.sqlite3", now=NOW, progress=progress
+        plan,
+        plan.period(PERIOD),
+        root / "inbox",
+        root / ".wbt-ledger.sqlite3",
+        now=NOW,
+        progress=progress,
     )
     read = time.perf_counter() - started
     outcome = merge(plan, PERIOD, result, root / "outbox", NOW)
