@@ -19,9 +19,9 @@ Then, in the same run, it times
   (timed in slices between the rounds of ``wbt merge``, so that both see
   the same machine), extrapolated per file;
 - unless ``--no-phases``, each step of the merge through the library
-  (``load_plan``, ``read_inbox`` with its worker processes checking each
-  form as they read it, ``check_inbox`` handing the checks on,
-  ``consolidate``, ``write_report``), to see where the time goes.
+  (``load_plan``, ``read_and_check`` with its worker processes reading and
+  checking the forms, ``consolidate``, ``write_report``), to see where the
+  time goes.
 
     python benchmarks/bench_merge.py                    # 2,000 entries
     python benchmarks/bench_merge.py --entries 500 --rounds 1 --naive-sample 50
@@ -50,13 +50,12 @@ from pathlib import Path
 
 import workbook_tools
 from workbook_tools import demo
-from workbook_tools.checks import check_inbox, prepare_check
 from workbook_tools.consolidation import consolidate
 from workbook_tools.forms import FormSpec, GeneratedForm, build_form, select_forms
 from workbook_tools.forms.fill import fill_form
 from workbook_tools.forms.layout import FormPlanner
-from workbook_tools.inbox.read import read_inbox
 from workbook_tools.inbox.scan import scan_inbox
+from workbook_tools.pipeline import read_and_check
 from workbook_tools.plan import SAMPLE_NAME, load_plan, load_sample_plan
 from workbook_tools.plan.model import Kind, Plan
 from workbook_tools.plan.tables import PlanTables, tables_from_mapping
@@ -336,13 +335,8 @@ def run_phases(root: Path) -> dict[str, float]:
         plan = load_plan(ws.find_plan())
         times["load_plan"] = time.perf_counter() - started
         started = time.perf_counter()
-        result = read_inbox(
-            plan, PERIOD, ws.inbox, Path(tmp) / LEDGER, now=now, prepare=prepare_check
-        )
-        times["read_inbox"] = time.perf_counter() - started
-        started = time.perf_counter()
-        check_inbox(plan, result)
-        times["check_inbox"] = time.perf_counter() - started
+        result = read_and_check(plan, plan.period(PERIOD), ws.inbox, Path(tmp) / LEDGER, now=now)
+        times["read_and_check"] = time.perf_counter() - started
         started = time.perf_counter()
         consolidation = consolidate(plan, PERIOD, result, generated_at=now)
         times["consolidate"] = time.perf_counter() - started
@@ -439,9 +433,9 @@ def main() -> None:
     if not args.no_phases:
         phases = run_phases(root)
         total = sum(phases.values())
-        print(f"Steps through the library (read_inbox with its workers), {total:.2f} s in all:")
+        print(f"Steps through the library (read_and_check with its workers), {total:.2f} s in all:")
         for label, spent in phases.items():
-            print(f"  {label:<13} {spent:6.2f} s  {spent / len(files) * 1000:6.2f} ms per file")
+            print(f"  {label:<14} {spent:6.2f} s  {spent / len(files) * 1000:6.2f} ms per file")
 
     print("Targets:")
     print(f"  at least {TARGET_SPEEDUP:.0f}x faster than the naive loop: "
