@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import importlib.util
 import os
 import re
@@ -20,6 +19,7 @@ from types import ModuleType, SimpleNamespace
 import pytest
 
 from tests.conftest import needs_fork
+from tests.platforms import posix_only
 from workbook_tools import workspace
 from workbook_tools.errors import OutputError, WorkspaceError
 from workbook_tools.workspace import LOCK, Workspace, run_lock, write_atomic
@@ -191,6 +191,8 @@ def as_windows(monkeypatch: pytest.MonkeyPatch) -> AsWindows:
     same process, cannot lock it (flock here); it raises OSError when it is taken.
     ``SetFileAttributesW`` is recorded.
     """
+    import fcntl  # POSIX only: the tests that use this fixture are marked posix_only
+
     msvcrt = ModuleType("msvcrt")
     msvcrt.LK_UNLCK, msvcrt.LK_NBLCK = 0, 2  # type: ignore[attr-defined]
 
@@ -227,6 +229,7 @@ def as_windows(monkeypatch: pytest.MonkeyPatch) -> AsWindows:
     return AsWindows(module, attributes)
 
 
+@posix_only  # Windows imitated on POSIX (flock for msvcrt.locking)
 def test_windows_lock_one_run_at_a_time(as_windows: AsWindows, tmp_path: Path) -> None:
     lock = as_windows.module.run_lock
     with lock(tmp_path):
@@ -239,6 +242,7 @@ def test_windows_lock_one_run_at_a_time(as_windows: AsWindows, tmp_path: Path) -
         pass
 
 
+@posix_only  # Windows imitated on POSIX (flock for msvcrt.locking)
 def test_windows_temporary_is_hidden_and_the_file_written_is_not(
     as_windows: AsWindows, tmp_path: Path
 ) -> None:
@@ -251,6 +255,7 @@ def test_windows_temporary_is_hidden_and_the_file_written_is_not(
     assert (hidden, shown) == (0x2, 0x80)  # FILE_ATTRIBUTE_HIDDEN, then NORMAL before the rename
 
 
+@posix_only  # Windows imitated on POSIX (flock for msvcrt.locking)
 def test_windows_stale_temporaries_cleaned_under_the_lock(
     as_windows: AsWindows, tmp_path: Path
 ) -> None:
