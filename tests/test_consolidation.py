@@ -39,7 +39,7 @@ from workbook_tools.consolidation import (
     opinion_fields,
     percent_text,
 )
-from workbook_tools.errors import PlanError
+from workbook_tools.errors import UnknownPeriodError
 from workbook_tools.inbox.model import Submission, SubmissionStatus
 from workbook_tools.plan import load_sample_plan
 from workbook_tools.plan.model import Comparator, Plan
@@ -305,7 +305,7 @@ def test_problems_errors_first_in_roster_order(plan: Plan) -> None:
 
 
 def test_unknown_period_says_which_exist(plan: Plan) -> None:
-    with pytest.raises(PlanError, match="6T-2024, CN-2024"):
+    with pytest.raises(UnknownPeriodError, match="Các kỳ có trong kế hoạch: 6T-2024, CN-2024"):
         consolidate(plan, "Q3-2024", inbox([]), generated_at=NOW)
 
 

@@ -32,7 +32,6 @@ from fractions import Fraction
 import pandas as pd
 
 from workbook_tools import expressions
-from workbook_tools.errors import PlanError
 from workbook_tools.inbox.model import InboxResult, Submission, Value, used_submissions
 from workbook_tools.inbox.read import ARRIVALS, roster_status
 from workbook_tools.plan.model import (
@@ -289,15 +288,11 @@ def consolidate(
     *,
     generated_at: datetime,
 ) -> Consolidation:
-    """Merge the usable values of ``inbox`` and compute every indicator of ``plan``."""
-    try:
-        period = plan.period(period_code)
-    except KeyError:
-        known = ", ".join(p.code for p in plan.periods)
-        raise PlanError(
-            f"Kế hoạch không có kỳ báo cáo '{period_code}'. Các kỳ trong kế hoạch: {known}. "
-            "Hãy chọn một kỳ trong danh sách này."
-        ) from None
+    """Merge the usable values of ``inbox`` and compute every indicator of ``plan``.
+
+    A ``period_code`` the plan does not have raises :class:`UnknownPeriodError`.
+    """
+    period = plan.period(period_code)
     if inbox.period != period.code:
         raise ValueError(f"inbox result is for {inbox.period}, not {period.code}")
 
