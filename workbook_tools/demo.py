@@ -26,7 +26,7 @@ from workbook_tools.plan.model import ALL_FORMS, STATUS_VALUES, YES, Field, Fiel
 from workbook_tools.plan.model import RosterEntry as Entry
 from workbook_tools.plan.validate import validate
 from workbook_tools.plan.writer import write_plan_file
-from workbook_tools.workspace import Workspace, write_atomic
+from workbook_tools.workspace import Workspace, run_lock, write_atomic
 
 SCENARIO = "demo_2024.toml"
 
@@ -122,18 +122,20 @@ def prepare(root: Path, now: datetime | None = None) -> tuple[Workspace, Plan, l
         )
     tables = sample_tables()
     plan = validate(tables)
-    write_plan_file(tables, ws.templates / f"{SAMPLE_NAME}.xlsx")
-    ws.inbox.mkdir(parents=True, exist_ok=True)
-    ws.outbox.mkdir(parents=True, exist_ok=True)
     scenario = load_scenario()
     forms = build_forms(plan, scenario.period, now=now)
-    write_forms(forms, forms_folder(ws.period_outbox(scenario.period)))
     files = returned_files(plan, scenario, forms)
-    for name, content in fill(forms, files).items():
-        write_atomic(ws.inbox / name, content)
-    for f in files:
-        stamp = f.arrival.timestamp()
-        os.utime(ws.inbox / f.name, (stamp, stamp))
+    ws.root.mkdir(parents=True, exist_ok=True)
+    with run_lock(ws.root):
+        write_plan_file(tables, ws.templates / f"{SAMPLE_NAME}.xlsx")
+        ws.inbox.mkdir(parents=True, exist_ok=True)
+        ws.outbox.mkdir(parents=True, exist_ok=True)
+        write_forms(forms, forms_folder(ws.period_outbox(scenario.period)))
+        for name, content in fill(forms, files).items():
+            write_atomic(ws.inbox / name, content)
+        for f in files:
+            stamp = f.arrival.timestamp()
+            os.utime(ws.inbox / f.name, (stamp, stamp))
     return ws, plan, files
 
 

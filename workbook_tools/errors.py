@@ -49,7 +49,7 @@ class UnknownPeriodError(WorkbookToolsError):
 
     def __init__(self, given: str, valid: Sequence[str]) -> None:
         folded = {v.casefold(): v for v in valid}
-        close = difflib.get_close_matches(given.strip().casefold(), list(folded), n=1)
+        close = difflib.get_close_matches(given.strip().casefold(), list(folded), n=1, cutoff=0.75)
         guess = f" Có phải ý bạn là '{folded[close[0]]}'?" if close else ""
         listed = ", ".join(valid) if valid else "(chưa có kỳ nào: hãy điền trang các kỳ báo cáo)"
         super().__init__(

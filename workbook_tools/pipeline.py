@@ -40,6 +40,15 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
+class InitOutcome:
+    """A new working folder (``wbt init``) and the plan put in it."""
+
+    ws: Workspace
+    plan: Plan
+    plan_file: Path
+
+
+@dataclass(frozen=True, slots=True)
 class GenerateOutcome:
     """The forms written (``wbt generate``) and the folder they are in."""
 
@@ -62,6 +71,7 @@ class CheckOutcome:
     result: InboxResult
     rows: Sequence[EntryStatus]
     feedback: FeedbackCopies
+    feedback_folder: Path  # where the copies are
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +80,38 @@ class MergeOutcome:
 
     consolidation: Consolidation
     paths: ReportPaths
+
+
+def init(root: Path) -> InitOutcome:
+    """A working folder at ``root``: the sample plan in ``templates/``, ``inbox/``, ``outbox/``.
+
+    A plan already in ``templates/`` is never overwritten.
+    """
+    from workbook_tools.plan import SAMPLE_NAME, sample_tables
+    from workbook_tools.plan.validate import validate
+    from workbook_tools.plan.writer import write_plan_file  # xlsxwriter: only when writing
+
+    ws = Workspace(root.resolve())
+    existing = (
+        sorted(p.name for p in ws.templates.iterdir() if p.suffix.lower() == ".xlsx")
+        if ws.templates.is_dir()
+        else []
+    )
+    if existing:
+        raise WorkspaceError(
+            f"Thư mục {ws.templates} đã có kế hoạch ({', '.join(existing)}); không ghi đè. "
+            "Hãy chọn một thư mục khác, hoặc dùng kế hoạch đã có: wbt plan check --dir "
+            f"{root}"
+        )
+    tables = sample_tables()
+    plan = validate(tables)
+    target = ws.templates / f"{SAMPLE_NAME}.xlsx"
+    ws.root.mkdir(parents=True, exist_ok=True)
+    with run_lock(ws.root):
+        write_plan_file(tables, target)
+        ws.inbox.mkdir(parents=True, exist_ok=True)
+        ws.outbox.mkdir(parents=True, exist_ok=True)
+    return InitOutcome(ws, plan, target)
 
 
 def generate(
@@ -154,6 +196,7 @@ def status(
     ws: Workspace, plan: Plan, period: Period, *, progress: Progress | None = None
 ) -> StatusOutcome:
     """Who has reported for ``period``, on time or late, with which file and problems."""
+    _require_inbox(ws)
     with run_lock(ws.root):  # the ledger is written: one run at a time
         result = read_and_check(plan, period, ws.inbox, ws.ledger, progress=progress)
     return StatusOutcome(result, roster_status(plan, period, result))
@@ -163,12 +206,15 @@ def check(
     ws: Workspace, plan: Plan, period: Period, *, progress: Progress | None = None
 ) -> CheckOutcome:
     """:func:`status`, and a feedback copy of each returned file with an error or a warning."""
-    from workbook_tools.report.feedback import write_feedback_copies
+    from workbook_tools.report.feedback import feedback_folder, write_feedback_copies
 
+    _require_inbox(ws)
+    outbox = ws.period_outbox(period.code)
     with run_lock(ws.root):  # the ledger and the copies are written: one run at a time
         result = read_and_check(plan, period, ws.inbox, ws.ledger, progress=progress)
-        feedback = write_feedback_copies(plan, result, ws.inbox, ws.period_outbox(period.code))
-    return CheckOutcome(result, roster_status(plan, period, result), feedback)
+        feedback = write_feedback_copies(plan, result, ws.inbox, outbox)
+    rows = roster_status(plan, period, result)
+    return CheckOutcome(result, rows, feedback, feedback_folder(outbox))
 
 
 def merge(
@@ -194,3 +240,11 @@ def merge(
         consolidation = consolidate(plan, period.code, result, generated_at=now)
         paths = write_report(consolidation, ws.period_outbox(period.code))
     return MergeOutcome(consolidation, paths)
+
+
+def _require_inbox(ws: Workspace) -> None:
+    if not ws.inbox.is_dir():
+        raise WorkspaceError(
+            f"Thư mục {ws.root} không có thư mục 'inbox/'. Hãy tạo thư mục inbox/ và lưu các "
+            "tệp thôn, đơn vị gửi về vào đó, hoặc dùng --dir để chỉ đến thư mục làm việc."
+        )

@@ -35,7 +35,11 @@ plan_option = click.option(
     help="Tệp kế hoạch (.xlsx); mặc định là tệp duy nhất trong templates/.",
 )
 period_option = click.option(
-    "--period", "period_code", required=True, help="Mã kỳ báo cáo, ví dụ 6T-2024 hoặc CN-2024."
+    "--period",
+    "period_code",
+    required=True,
+    metavar="KỲ",
+    help="Mã kỳ báo cáo, ví dụ 6T-2024 hoặc CN-2024.",
 )
 
 

@@ -64,8 +64,8 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
     with progress_bar("Đang đọc bài nộp") as progress:
         outcome = pipeline.check(ws, plan, period, progress=progress)
     _print(period, outcome.rows, outcome.result)
-    feedback = outcome.feedback
-    written, failed, folder = feedback.written, feedback.failed, feedback.folder
+    written, failed = outcome.feedback.written, outcome.feedback.failed
+    folder = outcome.feedback_folder
     click.echo("")
     if written:
         click.echo(f"Đã tạo {len(written)} bản phản hồi trong {folder}:")

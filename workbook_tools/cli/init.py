@@ -6,11 +6,9 @@ from pathlib import Path
 
 import click
 
+from workbook_tools import pipeline
 from workbook_tools.cli import cli
-from workbook_tools.cli.common import handle_errors, workspace
-from workbook_tools.errors import WorkspaceError
-from workbook_tools.plan import SAMPLE_NAME, sample_tables
-from workbook_tools.plan.validate import validate
+from workbook_tools.cli.common import handle_errors
 
 
 @cli.command("init")
@@ -23,26 +21,8 @@ def init(root: Path) -> None:
 
     Ví dụ: wbt init pcmd-2024
     """
-    ws = workspace(root)
-    existing = (
-        sorted(p.name for p in ws.templates.iterdir() if p.suffix.lower() == ".xlsx")
-        if ws.templates.is_dir()
-        else []
-    )
-    if existing:
-        raise WorkspaceError(
-            f"Thư mục {ws.templates} đã có kế hoạch ({', '.join(existing)}); không ghi đè. "
-            "Hãy chọn một thư mục khác, hoặc dùng kế hoạch đã có: wbt plan check --dir "
-            f"{root}"
-        )
-    from workbook_tools.plan.writer import write_plan_file  # xlsxwriter: only when writing
-
-    tables = sample_tables()
-    plan = validate(tables)
-    target = ws.templates / f"{SAMPLE_NAME}.xlsx"
-    write_plan_file(tables, target)
-    ws.inbox.mkdir(parents=True, exist_ok=True)
-    ws.outbox.mkdir(parents=True, exist_ok=True)
+    outcome = pipeline.init(root)
+    ws, plan, target = outcome.ws, outcome.plan, outcome.plan_file
     period = plan.periods[0].code if plan.periods else "MÃ_KỲ"
     click.echo(f"Đã tạo thư mục làm việc {ws.root}:")
     click.echo(f"  templates/{target.name}  kế hoạch mẫu")
