@@ -32,7 +32,7 @@ from fractions import Fraction
 import pandas as pd
 
 from workbook_tools import expressions
-from workbook_tools.inbox.model import InboxResult, Submission, Value, used_submissions
+from workbook_tools.inbox.model import InboxResult, Submission, used_submissions
 from workbook_tools.inbox.read import ARRIVALS, roster_status
 from workbook_tools.plan.model import (
     ALL_FORMS,
@@ -48,6 +48,7 @@ from workbook_tools.plan.model import (
     RosterEntry,
 )
 from workbook_tools.problems import Problem, Severity
+from workbook_tools.values import Value
 
 #: Names of the constants every indicator formula may use.
 MONTHS_CONSTANT = "SO_THANG"
