@@ -103,9 +103,10 @@ def measure(root: Path, memory_limit_mb: int | None) -> dict[str, Any]:
 
         limit = memory_limit_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from workbook_tools.consolidation import consolidate
     from workbook_tools.pipeline import read_and_check
     from workbook_tools.plan import load_sample_plan
-    from workbook_tools.report.write import merge
+    from workbook_tools.report.write import write_report
 
     plan = load_sample_plan()
     start_rss = _rss_mb()
@@ -127,7 +128,9 @@ def measure(root: Path, memory_limit_mb: int | None) -> dict[str, Any]:
         progress=progress,
     )
     read = time.perf_counter() - started
-    outcome = merge(plan, PERIOD, result, root / "outbox", NOW)
+    paths = write_report(
+        consolidate(plan, PERIOD, result, generated_at=NOW), root / "outbox" / PERIOD
+    )
     total = time.perf_counter() - started
     return {
         "files": files,
@@ -136,8 +139,8 @@ def measure(root: Path, memory_limit_mb: int | None) -> dict[str, Any]:
         "read_seconds": read,
         "report_seconds": total - read,
         "total_seconds": total,
-        "report": str(outcome.paths.workbook),
-        "summary": str(outcome.paths.summary),
+        "report": str(paths.workbook),
+        "summary": str(paths.summary),
     }
 
 

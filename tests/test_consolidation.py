@@ -37,10 +37,10 @@ from workbook_tools.consolidation import (
     TaskRole,
     consolidate,
     opinion_fields,
-    percent_text,
 )
 from workbook_tools.errors import UnknownPeriodError
 from workbook_tools.inbox.model import Submission, SubmissionStatus
+from workbook_tools.numbers import percent_text
 from workbook_tools.plan import load_sample_plan
 from workbook_tools.plan.model import Comparator, Plan
 from workbook_tools.problems import Problem, Severity

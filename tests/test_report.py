@@ -47,7 +47,6 @@ from workbook_tools.report import (
     SHEET_NAMES,
     build_summary,
     build_workbook,
-    merge,
     report_paths,
     write_report,
 )
@@ -436,16 +435,16 @@ def test_user_text_never_becomes_a_formula_or_link(
 # --- writing ------------------------------------------------------------------------
 
 
-def test_merge_writes_both_files_into_the_period_folder(plan: Plan, tmp_path: Path) -> None:
-    outcome = merge(plan, PERIOD, scenario(plan), tmp_path / "outbox", NOW)
+def test_the_report_goes_into_the_period_folder(plan: Plan, tmp_path: Path) -> None:
     folder = tmp_path / "outbox" / PERIOD
-    assert outcome.paths.workbook == folder / "BaoCao_TongHop_6T-2024.xlsx"
-    assert outcome.paths.summary == folder / "tong_hop_6T-2024.json"
+    paths = write_report(consolidate(plan, PERIOD, scenario(plan), generated_at=NOW), folder)
+    assert paths.workbook == folder / "BaoCao_TongHop_6T-2024.xlsx"
+    assert paths.summary == folder / "tong_hop_6T-2024.json"
     assert sorted(p.name for p in folder.iterdir()) == [
         "BaoCao_TongHop_6T-2024.xlsx",
         "tong_hop_6T-2024.json",
     ]
-    assert json.loads(outcome.paths.summary.read_text("utf-8"))["completeness"]["received"] == 20
+    assert json.loads(paths.summary.read_text("utf-8"))["completeness"]["received"] == 20
 
 
 @pytest.mark.parametrize(

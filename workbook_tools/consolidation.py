@@ -34,6 +34,7 @@ import pandas as pd
 from workbook_tools import expressions
 from workbook_tools.inbox.model import InboxResult, Submission, used_submissions
 from workbook_tools.inbox.read import ARRIVALS, roster_status
+from workbook_tools.numbers import percent_text
 from workbook_tools.plan.model import (
     ALL_FORMS,
     KIND_LABELS,
@@ -542,18 +543,6 @@ def _concerned(
             scoped = {e.code for e in scope_entries(plan, node.scope)}
             codes |= (scoped & having) or scoped
     return tuple(e.code for e in plan.roster if e.code in codes)
-
-
-def percent_text(value: Fraction, decimals: int = 1) -> str:
-    """``value`` as a Vietnamese percentage, e.g. "94,96%"; half-up rounding."""
-    scaled = value * 100 * 10**decimals
-    rounded = int(scaled + Fraction(1, 2)) if scaled >= 0 else -int(-scaled + Fraction(1, 2))
-    whole, frac = divmod(abs(rounded), 10**decimals)
-    sign = "-" if rounded < 0 else ""
-    text = f"{sign}{whole:,}".replace(",", ".")
-    if decimals:
-        text += "," + str(frac).rjust(decimals, "0")
-    return text + "%"
 
 
 def _note(

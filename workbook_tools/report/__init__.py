@@ -9,20 +9,16 @@ at all; :func:`merge` runs the consolidation and the writing in one call.
 from workbook_tools.report.summary import build_summary, summary_bytes
 from workbook_tools.report.workbook import SHEET_NAMES, build_workbook
 from workbook_tools.report.write import (
-    MergeOutcome,
     ReportPaths,
-    merge,
     report_paths,
     write_report,
 )
 
 __all__ = [
     "SHEET_NAMES",
-    "MergeOutcome",
     "ReportPaths",
     "build_summary",
     "build_workbook",
-    "merge",
     "report_paths",
     "summary_bytes",
     "write_report",

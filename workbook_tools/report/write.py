@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from workbook_tools.consolidation import Consolidation, consolidate
+from workbook_tools.consolidation import Consolidation
 from workbook_tools.errors import OutputError
-from workbook_tools.inbox.model import InboxResult
-from workbook_tools.plan.model import Plan
 from workbook_tools.report.summary import summary_bytes
 from workbook_tools.report.workbook import build_workbook
 from workbook_tools.workspace import lock_files, remove_stale_temporaries, write_atomic
@@ -23,12 +20,6 @@ SUMMARY_NAME = "tong_hop_{period}.json"
 class ReportPaths:
     workbook: Path
     summary: Path
-
-
-@dataclass(frozen=True, slots=True)
-class MergeOutcome:
-    consolidation: Consolidation
-    paths: ReportPaths
 
 
 def report_paths(folder: Path, period_code: str) -> ReportPaths:
@@ -73,12 +64,3 @@ def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
                 write_atomic(paths.workbook, previous)
         raise
     return paths
-
-
-def merge(
-    plan: Plan, period_code: str, inbox: InboxResult, outbox: Path, now: datetime
-) -> MergeOutcome:
-    """Consolidate ``inbox`` and write the report into ``outbox/<period_code>/``."""
-    consolidation = consolidate(plan, period_code, inbox, generated_at=now)
-    paths = write_report(consolidation, outbox / consolidation.period.code)
-    return MergeOutcome(consolidation=consolidation, paths=paths)
