@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -229,3 +230,18 @@ def test_a_wrong_period_is_refused_before_any_file_is_read(
     )
     assert not (root / ".wbt-ledger.sqlite3").exists()
     assert not (root / "outbox" / "6T-2052").exists()
+
+
+def test_a_decomposed_name_gets_its_feedback_copy(tmp_path: Path) -> None:
+    root = tmp_path / "xa"
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    decomposed = "Tho\u0302n 1.xlsx"
+    put(root / "inbox", decomposed, filled("T01", {**VILLAGE, "tt_loa": "nhiều"}), ON_TIME)
+    result = CliRunner().invoke(cli, ["check", "--period", PERIOD, "--dir", str(root)])
+    assert result.exit_code == 0, result.output
+    copies = sorted((root / "outbox" / PERIOD / "phan_hoi").iterdir())
+    assert [p.name for p in copies] == ["Thôn 1_phan_hoi.xlsx"]
+    assert "Thôn 1" in result.output and "Tho\u0302n" not in result.output
+    # The form itself, its wrong cell marked, not only the list of what to correct.
+    sheets = openpyxl.load_workbook(copies[0]).sheetnames
+    assert "Báo cáo" in sheets and "Cần sửa" in sheets, sheets

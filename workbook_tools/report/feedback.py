@@ -202,8 +202,9 @@ def _openable(submission: Submission | None, problems: Sequence[Problem], path: 
 def _stored_name(submission: Submission | None, file: str) -> str:
     """The file's name on disk: the inbox step may record one that differs from ``file``
     (a name stored decomposed)."""
-    stored = getattr(submission, "stored_as", None)
-    return stored if isinstance(stored, str) and stored else file
+    if submission is not None and submission.stored_as:
+        return submission.stored_as
+    return file
 
 
 def write_feedback(
