@@ -285,3 +285,25 @@ def convert_many(jobs: list[tuple[list[Path], str, Path]]) -> list[list[Path]]:
         assert not missing, f"LibreOffice did not write {missing}: {err.decode(errors='replace')}"
         results.append(out)
     return results
+
+
+def mixed_inbox(box: Path) -> Path:
+    """An inbox with every kind of file a merge meets: forms on time and late, one with
+    wrong values, one without its metadata, another period's, a unit's form sent twice
+    and copied, a note and a PDF."""
+    t05 = filled("T05", {**VILLAGE, "tt_loa": 2})
+    files = {
+        "T01.xlsx": (filled("T01", VILLAGE), ON_TIME),
+        "T02.xlsx": (filled("T02", {**VILLAGE, "ld_tong": 3, "ld_duoc_tt": 9}), LATE),
+        "T03.xlsx": (without_metadata(filled("T03", VILLAGE)), ON_TIME),
+        "T04 nam.xlsx": (filled("T04", VILLAGE, "CN-2024"), ON_TIME),
+        "zalo/T05.xlsx": (filled("T05", {**VILLAGE, "tt_loa": 1}), ON_TIME),
+        "zalo/T05 (sửa).xlsx": (t05, LATE),
+        "zalo/T05 (sửa) - Copy.xlsx": (t05, datetime(2024, 6, 24, 17, 0)),
+        "CA.xlsx": (filled("CA", CA), ON_TIME),
+        "ghi chu.xlsx": (b"Thon 8 xin nop cham vai ngay.\r\n", ON_TIME),
+        "scan.pdf": (b"%PDF-1.4 not a form", ON_TIME),
+    }
+    for name, (data, modified) in files.items():
+        put(box, name, data, modified)
+    return box

@@ -18,17 +18,15 @@ import pytest
 from click.testing import CliRunner
 
 from tests.inbox_forms import (
-    CA,
-    LATE,
     NOW,
     ON_TIME,
     PERIOD,
     VILLAGE,
     filled,
+    mixed_inbox,
     put,
     sample_period,
     sample_plan,
-    without_metadata,
 )
 from workbook_tools import workers
 from workbook_tools.cli import cli
@@ -39,19 +37,7 @@ from workbook_tools.report.summary import build_summary
 
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    box = tmp_path_factory.mktemp("pipeline") / "inbox"
-    files = {
-        "T01.xlsx": (filled("T01", VILLAGE), ON_TIME),
-        "T02.xlsx": (filled("T02", {**VILLAGE, "ld_tong": 3, "ld_duoc_tt": 9}), LATE),
-        "T03.xlsx": (without_metadata(filled("T03", VILLAGE)), ON_TIME),
-        "zalo/T05.xlsx": (filled("T05", {**VILLAGE, "tt_loa": 1}), ON_TIME),
-        "zalo/T05 (sửa).xlsx": (filled("T05", {**VILLAGE, "tt_loa": 2}), LATE),
-        "CA.xlsx": (filled("CA", CA), ON_TIME),
-        "ghi chu.xlsx": (b"Thon 8 xin nop cham vai ngay.\r\n", ON_TIME),
-    }
-    for name, (data, modified) in files.items():
-        put(box, name, data, modified)
-    return box
+    return mixed_inbox(tmp_path_factory.mktemp("pipeline") / "inbox")
 
 
 def summary_of(box: Path, ledger: Path, count: int) -> dict[str, object]:
@@ -76,6 +62,7 @@ def test_a_merge_with_spawned_workers_gives_the_default_summary(
     # The comparison covers what a merge is about.
     files = {s["file"]: s["status"] for s in default["submissions"]}  # type: ignore[index, union-attr]
     assert files["zalo/T05.xlsx"] == "superseded" and files["ghi chu.xlsx"] == "rejected"
+    assert files["T04 nam.xlsx"] == "other_period"
     assert len(default["indicators"]) > 5  # type: ignore[arg-type]
 
 

@@ -11,24 +11,18 @@ import contextlib
 import multiprocessing
 import os
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import needs_fork
 from tests.inbox_forms import (
-    CA,
-    LATE,
     NOW,
-    ON_TIME,
     VILLAGE,
-    filled,
-    put,
+    mixed_inbox,
     sample_period,
     sample_plan,
     snapshot,
-    without_metadata,
 )
 from workbook_tools import pipeline, workers
 from workbook_tools.checks.validate import check_form
@@ -39,23 +33,7 @@ from workbook_tools.pipeline import read_and_check
 
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    box = tmp_path_factory.mktemp("parallel") / "inbox"
-    t05 = filled("T05", {**VILLAGE, "tt_loa": 2})
-    files = {
-        "T01.xlsx": (filled("T01", VILLAGE), ON_TIME),
-        "T02.xlsx": (filled("T02", {**VILLAGE, "ld_tong": 3, "ld_duoc_tt": 9}), LATE),
-        "T03.xlsx": (without_metadata(filled("T03", VILLAGE)), ON_TIME),
-        "T04 nam.xlsx": (filled("T04", VILLAGE, "CN-2024"), ON_TIME),
-        "zalo/T05.xlsx": (filled("T05", {**VILLAGE, "tt_loa": 1}), ON_TIME),
-        "zalo/T05 (sửa).xlsx": (t05, LATE),
-        "zalo/T05 (sửa) - Copy.xlsx": (t05, datetime(2024, 6, 24, 17, 0)),
-        "CA.xlsx": (filled("CA", CA), ON_TIME),
-        "ghi chu.xlsx": (b"Thon 8 xin nop cham vai ngay.\r\n", ON_TIME),
-        "scan.pdf": (b"%PDF-1.4 not a form", ON_TIME),
-    }
-    for name, (data, modified) in files.items():
-        put(box, name, data, modified)
-    return box
+    return mixed_inbox(tmp_path_factory.mktemp("parallel") / "inbox")
 
 
 def read_with(box: Path, ledger: Path, workers: int) -> InboxResult:
