@@ -26,7 +26,6 @@ from pathlib import Path
 from workbook_tools.forms import (
     GeneratedForm,
     build_form,
-    default_workers,
     generate_forms,
     select_forms,
     write_generated,
@@ -34,6 +33,7 @@ from workbook_tools.forms import (
 from workbook_tools.forms.layout import FormPlanner
 from workbook_tools.plan import load_sample_plan
 from workbook_tools.plan.model import Plan
+from workbook_tools.workers import worker_count
 
 PERIOD = "6T-2024"
 TARGET_MS = 10.0
@@ -97,7 +97,7 @@ def main() -> None:
     plan = replicated_plan(args.count)
     specs = select_forms(plan, PERIOD)
     now = datetime(2024, 5, 2, 8, 30)
-    workers = args.workers or default_workers(len(specs))
+    workers = args.workers or worker_count(len(specs))
     inputs = [len(plan.fields_for(e)) for e in plan.roster[:22]]
     print(f"{len(specs)} forms of {min(inputs)}–{max(inputs)} inputs each, {os.cpu_count()} CPUs")
 
@@ -125,8 +125,9 @@ def main() -> None:
         write_ms = (time.perf_counter() - start) / len(specs) * 1000
 
         start, cpu = time.perf_counter(), _cpu_with_workers()
-        for _ in generate_forms(plan, specs, Path(tmp) / "run", now, workers):
-            pass
+        with generate_forms(plan, specs, Path(tmp) / "run", now, workers) as paths:
+            for _ in paths:
+                pass
         run_ms = (time.perf_counter() - start) / len(specs) * 1000
         run_cpu = (_cpu_with_workers() - cpu) / len(specs) * 1000
 
