@@ -1,4 +1,4 @@
-from workbook_tools.cli import main
+from workbook_tools import main
 
 # Guarded: worker processes started by "spawn" (Windows, macOS) import this module.
 if __name__ == "__main__":

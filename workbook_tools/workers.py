@@ -107,6 +107,9 @@ _context: object = None
 def _start_worker(context: object) -> None:
     global _context
     _context = context
+    # Ctrl-C reaches every process of the terminal: the command stops its workers
+    # itself, and a worker must not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_with_parent()
 
 
