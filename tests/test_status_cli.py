@@ -22,6 +22,7 @@ from tests.inbox_forms import (
 )
 from workbook_tools import problems
 from workbook_tools.cli import cli
+from workbook_tools.cli.inbox import FILES_SHOWN
 from workbook_tools.report.feedback import ERROR_FILL, SUMMARY_SHEET
 
 BAD_T02 = {**VILLAGE, "ld_tong": 3, "ld_duoc_tt": 9}
@@ -135,3 +136,16 @@ def test_each_command_has_help_with_an_example(command: str) -> None:
     assert result.exit_code == 0
     assert f"Ví dụ: wbt {command} --period 6T-2024" in result.output
     assert "--period" in result.output and "--dir" in result.output
+
+
+def test_an_inbox_of_junk_is_summarised_past_a_screenful(tmp_path: Path) -> None:
+    root = tmp_path / "xa"
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    for n in range(250):
+        put(root / "inbox", f"rac/ghi chu {n:03d}.txt", b"khong phai bang tinh\r\n", ON_TIME)
+    result = CliRunner().invoke(cli, ["status", "--period", PERIOD, "--dir", str(root)])
+    assert result.exit_code == 0, result.output
+    listed = [line for line in result.output.splitlines() if line.startswith("  Tệp rac/")]
+    assert len(listed) == FILES_SHOWN
+    assert '… và 230 tệp khác (danh sách đầy đủ ở trang "Lỗi dữ liệu"' in result.output
+    assert len(result.output.splitlines()) < 120

@@ -157,14 +157,27 @@ def _problems_by_unit(rows: Sequence[EntryStatus], result: InboxResult) -> None:
         _problem_block("Các tệp không dùng được", unidentified)
 
 
+#: Files listed by name in one block; past a screenful the rest are counted.
+FILES_SHOWN = 20
+
+
 def _problem_block(heading: str, found: Sequence[Problem]) -> None:
-    """A unit's problems, file by file (a unit may have sent several)."""
+    """A unit's problems, file by file (a unit may have sent several); past
+    :data:`FILES_SHOWN` files, the others counted (an inbox of junk would
+    otherwise print thousands of lines)."""
     click.echo("")
     click.secho(f"{heading}:", bold=True)
     by_file: dict[str, list[Problem]] = {}
     for p in found:
         by_file.setdefault(p.file or "", []).append(p)
-    for file, listed in by_file.items():
+    for file, listed in list(by_file.items())[:FILES_SHOWN]:
         click.echo(f"  Tệp {file}:")
         for p in listed:
             click.secho(f"    - {SEVERITY_LABELS[p.severity]}: {p.message}", fg=_COLORS[p.severity])
+    rest = len(by_file) - FILES_SHOWN
+    if rest > 0:
+        click.echo(
+            f"  … và {rest:,} tệp khác".replace(",", ".")
+            + ' (danh sách đầy đủ ở trang "Lỗi dữ liệu" của báo cáo do wbt merge ghi, và trong '
+            "tệp tong_hop_KỲ.json)."
+        )
