@@ -173,3 +173,90 @@ def test_a_row_edited_by_hand_is_seen_as_new_and_recorded_again(tmp_path: Path) 
         (SHA, "2024-06-09T00:00:00", "x.xlsx"),
         ("b" * 64, "2024-06-04T00:00:00", "y.xlsx"),
     ]
+
+
+def first_rows(path: Path) -> list[tuple[str, str, str, str, str]]:
+    with sqlite3.connect(path) as db:
+        found = list(
+            db.execute(
+                "SELECT unit, period, arrived, file, sha256 FROM first_arrivals ORDER BY unit"
+            )
+        )
+    db.close()
+    return found
+
+
+def test_a_units_first_arrival_stands_whatever_later_happens_to_its_files(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / ".wbt-ledger.sqlite3"
+    on_time = datetime(2024, 6, 10, 14, 30)
+    with open_ledger(path, now=NOW) as ledger:
+        first = ledger.first_arrival("T01", "6T-2024", on_time, "T01.xlsx", SHA, NOW)
+    assert (first.arrived, first.file, first.sha256) == (on_time, "T01.xlsx", SHA)
+    # The file overwritten by a later correction under the same name: a later
+    # arrival changes nothing; an earlier one (a file first seen now, with an
+    # older time) is the first arrival.
+    with open_ledger(path, now=NOW) as ledger:
+        again = ledger.first_arrival("T01", "6T-2024", datetime(2024, 6, 18), "T01.xlsx", "b" * 64,
+                                     NOW)
+        other = ledger.first_arrival("T01", "CN-2024", datetime(2024, 12, 1), "T01 nam.xlsx",
+                                     "c" * 64, NOW)
+    assert again == first and other.period == "CN-2024"
+    assert first_rows(path) == [
+        ("T01", "6T-2024", on_time.astimezone().isoformat(), "T01.xlsx", SHA),
+        ("T01", "CN-2024", datetime(2024, 12, 1).astimezone().isoformat(), "T01 nam.xlsx",
+         "c" * 64),
+    ]
+    with open_ledger(path, now=NOW) as ledger:
+        earlier = ledger.first_arrival("T01", "6T-2024", datetime(2024, 6, 1), "cu.xlsx",
+                                       "d" * 64, NOW)
+    assert (earlier.arrived, earlier.file) == (datetime(2024, 6, 1), "cu.xlsx")
+    assert first_rows(path)[0][3] == "cu.xlsx"
+
+
+def test_a_version_1_ledger_is_upgraded_in_place_with_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / ".wbt-ledger.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE arrivals (sha256 TEXT PRIMARY KEY, arrived TEXT NOT NULL, "
+            "file TEXT NOT NULL, recorded TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO arrivals VALUES (?, '2024-06-10T14:30:00', 'T01.xlsx', "
+            "'2024-06-11T08:00:00')",
+            (SHA,),
+        )
+        db.execute("PRAGMA user_version = 1")
+    db.close()
+    with open_ledger(path, now=NOW) as ledger:
+        assert ledger.problems == []
+        assert ledger.arrival(SHA, "T01.xlsx", datetime(2024, 6, 20), NOW) == datetime(
+            2024, 6, 10, 14, 30
+        )
+        ledger.first_arrival("T01", "6T-2024", datetime(2024, 6, 10, 14, 30), "T01.xlsx", SHA, NOW)
+    assert rows(path) == [(SHA, "2024-06-10T14:30:00", "T01.xlsx")]
+    assert [r[0] for r in first_rows(path)] == ["T01"]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    db.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".wbt-ledger.sqlite3"]
+
+
+def test_a_ledger_from_a_newer_wbt_is_left_untouched_and_the_run_uses_memory(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / ".wbt-ledger.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE arrivals (sha256 TEXT PRIMARY KEY, seen_at INTEGER)")
+        db.execute("PRAGMA user_version = 3")
+    db.close()
+    kept = path.read_bytes()
+    with open_ledger(path, now=NOW) as ledger:
+        arrived = ledger.arrival(SHA, "T01.xlsx", datetime(2024, 6, 10), NOW)
+        found = list(ledger.problems)
+    assert arrived == datetime(2024, 6, 10)
+    assert found == [problems.make("inbox.ledger_newer", path=str(path), found=3, supported=2)]
+    assert "bị hỏng" not in found[0].message and "cập nhật wbt" in found[0].message
+    assert path.read_bytes() == kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".wbt-ledger.sqlite3"]

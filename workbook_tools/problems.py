@@ -506,6 +506,13 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "điểm nhận theo ngày sửa tệp và không ghi lại. Hãy kiểm tra quyền ghi vào thư mục làm "
         "việc, và đóng các lệnh wbt khác đang chạy.",
     ),
+    "inbox.ledger_newer": (
+        Severity.WARNING,
+        "Sổ ghi thời điểm nhận bài {path} do một phiên bản wbt mới hơn tạo ra (sổ phiên bản "
+        "{found}, phiên bản wbt này chỉ đọc được đến {supported}). Sổ được giữ nguyên, không "
+        "sửa; lần chạy này tính thời điểm nhận theo ngày sửa tệp và không ghi lại. Hãy cập nhật "
+        "wbt lên phiên bản mới nhất rồi chạy lại.",
+    ),
     # --- values of a returned form (workbook_tools.checks) -------------------
     # {where} is "Ô C12 (trang 'Báo cáo')", {label} the field's label on the form,
     # {value} what the cell holds, {read_as} how a guess was read, {hint} "" or a

@@ -1,12 +1,20 @@
-"""The arrival ledger: when the tool first saw each file's content.
+"""The arrival ledger: when the tool first saw each file's content, and each unit's report.
 
 A returned form arrives when it is saved into ``inbox/``; its modification time
 then is its arrival time. Later copies, backups and re-saves change file times,
 so the first sight of each content (by SHA-256) is kept in a small SQLite file
-in the working folder: on time and late stay the same however often the
-commands run. Losing the ledger loses nothing but that memory, so it never
-stops a run: a corrupt ledger is set aside and rebuilt, an unusable one is
-replaced by memory for the run, each with a warning.
+in the working folder (table ``arrivals``: which file of a unit is newest).
+Arrival itself belongs to the unit and the period (SPEC: first arrival): the
+first arrival of any form of a unit for a period, its time, file name and
+hash, is kept in ``first_arrivals``, and on time and late follow it, whatever
+later happens to the files (overwritten by a correction under the same name,
+opened and saved again). Both stay the same however often the commands run.
+
+Losing the ledger loses nothing but that memory, so it never stops a run: a
+corrupt ledger is set aside and rebuilt, an unusable one is replaced by memory
+for the run, each with a warning. A ledger written by a newer wbt (a higher
+schema version) is left exactly as it is, with a warning, and the run keeps
+its ledger in memory. An older ledger is upgraded in place, its rows kept.
 
 One transaction a run: a run that crashes records nothing, and the next run
 records the same arrivals from the same files.
@@ -25,15 +33,33 @@ from types import TracebackType
 from workbook_tools import problems
 from workbook_tools.problems import Problem
 
-_SCHEMA_VERSION = 1
-_SCHEMA = """
+#: 1: ``arrivals``. 2: ``first_arrivals`` added (a version 1 ledger is upgraded in place).
+_SCHEMA_VERSION = 2
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS arrivals (
     sha256 TEXT PRIMARY KEY,      -- content hash of the file
     arrived TEXT NOT NULL,        -- ISO local time: the file's modification time at first sight
     file TEXT NOT NULL,           -- its path in the inbox then
     recorded TEXT NOT NULL        -- ISO local time the tool first saw it
 )
-"""
+""",
+    """
+CREATE TABLE IF NOT EXISTS first_arrivals (
+    unit TEXT NOT NULL,           -- roster code
+    period TEXT NOT NULL,         -- period code
+    arrived TEXT NOT NULL,        -- ISO time with its UTC offset: the unit's first arrival
+    file TEXT NOT NULL,           -- the file that arrived then, its path in the inbox
+    sha256 TEXT NOT NULL,         -- and its content hash
+    recorded TEXT NOT NULL,       -- ISO local time the tool first saw it
+    PRIMARY KEY (unit, period)
+)
+""",
+)
+_COLUMNS = {
+    "arrivals": {"sha256", "arrived", "file", "recorded"},
+    "first_arrivals": {"unit", "period", "arrived", "file", "sha256", "recorded"},
+}
 #: SQLite keeps an interrupted transaction in these files beside the database;
 #: they belong to it and move with it when it is set aside.
 _SIDE_FILES = ("-journal", "-wal", "-shm")
@@ -45,6 +71,26 @@ class Arrival:
     arrived: datetime
     file: str
     recorded: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FirstArrival:
+    """The first arrival of a form of ``unit`` for ``period``: when, and which file."""
+
+    unit: str
+    period: str
+    arrived: datetime  # naive local time, as the files' times
+    file: str
+    sha256: str
+    recorded: datetime
+
+
+class NewerLedgerError(Exception):
+    """The ledger was written by a newer wbt: its schema version is higher than ours."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"ledger schema version {version} > {_SCHEMA_VERSION}")
+        self.version = version
 
 
 class Ledger:
@@ -62,6 +108,8 @@ class Ledger:
         self._loaded = connection is None
         self._new: set[str] = set()  # first seen in this run
         self._unwritten: list[Arrival] = []
+        self._firsts: dict[tuple[str, str], FirstArrival] = {}
+        self._unwritten_firsts: dict[tuple[str, str], FirstArrival] = {}
         self.problems: list[Problem] = []
 
     # --- the one question a run asks ------------------------------------------
@@ -84,6 +132,31 @@ class Ledger:
         if self._db is not None:
             self._unwritten.append(entry)
         return arrived
+
+    def first_arrival(
+        self, unit: str, period: str, arrived: datetime, file: str, sha256: str, now: datetime
+    ) -> FirstArrival:
+        """The first arrival of ``unit``'s report for ``period``, given this run's earliest.
+
+        ``arrived`` is the earliest arrival (:meth:`arrival`) among the unit's
+        files now in the inbox, ``file`` and ``sha256`` that file. A recorded
+        first arrival stands unless this one is earlier: once on time, a
+        unit stays on time whatever later happens to its files.
+        """
+        known = self.first_of(unit, period)
+        if known is not None and known.arrived <= arrived:
+            return known
+        entry = FirstArrival(unit, period, arrived, file, sha256, now)
+        self._firsts[unit, period] = entry
+        if self._db is not None:
+            self._unwritten_firsts[unit, period] = entry
+        return entry
+
+    def first_of(self, unit: str, period: str) -> FirstArrival | None:
+        """The recorded first arrival of ``unit`` for ``period``, or None."""
+        if not self._loaded:
+            self._load()
+        return self._firsts.get((unit, period))
 
     def lookup(self, sha256: str) -> Arrival | None:
         """The recorded arrival of ``sha256``, or None."""
@@ -109,6 +182,22 @@ class Ledger:
                 except (TypeError, ValueError):
                     continue  # a row edited by hand: seen as new, recorded again over it
                 self._memory.setdefault(known.sha256, known)
+            rows = self._db.execute(
+                "SELECT unit, period, arrived, file, sha256, recorded FROM first_arrivals"
+            )
+            for unit, period, arrived, file, sha256, recorded in rows:
+                try:
+                    first = FirstArrival(
+                        str(unit),
+                        str(period),
+                        _local(datetime.fromisoformat(arrived)),
+                        str(file),
+                        str(sha256),
+                        _local(datetime.fromisoformat(recorded)),
+                    )
+                except (TypeError, ValueError, OverflowError, OSError):
+                    continue  # edited by hand: recorded again from the files
+                self._firsts.setdefault((first.unit, first.period), first)
         except sqlite3.DatabaseError as err:
             self._fall_back_to_memory(err)
 
@@ -126,8 +215,24 @@ class Ledger:
                     for a in self._unwritten
                 ],
             )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO first_arrivals "
+                "(unit, period, arrived, file, sha256, recorded) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        f.unit,
+                        f.period,
+                        _with_offset(f.arrived),
+                        f.file,
+                        f.sha256,
+                        f.recorded.isoformat(),
+                    )
+                    for f in self._unwritten_firsts.values()
+                ],
+            )
             self._db.execute("COMMIT")
             self._unwritten.clear()
+            self._unwritten_firsts.clear()
         except sqlite3.DatabaseError as err:
             self._fall_back_to_memory(err)
 
@@ -170,12 +275,24 @@ def open_ledger(path: Path, *, now: datetime | None = None) -> Ledger:
 
     Never raises for the ledger's own state: a corrupt file is renamed to
     ``<name>.hong-<time>`` and a new one is built; a ledger that cannot be
-    opened at all (read-only folder, locked) is kept in memory for this run.
-    Either way ``Ledger.problems`` carries the warning.
+    opened at all (read-only folder, locked), or that a newer wbt wrote, is
+    kept in memory for this run (the newer one left untouched). Either way
+    ``Ledger.problems`` carries the warning.
     """
     now = now or datetime.now()
     try:
         return Ledger(path, _connect(path))
+    except NewerLedgerError as err:
+        ledger = Ledger(path, None)
+        ledger.problems.append(
+            problems.make(
+                "inbox.ledger_newer",
+                path=str(path),
+                found=err.version,
+                supported=_SCHEMA_VERSION,
+            )
+        )
+        return ledger
     except sqlite3.DatabaseError as err:
         if isinstance(err, sqlite3.OperationalError) and not _is_corruption(err):
             return _memory_ledger(path, err)
@@ -203,20 +320,28 @@ def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: the transaction is ours, begun and ended explicitly.
     db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
     try:
+        # A newer wbt's ledger is only read from: asked its version, then left alone.
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > _SCHEMA_VERSION:
+            raise NewerLedgerError(version)
         check = db.execute("PRAGMA quick_check").fetchall()
         if check != [("ok",)]:
             raise sqlite3.DatabaseError("; ".join(str(row[0]) for row in check[:3]))
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        if version > _SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(f"sổ phiên bản {version}, mới hơn chương trình")
-        # The table is made outside the run's transaction: a run that fails
-        # still leaves a sound, empty ledger.
-        db.execute(_SCHEMA)
-        columns = {row[1] for row in db.execute("PRAGMA table_info(arrivals)")}
-        if not {"sha256", "arrived", "file", "recorded"} <= columns:
-            raise sqlite3.DatabaseError("bảng 'arrivals' không đúng cấu trúc")
+        # The tables are made (an older ledger upgraded: its rows kept) in a
+        # transaction of their own, before the run's: a run that fails still
+        # leaves a sound ledger, upgraded whole or not at all.
+        # Deferred: a sound ledger of this version is not written to here (a
+        # read-only one is still read).
+        db.execute("BEGIN")
+        for table in _SCHEMA:
+            db.execute(table)
+        for table, wanted in _COLUMNS.items():
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if not wanted <= columns:
+                raise sqlite3.DatabaseError(f"bảng '{table}' không đúng cấu trúc")
         if version < _SCHEMA_VERSION:
             db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+        db.execute("COMMIT")
         db.execute("BEGIN")
     except BaseException:
         with contextlib.suppress(sqlite3.Error):
@@ -253,3 +378,19 @@ def _memory_ledger(path: Path, err: BaseException) -> Ledger:
     reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
     ledger.problems.append(problems.make("inbox.ledger_unavailable", path=str(path), reason=reason))
     return ledger
+
+
+def _with_offset(moment: datetime) -> str:
+    """``moment`` (naive local time) as ISO text with its UTC offset: one instant, whatever
+    the computer's time zone is when it is read back."""
+    try:
+        return moment.astimezone().isoformat()
+    except (OverflowError, OSError, ValueError):  # outside what the platform converts
+        return moment.isoformat()
+
+
+def _local(moment: datetime) -> datetime:
+    """A recorded time as naive local time, the files' own: an offset, if any, converted."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone().replace(tzinfo=None)
