@@ -518,3 +518,65 @@ def test_the_scan_names_files_as_the_officer_sees_them(tmp_path: Path) -> None:
     (tmp_path / "empty" / ".hidden").mkdir(parents=True)
     (tmp_path / "empty" / "~$open.xlsx").write_bytes(b"x")
     assert not has_files(tmp_path / "empty")
+
+
+# --- first arrival of a unit, the plan's time zone (issue 17) ----------------------------
+
+
+def _wbt(*args: str) -> str:
+    from click.testing import CliRunner
+
+    from workbook_tools.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "xa"
+    _wbt("init", str(root))
+    return root
+
+
+def _status(root: Path) -> str:
+    """``wbt status`` as the officer runs it; the inbox is left byte for byte as it was."""
+    before = snapshot(root / "inbox")
+    out = _wbt("status", "--period", PERIOD, "--dir", str(root))
+    assert snapshot(root / "inbox") == before
+    return out
+
+
+def _columns(output: str, code: str) -> list[str]:
+    """The ``wbt status`` table row of ``code``, split into its columns."""
+    import re
+
+    line = next(line for line in output.splitlines() if line.startswith(f"{code} "))
+    return re.split(r" {2,}", line.strip())
+
+
+def _timeliness(output: str, code: str) -> str:
+    return _columns(output, code)[3]
+
+
+def test_the_time_zone_is_an_optional_plan_setting(tmp_path: Path) -> None:
+    from workbook_tools.errors import PlanError
+    from workbook_tools.plan import load_plan
+
+    root = _workspace(tmp_path)
+    (template,) = (root / "templates").glob("*.xlsx")
+    assert load_plan(template).settings.time_zone == "Asia/Ho_Chi_Minh"
+    wb = load_workbook(template)
+    ws = wb["Cài đặt"]
+    (row,) = [c.row for c in ws["A"] if c.value == "time_zone"]
+    ws.cell(row=row, column=3).value = "Europe/London"
+    wb.save(template)
+    assert load_plan(template).settings.time_zone == "Europe/London"
+    ws.cell(row=row, column=3).value = "Giờ Hà Nội"
+    wb.save(template)
+    with pytest.raises(PlanError) as raised:
+        load_plan(template)
+    assert [p.code for p in raised.value.problems] == ["plan.value_invalid"]
+    ws.delete_rows(row)  # a plan workbook made before the setting existed
+    wb.save(template)
+    assert load_plan(template).settings.time_zone == "Asia/Ho_Chi_Minh"

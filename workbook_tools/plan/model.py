@@ -72,6 +72,10 @@ class Comparator(StrEnum):
 COMPARATOR_SIGNS = {Comparator.AT_LEAST: "≥", Comparator.AT_MOST: "≤"}
 
 
+#: Việt Nam's time (UTC+7, no daylight saving since 1975): the plan's time zone unless it says.
+DEFAULT_TIME_ZONE = "Asia/Ho_Chi_Minh"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The plan's identity and the names printed on forms and reports."""
@@ -89,6 +93,9 @@ class Settings:
     report_title: str  # "Báo cáo kết quả thực hiện công tác …"
     signer_title: str  # "CHỦ TỊCH"
     signer_name: str
+    #: The IANA time zone in which the units' deadline is a day: on time and late are
+    #: judged there, not in the computer's. Optional in the workbook (older plans).
+    time_zone: str = DEFAULT_TIME_ZONE
 
 
 @dataclass(frozen=True, slots=True)

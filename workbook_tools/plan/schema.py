@@ -110,6 +110,13 @@ SETTINGS = (
     Setting("report_title", "Tiêu đề báo cáo tổng hợp", ColumnKind.TEXT),
     Setting("signer_title", "Chức danh người ký báo cáo", ColumnKind.TEXT),
     Setting("signer_name", "Họ tên người ký báo cáo", ColumnKind.TEXT, False),
+    Setting(
+        "time_zone",
+        "Múi giờ để xét nộp đúng hạn, tên múi giờ quốc tế (Asia/Ho_Chi_Minh là giờ Việt Nam; "
+        "để trống cũng là giờ Việt Nam)",
+        ColumnKind.TEXT,
+        False,
+    ),
 )
 
 _FORMS_HELP = (

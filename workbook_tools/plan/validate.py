@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workbook_tools import expressions
 from workbook_tools.errors import ExpressionError, PlanError
@@ -22,6 +23,7 @@ from workbook_tools.expressions import Context
 from workbook_tools.plan.model import (
     ALL_FORMS,
     CONSTANTS,
+    DEFAULT_TIME_ZONE,
     NO,
     TASK_RESULT_FIELD,
     TASK_STATUS_FIELD,
@@ -284,6 +286,7 @@ class _Validator:
             report_title=str(values["report_title"]),
             signer_title=str(values["signer_title"]),
             signer_name=str(values.get("signer_name") or ""),
+            time_zone=str(values.get("time_zone") or DEFAULT_TIME_ZONE),
         )
 
     def setting_value(self, table: Table, row: Row, setting: Setting) -> object:
@@ -293,6 +296,7 @@ class _Validator:
         parsers: dict[ColumnKind, Callable[[CellValue], object | None]] = {
             ColumnKind.CODE: _parse_code,
             ColumnKind.INT: _parse_year if setting.key == "year" else _parse_int,
+            ColumnKind.TEXT: _parse_time_zone if setting.key == "time_zone" else _parse_text,
             ColumnKind.DATE: _parse_date,
         }
         parse = parsers.get(setting.kind, _parse_text)
@@ -842,6 +846,18 @@ def _parse_text(value: CellValue) -> str | None:
     if isinstance(value, date):
         return _fmt_date(value)
     return None if value is None else str(value)
+
+
+def _parse_time_zone(value: CellValue) -> str | None:
+    """A time zone the computer knows by its IANA name (``Asia/Ho_Chi_Minh``)."""
+    text = _parse_text(value)
+    if text is None:
+        return None
+    try:
+        ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return text.strip()
 
 
 def _parse_code(value: CellValue) -> str | None:
