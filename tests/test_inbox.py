@@ -559,6 +559,139 @@ def _timeliness(output: str, code: str) -> str:
     return _columns(output, code)[3]
 
 
+@pytest.fixture
+def machine_in_utc(monkeypatch: pytest.MonkeyPatch) -> object:
+    """The computer's clock set to UTC, as a fresh Windows or a server often is."""
+    import time
+
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset is POSIX only")
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield None
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_an_on_time_report_overwritten_or_resaved_after_the_deadline_stays_on_time(
+    tmp_path: Path,
+) -> None:
+    root = _workspace(tmp_path)
+    box = root / "inbox"
+    first = filled("T01", VILLAGE)
+    put(box, "T01.xlsx", first, ON_TIME)
+    put(box, "T02.xlsx", filled("T02", VILLAGE), ON_TIME)
+    assert _timeliness(_status(root), "T01") == "Đúng hạn"
+    # T01's correction saved over the on-time file, under the same name, after the deadline;
+    # T02's file opened and saved again in Excel (new bytes, new time).
+    put(box, "T01.xlsx", filled("T01", {**VILLAGE, "tt_loa": 13}), LATE)
+    put(box, "T02.xlsx", filled("T02", {**VILLAGE, "dien_thoai": "0912 345 678"}), LATE)
+    out = _status(root)
+    assert (_timeliness(out, "T01"), _timeliness(out, "T02")) == ("Đúng hạn", "Đúng hạn")
+    assert "Đã nộp 2/22 (đúng hạn 2, trễ hạn 0)" in out
+    # The ledger says which file first arrived, and when.
+    with sqlite3.connect(root / ".wbt-ledger.sqlite3") as db:
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        recorded = db.execute(
+            "SELECT unit, period, arrived, file, sha256 FROM first_arrivals ORDER BY unit"
+        ).fetchall()
+    assert version == 2
+    assert recorded[0] == (
+        "T01", PERIOD, ON_TIME.astimezone().isoformat(), "T01.xlsx",
+        hashlib.sha256(first).hexdigest(),
+    )
+    assert [r[0] for r in recorded] == ["T01", "T02"]
+    # The report and its summary say the same: first arrival on time, the correction used.
+    before = snapshot(box)
+    _wbt("merge", "--period", PERIOD, "--dir", str(root))
+    assert snapshot(box) == before
+    import json
+
+    summary = json.loads(
+        (root / "outbox" / PERIOD / f"tong_hop_{PERIOD}.json").read_text(encoding="utf-8")
+    )
+    assert summary["completeness"]["on_time"] == 2 and summary["completeness"]["late"] == []
+    t01 = next(e for e in summary["completeness"]["entries"] if e["unit"] == "T01")
+    assert (t01["status"], t01["first_arrival"], t01["file"]) == (
+        "dung_han", ON_TIME.isoformat(), "T01.xlsx"
+    )
+    report = load_workbook(root / "outbox" / PERIOD / f"BaoCao_TongHop_{PERIOD}.xlsx")
+    sheet = report["Tình hình nộp"]
+    row = next(r for r in sheet.iter_rows(values_only=True) if "T01" in r)
+    assert ON_TIME in row and "Đúng hạn" in row
+
+
+def test_an_old_ledger_is_upgraded_in_place_and_keeps_its_arrivals(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    box = root / "inbox"
+    sent = filled("T01", VILLAGE)
+    put(box, "T01.xlsx", sent, LATE)  # a later copy: the old ledger knows when it came
+    sha = hashlib.sha256(sent).hexdigest()
+    ledger = root / ".wbt-ledger.sqlite3"
+    with sqlite3.connect(ledger) as db:  # the ledger as version 1 of the tool left it
+        db.execute(
+            "CREATE TABLE arrivals (sha256 TEXT PRIMARY KEY, arrived TEXT NOT NULL, "
+            "file TEXT NOT NULL, recorded TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO arrivals VALUES (?, ?, ?, ?)",
+            (sha, ON_TIME.isoformat(), "T01.xlsx", NOW.isoformat()),
+        )
+        db.execute("PRAGMA user_version = 1")
+    db.close()
+    assert _timeliness(_status(root), "T01") == "Đúng hạn"
+    with sqlite3.connect(ledger) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert db.execute("SELECT sha256, arrived, file FROM arrivals").fetchall() == [
+            (sha, ON_TIME.isoformat(), "T01.xlsx")
+        ]
+        assert db.execute("SELECT unit, file, sha256 FROM first_arrivals").fetchall() == [
+            ("T01", "T01.xlsx", sha)
+        ]
+    db.close()
+    assert not list(root.glob(".wbt-ledger.sqlite3.hong-*"))
+
+
+def test_a_ledger_from_a_newer_wbt_is_left_alone_and_said_so(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    put(root / "inbox", "T01.xlsx", filled("T01", VILLAGE), ON_TIME)
+    ledger = root / ".wbt-ledger.sqlite3"
+    with sqlite3.connect(ledger) as db:
+        db.execute("CREATE TABLE arrivals_v9 (x TEXT)")
+        db.execute("PRAGMA user_version = 9")
+    db.close()
+    kept = ledger.read_bytes()
+    out = _status(root)
+    newer = problems.make("inbox.ledger_newer", path=str(ledger), found=9, supported=2)
+    assert newer.severity is Severity.WARNING
+    assert f"Cảnh báo: {newer.message}" in out
+    assert "bị hỏng" not in out
+    assert _timeliness(out, "T01") == "Đúng hạn"  # the run goes on, in memory
+    assert ledger.read_bytes() == kept
+    assert not list(root.glob(".wbt-ledger.sqlite3.hong-*"))
+
+
+def test_on_time_is_judged_in_the_plans_time_zone_not_the_computers(
+    tmp_path: Path, machine_in_utc: object
+) -> None:
+    from datetime import UTC
+
+    root = _workspace(tmp_path)
+    box = root / "inbox"
+    # 15/06 16:59 UTC is 23:59 in Việt Nam; 15/06 20:00 UTC is 16/06 03:00 there.
+    put(box, "T01.xlsx", filled("T01", VILLAGE), datetime(2024, 6, 15, 16, 59, tzinfo=UTC))
+    put(box, "T02.xlsx", filled("T02", VILLAGE), datetime(2024, 6, 15, 20, 0, tzinfo=UTC))
+    out = _status(root)
+    assert (_timeliness(out, "T01"), _timeliness(out, "T02")) == ("Đúng hạn", "Trễ hạn")
+    bites = problems.make(
+        "inbox.arrival_time_zone", file="T02.xlsx", unit="T02", name="Thôn 2",
+        local="15/06/2024 20:00", plan_time="16/06/2024 03:00", zone="Asia/Ho_Chi_Minh",
+        verdict="trễ hạn",
+    )
+    assert f"Cảnh báo: {bites.message}" in out
+    assert "Tệp T01.xlsx của Thôn 1 đến lúc" not in out  # on time whichever the clock
+
+
 def test_the_time_zone_is_an_optional_plan_setting(tmp_path: Path) -> None:
     from workbook_tools.errors import PlanError
     from workbook_tools.plan import load_plan
@@ -580,3 +713,32 @@ def test_the_time_zone_is_an_optional_plan_setting(tmp_path: Path) -> None:
     ws.delete_rows(row)  # a plan workbook made before the setting existed
     wb.save(template)
     assert load_plan(template).settings.time_zone == "Asia/Ho_Chi_Minh"
+
+
+def test_an_arrival_before_the_period_starts_is_counted_with_a_warning(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    early = datetime(2023, 12, 20, 10, 0)  # a computer whose clock was set back
+    put(root / "inbox", "T03.xlsx", filled("T03", VILLAGE), early)
+    out = _status(root)
+    assert _timeliness(out, "T03") == "Đúng hạn"
+    before = problems.make(
+        "inbox.arrived_before_period", file="T03.xlsx", unit="T03", name="Thôn 3",
+        arrived=early.strftime("%d/%m/%Y %H:%M"), period=PERIOD, start="01/01/2024",
+    )
+    assert before.severity is Severity.WARNING
+    assert f"Cảnh báo: {before.message}" in out
+
+
+def test_two_versions_arriving_at_the_same_time_say_which_was_used(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    box = root / "inbox"
+    put(box, "T04 ban 1.xlsx", filled("T04", {**VILLAGE, "tt_loa": 1}), ON_TIME)
+    put(box, "T04 ban 2.xlsx", filled("T04", {**VILLAGE, "tt_loa": 2}), ON_TIME)
+    out = _status(root)
+    assert _columns(out, "T04")[4] == "T04 ban 2.xlsx"
+    tie = problems.make(
+        "inbox.arrival_tie", file="T04 ban 2.xlsx", unit="T04", name="Thôn 4",
+        arrived=ON_TIME.strftime("%d/%m/%Y %H:%M"), others="T04 ban 1.xlsx",
+    )
+    assert f"Cảnh báo: {tie.message}" in out
+    assert _status(root) == out  # every run chooses the same

@@ -486,6 +486,22 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Tệp {file}: không tìm thấy ô của mục '{label}' ({field}), có lẽ ô đã bị xóa. Mục này "
         "được coi như để trống; hãy đề nghị đơn vị điền vào biểu mẫu đã gửi.",
     ),
+    # A defined name that no longer points at its field's cell on the form (the
+    # cell beside the field's label): {other} is "A1 (trang 'Nháp')", {shown}
+    # and {other_shown} "ghi '12'" or "để trống", {ref} the name's reference.
+    "inbox.name_moved": (
+        Severity.WARNING,
+        "Tệp {file}: tên ô {field} của mục «{label}» không chỉ vào ô {cell} (trang '{sheet}') "
+        "của mục này trên biểu mẫu mà chỉ sang ô {other}. Số liệu được lấy theo ô {cell} đang "
+        "hiện trên biểu mẫu ({shown}), không theo ô {other} ({other_shown}). Hãy kiểm tra lại "
+        "với đơn vị; nếu số ở ô {cell} chưa đúng, đề nghị đơn vị sửa ô đó rồi gửi lại.",
+    ),
+    "inbox.name_not_one_cell": (
+        Severity.WARNING,
+        "Tệp {file}: tên ô {field} của mục «{label}» chỉ vào {ref}, không phải một ô. Số liệu "
+        "được lấy theo ô {cell} (trang '{sheet}') đang hiện trên biểu mẫu ({shown}). Hãy kiểm "
+        "tra lại với đơn vị; nếu số ở ô {cell} chưa đúng, đề nghị đơn vị sửa ô đó rồi gửi lại.",
+    ),
     "inbox.superseded": (
         Severity.INFO,
         "Tệp {file} của {name} đã được thay bằng tệp nộp sau {newer}: chỉ dùng tệp nộp sau.",
@@ -622,6 +638,13 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "value.excel_error": (
         Severity.ERROR,
         "{where} – «{label}»: ô đang báo lỗi công thức {value}. Hãy xóa công thức và nhập thẳng "
+        "giá trị.",
+    ),
+    "value.formula_uncalculated": (
+        Severity.ERROR,
+        "{where} – «{label}»: có công thức {value} nhưng tệp không lưu kết quả của công thức "
+        "(tệp được lưu bằng một chương trình không tính công thức), nên không biết ô ghi gì. "
+        "Hãy mở tệp bằng Excel hoặc LibreOffice rồi lưu lại, hoặc xóa công thức và nhập thẳng "
         "giá trị.",
     ),
     "value.unreadable": (

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+from workbook_tools.inbox.ledger import FirstArrival
 from workbook_tools.plan.model import RosterEntry
 from workbook_tools.problems import Problem
 from workbook_tools.values import Value
@@ -36,12 +37,12 @@ class Submission:
 
     file: str  # path relative to the inbox folder, with '/' separators
     sha256: str
-    arrived: datetime  # first seen (ledger), naive local time
+    arrived: datetime  # first seen (ledger), naive local time of this computer
     status: SubmissionStatus
     unit: str | None = None  # roster code
     period: str | None = None
     identified_by: IdentifiedBy = IdentifiedBy.NONE
-    on_time: bool | None = None  # arrived on or before the period's units' deadline
+    on_time: bool | None = None  # arrived on or before the units' deadline (the plan's day)
     values: dict[str, Value] = field(default_factory=dict)  # usable values only (checks step)
     unusable: set[str] = field(default_factory=set)  # fields whose value had an error
     cells: dict[str, str] = field(default_factory=dict)  # field code -> "Sheet!B12"
@@ -86,6 +87,9 @@ class InboxResult:
     period: str
     submissions: list[Submission] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: Each unit's first arrival for the period, as the ledger keeps it (roster code ->):
+    #: on time and late follow it, whatever later happened to the unit's files.
+    first_arrivals: dict[str, FirstArrival] = field(default_factory=dict)
 
     def used(self) -> dict[str, Submission]:
         """The submission used for each roster code."""
@@ -110,6 +114,7 @@ class EntryStatus:
     on_time: bool | None  # first arrival on or before the units' deadline; None if none arrived
     errors: int  # problem records for this unit, by severity
     warnings: int
+    first_file: str | None = None  # the file that first arrived (it may be gone since)
 
     @property
     def received(self) -> bool:

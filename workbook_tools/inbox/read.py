@@ -13,16 +13,17 @@ import contextlib
 import hashlib
 import zipfile
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from xml.parsers.expat import ExpatError
+from zoneinfo import ZoneInfo
 
 from python_calamine import CalamineError
 
 from workbook_tools import problems, safety
 from workbook_tools.inbox.cells import LayoutCache, find_cells
 from workbook_tools.inbox.identify import identify
-from workbook_tools.inbox.ledger import Ledger, open_ledger
+from workbook_tools.inbox.ledger import FirstArrival, Ledger, open_ledger
 from workbook_tools.inbox.model import (
     EntryStatus,
     FileRead,
@@ -88,9 +89,13 @@ def collect(
     """Every file read, its arrival recorded, the newest file of each unit chosen.
 
     ``reads`` are in path order; ``total`` is their number, for ``progress``.
+    Each unit's first arrival for the period is recorded too (the ledger keeps
+    it whatever later happens to the files), in
+    :attr:`InboxResult.first_arrivals`: on time and late follow it.
     """
     result = InboxResult(period=period.code)
     kept: list[FileRead] = []
+    zone = plan_zone(plan)
     with open_ledger(ledger_path, now=now) as ledger:
         # Arrivals are recorded one file after the other in path order,
         # whoever read the files: every run records the same.
@@ -98,17 +103,113 @@ def collect(
             kept.append(_arrived(read, ledger, now))
             if progress is not None:
                 progress(done, total, read.submission.file)
+        _choose_newest(plan, kept)
+        _first_arrivals(plan, period, kept, ledger, now, zone, result)
     result.problems.extend(ledger.problems)  # after the commit, which may add one
-    _choose_newest(plan, kept)
     for read in kept:
         submission = read.submission
         if submission.status is SubmissionStatus.USED:
             read.problems.extend(read.cell_problems)  # about the values: only the used file's
         if submission.status in ARRIVALS:
-            submission.on_time = submission.arrived.date() <= period.unit_deadline
+            submission.on_time = plan_date(submission.arrived, zone) <= period.unit_deadline
         result.submissions.append(submission)
         result.problems.extend(read.problems)
     return result
+
+
+def plan_zone(plan: Plan) -> ZoneInfo:
+    """The plan's time zone, in which on time and late are judged (``time_zone`` setting)."""
+    return ZoneInfo(plan.settings.time_zone)
+
+
+def plan_date(arrived: datetime, zone: ZoneInfo) -> date:
+    """The day ``arrived`` (naive local time of this computer, as file times are read) falls
+    on in the plan's time zone ``zone``: a deadline is a day where the plan is."""
+    try:
+        return arrived.astimezone(zone).date()
+    except (OverflowError, OSError, ValueError):  # a time the platform cannot convert
+        return arrived.date()
+
+
+def _first_arrivals(
+    plan: Plan,
+    period: Period,
+    reads: list[FileRead],
+    ledger: Ledger,
+    now: datetime,
+    zone: ZoneInfo,
+    result: InboxResult,
+) -> None:
+    """Record each unit's first arrival for the period; warn where its day is in doubt.
+
+    The earliest of the unit's files now in the inbox (ties: the first file
+    name) is offered to the ledger, which keeps the earlier of it and the one
+    recorded before. Warnings go with the file that first arrived when it is
+    still in the inbox, else with the unit's file used.
+    """
+    by_unit: dict[str, list[FileRead]] = {}
+    for read in reads:
+        s = read.submission
+        if s.status in ARRIVALS and s.unit is not None and s.arrived is not _NOT_YET:
+            by_unit.setdefault(s.unit, []).append(read)
+    for unit, unit_reads in by_unit.items():
+        earliest = min(unit_reads, key=lambda r: (r.submission.arrived, r.submission.file))
+        s = earliest.submission
+        try:
+            first = ledger.first_arrival(unit, period.code, s.arrived, s.file, s.sha256, now)
+        except Exception:  # the ledger must not stop the run: this run's arrival stands
+            first = FirstArrival(unit, period.code, s.arrived, s.file, s.sha256, now)
+        result.first_arrivals[unit] = first
+        holder = next(
+            (r for r in unit_reads if (r.submission.file, r.submission.sha256)
+             == (first.file, first.sha256)),
+            next(
+                (r for r in unit_reads if r.submission.status is SubmissionStatus.USED),
+                earliest,
+            ),
+        )
+        holder.problems.extend(_first_arrival_notes(plan, period, first, zone))
+
+
+def _first_arrival_notes(
+    plan: Plan, period: Period, first: FirstArrival, zone: ZoneInfo
+) -> list[Problem]:
+    """Warnings about a unit's first arrival: before the period, or its day differing
+    between this computer's clock and the plan's time zone where that decides on time."""
+    notes: list[Problem] = []
+    name = plan.entry(first.unit).name
+    where = plan_date(first.arrived, zone)
+    if where < period.start:
+        notes.append(
+            problems.make(
+                "inbox.arrived_before_period",
+                file=first.file,
+                unit=first.unit,
+                name=name,
+                arrived=_shown(first.arrived),
+                period=period.code,
+                start=f"{period.start:%d/%m/%Y}",
+            )
+        )
+    on_time = where <= period.unit_deadline
+    if (first.arrived.date() <= period.unit_deadline) != on_time:
+        notes.append(
+            problems.make(
+                "inbox.arrival_time_zone",
+                file=first.file,
+                unit=first.unit,
+                name=name,
+                local=_shown(first.arrived),
+                plan_time=_shown(first.arrived.astimezone(zone)),
+                zone=plan.settings.time_zone,
+                verdict="đúng hạn" if on_time else "trễ hạn",
+            )
+        )
+    return notes
+
+
+def _shown(moment: datetime) -> str:
+    return f"{moment:%d/%m/%Y %H:%M}"
 
 
 def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[EntryStatus]:
@@ -116,9 +217,11 @@ def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[Entry
 
     On time follows the first arrival of the unit's report (DHIS2's
     timeliness): a correction sent after the deadline does not make an
-    on-time report late. Errors and warnings are those of the file used (a
-    corrected resend is not blamed for what the old file had); with no file
-    used, those of every file of the unit, which say why.
+    on-time report late, nor does the on-time file overwritten by it or saved
+    again (the ledger's first arrival, :attr:`InboxResult.first_arrivals`).
+    The day is the plan's (its time zone). Errors and warnings are those of
+    the file used (a corrected resend is not blamed for what the old file
+    had); with no file used, those of every file of the unit, which say why.
     """
     # Grouped once: a roster of thousands must not go through every file for every entry.
     by_unit: dict[str | None, list[Submission]] = {}
@@ -127,12 +230,16 @@ def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[Entry
     problems_of: dict[str | None, list[Problem]] = {}
     for p in result.problems:
         problems_of.setdefault(p.unit, []).append(p)
+    zone = plan_zone(plan)
     out: list[EntryStatus] = []
     for entry in plan.roster:
         mine = by_unit.get(entry.code, [])
         used = next((s for s in mine if s.status is SubmissionStatus.USED), None)
-        arrivals = [s.arrived for s in mine if s.status in ARRIVALS]
-        first = min(arrivals) if arrivals else None
+        arrivals = sorted((s.arrived, s.file) for s in mine if s.status in ARRIVALS)
+        first, first_file = arrivals[0] if arrivals else (None, None)
+        recorded = result.first_arrivals.get(entry.code)
+        if first is not None and recorded is not None and recorded.arrived <= first:
+            first, first_file = recorded.arrived, recorded.file
         counted = problems_of.get(entry.code, [])
         if used is not None:
             counted = [p for p in counted if p.file in (None, used.file)]
@@ -142,9 +249,10 @@ def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[Entry
                 used=used,
                 others=tuple(s for s in mine if s is not used),
                 first_arrival=first,
-                on_time=None if first is None else first.date() <= period.unit_deadline,
+                on_time=None if first is None else plan_date(first, zone) <= period.unit_deadline,
                 errors=sum(p.severity is Severity.ERROR for p in counted),
                 warnings=sum(p.severity is Severity.WARNING for p in counted),
+                first_file=first_file,
             )
         )
     return out
@@ -269,7 +377,7 @@ def _choose_newest(plan: Plan, reads: list[FileRead]) -> None:
     """Per unit: the newest arrival is used, older ones superseded, identical copies counted once.
 
     Arrival ties are broken by file name (the later name wins), so every run
-    chooses the same file.
+    chooses the same file, and a warning says which was used and why.
     """
     by_unit: dict[str, list[FileRead]] = {}
     for read in reads:
@@ -295,6 +403,18 @@ def _choose_newest(plan: Plan, reads: list[FileRead]) -> None:
             )
         distinct.sort(key=lambda r: (r.submission.arrived, r.submission.file))
         newest = distinct[-1]
+        tied = [r for r in distinct[:-1] if r.submission.arrived == newest.submission.arrived]
+        if tied:
+            newest.problems.append(
+                problems.make(
+                    "inbox.arrival_tie",
+                    file=newest.submission.file,
+                    unit=unit,
+                    name=plan.entry(unit).name,
+                    arrived=_shown(newest.submission.arrived),
+                    others=", ".join(r.submission.file for r in tied),
+                )
+            )
         for read in distinct[:-1]:
             s = read.submission
             s.status = SubmissionStatus.SUPERSEDED
