@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
@@ -307,3 +308,45 @@ def mixed_inbox(box: Path) -> Path:
     for name, (data, modified) in files.items():
         put(box, name, data, modified)
     return box
+
+
+# --- cells and names damaged the way spreadsheet programs leave them ------------------
+
+
+def with_cell_xml(
+    data: bytes, cell: str, element: str, sheet_part: str = "xl/worksheets/sheet1.xml"
+) -> bytes:
+    """Cell ``cell`` of an .xlsx replaced by the XML ``element``, as Excel writes it.
+
+    openpyxl writes a formula without its result (``<f>1/0</f><v />``); Excel
+    and LibreOffice write the result they computed, an error as
+    ``<c r="C17" t="e"><f>1/0</f><v>#DIV/0!</v></c>``. The other members are
+    copied as they are.
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    xml = source.read(sheet_part).decode()
+    pattern = re.compile(rf'<c r="{cell}"[^>]*?(?:/>|>.*?</c>)')
+    assert len(pattern.findall(xml)) == 1, f"{cell} not in {sheet_part}"
+    xml = pattern.sub(lambda _: element, xml)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, xml if info.filename == sheet_part else source.read(info))
+    return out.getvalue()
+
+
+def with_name(
+    data: bytes, code: str, ref: str, *, scratch: Mapping[str, object] | None = None
+) -> bytes:
+    """The defined name ``code`` made to point at ``ref`` (Name Manager's "Refers to").
+
+    ``scratch`` adds a visible sheet "Nháp" with these values by cell, for a
+    name pointed at a sheet of the user's own.
+    """
+    wb = load_workbook(io.BytesIO(data))
+    if scratch is not None:
+        ws = wb.create_sheet("Nháp")
+        for coord, value in scratch.items():
+            ws[coord] = value
+    wb.defined_names[code].attr_text = ref
+    return save(wb)

@@ -39,8 +39,11 @@ What is an error (the value is not used):
   guessed;
 - ``date``: an impossible date (31/02/2024), month and day the wrong way
   round (06/15/2024: the swapped date is suggested), anything else;
-- a spreadsheet error value (``#DIV/0!``), and legacy-font text that cannot be
-  converted with confidence (to be retyped in Unicode).
+- a spreadsheet error value (``#DIV/0!``), as text or as the reader's
+  :class:`~workbook_tools.inbox.workbook.CellError`; a formula saved without
+  its result (``value.formula_uncalculated``: what it shows is not known); and
+  legacy-font text that cannot be converted with confidence (to be retyped in
+  Unicode).
 
 Text that looks like a spreadsheet formula (``=HYPERLINK(…)``) is kept as the
 user typed it: the writers store it as plain text.
@@ -60,6 +63,7 @@ from fractions import Fraction
 from typing import cast
 
 from workbook_tools.checks import legacy_text
+from workbook_tools.inbox.workbook import CellError
 from workbook_tools.plan.model import NO, STATUS_VALUES, YES, Field, FieldType
 from workbook_tools.problems import MESSAGES, Severity
 from workbook_tools.values import Value
@@ -149,6 +153,9 @@ def _clean(kind: FieldType, raw: object) -> Cleaned:
         return _TEXT_CLEANERS[kind](text, shown)
     if raw is None:
         return Cleaned(None)
+    if isinstance(raw, CellError):  # what calamine reads as empty: never a blank
+        code = "value.excel_error" if raw.text else "value.formula_uncalculated"
+        return Cleaned(None, code, shown=show(raw.shown))
     if isinstance(raw, Decimal | Fraction):
         raw = float(raw)
     return _OBJECT_CLEANERS[kind](raw, shown)

@@ -8,20 +8,34 @@ a form identified by its title block (copied into a new workbook), the
 position the field has on a freshly laid-out form, shifted by where the title
 block now is. Reading by position is said in one warning, as rows inserted
 since would shift the values.
+
+A name is followed only while it points at its own field's cell: the input
+cell beside the field's label, as the officer sees the form (rows inserted
+move the label, the cell and the name together; the metadata sheet's cell map
+does not move, so it is the fallback only). A name moved to another sheet, to
+another field's cell, or to a range or several areas gives a warning naming
+both cells, and the value used, for the totals too, is the one in the cell the
+form shows beside the label: what the officer checks against the paper. A
+name to a deleted cell (``#REF!``) loses the field, as before.
+
+A cell read as empty is looked at again for an error value or a formula saved
+without its result (:meth:`FormWorkbook.cell_error`): the checks step makes
+either an error on that cell, never a blank.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from workbook_tools import problems, safety
 from workbook_tools.forms import contract
-from workbook_tools.forms.layout import FormLayout, layout_form
+from workbook_tools.forms.layout import INPUT_COL, LABEL_COL, FormLayout, layout_form
 from workbook_tools.inbox.identify import Identification
 from workbook_tools.inbox.model import IdentifiedBy, RawCell
-from workbook_tools.inbox.workbook import FormWorkbook, Location
-from workbook_tools.plan.model import Plan, RosterEntry
+from workbook_tools.inbox.workbook import CellError, FormWorkbook, Location
+from workbook_tools.plan.model import Field, Plan, RosterEntry
 from workbook_tools.problems import Problem
 
 #: Any fixed time: only the positions of a layout are used here.
@@ -44,6 +58,27 @@ class LayoutCache:
         self._plan = plan
         self._period = period_code
         self._layouts: dict[str, FormLayout] = {}
+        self._labels: dict[str, dict[str, _Label]] = {}
+
+    def labels(self, entry: RosterEntry) -> dict[str, _Label]:
+        """Each field of ``entry``'s form: its label, and which of the same labels it is."""
+        known = self._labels.get(entry.code)
+        if known is None:
+            fields = self._plan.fields_for(entry)
+            keys = [_key(f.label) for f in fields]
+            if len(set(keys)) == len(keys):  # the usual case: no layout needed
+                known = {f.code: _Label(k, 0, 1) for f, k in zip(fields, keys, strict=True)}
+            else:  # a unit's tasks repeat their labels: counted in form order
+                seen: dict[str, list[str]] = {}
+                for i in self.get(entry).inputs:
+                    seen.setdefault(_key(i.field.label), []).append(i.field.code)
+                known = {
+                    code: _Label(k, n, len(codes))
+                    for k, codes in seen.items()
+                    for n, code in enumerate(codes)
+                }
+            self._labels[entry.code] = known
+        return known
 
     def get(self, entry: RosterEntry) -> FormLayout:
         layout = self._layouts.get(entry.code)
@@ -68,6 +103,7 @@ def find_cells(
     cell_map: dict[str, str] | None = None
     by_position = False
     layout_cells: dict[str, Location] | None = None
+    homes: _Homes | None = None
     for f in plan.fields_for(entry):
         ref = workbook.names.get(f.code)
         if ref is None:
@@ -76,9 +112,22 @@ def find_cells(
             ref = folded.get(f.code.casefold())
         where: Location | None = None
         if ref is not None:
-            # A name that no longer points at one cell means the cell was
-            # deleted: the map's position would be another row's value now.
+            if homes is None:
+                homes = _Homes(workbook, ident, layouts.labels(entry))
             where = workbook.locate(ref)
+            if where is None:
+                # A name to a deleted cell (#REF!) loses the field: the map's
+                # position would be another row's value now. A name to a
+                # range or several areas: the field's cell on the form.
+                home = None if "#REF!" in ref.upper() else homes.cell_of(f, None)
+                if home is not None:
+                    found.problems.append(_not_one_cell(workbook, f, entry, ref, home, file))
+                    where = home
+            else:
+                home = homes.moved(f, where)
+                if home is not None:
+                    found.problems.append(_moved(workbook, f, entry, where, home, file))
+                    where = home
         else:
             if cell_map is None:  # looked for only when a name is missing
                 cell_map = _cell_map(workbook, ident)
@@ -97,7 +146,7 @@ def find_cells(
                 )
             )
             continue
-        value = workbook.value(where)
+        value = _value(workbook, where)
         if isinstance(value, str) and len(value) > _MAX_CHARS:
             # More than Excel keeps in a cell: the safety step has warned that
             # only the first characters are used (file.cell_too_long).
@@ -135,3 +184,127 @@ def _shifted_layout(layout: FormLayout, ident: Identification) -> dict[str, Loca
         for i in layout.inputs
         if i.row + d_row >= 0 and i.col + d_col >= 0
     }
+
+
+# --- names that no longer point at their field's cell --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    key: str  # the label as compared
+    nth: int  # which of the form's inputs with this label the field is (0-based)
+    count: int  # how many inputs of the form have it
+
+
+def _key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+class _Homes:
+    """Where each field's cell is on the form as the officer sees it: beside its label."""
+
+    def __init__(
+        self, workbook: FormWorkbook, ident: Identification, labels: dict[str, _Label]
+    ) -> None:
+        self._workbook = workbook
+        self._ident = ident
+        self._labels = labels
+        self._rows: dict[tuple[str, int], dict[str, list[int]]] = {}  # label rows by column
+        self._map: dict[str, str] | None = None
+
+    def moved(self, f: Field, where: Location) -> Location | None:
+        """``f``'s cell on the form, when its name points elsewhere; None when it is at home."""
+        label = self._labels.get(f.code)
+        if label is None:
+            return None
+        if where.col > 0:
+            rows = self._workbook.rows(where.sheet)
+            row = rows[where.row] if where.row < len(rows) else ()
+            beside = row[where.col - 1] if where.col - 1 < len(row) else None
+            if beside == f.label or (isinstance(beside, str) and _key(beside) == label.key):
+                if label.count == 1:
+                    return None  # the usual case: one look beside the cell
+                same = self._label_rows(where.sheet, where.col - 1).get(label.key, [])
+                if len(same) == label.count and same[label.nth] == where.row:
+                    return None
+        home = self.cell_of(f, where)
+        return None if home is None or home == where else home
+
+    def cell_of(self, f: Field, where: Location | None) -> Location | None:
+        """The input cell beside ``f``'s label on the main sheet; else the metadata's cell map.
+
+        The map is not moved by inserted rows: it is trusted over a name
+        only for a name to another sheet, or to no single cell (``where`` None).
+        """
+        label = self._labels.get(f.code)
+        sheet = self._workbook.find_sheet(contract.MAIN_SHEET)
+        if label is not None and sheet is not None:
+            same = self._label_rows(sheet, LABEL_COL).get(label.key, [])
+            if len(same) == label.count:
+                return Location(sheet, same[label.nth], INPUT_COL)
+        if self._map is None:
+            self._map = _cell_map(self._workbook, self._ident)
+        ref = self._map.get(f.code)
+        home = self._workbook.locate(ref) if ref is not None else None
+        if home is None or (where is not None and where.sheet == home.sheet):
+            return None
+        return home
+
+    def _label_rows(self, sheet: str, col: int) -> dict[str, list[int]]:
+        rows = self._rows.get((sheet, col))
+        if rows is None:
+            rows = {}
+            for r, row in enumerate(self._workbook.rows(sheet)):
+                text = row[col] if col < len(row) else None
+                if isinstance(text, str) and text:
+                    rows.setdefault(_key(text), []).append(r)
+            self._rows[(sheet, col)] = rows
+        return rows
+
+
+def _moved(
+    workbook: FormWorkbook, f: Field, entry: RosterEntry, name: Location, home: Location, file: str
+) -> Problem:
+    value = _value(workbook, home)
+    return problems.make(
+        "inbox.name_moved", file=file, unit=entry.code, sheet=home.sheet, cell=home.cell,
+        field=f.code, value=_text(value), label=f.label, shown=_shown(value),
+        other=f"{name.cell} (trang '{name.sheet}')", other_shown=_shown(_value(workbook, name)),
+    )
+
+
+def _not_one_cell(
+    workbook: FormWorkbook, f: Field, entry: RosterEntry, ref: str, home: Location, file: str
+) -> Problem:
+    value = _value(workbook, home)
+    return problems.make(
+        "inbox.name_not_one_cell", file=file, unit=entry.code, sheet=home.sheet,
+        cell=home.cell, field=f.code, value=_text(value), label=f.label, ref=ref,
+        shown=_shown(value),
+    )
+
+
+def _value(workbook: FormWorkbook, where: Location) -> object:
+    """What a cell holds: its value, an error or a formula without result, or None."""
+    value = workbook.value(where)
+    return workbook.cell_error(where) if value is None else value
+
+
+def _text(value: object) -> str | None:
+    """A cell's value as the spreadsheet shows it, for a message; None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, CellError):
+        return value.shown
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    if isinstance(value, date):
+        text = f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+        return text
+    text = str(value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _shown(value: object) -> str:
+    text = _text(value)
+    return "để trống" if text is None else f"ghi '{text}'"

@@ -12,6 +12,16 @@ forms repeat their metadata, come from ``docProps/custom.xml`` (xlsx, xlsm)
 and ``meta.xml`` (ods), so a form is identified without reading its metadata
 sheet.
 
+python-calamine (0.9) reads a cell holding an error value (``#DIV/0!``) and
+a formula saved without its result as an empty cell, and gives no access to
+either. :meth:`FormWorkbook.cell_error` looks again at one cell calamine read
+as empty, in the sheet's own XML (.xlsx, .xlsm: ``t="e"``, or an ``<f>``
+without a ``<v>``), for an .ods in ``content.xml`` (LibreOffice marks an
+error ``calcext:value-type="error"``; walked only when it holds one), and for
+an .xls through xlrd's cell types (a BIFF file always stores a formula's
+result: only errors hide there). Only cells calamine read as empty are looked
+for, and in an .xlsx only in a sheet that holds a formula or an error at all.
+
 Nothing here decides what a workbook is; :mod:`workbook_tools.inbox.identify`
 does, from what this module reads. The file is never written: the reader works
 on bytes already read.
@@ -20,7 +30,9 @@ on bytes already read.
 from __future__ import annotations
 
 import functools
+import html
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -51,6 +63,7 @@ MAX_PROPERTIES_PART = 256 * 1024
 
 _XLSX_WORKBOOK = "xl/workbook.xml"
 _XLSX_PROPERTIES = "docProps/custom.xml"
+_XLSX_RELS = "xl/_rels/workbook.xml.rels"
 _ODS_CONTENT = "content.xml"
 _ODS_META = "meta.xml"
 _ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -71,6 +84,25 @@ class Location:
     @property
     def cell(self) -> str:
         return _a1(self.row, self.col)
+
+
+@dataclass(frozen=True, slots=True)
+class CellError:
+    """What a cell calamine reads as empty really holds: an error, or a formula without result.
+
+    ``text`` is the error as the spreadsheet shows it (``#DIV/0!``), ``""``
+    for a formula saved without its result (by a program that does not
+    calculate); ``formula`` the formula, without its ``=`` (``""`` when the
+    file does not say it here: a shared formula).
+    """
+
+    text: str
+    formula: str = ""
+
+    @property
+    def shown(self) -> str:
+        """How the officer would recognise the cell: its error, else its formula."""
+        return self.text or f"={self.formula or '…'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +130,13 @@ class FormWorkbook:
         names: Mapping[str, str],
         fmt: str,
         properties: Mapping[str, str] | None = None,
+        *,
+        data: bytes = b"",
+        parts: Mapping[str, bytes] | None = None,
     ) -> None:
         self._book = book
+        self._data = data  # the workbook as opened: its sheets' XML, for cell_error
+        self._parts = parts
         self.format = fmt
         self.names = dict(names)
         self.properties = dict(properties or {})
@@ -108,6 +145,9 @@ class FormWorkbook:
             m.name: m.visible is SheetVisibleEnum.Visible for m in book.sheets_metadata
         }
         self._grids: dict[str, Sequence[Sequence[object]]] = {}
+        self._hidden: dict[str, bytes] = {}  # sheet -> its XML, b"" when nothing hides there
+        self._sheet_parts: dict[str, str] | None = None
+        self._xls: dict[str, dict[tuple[int, int], CellError]] = {}  # errors by sheet
 
     # --- sheets and cells -----------------------------------------------------
     def find_sheet(self, name: str) -> str | None:
@@ -136,6 +176,44 @@ class FormWorkbook:
             return None
         value = rows[where.row][where.col]
         return None if value == "" else value
+
+    def cell_error(self, where: Location) -> CellError | None:
+        """The error or the formula without result a cell read as empty holds; None if blank.
+
+        For a cell :meth:`value` gave None: .xlsx and .xlsm (Excel's ``t="e"``
+        cells, formulas saved without result), .ods (LibreOffice's error
+        cells) and .xls (error cells, through xlrd). Each sheet's XML is taken
+        once, and looked at only if it holds an error or a formula somewhere.
+        """
+        if self.format in ("xlsx", "xlsm"):
+            xml = self._hidden.get(where.sheet)
+            if xml is None:
+                xml = self._hidden[where.sheet] = self._xlsx_sheet_xml(where.sheet)
+            return _xlsx_cell_error(xml, where.cell) if xml else None
+        if self.format == "ods":
+            content = _part(self._data, _ODS_CONTENT, self._parts)
+            if not content or _ODS_ERROR not in content:
+                return None
+            return _ods_errors(content).get((_sheet_key(where.sheet), where.row, where.col))
+        if self.format == "xls" and self._data:
+            errors = self._xls.get(where.sheet)
+            if errors is None:
+                errors = self._xls[where.sheet] = _xls_errors(self._data, where.sheet)
+            return errors.get((where.row, where.col))
+        return None
+
+    def _xlsx_sheet_xml(self, sheet: str) -> bytes:
+        """``sheet``'s part, if it holds an error or a formula at all; else b""."""
+        if self._sheet_parts is None:
+            self._sheet_parts = _xlsx_sheet_parts(
+                _part(self._data, _XLSX_WORKBOOK, self._parts) or b"",
+                _part(self._data, _XLSX_RELS, self._parts) or b"",
+            )
+        name = self._sheet_parts.get(sheet)
+        if name is None or not self._data:
+            return b""
+        xml = _part(self._data, name, None) or b""
+        return xml if _may_hide_values(xml) else b""
 
     def locate(self, ref: str) -> Location | None:
         """The cell a reference (defined name or metadata cell map) points to, if it exists."""
@@ -219,7 +297,7 @@ def open_workbook(data: bytes, fmt: str, parts: Mapping[str, bytes] | None = Non
     names = read_defined_names(data, fmt, parts)
     properties = read_properties(data, fmt, parts)
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    return FormWorkbook(book, names, fmt, properties)
+    return FormWorkbook(book, names, fmt, properties, data=data, parts=parts)
 
 
 def read_defined_names(
@@ -405,6 +483,31 @@ def _xls_names(data: bytes) -> dict[str, str]:
         book.release_resources()
 
 
+def _xls_errors(data: bytes, sheet: str) -> dict[tuple[int, int], CellError]:
+    """(row, column) -> the error of every error cell of one sheet of an ``.xls``, by xlrd.
+
+    A BIFF file always stores a formula's result: only errors hide there.
+    """
+    import xlrd
+
+    book = xlrd.open_workbook(
+        file_contents=data, on_demand=True, logfile=io.StringIO(), verbosity=0
+    )
+    try:
+        found: dict[tuple[int, int], CellError] = {}
+        if sheet not in book.sheet_names():
+            return found
+        grid = book.sheet_by_name(sheet)
+        for r in range(grid.nrows):
+            for c, kind in enumerate(grid.row_types(r)):
+                if kind == xlrd.XL_CELL_ERROR:
+                    code = int(grid.cell_value(r, c))
+                    found[(r, c)] = CellError(xlrd.error_text_from_code.get(code, "#VALUE!"))
+        return found
+    finally:
+        book.release_resources()
+
+
 def _title_lines(sheet: str, rows: Iterable[Sequence[object]]) -> dict[str, TitleCell]:
     found: dict[str, TitleCell] = {}
     for r, row in enumerate(rows):
@@ -434,12 +537,20 @@ def _a1(row: int, col: int) -> str:
 _parse_title_line = functools.lru_cache(maxsize=4096)(contract.parse_title_line)
 
 
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+_AREA_SEPARATORS = re.compile(r"[,;~\s()]")
+
+
 @functools.lru_cache(maxsize=4096)
 def _parse_ref(ref: str) -> tuple[str, int, int] | None:
     """``'Báo cáo'!$C$14`` → (sheet, 0-based row, 0-based column); None if not one cell.
 
-    Cached: every form of a period holds the same references.
+    Cached: every form of a period holds the same references. Several areas
+    (``'Báo cáo'!$C$17,'Báo cáo'!$C$18``, or space-separated in an .ods) are
+    not one cell, though their first is.
     """
+    if _AREA_SEPARATORS.search(_QUOTED.sub("", ref.strip())):
+        return None
     try:
         sheet, cell = contract.parse_cell_ref(ref)
         column, row = coordinate_from_string(cell)
@@ -450,3 +561,171 @@ def _parse_ref(ref: str) -> tuple[str, int, int] | None:
 
 def _sheet_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+# --- what calamine reads as empty ------------------------------------------------
+
+_ODS_ERROR = b'value-type="error"'
+#: Any namespace prefix: ``<c``, ``<x:c``.
+_CELL_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?c)[\s/>]")
+_ERROR_TYPE = re.compile(rb"\st\s*=\s*[\"']e[\"']")
+_STR_TYPE = re.compile(rb"\st\s*=\s*[\"']str[\"']")
+_VALUE = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?v(?:\s[^>]*)?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?v>)", re.S
+)
+_FORMULA = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?f>)", re.S
+)
+
+
+def _may_hide_values(xml: bytes) -> bool:
+    """Whether a sheet's XML holds an error cell or a formula anywhere (a few byte searches)."""
+    return (
+        b't="e"' in xml or b"t='e'" in xml
+        or any(tag in xml for tag in (b"<f>", b"<f ", b"<f/>", b":f>", b":f "))
+    )  # fmt: skip
+
+
+def _xlsx_cell_error(xml: bytes, cell: str) -> CellError | None:
+    """Cell ``C17`` of a sheet's XML, if it holds an error or a formula without result.
+
+    The element is found by its reference (a few byte searches), never by
+    parsing the sheet. A cell written without ``r`` (allowed, rare) is not found.
+    """
+    ref = cell.encode("ascii")
+    for quote in (b'"', b"'"):
+        needle = b"r=" + quote + ref + quote
+        at = xml.find(needle)
+        while at >= 0:
+            start = xml.rfind(b"<", 0, at)
+            tag = _CELL_TAG.match(xml, start) if start >= 0 else None
+            if tag is not None and xml[at - 1 : at].isspace() and b">" not in xml[start:at]:
+                return _cell_element_error(xml, start, tag.group(1))
+            at = xml.find(needle, at + 1)
+    return None
+
+
+def _cell_element_error(xml: bytes, start: int, tag: bytes) -> CellError | None:
+    end = xml.find(b">", start)
+    if end < 0 or xml[end - 1 : end] == b"/":
+        return None  # <c r="C17" s="3"/>: empty
+    close = xml.find(b"</" + tag + b">", end)
+    if close < 0:
+        return None
+    attributes, body = xml[start:end], xml[end + 1 : close]
+    value = _VALUE.search(body)
+    shown = _text(value.group(1)) if value is not None and value.group(1) else ""
+    formula = _FORMULA.search(body)
+    written = _text(formula.group(1)) if formula is not None and formula.group(1) else ""
+    if _ERROR_TYPE.search(attributes) and shown:
+        return CellError(shown, written)
+    if formula is None:
+        return None
+    if value is None or (not shown and not _STR_TYPE.search(attributes)):
+        return CellError("", written)  # saved by a program that does not calculate
+    return None  # a formula with its result (the empty text, for t="str")
+
+
+def _text(raw: bytes) -> str:
+    return html.unescape(raw.decode("utf-8", "replace")).strip()
+
+
+@functools.lru_cache(maxsize=64)
+def _xlsx_sheet_parts(workbook: bytes, rels: bytes) -> dict[str, str]:
+    """Sheet name -> the name of its part, from ``xl/workbook.xml`` and its relationships."""
+    sheets: list[tuple[str, str]] = []
+    targets: dict[str, str] = {}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        local = tag.rpartition(_SEP)[2]
+        if local == "sheet":
+            rel_id = next((v for k, v in attrs.items() if k.rpartition(_SEP)[2] == "id"), "")
+            sheets.append((attrs.get("name", ""), rel_id))
+        elif local == "Relationship":
+            targets[attrs.get("Id", "")] = attrs.get("Target", "")
+
+    for xml in (workbook, rels):
+        if xml:
+            parser = _parser()
+            parser.StartElementHandler = start
+            parser.Parse(xml, True)
+    parts: dict[str, str] = {}
+    for name, rel_id in sheets:
+        target = targets.get(rel_id, "")
+        if not target:
+            continue
+        # As python-calamine resolves a sheet's target.
+        target = target[1:] if target.startswith("/") else (
+            target if target.startswith("xl/") else "xl/" + target
+        )
+        parts[name] = target
+    return parts
+
+
+@dataclass(slots=True)
+class _OdsPlace:
+    sheet: str = ""
+    row: int = -1
+    repeat: int = 1  # how many rows the current row stands for
+    col: int = 0
+    depth: int = 0  # table:table elements open
+    error: tuple[int, str] | None = None  # (column, formula) of the error cell being read
+
+
+@functools.lru_cache(maxsize=16)
+def _ods_errors(content: bytes) -> dict[tuple[str, int, int], CellError]:
+    """(sheet key, row, column) -> the error of every error cell of an .ods's ``content.xml``.
+
+    Walked only for a part that marks an error somewhere (LibreOffice's
+    ``calcext:value-type="error"``), counting repeated rows and cells.
+    """
+    found: dict[tuple[str, int, int], CellError] = {}
+    table, row_tag = f"{_ODF_TABLE}{_SEP}table", f"{_ODF_TABLE}{_SEP}table-row"
+    cells = (f"{_ODF_TABLE}{_SEP}table-cell", f"{_ODF_TABLE}{_SEP}covered-table-cell")
+    name_attr = f"{_ODF_TABLE}{_SEP}name"
+    rows_attr = f"{_ODF_TABLE}{_SEP}number-rows-repeated"
+    cols_attr = f"{_ODF_TABLE}{_SEP}number-columns-repeated"
+    formula_attr = f"{_ODF_TABLE}{_SEP}formula"
+    at = _OdsPlace()
+    texts: list[str] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == table:
+            at.depth += 1
+            if at.depth == 1:
+                at.sheet, at.row, at.repeat = _sheet_key(attrs.get(name_attr, "")), -1, 1
+        elif at.depth != 1:
+            return
+        elif tag == row_tag:
+            at.row, at.col, at.repeat = at.row + at.repeat, 0, _count(attrs.get(rows_attr))
+        elif tag in cells:
+            col, at.col = at.col, at.col + _count(attrs.get(cols_attr))
+            if any(v == "error" and k.endswith(f"{_SEP}value-type") for k, v in attrs.items()):
+                formula = attrs.get(formula_attr, "").split(":", 1)[-1].lstrip("=")
+                at.error = (col, formula)
+                texts.clear()
+
+    def text(data: str) -> None:
+        if at.error is not None:
+            texts.append(data)
+
+    def end(tag: str) -> None:
+        if tag == table:
+            at.depth -= 1
+        elif tag in cells and at.error is not None and at.depth == 1:
+            (col, formula), at.error = at.error, None
+            found[(at.sheet, at.row, col)] = CellError("".join(texts).strip() or "#VALUE!", formula)
+
+    parser = _parser()
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = text
+    parser.EndElementHandler = end
+    parser.Parse(content, True)
+    return found
+
+
+def _count(raw: str | None) -> int:
+    try:
+        return max(1, int(raw)) if raw else 1
+    except ValueError:
+        return 1
