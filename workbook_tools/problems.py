@@ -510,6 +510,27 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         Severity.INFO,
         "Tệp {file} giống hệt tệp {other}: chỉ tính một lần.",
     ),
+    "inbox.arrival_tie": (
+        Severity.WARNING,
+        "Tệp {file} và tệp {others} của {name} là các bản khác nhau nhưng cùng thời điểm nhận "
+        "({arrived}), nên không biết bản nào nộp sau. Đã dùng tệp {file} (tên xếp sau theo thứ tự "
+        "chữ cái; mọi lần chạy đều chọn như vậy). Nếu bản cần dùng là tệp khác, hãy chuyển các "
+        "tệp không dùng ra khỏi inbox/ rồi chạy lại.",
+    ),
+    "inbox.arrived_before_period": (
+        Severity.WARNING,
+        "Tệp {file} của {name} có thời điểm nhận {arrived}, trước khi kỳ {period} bắt đầu "
+        "({start}): có thể đồng hồ của máy tính gửi hoặc nhận bị đặt sai. Bài vẫn được tính là "
+        "đã nộp đúng hạn; hãy kiểm tra lại với đơn vị nếu cần.",
+    ),
+    "inbox.arrival_time_zone": (
+        Severity.WARNING,
+        "Tệp {file} của {name} đến lúc {local} theo giờ của máy tính này, tức {plan_time} theo "
+        "múi giờ của kế hoạch ({zone}); việc xét đúng hạn theo giờ của kế hoạch nên bài được "
+        "tính là {verdict}. Nếu thời điểm theo giờ của kế hoạch là đúng thì không cần làm gì; "
+        "nếu không, hãy kiểm tra cài đặt giờ của máy tính (Windows: Settings > Time & "
+        "language).",
+    ),
     "inbox.ledger_corrupt": (
         Severity.WARNING,
         "Sổ ghi thời điểm nhận bài {path} bị hỏng ({reason}), đã được cất sang {aside} và tạo "
