@@ -176,9 +176,9 @@ def write_feedback_copies(
                     name=name,
                 )
             )
-        except OutputError as err:
+        except OutputError as err:  # writing the copy: write_atomic says which and why
             failed.append(str(err))
-        except OSError as err:  # the returned file went away since it was read
+        except OSError as err:  # reading the returned file again: it went away since it was read
             failed.append(
                 f"Không đọc lại được tệp {original} để tạo bản phản hồi ({err.strerror})."
             )
@@ -232,7 +232,9 @@ def write_feedback(
             f"ở đâu cả, hãy xóa tệp khóa {locks[0]}."
         )
     remove_stale_temporaries(path)
-    write_atomic(path, build_feedback(original, problems, labels=labels, title=title))
+    write_atomic(
+        path, build_feedback(original, problems, labels=labels, title=title), what="bản phản hồi"
+    )
     return path
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +9,12 @@ from workbook_tools.consolidation import Consolidation
 from workbook_tools.errors import OutputError
 from workbook_tools.report.summary import summary_bytes
 from workbook_tools.report.workbook import build_workbook
-from workbook_tools.workspace import lock_files, remove_stale_temporaries, write_atomic
+from workbook_tools.workspace import (
+    backup_path,
+    finish_interrupted,
+    lock_files,
+    write_together,
+)
 
 WORKBOOK_NAME = "BaoCao_TongHop_{period}.xlsx"
 SUMMARY_NAME = "tong_hop_{period}.json"
@@ -33,10 +37,13 @@ def report_paths(folder: Path, period_code: str) -> ReportPaths:
 def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
     """Write the workbook and the JSON summary into ``folder``; return their paths.
 
-    Both are built in memory first. If the workbook is open in a spreadsheet
-    program, nothing is written and :class:`OutputError` says to close it. If
-    the second file cannot be written, the first is put back as it was.
-    Temporaries left beside them by a run killed mid-write are removed.
+    Both are built in memory first, then replaced together or not at all
+    (:func:`~workbook_tools.workspace.write_together`): whatever stops the run,
+    the folder holds the old pair or the new one, never a new workbook beside an
+    old summary (a run killed between the two is undone by the next command that
+    holds the run lock). If either file is open in a spreadsheet program, nothing
+    is written and :class:`OutputError` says to close it; any other failure is an
+    :class:`OutputError` saying which file, why, and what is on disk.
     """
     paths = report_paths(folder, consolidation.period.code)
     for path in (paths.workbook, paths.summary):
@@ -47,20 +54,17 @@ def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
                 "cáo mới; báo cáo cũ vẫn được giữ nguyên. Hãy đóng tệp rồi chạy lại lệnh. Nếu "
                 f"tệp không mở ở đâu cả, hãy xóa tệp khóa {locks[0]}."
             )
-    for path in (paths.workbook, paths.summary):
-        remove_stale_temporaries(path)  # left by a run killed while writing
+    # An earlier run stopped between the two files: its old pair back first.
+    stuck = finish_interrupted(folder)
+    if stuck:
+        path, err = stuck[0]
+        raise OutputError(
+            f"Lần ghi báo cáo trước bị dừng giữa chừng, và chưa đặt lại được bản cũ của tệp "
+            f"{path} ({err.strerror or err}): tệp đó là bản mới, chưa khớp với tệp còn lại; "
+            f"bản cũ được giữ trong tệp ẩn {backup_path(path)}. Hãy đóng tệp {path} (nếu "
+            "đang mở trong Excel) rồi chạy lại lệnh."
+        )
     workbook = build_workbook(consolidation)
     summary = summary_bytes(consolidation)
-    previous = paths.workbook.read_bytes() if paths.workbook.is_file() else None
-    write_atomic(paths.workbook, workbook)
-    try:
-        write_atomic(paths.summary, summary)
-    except OutputError:
-        # Keep the pair consistent: a new workbook next to an old summary would mislead.
-        with contextlib.suppress(OutputError, OSError):
-            if previous is None:
-                paths.workbook.unlink()
-            else:
-                write_atomic(paths.workbook, previous)
-        raise
+    write_together([(paths.workbook, workbook), (paths.summary, summary)])
     return paths
