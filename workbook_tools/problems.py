@@ -313,6 +313,30 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Không mở được tệp {file} để đọc: {reason}. Hãy đóng tệp nếu đang mở trong Excel hay "
         "chương trình khác, rồi chạy lại.",
     ),
+    "file.not_regular": (
+        Severity.ERROR,
+        "Mục {file} trong inbox/ không phải tệp thông thường mà là {kind}, nên không được đọc "
+        "(đọc nó có thể làm lệnh chạy mãi không dừng). Hãy chuyển nó ra khỏi inbox/ và chép "
+        "chính tệp bài nộp vào, rồi chạy lại lệnh.",
+    ),
+    "file.broken_link": (
+        Severity.ERROR,
+        "Tệp {file} là một lối tắt (liên kết) tới {target}, nhưng ở đó không còn tệp nào (tệp "
+        "gốc đã bị xóa, đổi tên, hoặc nằm trên ổ đĩa chưa cắm). Hãy chép chính tệp bài nộp vào "
+        "inbox/ thay cho lối tắt này, rồi chạy lại lệnh.",
+    ),
+    "file.folder_unreadable": (
+        Severity.ERROR,
+        "Không mở được thư mục {file} trong inbox/ nên các tệp trong đó chưa được đọc (thôn, "
+        "đơn vị có bài trong đó sẽ hiện là chưa nộp): {reason}. Sau đó chạy lại lệnh.",
+    ),
+    "file.path_too_long": (
+        Severity.ERROR,
+        "Đường dẫn tới {file} trong inbox/ quá dài ({length} ký tự, kể cả tên các thư mục chứa "
+        "nó) nên hệ điều hành không mở được; nếu đó là thư mục, các tệp trong đó chưa được đọc. "
+        "Hãy chuyển tệp hoặc thư mục lên gần inbox/ hơn, hoặc đặt tên các thư mục ngắn lại, rồi "
+        "chạy lại lệnh.",
+    ),
     "file.not_workbook": (
         Severity.ERROR,
         "Tệp {file} không phải bảng tính mà là {kind}. Nếu đây là bài nộp, hãy đề nghị đơn vị "

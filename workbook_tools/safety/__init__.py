@@ -10,7 +10,9 @@ what to do, and the run goes on with the other files.
 
 One module per step:
 
-- :mod:`.sniff`: read the file, tell what it is by content, refuse what is no workbook;
+- :mod:`.sniff`: read the file (a regular file only, :func:`open_regular`: never a
+  pipe or a device, which would block the run), tell what it is by content, refuse
+  what is no workbook;
 - :mod:`.zipped`: a zip's members inflated under caps, whatever their headers claim;
 - :mod:`.ooxml`, :mod:`.ods`: what an .xlsx/.xlsm or an .ods holds, part by part;
 - :mod:`.ole`: compound files (.xls, and what else Office stores so), their BIFF records;
@@ -53,14 +55,17 @@ from workbook_tools.safety.findings import (
     Refused,
 )
 from workbook_tools.safety.guards import check_xml
+from workbook_tools.safety.sniff import NotRegularFile, open_regular
 
 __all__ = [
     "DEFAULT_LIMITS",
     "FileFormat",
     "Inspection",
     "Limits",
+    "NotRegularFile",
     "inspect",
     "is_reader_panic",
+    "open_regular",
     "read_part",
     "should_skip",
     "should_skip_name",

@@ -8,9 +8,11 @@ extension is passed with a warning.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 from typing import NoReturn
 
@@ -36,31 +38,143 @@ _FORMAT_NAMES = {
 
 
 def read_file(path: Path, limits: Limits, report: Findings) -> bytes:
-    """The file's bytes (and its time, into ``report``); refused if it cannot be one."""
+    """The file's bytes (and its time, into ``report``); refused if it cannot be one.
+
+    Only a regular file is opened (:func:`open_regular`): a pipe or a device
+    named like a form would block the read, or never end it.
+    """
     try:
-        status = os.stat(path)
-        if not stat.S_ISREG(status.st_mode):  # a folder, a pipe that would block a read…
-            what = (
-                "đây là một thư mục" if stat.S_ISDIR(status.st_mode) else "đây không phải một tệp"
-            )
-            report.refuse("file.unreadable", reason=what)
+        descriptor, status = open_regular(path)
+    except NotRegularFile as err:
+        if err.kind is _FOLDER:
+            _refuse_folder(path, report)
+        report.refuse("file.not_regular", kind=err.kind)
+    except OSError as err:
+        _refuse_unopened(path, err, report)
+    try:
         size, report.modified = status.st_size, status.st_mtime
         if size > limits.max_file_bytes:
             report.refuse("file.too_large", size=mb(size), limit=mb(limits.max_file_bytes))
-        # At the level of the operating system: a file object costs more than the read.
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        try:
-            # Ask for what stat() saw (and one byte more): not a 50 MB buffer each time.
-            data = _read_up_to(descriptor, size + 1)
-        finally:
-            os.close(descriptor)
+        # Ask for what stat() saw (and one byte more): not a 50 MB buffer each time.
+        data = _read_up_to(descriptor, size + 1)
     except OSError as err:
         report.refuse("file.unreadable", reason=_os_reason(err))
+    finally:
+        os.close(descriptor)
     if not data:
         report.refuse("file.empty")
     if len(data) > limits.max_file_bytes:  # grew since stat()
         report.refuse("file.too_large", size=mb(len(data)), limit=mb(limits.max_file_bytes))
     return data
+
+
+# --- opening only what is a file ---------------------------------------------------------
+
+_FOLDER = "một thư mục"
+#: Opened without waiting for a writer: a pipe put in place of the file between
+#: stat() and open() cannot block (the descriptor's own fstat() then refuses it).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+_OPEN_FLAGS |= getattr(os, "O_NOCTTY", 0)
+
+
+class NotRegularFile(OSError):
+    """``path`` is no regular file: a folder, a pipe, a device, a socket…; ``kind`` says
+    which, in Vietnamese ("một ống dẫn (FIFO)")."""
+
+    def __init__(self, path: str | os.PathLike[str], kind: str) -> None:
+        super().__init__(f"not a regular file ({kind}): {os.fspath(path)!r}")
+        self.kind = kind
+
+
+def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
+    """A read-only descriptor of ``path`` and its status, if it is a regular file.
+
+    Looked at before it is opened (a device is never opened), opened so that
+    no pipe can make the open wait, and looked at again once open (it may
+    have been swapped in between). Raises :class:`NotRegularFile`, or the
+    :class:`OSError` of stat() or open(). The caller closes the descriptor.
+    """
+    _require_regular(path, os.stat(path))
+    descriptor = os.open(path, _OPEN_FLAGS)
+    try:
+        status = os.fstat(descriptor)
+        _require_regular(path, status)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor, status
+
+
+def _require_regular(path: str | os.PathLike[str], status: os.stat_result) -> None:
+    mode = status.st_mode
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        kind = _FOLDER
+    elif stat.S_ISFIFO(mode):
+        kind = "một ống dẫn (FIFO)"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "một thiết bị"
+    elif stat.S_ISSOCK(mode):
+        kind = "một cổng kết nối (socket)"
+    else:
+        kind = "một đối tượng đặc biệt của hệ thống"
+    raise NotRegularFile(path, kind)
+
+
+def _refuse_folder(path: Path, report: Findings) -> NoReturn:
+    """A folder handed on as a file: the inbox's scan does so with a folder it could
+    not open (the files in it are not read); say why."""
+    try:
+        with os.scandir(path):
+            pass
+    except OSError as err:
+        if _too_long(path, err):
+            report.refuse("file.path_too_long", length=len(os.fspath(path)))
+        report.refuse("file.folder_unreadable", reason=_folder_reason(err))
+    report.refuse("file.not_regular", kind=_FOLDER)
+
+
+def _refuse_unopened(path: Path, err: OSError, report: Findings) -> NoReturn:
+    """Why a file found in the folder could not be opened."""
+    if _too_long(path, err):
+        report.refuse("file.path_too_long", length=len(os.fspath(path)))
+    if err.errno in (errno.ENOENT, errno.ELOOP) and os.path.islink(path):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        report.refuse("file.broken_link", target=target)
+    report.refuse("file.unreadable", reason=_os_reason(err))
+
+
+#: Windows without long paths enabled (MAX_PATH) says "not found" of a longer path.
+_WINDOWS_MAX_PATH = 260
+
+
+def _too_long(path: Path, err: OSError) -> bool:
+    if err.errno == errno.ENAMETOOLONG:
+        return True
+    return (
+        sys.platform == "win32"
+        and isinstance(err, FileNotFoundError | NotADirectoryError)
+        and len(os.fspath(path)) >= _WINDOWS_MAX_PATH
+    )
+
+
+def _folder_reason(err: OSError) -> str:
+    if isinstance(err, PermissionError):
+        return (
+            "không có quyền mở thư mục này. Hãy cho phép đọc thư mục (Windows: nhấn chuột phải "
+            "vào thư mục > Properties > Security), hoặc chép các tệp trong đó sang một thư mục "
+            "khác trong inbox/"
+        )
+    if isinstance(err, FileNotFoundError):
+        return "thư mục đã bị xóa hoặc đổi tên trong lúc đọc. Hãy chạy lại lệnh"
+    return (
+        f"lỗi khi mở thư mục ({err.strerror or err.__class__.__name__}). Hãy chép các tệp "
+        "trong đó sang một thư mục khác trong inbox/"
+    )
 
 
 def _read_up_to(descriptor: int, wanted: int) -> bytes:
