@@ -31,6 +31,7 @@ from workbook_tools.inbox.model import (
     Submission,
     SubmissionStatus,
 )
+from workbook_tools.inbox.scan import UNDECODABLE, encodable
 from workbook_tools.inbox.workbook import open_workbook
 from workbook_tools.plan.model import Period, Plan
 from workbook_tools.problems import Problem, Severity
@@ -58,9 +59,16 @@ def read_file(reader: FileReader, path: Path, name: str) -> FileRead:
     The values are handed on as read, in :attr:`FileRead.raw`.
     """
     read = _read_any(reader, path, name)
-    if not path.as_posix().endswith(name):
+    # A name ending in "/" is a folder the scan could not open: nothing to reopen.
+    if not name.endswith("/") and not path.as_posix().endswith(name):
         parts = len(Path(name).parts)
+        # On disk, a name that is not UTF-8 keeps its bytes as surrogate escapes
+        # (os.fsdecode): fit to reopen the file, never to be written anywhere.
         read.submission.stored_as = "/".join(path.parts[-parts:])
+        if UNDECODABLE in name and not encodable(read.submission.stored_as):
+            read.problems.append(
+                problems.make("inbox.name_not_utf8", file=name, unit=read.submission.unit)
+            )
     return read
 
 
@@ -269,7 +277,10 @@ def _read_file(reader: FileReader, path: Path, name: str) -> FileRead:
     inspection = safety.inspect(path, name=name)
     if inspection.format is None:
         # Not a workbook we read: still an arrival, so its time is kept.
-        sha, modified, record = _fingerprint(path)
+        try:
+            sha, modified, record = _fingerprint(path)
+        except OSError:  # not opened (a pipe, a folder, no permission): the records say why
+            sha, modified, record = "", None, False
         submission = Submission(name, sha, _NOT_YET, SubmissionStatus.REJECTED)
         return FileRead(submission, list(inspection.problems), modified=modified, record=record)
     data = inspection.content  # exactly the bytes that were checked
@@ -304,18 +315,24 @@ def _fingerprint(
     ``data`` and ``mtime`` are the file's bytes and time as the safety step
     read them, when it did. A file too large to be a form (refused by the
     safety step) is not read whole just to be hashed: its own time will be
-    its arrival.
+    its arrival. Only a regular file is opened (:func:`safety.open_regular`):
+    a pipe or a device named like a form raises :class:`safety.NotRegularFile`
+    instead of blocking the run, or never ending it.
     """
     if data is not None and mtime is not None:
         return hashlib.sha256(data).hexdigest(), datetime.fromtimestamp(mtime), True
-    stat = path.stat()
-    modified = datetime.fromtimestamp(stat.st_mtime)
     if data is not None:
-        return hashlib.sha256(data).hexdigest(), modified, True
-    if stat.st_size > safety.DEFAULT_LIMITS.max_file_bytes:
-        return "", modified, False
-    with path.open("rb") as stream:
+        return hashlib.sha256(data).hexdigest(), _modified(path), True
+    descriptor, status = safety.open_regular(path)
+    with open(descriptor, "rb") as stream:  # closes the descriptor
+        modified = datetime.fromtimestamp(status.st_mtime)
+        if status.st_size > safety.DEFAULT_LIMITS.max_file_bytes:
+            return "", modified, False
         return hashlib.file_digest(stream, "sha256").hexdigest(), modified, True
+
+
+def _modified(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime)
 
 
 def _arrived(read: FileRead, ledger: Ledger, now: datetime) -> FileRead:
