@@ -18,7 +18,8 @@ write reports, so the others start quickly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -174,6 +175,19 @@ def read_and_check(
     however many read them. Raises :class:`WorkspaceError` only for a missing
     inbox folder: a bad file is a problem record.
     """
+    with _reading(plan, period, inbox_dir, workers) as (reads, total):
+        return collect(
+            plan, period, reads, ledger_path, now or datetime.now(), total=total, progress=progress
+        )
+
+
+@contextlib.contextmanager
+def _reading(
+    plan: Plan, period: Period, inbox_dir: Path, workers: int | None = None
+) -> Iterator[tuple[Iterator[FileRead], int]]:
+    """Every file of ``inbox_dir`` being read (:func:`read_one`), in path order, and their
+    number. The worker processes start on entering: what is opened inside the block
+    (the ledger) is never copied into them."""
     if not inbox_dir.is_dir():
         raise WorkspaceError(
             f"Không có thư mục {inbox_dir}. Hãy tạo thư mục inbox/ trong thư mục làm việc và "
@@ -184,12 +198,8 @@ def read_and_check(
     paths = [path for _, path in named]
     count = worker_count(len(paths)) if workers is None else workers
     reader = FileReader(plan, period)
-    # The workers start before the ledger is opened: it is never copied into them.
     with ordered_map(read_one, reader, paths, names, workers=count) as reads:
-        return collect(
-            plan, period, reads, ledger_path, now or datetime.now(), total=len(paths),
-            progress=progress,
-        )
+        yield reads, len(paths)
 
 
 def status(
@@ -231,12 +241,15 @@ def merge(
             f"Không có tệp nào để tổng hợp trong {ws.inbox}. Hãy lưu các tệp thôn, đơn vị "
             "gửi về vào thư mục inbox/ rồi chạy lại lệnh."
         )
-    from workbook_tools.consolidation import consolidate
-    from workbook_tools.report.write import write_report
-
     now = (now or datetime.now()).replace(microsecond=0)
     with run_lock(ws.root):
-        result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now, progress=progress)
+        with _reading(plan, period, ws.inbox) as (reads, total):
+            # The report's libraries (pandas, xlsxwriter: a fifth of a second to
+            # load) are loaded while the worker processes read, if there are any.
+            from workbook_tools.consolidation import consolidate
+            from workbook_tools.report.write import write_report
+
+            result = collect(plan, period, reads, ws.ledger, now, total=total, progress=progress)
         consolidation = consolidate(plan, period.code, result, generated_at=now)
         paths = write_report(consolidation, ws.period_outbox(period.code))
     return MergeOutcome(consolidation, paths)

@@ -35,7 +35,7 @@ from workbook_tools.forms.layout import INPUT_COL, LABEL_COL, FormLayout, layout
 from workbook_tools.inbox.identify import Identification
 from workbook_tools.inbox.model import IdentifiedBy, RawCell
 from workbook_tools.inbox.workbook import CellError, FormWorkbook, Location
-from workbook_tools.plan.model import Field, Plan, RosterEntry
+from workbook_tools.plan.model import Field, Kind, Plan, RosterEntry
 from workbook_tools.problems import Problem
 
 #: Any fixed time: only the positions of a layout are used here.
@@ -58,11 +58,16 @@ class LayoutCache:
         self._plan = plan
         self._period = period_code
         self._layouts: dict[str, FormLayout] = {}
-        self._labels: dict[str, dict[str, _Label]] = {}
+        self._labels: dict[tuple[Kind, str], dict[str, _Label]] = {}
 
     def labels(self, entry: RosterEntry) -> dict[str, _Label]:
-        """Each field of ``entry``'s form: its label, and which of the same labels it is."""
-        known = self._labels.get(entry.code)
+        """Each field of ``entry``'s form: its label, and which of the same labels it is.
+
+        Made once per kind of form (:meth:`Plan.form_key`): the entries of a
+        large roster share a handful.
+        """
+        key = self._plan.form_key(entry)
+        known = self._labels.get(key)
         if known is None:
             fields = self._plan.fields_for(entry)
             keys = [_key(f.label) for f in fields]
@@ -77,7 +82,7 @@ class LayoutCache:
                     for k, codes in seen.items()
                     for n, code in enumerate(codes)
                 }
-            self._labels[entry.code] = known
+            self._labels[key] = known
         return known
 
     def get(self, entry: RosterEntry) -> FormLayout:

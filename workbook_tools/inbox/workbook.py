@@ -45,6 +45,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from workbook_tools.a1 import column_index_from_string, coordinate_from_string, get_column_letter
 from workbook_tools.forms import contract
+from workbook_tools.safety.ooxml import may_hide_values
 
 #: How far down and across the title block is looked for on each sheet. The
 #: forms put it in rows 4–5, columns A and C; a user who pasted the content
@@ -212,8 +213,10 @@ class FormWorkbook:
         name = self._sheet_parts.get(sheet)
         if name is None or not self._data:
             return b""
+        if self._parts is not None:  # the safety step kept the sheets where something hides
+            return _part(self._data, name, self._parts) or b""
         xml = _part(self._data, name, None) or b""
-        return xml if _may_hide_values(xml) else b""
+        return xml if may_hide_values(xml) else b""
 
     def locate(self, ref: str) -> Location | None:
         """The cell a reference (defined name or metadata cell map) points to, if it exists."""
@@ -576,14 +579,6 @@ _VALUE = re.compile(
 _FORMULA = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?f>)", re.S
 )
-
-
-def _may_hide_values(xml: bytes) -> bool:
-    """Whether a sheet's XML holds an error cell or a formula anywhere (a few byte searches)."""
-    return (
-        b't="e"' in xml or b"t='e'" in xml
-        or any(tag in xml for tag in (b"<f>", b"<f ", b"<f/>", b":f>", b":f "))
-    )  # fmt: skip
 
 
 def _xlsx_cell_error(xml: bytes, cell: str) -> CellError | None:

@@ -72,6 +72,9 @@ class Inspection:
     # Small XML parts, already inflated and checked, for reading metadata
     # without a second pass: [Content_Types].xml, xl/workbook.xml and its rels,
     # docProps/*.xml (OOXML); content.xml, meta.xml, META-INF/manifest.xml (ODS).
+    # Also an OOXML sheet whose cells hold a formula or an error
+    # (ooxml.may_hide_values): what python-calamine reads as empty is looked
+    # at there; a sheet not kept holds neither.
     parts: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
     legacy_fonts: tuple[str, ...] = ()  # TCVN3 (.VnTime…) and VNI fonts the styles use
     # The bytes that were checked, for a usable file: readers parse these, never the

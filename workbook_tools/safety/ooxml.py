@@ -81,6 +81,8 @@ def inspect_ooxml(
             sheet = sheet_parts.get(key, info.name)
             scan_sheet(data, cells, sheet, limits, report)
             check_long_text(data, sheet, limits, report)
+            if may_hide_values(data, cells):
+                report.parts[info.name] = data
         elif key == "xl/sharedstrings.xml":
             check_shared_strings(data, limits, report)
         elif key == "xl/styles.xml":
@@ -150,3 +152,20 @@ def _relationship_targets(rels: bytes, most: int) -> Mapping[str, str] | None:
     for relationship in map(tag_attributes, found):
         targets[relationship.get("Id", "")] = relationship.get("Target", "")
     return MappingProxyType(targets)
+
+
+def may_hide_values(xml: bytes, start: int = 0) -> bool:
+    """Whether a sheet's cells (from ``start``, where ``sheetData`` begins) hold a
+    formula or an error cell: python-calamine reads both as empty when no value
+    is stored, and the inbox then looks at the cell itself. A few byte searches
+    over the cells alone (a form's data validations, after them, hold
+    ``<formula1>``); a rare false alarm costs only that look.
+    """
+    end = xml.rfind(b"sheetData>", start)  # the cells' end: searched from the sheet's end
+    end = len(xml) if end <= start else end
+    return (
+        xml.find(b"<f", start, end) >= 0
+        or xml.find(b":f", start, end) >= 0
+        or xml.find(b'="e"', start, end) >= 0
+        or xml.find(b"='e'", start, end) >= 0
+    )
