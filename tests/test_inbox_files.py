@@ -296,7 +296,7 @@ def test_a_name_that_is_not_utf8_is_read_shown_and_the_officer_told_to_rename_it
     run = wbt(root, "status")
     assert run.returncode == 0, run.stderr
     assert SHOWN_NAME in row(run.stdout, "T11") and "Đã nộp" in row(run.stdout, "T11")
-    rename = problems.make("inbox.name_not_utf8", file=SHOWN_NAME, unit="T11")
+    rename = problems.make("inbox.name_unprintable", file=SHOWN_NAME, unit="T11")
     assert rename.message in run.stdout
 
     run = wbt(root, "merge")
@@ -304,7 +304,7 @@ def test_a_name_that_is_not_utf8_is_read_shown_and_the_officer_told_to_rename_it
     (submission,) = [s for s in summary_of(root)["submissions"] if s["unit"] == "T11"]
     assert (submission["file"], submission["status"]) == (SHOWN_NAME, "used")
     codes = [p["code"] for p in problems_of(root, SHOWN_NAME)]
-    assert "inbox.name_not_utf8" in codes and "rule.failed" in codes
+    assert "inbox.name_unprintable" in codes and "rule.failed" in codes
     assert SHOWN_NAME in (root / SUMMARY).read_bytes().decode("utf-8")  # strictly UTF-8
     report = root / "outbox" / PERIOD / f"BaoCao_TongHop_{PERIOD}.xlsx"
     with zipfile.ZipFile(report) as archive:
@@ -335,3 +335,23 @@ def test_names_that_would_show_alike_are_told_apart_by_their_bytes(tmp_path: Pat
     assert [os.fsencode(path.name) for _, path in named] == [
         b"Th\xf4n 1.xlsx", b"Th\xf5n 1.xlsx", b"Th\xf4n 2.xlsx"
     ]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows refuses control characters in names")
+def test_a_name_with_a_line_break_is_shown_on_one_line(root: Path) -> None:
+    inbox = root / "inbox"
+    put(inbox, "Thôn 11\n(sửa lại).xlsx", filled("T11", VILLAGE), ON_TIME)
+    before = snapshot(inbox)
+    shown = "Thôn 11\N{REPLACEMENT CHARACTER}(sửa lại).xlsx"
+
+    run = wbt(root, "status")
+    assert run.returncode == 0, run.stderr
+    assert shown in row(run.stdout, "T11") and "Đã nộp" in row(run.stdout, "T11")
+    assert problems.make("inbox.name_unprintable", file=shown, unit="T11").message in run.stdout
+    assert "\n(sửa lại)" not in run.stdout
+
+    run = wbt(root, "merge")
+    assert run.returncode == 0, run.stderr
+    (submission,) = [s for s in summary_of(root)["submissions"] if s["unit"] == "T11"]
+    assert (submission["file"], submission["status"]) == (shown, "used")
+    assert snapshot(inbox) == before

@@ -446,11 +446,12 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "dạng .xlsx rồi chép vào inbox/ thay cho tệp này; nếu không mở được, hãy đề nghị đơn vị "
         "gửi lại.",
     ),
-    "inbox.name_not_utf8": (
+    "inbox.name_unprintable": (
         Severity.INFO,
-        "Tên tệp {file} có ký tự không đọc được (hiện thành \N{REPLACEMENT CHARACTER}), thường "
-        "do giải nén một tệp .zip tạo trên máy tính khác; tệp vẫn được đọc bình thường. Hãy đổi "
-        "tên tệp (gõ lại tên có dấu) để tên hiện đúng trong báo cáo và dễ tìm.",
+        "Tên tệp {file} có ký tự không đọc được hoặc không hiện được, như dấu xuống dòng (hiện "
+        "thành \N{REPLACEMENT CHARACTER}), thường do giải nén một tệp .zip tạo trên máy tính "
+        "khác; tệp vẫn được đọc bình thường. Hãy đổi tên tệp (gõ lại tên có dấu) để tên hiện "
+        "đúng trong báo cáo và dễ tìm.",
     ),
     "inbox.unidentified": (
         Severity.ERROR,

@@ -31,7 +31,7 @@ from workbook_tools.inbox.model import (
     Submission,
     SubmissionStatus,
 )
-from workbook_tools.inbox.scan import UNDECODABLE, encodable
+from workbook_tools.inbox.scan import UNDECODABLE, printable
 from workbook_tools.inbox.workbook import open_workbook
 from workbook_tools.plan.model import Period, Plan
 from workbook_tools.problems import Problem, Severity
@@ -65,9 +65,9 @@ def read_file(reader: FileReader, path: Path, name: str) -> FileRead:
         # On disk, a name that is not UTF-8 keeps its bytes as surrogate escapes
         # (os.fsdecode): fit to reopen the file, never to be written anywhere.
         read.submission.stored_as = "/".join(path.parts[-parts:])
-        if UNDECODABLE in name and not encodable(read.submission.stored_as):
+        if UNDECODABLE in name and not printable(read.submission.stored_as):
             read.problems.append(
-                problems.make("inbox.name_not_utf8", file=name, unit=read.submission.unit)
+                problems.make("inbox.name_unprintable", file=name, unit=read.submission.unit)
             )
     return read
 

@@ -47,7 +47,7 @@ def named_files(inbox: Path) -> list[tuple[str, Path]]:
     """
     named = []
     for name, path in _walk(inbox):
-        shown = name if encodable(name) else _shown(name)
+        shown = name if printable(name) else _shown(name)
         named.append((unicodedata.normalize("NFC", shown), Path(path)))
     named.sort()
     return _told_apart(named)
@@ -58,24 +58,30 @@ def has_files(inbox: Path) -> bool:
     return next(_walk(inbox), None) is not None
 
 
-def encodable(name: str) -> bool:
-    """Whether ``name`` can be written as UTF-8 (not a name kept as raw bytes)."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+def printable(name: str) -> bool:
+    """Whether ``name`` can be written as UTF-8 (not a name kept as raw bytes) and
+    holds no control character (a line break in a name would break every list)."""
+    return not any(_hidden_char(c) for c in name)
+
+
+def _hidden_char(c: str) -> bool:
+    return "\ud800" <= c <= "\udfff" or unicodedata.category(c) == "Cc"
 
 
 def _shown(name: str) -> str:
-    """``name`` with every surrogate (an undecodable byte, :func:`os.fsdecode`) replaced."""
-    return "".join(UNDECODABLE if "\ud800" <= c <= "\udfff" else c for c in name)
+    """``name`` with every undecodable byte (a surrogate, :func:`os.fsdecode`) and
+    every control character replaced."""
+    return "".join(UNDECODABLE if _hidden_char(c) else c for c in name)
 
 
 def _escaped(name: str) -> str:
-    """``name`` with every undecodable byte written as its code, as ``ls -b`` does."""
+    """``name`` with every undecodable byte and control character written as its code,
+    as ``ls -b`` does."""
     return "".join(
-        f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else c for c in name
+        f"\\x{ord(c) - 0xDC00:02x}"
+        if "\udc80" <= c <= "\udcff"
+        else (f"\\x{ord(c):02x}" if _hidden_char(c) and ord(c) < 0x100 else c)
+        for c in name
     ).encode("utf-8", "replace").decode("utf-8")
 
 
