@@ -763,3 +763,23 @@ def test_the_benchmark_runs(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "per file" in run.stdout and "Zip bomb" in run.stdout
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes(range(256)) * 8,  # binary of no known kind
+        b"PK",  # a zip of other files, made below
+    ],
+)
+def test_a_file_that_is_not_a_workbook_says_what_it_is_once(tmp_path: Path, data: bytes) -> None:
+    if data.startswith(b"PK"):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            archive.writestr("anh/so_lieu.txt", "12")
+        data = buffer.getvalue()
+    path = tmp_path / "bao cao.xlsx"
+    path.write_bytes(data)
+    (problem,) = [p for p in inspect(path).problems if p.code == "file.not_workbook"]
+    assert problem.message.count("không phải bảng tính") == 1, problem.message

@@ -49,7 +49,7 @@ def inspect_compound(data: bytes, limits: Limits, report: Findings) -> None:
             report.refuse("file.not_workbook", kind="một văn bản Word 97-2003 (.doc)")
         if "PowerPoint Document" in names:
             report.refuse("file.not_workbook", kind="một bài trình chiếu PowerPoint 97-2003 (.ppt)")
-        report.refuse("file.not_workbook", kind="một tệp Office không phải bảng tính")
+        report.refuse("file.not_workbook", kind="một tài liệu Office khác (không phải Excel)")
     report.format = FileFormat.XLS
     if "_VBA_PROJECT_CUR" in names:
         report.macro_enabled = True

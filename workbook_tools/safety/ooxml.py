@@ -57,7 +57,7 @@ def inspect_ooxml(
     elif b"presentationml.presentation" in types:
         report.refuse("file.not_workbook", kind="một bài trình chiếu PowerPoint (.pptx)")
     else:
-        report.refuse("file.not_workbook", kind="một tệp nén (.zip) không phải bảng tính")
+        report.refuse("file.not_workbook", kind="một tệp nén (.zip) chứa các tệp khác")
     if "xl/workbook.xml" not in by_name:  # python-calamine looks for this name only
         report.refuse("file.corrupt", reason="thiếu phần xl/workbook.xml")
     if report.format is FileFormat.XLSM or "xl/vbaproject.bin" in by_name:

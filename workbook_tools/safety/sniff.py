@@ -248,7 +248,8 @@ def _refuse_other(data: bytes, report: Findings) -> NoReturn:
             report.refuse("file.not_workbook", kind=kind)
     text = _as_text(data[:8192])
     if text is None:
-        report.refuse("file.not_workbook", kind="một tệp không phải bảng tính")
+        kind = "một tệp không rõ loại (không phải chữ, không phải tệp Office)"
+        report.refuse("file.not_workbook", kind=kind)
     low = text.lstrip("\ufeff \t\r\n").lower()
     if low.startswith("<"):
         if "urn:schemas-microsoft-com:office:spreadsheet" in low or 'progid="excel.sheet"' in low:
