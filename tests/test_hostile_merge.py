@@ -248,7 +248,7 @@ def test_a_readable_oddity_is_read_with_a_warning_and_nothing_is_run(
         assert not [n for n in archive.namelist() if n.lower().endswith(".bin")]
 
 
-def test_a_cell_longer_than_excel_allows_is_read_as_its_first_32767_characters(
+def test_a_cell_longer_than_excel_allows_is_said_with_its_own_length(
     tmp_path: Path, plan_file: Path, valid_forms: dict[str, bytes]
 ) -> None:
     name = "T03 kho khan dai.xlsx"
@@ -263,11 +263,11 @@ def test_a_cell_longer_than_excel_allows_is_read_as_its_first_32767_characters(
     summary = summary_of(tmp_path)
     (warning,) = [p for p in file_problems(summary, name) if p["code"] == "file.cell_too_long"]
     assert f"một ô có {len(LONG_TEXT)} ký tự" in warning["message"]
-    # What was read is the first 32,767 characters: still more than the plan
-    # allows in this field (2,000), so the field gets its own error.
+    # More than the plan allows in this field (2,000): the field's own error says
+    # how long the text is, not how much of it a spreadsheet would keep.
     (too_long,) = [p for p in file_problems(summary, name) if p["code"] == "value.too_long"]
     assert (too_long["field"], too_long["cell"]) == ("kho_khan", "C37")
-    assert "dài 32767 ký tự" in too_long["message"]
+    assert f"dài {len(LONG_TEXT)} ký tự, quá giới hạn 2000" in too_long["message"]
     assert str(too_long["value"]).startswith("Khó khăn.Khó khăn.")
     assert_valid_forms_counted(summary, valid_forms)
     assert elapsed < MOST_SECONDS

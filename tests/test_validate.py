@@ -323,3 +323,12 @@ def test_every_rule_of_the_sample_plan_fires_on_a_form_that_breaks_it() -> None:
         "QT01": error, "QT02": error, "QT03": error, "QT04": error, "QT05": error, "QT06": error,
         "QT07": error, "QT08": warning, "QT09": warning, "QT10": warning, "QT11": warning,
     }  # fmt: skip
+
+
+def test_a_text_longer_than_a_cell_holds_is_said_with_its_own_length() -> None:
+    # kh_so_ngay has no length of its own in the plan: a spreadsheet cell's is the bound.
+    result = run({"kh_so_ngay": "x" * 40_000})
+    (problem,) = [p for p in result.problems if p.field == "kh_so_ngay"]
+    assert problem.code == "value.too_long"
+    assert "dài 40000 ký tự, quá giới hạn 32767 ký tự" in problem.message
+    assert "kh_so_ngay" in result.unusable and "kh_so_ngay" not in result.values

@@ -430,8 +430,8 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     ),
     "file.cell_too_long": (
         Severity.WARNING,
-        "Tệp {file}, {where}: một ô có {length} ký tự, quá giới hạn {limit} ký tự của Excel; chỉ "
-        "{limit} ký tự đầu được dùng. Hãy rút gọn nội dung ô.",
+        "Tệp {file}, {where}: một ô có {length} ký tự, quá giới hạn {limit} ký tự của Excel "
+        "(Excel không mở được ô như vậy). Hãy rút gọn nội dung ô.",
     ),
     "file.unexpected": (
         Severity.ERROR,

@@ -24,6 +24,9 @@ class FieldType(StrEnum):
 #: status strings for ``status``, str for ``text``, date for ``date``.
 Value = int | str | date
 
+#: The most characters a spreadsheet cell holds (Excel's limit): no text value is longer.
+CELL_CHARS = 32_767
+
 YES = "Có"
 NO = "Không"
 YESNO_VALUES = (YES, NO)

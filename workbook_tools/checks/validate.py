@@ -41,7 +41,7 @@ from workbook_tools.plan.model import (
     Rule,
 )
 from workbook_tools.problems import Problem, Severity, make
-from workbook_tools.values import Value
+from workbook_tools.values import CELL_CHARS, Value
 
 #: What to enter, by field type, as the messages say it ("hãy nhập …").
 EXPECTED = {
@@ -163,8 +163,11 @@ def _limit_problem(f: Field, cleaned: Cleaned) -> tuple[str, int] | None:
             return "value.below_minimum", f.minimum
         if f.maximum is not None and value > f.maximum:
             return "value.above_maximum", f.maximum
-    if isinstance(value, str) and f.max_length is not None and len(value) > f.max_length:
-        return "value.too_long", f.max_length
+    if isinstance(value, str):
+        # No text longer than a spreadsheet cell holds, whatever the plan allows.
+        longest = min(f.max_length or CELL_CHARS, CELL_CHARS)
+        if len(value) > longest:
+            return "value.too_long", longest
     return None
 
 

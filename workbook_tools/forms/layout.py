@@ -26,6 +26,7 @@ from workbook_tools.plan.model import (
     RosterEntry,
     Task,
 )
+from workbook_tools.values import CELL_CHARS
 
 
 class Style(StrEnum):
@@ -142,7 +143,6 @@ TALL_TEXT_LINES = 4  # height of a free-text input, in lines
 #: Free text longer than this gets a tall, wrapped input cell.
 SHORT_TEXT = 255
 #: Excel's limit on a cell's text: the length rule of a text without its own limit.
-EXCEL_TEXT_LIMIT = 32767
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -289,7 +289,7 @@ class FormPlanner:
         known = self._fields.get(f)
         if known is None:
             note = _note(f)
-            tall = f.type is FieldType.TEXT and (f.max_length or EXCEL_TEXT_LIMIT) > SHORT_TEXT
+            tall = f.type is FieldType.TEXT and (f.max_length or CELL_CHARS) > SHORT_TEXT
             lines = max(
                 self._line_count(f.label, LABEL_COL, LABEL_COL, 1.0),
                 self._line_count(note, NOTE_COL, NOTE_COL, 1.2),  # 10 pt
@@ -445,7 +445,7 @@ def _validation(f: Field, year: int) -> Validation:
             "Ngày không hợp lệ",
             f"Ô này chỉ nhận một ngày {span}, dạng ngày/tháng/năm (dd/mm/yyyy). Hãy nhập lại.",
         )
-    limit = f.max_length or EXCEL_TEXT_LIMIT
+    limit = f.max_length or CELL_CHARS
     return _make(
         ValidationKind.LENGTH,
         "between",

@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from workbook_tools import problems, safety
+from workbook_tools import problems
 from workbook_tools.forms import contract
 from workbook_tools.forms.layout import INPUT_COL, LABEL_COL, FormLayout, layout_form
 from workbook_tools.inbox.identify import Identification
@@ -40,7 +40,6 @@ from workbook_tools.problems import Problem
 
 #: Any fixed time: only the positions of a layout are used here.
 _LAYOUT_TIME = datetime(2000, 1, 1)
-_MAX_CHARS = safety.DEFAULT_LIMITS.max_cell_chars
 
 
 @dataclass(slots=True)
@@ -151,12 +150,7 @@ def find_cells(
                 )
             )
             continue
-        value = _value(workbook, where)
-        if isinstance(value, str) and len(value) > _MAX_CHARS:
-            # More than Excel keeps in a cell: the safety step has warned that
-            # only the first characters are used (file.cell_too_long).
-            value = value[:_MAX_CHARS]
-        found.raw[f.code] = RawCell(f.code, value, where.sheet, where.cell)
+        found.raw[f.code] = RawCell(f.code, _value(workbook, where), where.sheet, where.cell)
     if by_position:
         found.problems.insert(
             0, problems.make("inbox.cells_by_position", file=file, unit=entry.code)

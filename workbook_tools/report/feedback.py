@@ -49,6 +49,7 @@ from workbook_tools.forms.contract import INPUT_FILL
 from workbook_tools.inbox.model import InboxResult, Submission, SubmissionStatus
 from workbook_tools.plan.model import Plan
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
+from workbook_tools.values import CELL_CHARS
 from workbook_tools.workspace import lock_files, remove_stale_temporaries, write_atomic
 
 #: Folder of the feedback copies inside the period's outbox.
@@ -72,7 +73,6 @@ WARNING_FILL = "FFB74D"  # orange: not the yellow of the input cells
 FILLS = {Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
 
 #: Longest text a spreadsheet cell holds.
-CELL_LIMIT = 32767
 #: Characters that make a spreadsheet read typed text as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -325,9 +325,9 @@ def _clear_previous(workbook: Workbook) -> None:
                     # only the file's own cells.
                     del ws[cell.coordinate]
                     continue
-                if isinstance(cell.value, str) and len(cell.value) > CELL_LIMIT:
+                if isinstance(cell.value, str) and len(cell.value) > CELL_CHARS:
                     kind = cell.data_type
-                    cell.value = cell.value[:CELL_LIMIT]
+                    cell.value = cell.value[:CELL_CHARS]
                     cell.data_type = kind  # the assignment makes text starting with "=" a formula
                 if cell.comment is not None and cell.comment.author == AUTHOR:
                     kept = _KEPT.search(cell.comment.text)
@@ -388,7 +388,7 @@ def _comment(text: str) -> Comment:
 def _plain(text: str) -> str:
     """``text`` as a cell can hold it: no control characters, within the length limit."""
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "…"
+    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
 
 def write_text(ws: Worksheet, row: int, col: int, text: str) -> Cell:

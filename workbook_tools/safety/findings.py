@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from workbook_tools import problems
 from workbook_tools.problems import Problem
+from workbook_tools.values import CELL_CHARS
 
 MiB = 1 << 20
 
@@ -54,7 +55,7 @@ class Limits:
     # XML elements (or BIFF records) looked at one by one, in a sheet written in
     # an unusual shape or in an .ods/.xls: about a second of work.
     max_elements: int = 1_000_000
-    max_cell_chars: int = 32_767  # Excel's own limit for one cell
+    max_cell_chars: int = CELL_CHARS  # Excel's own limit for one cell
 
 
 DEFAULT_LIMITS = Limits()
