@@ -136,6 +136,8 @@ def check_form(
     }
     broken: set[str] = set()
     for rule in plan.rules_for(entry):
+        if result.unusable.intersection(_named_fields(rule)):
+            continue  # a value it reads is already an error: nothing more is learnt
         if not _fails(rule, result.values, constants):
             continue
         named = [c for c in _named_fields(rule) if c in by_code]
