@@ -11,9 +11,12 @@ inbox is left byte for byte as it was.
 
 from __future__ import annotations
 
+import io
+from datetime import date
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.inbox_forms import (
     LATE,
@@ -238,3 +241,25 @@ def test_libreoffice_keeps_the_moved_name_and_gives_the_same_record(tmp_path: Pa
         assert result.problems == [
             _moved(s.file, "tt_loa", "C17", "12", "A1 (trang 'Nháp')", "ghi '5000'")
         ]
+
+
+def test_a_date_typed_as_a_number_in_a_plain_cell_is_read_with_a_warning(tmp_path: Path) -> None:
+    """The number 45000 in a cell without a date format (pasted as values, say): read
+    as 15/03/2023, and the officer told so. In the form's own date cell the file
+    holds the same number with a date format, which every program shows as that
+    date: nothing tells them apart there."""
+    data = filled("T01", {**VILLAGE, "ngay_bao_cao": 45000})
+    book = load_workbook(io.BytesIO(data))
+    sheet, ref = next(iter(book.defined_names["ngay_bao_cao"].destinations))
+    book[sheet][ref.replace("$", "")].number_format = "General"
+    out = io.BytesIO()
+    book.save(out)
+    put(tmp_path / "inbox", "T01.xlsx", out.getvalue(), ON_TIME)
+    before = snapshot(tmp_path / "inbox")
+    result = read_and_check(
+        sample_plan(), sample_period(), tmp_path / "inbox", tmp_path / "l.sqlite3", now=NOW
+    )
+    (warning,) = [p for p in result.problems if p.code == "value.date_serial"]
+    assert "ghi số 45000, đã đọc là ngày 15/03/2023" in warning.message
+    assert result.used()["T01"].values["ngay_bao_cao"] == date(2023, 3, 15)
+    assert snapshot(tmp_path / "inbox") == before
