@@ -14,7 +14,9 @@
    :class:`FileRead`; the checks step (:mod:`workbook_tools.checks`) cleans
    and checks them;
 2. :func:`collect` records each file's first arrival in the ledger
-   (:mod:`~workbook_tools.inbox.ledger`) and keeps, for each village and
+   (:mod:`~workbook_tools.inbox.ledger`), and each unit's first arrival for
+   the period (on time or late follows it, whatever later happens to the
+   unit's files), and keeps, for each village and
    unit, the file that arrived last, listing the others as superseded
    (byte-identical copies count once).
 
