@@ -81,7 +81,14 @@ def ordered_map(
     size = max(1, min(chunk, len(items) // (workers * 8)))
     pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(context,))
     try:
-        done = pool.map(_call, itertools.repeat(function), *iterables, chunksize=size)
+        # The processes start with the first tasks. Not before making the pool:
+        # multiprocessing's resource tracker, started there, lets Ctrl-C through.
+        with _ctrl_c_held():
+            done = pool.map(_call, itertools.repeat(function), *iterables, chunksize=size)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    try:
         yield _until_broken(done, function, context, items)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -108,9 +115,33 @@ def _start_worker(context: object) -> None:
     global _context
     _context = context
     # Ctrl-C reaches every process of the terminal: the command stops its workers
-    # itself, and a worker must not print a traceback of its own.
+    # itself, and a worker must not print a traceback of its own. It was held
+    # back while the worker started (see _ctrl_c_held): now it is ignored.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _end_with_parent()
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C held back, not lost, while worker processes start.
+
+    A process started inside the block starts with Ctrl-C held too (the
+    signal mask is inherited, also by a new interpreter), so a Ctrl-C pressed
+    while it is still loading Python cannot make it print a traceback; it
+    ignores Ctrl-C once it can. This process gets a Ctrl-C pressed meanwhile
+    when the block ends. (Windows has no signal mask: there a Ctrl-C at that
+    very moment may still show a worker's traceback.)
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _call(function: Callable[..., R], *args: Any) -> R:
