@@ -83,8 +83,9 @@ def test_everyone_reports(plan: Plan) -> None:
     values = [village_values(i) for i in range(1, 13)]
     # Every village: 2 forms of awareness-raising, kept up regularly.
     check(r["CT1.1"], 12, 12, True, Outcome.MET)
-    # A count: the village radio 1 + 2 + … + 12 = 78, and the commune radio's 12.
-    check(r["CT1.2"], 78 + 12, None, None, Outcome.NO_TARGET)
+    # A count of every channel the plan names: the village radio 1 + 2 + … + 12 = 78,
+    # one social-network post per village 12, the commune radio's 12 and its 4 web posts.
+    check(r["CT1.2"], 78 + 12 + 12 + 4, None, None, Outcome.NO_TARGET)
     assert sum(v["tt_loa"] for v in values) == 78  # type: ignore[misc]
     # 3 of 10 workers reached in each village: 36 / 120, exactly the 30 % target.
     check(r["CT1.3"], 36, 120, True, Outcome.MET)
@@ -122,9 +123,11 @@ def test_some_missing_late_and_an_error_value(plan: Plan) -> None:
     assert r["CT1.1"].excluded == ("T05",)
     assert r["CT1.1"].note == (
         "10/12 thôn đã báo cáo (chưa báo cáo: T07, T09); "
-        "1 thôn có số liệu lỗi không được tính (T05)"
+        "1 thôn có số liệu lỗi không được tính (T05); "
+        "nơi chưa báo cáo, để trống hay có lỗi được tính là chưa đạt điều kiện"
     )
-    check(r["CT1.2"], 78 - 7 - 9 + 12, None, None, Outcome.NO_TARGET)
+    # Ten villages' radio (78 - 7 - 9) and posts (10), the commune's 12 and 4.
+    check(r["CT1.2"], 78 - 7 - 9 + 10 + 12 + 4, None, None, Outcome.NO_TARGET)
     # Ten villages × 3/10: still exactly 30 %.
     check(r["CT1.3"], 30, 100, True, Outcome.MET)
     check(r["CT2.1"], 10, 12, False, Outcome.NOT_MET)
@@ -183,7 +186,9 @@ def test_zero_denominators_are_not_arisen(plan: Plan) -> None:
     r = by_code(run(plan, everyone(plan, CA=ca, **villages)))
     check(r["CT1.3"], 0, 0, None, Outcome.NOT_ARISEN)
     check(r["CT3.1"], 0, 0, None, Outcome.NOT_ARISEN)
-    assert r["CT3.1"].note == "1/1 đơn vị đã báo cáo; mẫu số bằng 0: không phát sinh"
+    assert r["CT3.1"].note == (
+        "12/12 thôn đã báo cáo; 1/1 đơn vị đã báo cáo; mẫu số bằng 0: không phát sinh"
+    )
 
 
 def test_a_unit_that_did_not_report_is_no_data_not_nothing_arose(plan: Plan) -> None:
@@ -192,12 +197,17 @@ def test_a_unit_that_did_not_report_is_no_data_not_nothing_arose(plan: Plan) -> 
     for code in ("CT3.1", "CT3.2"):
         assert (r[code].numerator, r[code].denominator) == (0, 0)
         assert (r[code].outcome, r[code].met, r[code].value) == (Outcome.NO_DATA, False, None)
-    assert r["CT3.1"].note == "0/1 đơn vị đã báo cáo (chưa báo cáo: CA); chưa có số liệu để tính"
+    assert r["CT3.1"].note == (
+        "12/12 thôn đã báo cáo; 0/1 đơn vị đã báo cáo (chưa báo cáo: CA); chưa có số liệu để tính"
+    )
     # Against a fixed denominator (the period's 6 months, the roster) the missing unit
     # simply does not meet the target.
     check(r["CT1.4"], 0, 6, False, Outcome.NOT_MET)
     check(r["CT3.3"], 0, 1, False, Outcome.NOT_MET)
-    assert r["CT3.3"].note == "0/1 đơn vị đã báo cáo (chưa báo cáo: VHXH)"
+    assert r["CT3.3"].note == (
+        "0/1 đơn vị đã báo cáo (chưa báo cáo: VHXH); "
+        "nơi chưa báo cáo, để trống hay có lỗi được tính là chưa đạt điều kiện"
+    )
 
 
 def test_just_below_a_target_is_not_met_though_it_displays_as_the_target(plan: Plan) -> None:
@@ -207,7 +217,10 @@ def test_just_below_a_target_is_not_met_though_it_displays_as_the_target(plan: P
     r = by_code(run(plan, everyone(plan, CA=ca)))["CT3.1"]
     check(r, 2374, 2375, False, Outcome.NOT_MET)
     assert percent_text(Fraction(2374, 2375)) == "100,0%"  # what a reader sees
-    assert r.note == "1/1 đơn vị đã báo cáo; tỉ lệ chính xác 99,96%, chưa đạt mức 100,00%"
+    assert r.note == (
+        "12/12 thôn đã báo cáo; 1/1 đơn vị đã báo cáo; "
+        "tỉ lệ chính xác 99,96%, chưa đạt mức 100,00%"
+    )
 
 
 @pytest.mark.parametrize(
