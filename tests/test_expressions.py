@@ -29,6 +29,7 @@ from workbook_tools.expressions import (
     Context,
     Expression,
     Logical,
+    Membership,
     Name,
     Negate,
     Node,
@@ -253,7 +254,11 @@ SYNTAX_ERRORS: list[tuple[str, str, int | None, dict[str, object]]] = [
     ("1 + * 2", "formula.unexpected", 5, {"found": "'*'"}),
     ("a AND", "formula.unexpected_end", 5, {}),
     ("COUNTT(thon)", "formula.unknown_function", 1, {"suggestion": "ý bạn là 'COUNT'?"}),
-    ("IF(a, 1, 0)", "formula.unknown_function", 1, {"name": "IF"}),
+    ("ROUND(a, 1)", "formula.unknown_function", 1, {"name": "ROUND"}),
+    ("a IN 1, 2", "formula.unexpected", 6, {"found": "'1'"}),
+    ("a IN (1, 2", "formula.unclosed_paren", 6, {}),
+    ("a IN (1) = b", "formula.chained_comparison", 10, {"operator": "="}),
+    ("a NOT b", "formula.extra", 3, {"found": "'NOT'"}),
     ("a = Có", "formula.bad_name", 5, {"text": "Có"}),
     ("số_buổi > 0", "formula.bad_name", 1, {"text": "số_buổi"}),
     ("a = 'Có'", "formula.bad_character", 5, {"char": "'"}),
@@ -840,3 +845,249 @@ def test_random_text_only_ever_raises_expression_error(text: str) -> None:
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_formula_like_junk_only_ever_raises_expression_error(text: str) -> None:
     survive(text)
+
+
+# --- the language of other plans (issue 16): period dates, MONTH, QUARTER, DAYS, IF,
+# MIN, MAX, IN, decimal/money/choice fields --------------------------------------------
+
+PERIOD_CONST: dict[str, Value] = {
+    **CONST,
+    "KY_BAT_DAU": date(2024, 4, 1),
+    "KY_KET_THUC": date(2024, 6, 30),
+    "HAN_NOP": date(2024, 6, 25),
+    "HAN_XA": date(2024, 6, 28),
+}
+MORE_ROW: dict[str, Value] = {
+    **ROW,
+    "muc_do": "Tốt",
+    "dien_tich": Fraction(25, 2),  # a decimal field: 12,5
+    "kinh_phi": 1_500_000,  # money: whole đồng
+}
+
+PARSED_MORE: list[tuple[str, Node]] = [
+    ('a IN ("x", "y")', Membership(n("a"), (String("x"), String("y")))),
+    ("a in (1)", Membership(n("a"), (Number(1),))),
+    ('a NOT IN ("x")', Membership(n("a"), (String("x"),), negated=True)),
+    ('NOT a IN ("x")', Not(Membership(n("a"), (String("x"),)))),
+    ("a + 1 IN (2, b * 2)", Membership(Arithmetic("+", n("a"), Number(1)),
+                                       (Number(2), Arithmetic("*", n("b"), Number(2))))),
+    ('a IN ("x") AND b = 1', Logical("AND", Membership(n("a"), (String("x"),)),
+                                     Comparison("=", n("b"), Number(1)))),
+    ("IF(a > 1, a, 0)", Call("IF", (Comparison(">", n("a"), Number(1)), n("a"), Number(0)))),
+    ("min(a; b; 3)", Call("MIN", (n("a"), n("b"), Number(3)))),
+    ("DAYS(HAN_NOP, ngay)", Call("DAYS", (n("HAN_NOP"), n("ngay")))),
+    ("QUARTER(KY_BAT_DAU)", Call("QUARTER", (n("KY_BAT_DAU"),))),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "tree"), PARSED_MORE, ids=[t for t, _ in PARSED_MORE])
+def test_parse_builds_the_tree_of_the_new_functions(text: str, tree: Node) -> None:
+    assert parse(text).root == tree
+
+
+def test_membership_knows_where_it_is() -> None:
+    expr = parse('muc_do NOT IN ("Tốt", "Khá")')
+    root = expr.root
+    assert isinstance(root, Membership)
+    assert root.offset == expr.text.index("IN")
+    assert root.span == (0, len(expr.text))
+    assert expr.fields == {"muc_do"}
+
+
+EVALUATED_MORE: list[tuple[str, object]] = [
+    # the period's dates
+    ("ngay_bao_cao <= HAN_NOP", True),
+    ("ngay_bao_cao >= KY_BAT_DAU AND ngay_bao_cao <= KY_KET_THUC", True),
+    ("vh_qd_ngay >= KY_BAT_DAU", False),
+    ("HAN_XA > HAN_NOP", True),
+    ("missing <= HAN_NOP", None),
+    # MONTH, QUARTER, DAYS
+    ("MONTH(ngay_bao_cao)", 6),
+    ("QUARTER(ngay_bao_cao)", 2),
+    ("QUARTER(vh_qd_ngay)", 1),
+    ("QUARTER(DATE(NAM, 10, 1))", 4),
+    ("QUARTER(KY_BAT_DAU) = QUARTER(ngay_bao_cao)", True),
+    ("MONTH(missing)", None),
+    ("MONTH(ld_tong)", None),
+    ("DAYS(HAN_NOP, ngay_bao_cao)", 11),
+    ("DAYS(vh_qd_ngay, ngay_bao_cao)", -75),
+    ("DAYS(KY_KET_THUC, KY_BAT_DAU) + 1", 91),
+    ("DAYS(HAN_NOP, missing)", None),
+    ("DAYS(HAN_NOP, missing) >= 0", None),
+    # IF
+    ("IF(ld_tong > 5, ld_tong, 0)", 6),
+    ("IF(ld_tong > 6, ld_tong, 0)", 0),
+    ('IF(tt_thuong_xuyen = "Có", "a", "b")', "a"),
+    ("IF(missing > 0, 1, 2)", None),  # an unknown condition: unknown
+    ("IF(ld_tong > 5, 1, missing)", 1),  # the branch not taken is not looked at
+    ("IF(ld_tong > 5, missing, 1)", None),
+    ("IF(ld_tong > 5, ld_tong / zero, 1)", None),
+    ("IF(1 = 1, 1 = 1, 1 = 2)", True),
+    # MIN, MAX
+    ("MIN(ld_tong, ld_duoc_tt)", 4),
+    ("MAX(ld_tong, ld_duoc_tt, 10)", 10),
+    ("MAX(ld_tong, 6.5)", Fraction(13, 2)),
+    ("MIN(ld_tong, missing)", None),  # a blank among them: unknown, as in a + b
+    ("MIN(ngay_bao_cao, vh_qd_ngay)", date(2024, 3, 31)),
+    ("MAX(ngay_bao_cao, HAN_NOP)", date(2024, 6, 25)),
+    ("MIN(ngay_bao_cao, 1)", None),
+    ("ld_duoc_tt <= MIN(ld_tong, SO_THANG)", True),
+    # IN
+    ('tt_thuong_xuyen IN ("Có", "Không")', True),
+    ('tt_thuong_xuyen IN ("Không")', False),
+    ('tt_thuong_xuyen NOT IN ("Không")', True),
+    ('tt_thuong_xuyen NOT IN ("Có")', False),
+    ('missing IN ("Có")', None),
+    ('missing NOT IN ("Có")', None),
+    ("ld_tong IN (1, 2, 3 * 2)", True),
+    ("ld_tong IN (1, missing)", None),  # might be the missing one
+    ("ld_tong IN (6, missing)", True),
+    ('nfd IN ("Không")', True),
+    ("ngay_bao_cao IN (HAN_NOP, DATE(NAM, 6, 14))", True),
+    # decimal, money and choice values
+    ('muc_do IN ("Tốt", "Khá")', True),
+    ("dien_tich > 12", True),
+    ("dien_tich = 12.5", True),
+    ("dien_tich * 2", Fraction(25)),
+    ("kinh_phi >= 1000000", True),
+    ("kinh_phi / 1000", Fraction(1500)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), EVALUATED_MORE, ids=[t for t, _ in EVALUATED_MORE])
+def test_evaluate_row_new_functions(text: str, expected: object) -> None:
+    result = evaluate_row(parse(text), MORE_ROW, PERIOD_CONST)
+    assert result == expected
+    assert type(result) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("MIN(1)", "formula.arity"), ("IF(1 = 1, 2)", "formula.arity"), ("DAYS(a)", "formula.arity")],
+)
+def test_evaluate_row_refuses_wrong_arity_of_new_functions(text: str, code: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate_row(parse(text), {}, CONST)
+    assert str(caught.value).startswith(MESSAGES[code][1].split("{", 1)[0])
+
+
+def test_new_functions_inside_aggregates() -> None:
+    counted = parse('COUNT(thon: tt_thuong_xuyen IN ("Có") AND MIN(tt_hinh_thuc, 1) = 1)')
+    assert evaluate_aggregate(counted, ROSTER, CONST) == 1  # T01 only; T03's MIN is unknown
+    summed = parse("SUM(thon: IF(ld_tong > 5, ld_tong, 0))")
+    assert evaluate_aggregate(summed, ROSTER, CONST) == 10
+
+
+MORE_FIELDS: dict[str, FieldType] = {
+    **FIELDS,
+    "muc_do": FieldType.CHOICE,
+    "dien_tich": FieldType.DECIMAL,
+    "kinh_phi": FieldType.MONEY,
+}
+CHOICES = {"muc_do": ("Tốt", "Khá", "Trung bình", "Yếu")}
+TYPED_CONSTANTS = {
+    "SO_THANG": INT,
+    "NAM": INT,
+    "KY_BAT_DAU": DATE,
+    "KY_KET_THUC": DATE,
+    "HAN_NOP": DATE,
+    "HAN_XA": DATE,
+}
+
+
+def more_issues_of(
+    text: str, context: Context
+) -> list[tuple[str, str | None, str | None, int | None]]:
+    found = check(
+        parse(text),
+        context=context,
+        fields=MORE_FIELDS,
+        constants=TYPED_CONSTANTS,
+        scopes=SCOPES,
+        choices=CHOICES,
+    )
+    for issue in found:
+        assert issue.message.startswith(MESSAGES[issue.code][1].split("{", 1)[0])
+        assert "{" not in issue.message
+        if issue.position is not None and "Công thức này" not in issue.message:
+            assert f"ký tự thứ {issue.position}" in issue.message
+    return [(i.kind, i.name, i.suggestion, i.position) for i in found]
+
+
+CHECKED_MORE: list[tuple[str, Context, list[tuple[str, str | None, str | None, int | None]]]] = [
+    ("ngay_bao_cao <= HAN_NOP", ROW_, []),
+    ("ngay_bao_cao >= KY_BAT_DAU AND ngay_bao_cao <= KY_KET_THUC", ROW_, []),
+    ("DAYS(HAN_XA, ngay_bao_cao) >= 0", ROW_, []),
+    ("QUARTER(vh_qd_ngay) = QUARTER(KY_BAT_DAU)", ROW_, []),
+    ("MONTH(ngay_bao_cao) <= SO_THANG", ROW_, []),
+    ("HAN_NOP > 5", ROW_, [("type", None, None, 9)]),  # a constant's type is known now
+    ("NAM = KY_BAT_DAU", ROW_, [("type", None, None, 5)]),
+    ("HAN_NOPP > ngay_bao_cao", ROW_, [("unknown_name", "HAN_NOPP", did_you_mean("HAN_NOP"), 1)]),
+    ("KY_BAT_DAU", AGG, [("type", "KY_BAT_DAU", None, 1)]),  # an indicator is a number
+    ("SUM(thon: DAYS(HAN_NOP, ngay_bao_cao))", AGG, []),
+    ("MONTH(tt_loa) = 1", ROW_, [("type", "tt_loa", None, 7)]),
+    ("QUARTER(2024) = 1", ROW_, [("type", None, None, 9)]),
+    ("DAYS(HAN_NOP, 3) > 0", ROW_, [("type", None, None, 15)]),
+    ("DAYS(HAN_NOP) > 0", ROW_, [("arity", "DAYS", None, 1)]),
+    ("IF(tt_loa, 1, 2) > 0", ROW_, [("type", "tt_loa", None, 4)]),
+    ('IF(tt_loa > 1, 1, "a") > 0', ROW_, [("type", None, None, 19)]),
+    ("IF(tt_loa > 1, 1, 2) > 0", ROW_, []),
+    ("IF(tt_loa > 1, ngay_bao_cao, HAN_NOP) <= HAN_XA", ROW_, []),
+    ("IF(tt_loa > 1, 1, 2) = HAN_NOP", ROW_, [("type", None, None, 22)]),
+    ("IF(tt_loa > 1, 1) > 0", ROW_, [("arity", "IF", None, 1)]),
+    ("MIN(tt_loa, ld_tong) > 0", ROW_, []),
+    ("MAX(ngay_bao_cao, vh_qd_ngay) <= HAN_NOP", ROW_, []),
+    ("MIN(tt_loa) > 0", ROW_, [("arity", "MIN", None, 1)]),
+    ("MIN(tt_loa, ngay_bao_cao) > 0", ROW_, [("type", None, None, 13)]),
+    ('MAX(tt_loa, kh_so_ngay) > 0', ROW_, [("type", "kh_so_ngay", None, 13)]),
+    ('MAX(tt_loa, tt_loa > 1) > 0', ROW_, [("type", None, None, 20)]),
+    ('tt_thuong_xuyen IN ("Có", "Không")', ROW_, []),
+    ('tt_thuong_xuyen IN ("Có", "ko")', ROW_, [("value", "ko", None, 27)]),
+    ('tt_thuong_xuyen NOT IN ("co")', ROW_, [("value", "co", did_you_mean("Có"), 25)]),
+    ('tt_thuong_xuyen IN ("Có", 1)', ROW_, [("type", None, None, 27)]),
+    ('kh_so_ngay IN ("")', ROW_, [("misuse", "kh_so_ngay", None, 16)]),
+    ("tt_loa IN (1, 2 + 1)", ROW_, []),  # the options may be computed
+    ("tt_loa IN (1, 2)", AGG, [("misuse", "tt_loa", None, 1), ("type", None, None, 8)]),
+    ('COUNT(thon: muc_do IN ("Tốt", "Khá"))', AGG, []),
+    ('muc_do = "Tốt"', ROW_, []),
+    ('muc_do = "tot"', ROW_, [("value", "tot", did_you_mean("Tốt"), 10)]),
+    ('muc_do IN ("Kha")', ROW_, [("value", "Kha", did_you_mean("Khá"), 12)]),
+    ("muc_do > 1", ROW_, [("type", None, None, 8)]),
+    ("dien_tich > 12.5 AND kinh_phi >= 1000000", ROW_, []),
+    ("SUM(dien_tich) + SUM(kinh_phi) / 1000", AGG, []),
+    ('dien_tich = "1"', ROW_, [("type", None, None, 11)]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "expected"), CHECKED_MORE, ids=[c[0] for c in CHECKED_MORE]
+)
+def test_check_new_functions_and_types(
+    text: str,
+    context: Context,
+    expected: list[tuple[str, str | None, str | None, int | None]],
+) -> None:
+    assert more_issues_of(text, context) == expected
+
+
+def test_check_messages_of_the_new_functions_read_well() -> None:
+    [mixed] = check(
+        parse('IF(tt_loa > 1, 1, "a") > 0'),
+        context=Context.ROW, fields=FIELDS, constants=TYPED_CONSTANTS, scopes=(),
+    )
+    assert mixed.code == "formula.mixed_types"
+    assert "'1' (số)" in mixed.message and '"a" (chữ)' in mixed.message
+    assert "IF(điều_kiện, giá_trị_khi_đúng, giá_trị_khi_sai)" in mixed.message
+    [arity] = check(parse("MAX(tt_loa) > 0"), context=Context.ROW, fields=FIELDS,
+                    constants=(), scopes=())
+    assert "cần ít nhất 2 tham số nhưng đang có 1" in arity.message
+    [extreme] = check(parse("MIN(tt_loa, kh_so_ngay) > 0"), context=Context.ROW,
+                      fields=FIELDS, constants=(), scopes=())
+    assert extreme.code == "formula.extreme_type"
+    assert "'kh_so_ngay' là chữ" in extreme.message and "MIN" in extreme.message
+
+
+def test_a_choice_field_without_its_choices_takes_any_text() -> None:
+    found = check(parse('muc_do = "bất kỳ"'), context=Context.ROW, fields=MORE_FIELDS,
+                  constants=(), scopes=())
+    assert found == []

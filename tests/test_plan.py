@@ -144,13 +144,7 @@ INDICATORS = [
         "COUNT(thon)",
         Fraction(95, 100),
     ),
-    (
-        "CT1.2",
-        "II.1.1",
-        "SUM(tt_loa) + SUM(tt_mang_xa_hoi) + SUM(vh_phat_thanh_xa) + SUM(vh_tin_bai_ttdt)",
-        None,
-        None,
-    ),
+    ("CT1.2", "II.1.1", "SUM(tt_loa) + SUM(vh_phat_thanh_xa)", None, None),
     ("CT1.3", "II.1.1", "SUM(ld_duoc_tt)", "SUM(ld_tong)", Fraction(30, 100)),
     ("CT1.4", "II.1.2.b(2)", "SUM(vh_thang_co_tin)", "SO_THANG", Fraction(1)),
     ("CT2.1", "II.2.1", 'COUNT(thon: kh_xay_dung = "Có")', "COUNT(thon)", Fraction(1)),
@@ -162,19 +156,12 @@ INDICATORS = [
         "COUNT(thon)",
         Fraction(80, 100),
     ),
-    (
-        "CT3.1",
-        "II.3.1",
-        "SUM(ca_tb_xu_ly)",
-        "SUM(ca_tb_tiep_nhan) + SUM(thon: tb_tiep_nhan) - SUM(thon: tb_chuyen_xu_ly)",
-        Fraction(1),
-    ),
+    ("CT3.1", "II.3.1", "SUM(ca_tb_xu_ly)", "SUM(ca_tb_tiep_nhan)", Fraction(1)),
     ("CT3.2", "II.3.1", "SUM(ca_cs_kiem_tra)", "SUM(ca_cs_tong)", Fraction(30, 100)),
     (
         "CT3.3",
         "II.3.2",
-        'COUNT(VHXH: vh_doan_lien_nganh = "Có" AND vh_qd_ngay >= DATE(NAM, 1, 1) '
-        'AND vh_qd_ngay <= DATE(NAM, 3, 31))',
+        'COUNT(VHXH: vh_doan_lien_nganh = "Có" AND vh_qd_ngay <= DATE(NAM, 3, 31))',
         "COUNT(VHXH)",
         Fraction(1),
     ),
@@ -426,7 +413,7 @@ def test_dropdowns(written: Path) -> None:
     wb = openpyxl.load_workbook(written)
     assert _dropdowns(wb["Danh sách"]) == {"B": '"thon,donvi"'}
     assert _dropdowns(wb["Trường dữ liệu"]) == {
-        "E": '"int,yesno,status,text,date"',
+        "E": '"int,yesno,status,text,date,decimal,money,choice"',
         "F": '"Có,Không"',
     }
     assert _dropdowns(wb["Quy tắc"]) == {"C": '"error,warning"'}

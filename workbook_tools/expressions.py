@@ -12,13 +12,25 @@ Grammar, lowest precedence first::
     or_expr    := and_expr ("OR" and_expr)*
     and_expr   := not_expr ("AND" not_expr)*
     not_expr   := "NOT" not_expr | comparison
-    comparison := additive [("=" | "<>" | "!=" | "<" | "<=" | ">" | ">=") additive]
+    comparison := additive [("=" | "<>" | "!=" | "<" | "<=" | ">" | ">=") additive
+                            | ["NOT"] "IN" "(" additive ("," additive)* ")"]
     additive   := term (("+" | "-") term)*
     term       := unary (("*" | "/") unary)*
     unary      := "-" unary | primary
     primary    := number | string | call | name | "(" or_expr ")"
     call       := COUNT "(" scope [":" or_expr] ")" | SUM "(" [scope ":"] or_expr ")"
-                | EMPTY "(" args ")" | YEAR "(" args ")" | DATE "(" args ")"
+                | function "(" [or_expr ("," or_expr)*] ")"
+
+Plain functions (:data:`FUNCTION_USAGE`): EMPTY(x); YEAR, MONTH, QUARTER of a
+date; DATE(year, month, day); DAYS(later, earlier), days between two dates as
+Excel's DAYS counts them; IF(condition, a, b); MIN and MAX of two or more
+numbers or dates. ``x IN (a, b, …)`` is ``x = a OR x = b …``, and
+``x NOT IN (…)`` its negation.
+
+Unknown values (a blank, a value in error, 1/0) propagate as through the
+operators: a function of an unknown is unknown (MIN(3, blank) too), except
+EMPTY, which asks exactly that, and IF, whose unchosen branch is not looked at.
+``x IN (…)`` is true as soon as x equals a known option and unknown if x is.
 
 Keywords and function names are case-insensitive. Positions shown to the
 officer (``ExpressionError.position``, ``Issue.position``) are 1-based
@@ -56,16 +68,32 @@ SUGGESTION = "Có phải ý bạn là '{name}'?"
 
 AGGREGATES = ("COUNT", "SUM")
 #: Plain functions: name -> number of arguments.
-FUNCTION_ARITY = {"EMPTY": 1, "YEAR": 1, "DATE": 3}
+FUNCTION_ARITY = {
+    "EMPTY": 1,
+    "YEAR": 1,
+    "MONTH": 1,
+    "QUARTER": 1,
+    "DATE": 3,
+    "DAYS": 2,
+    "IF": 3,
+}
+#: Functions of any number of arguments: name -> the fewest they take.
+VARIADIC = {"MIN": 2, "MAX": 2}
 FUNCTION_USAGE = {
     "EMPTY": "EMPTY(mã_trường)",
     "YEAR": "YEAR(ngày)",
+    "MONTH": "MONTH(ngày)",
+    "QUARTER": "QUARTER(ngày)",
     "DATE": "DATE(năm, tháng, ngày)",
+    "DAYS": "DAYS(ngày_sau, ngày_trước)",
+    "IF": "IF(điều_kiện, giá_trị_khi_đúng, giá_trị_khi_sai)",
+    "MIN": "MIN(a, b, …)",
+    "MAX": "MAX(a, b, …)",
     "COUNT": "COUNT(phạm_vi) hoặc COUNT(phạm_vi: điều_kiện)",
     "SUM": "SUM(mã_trường) hoặc SUM(phạm_vi: biểu_thức)",
 }
-FUNCTIONS = (*AGGREGATES, *FUNCTION_ARITY)
-KEYWORDS = ("AND", "OR", "NOT")
+FUNCTIONS = (*AGGREGATES, *FUNCTION_ARITY, *VARIADIC)
+KEYWORDS = ("AND", "OR", "NOT", "IN")
 COMPARISONS = ("=", "<>", "<", "<=", ">", ">=")
 
 
@@ -149,8 +177,19 @@ class Logical:
 
 
 @dataclass(frozen=True, slots=True)
+class Membership:
+    """``operand IN (options…)``, or ``NOT IN`` when ``negated``; ``offset`` is IN's."""
+
+    operand: Node
+    options: tuple[Node, ...]
+    negated: bool = False
+    offset: int = field(default=0, compare=False)
+    span: tuple[int, int] = field(default=(0, 0), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
-    """EMPTY, YEAR or DATE; the number of arguments is checked by :func:`check`."""
+    """A plain function (FUNCTION_ARITY, VARIADIC); the arguments are counted by :func:`check`."""
 
     function: str  # upper case
     args: tuple[Node, ...]
@@ -170,7 +209,19 @@ class Aggregate:
     scope_offset: int = field(default=0, compare=False)
 
 
-Node = Number | String | Name | Negate | Not | Arithmetic | Comparison | Logical | Call | Aggregate
+Node = (
+    Number
+    | String
+    | Name
+    | Negate
+    | Not
+    | Arithmetic
+    | Comparison
+    | Membership
+    | Logical
+    | Call
+    | Aggregate
+)
 
 
 def children(node: Node) -> tuple[Node, ...]:
@@ -182,6 +233,8 @@ def children(node: Node) -> tuple[Node, ...]:
             return (a, b)
         case Call(args=args):
             return args
+        case Membership(operand=o, options=options):
+            return (o, *options)
         case Aggregate(body=body):
             return () if body is None else (body,)
         case _:
@@ -458,6 +511,12 @@ class _Parser:
 
     def comparison(self) -> Node:
         left = self.additive()
+        if self.at_keyword("IN") or (
+            self.at_keyword("NOT")
+            and self.peek().kind is Tok.KEYWORD
+            and self.peek().value == "IN"
+        ):
+            return self.membership(left)
         if not (self.tok.kind is Tok.OP and self.tok.value in COMPARISONS):
             return left
         op = self.advance()
@@ -465,6 +524,32 @@ class _Parser:
         if self.tok.kind is Tok.OP and self.tok.value in COMPARISONS:
             raise _error("formula.chained_comparison", self.tok.offset, operator=self.tok.text)
         return Comparison(str(op.value), left, right, op.offset, (left.span[0], right.span[1]))
+
+    def membership(self, operand: Node) -> Membership:
+        negated = self.at_keyword("NOT")
+        if negated:
+            self.advance()
+        keyword = self.advance()
+        opening = self.tok
+        if opening.kind is not Tok.LPAREN:
+            raise self.unexpected('dấu \'(\' và danh sách giá trị, ví dụ IN ("Tốt", "Khá")')
+        self.advance()
+        self.enter()
+        options = [self.additive()]
+        while self.tok.kind is Tok.COMMA:
+            self.advance()
+            options.append(self.additive())
+        closing = self.expect_close(opening)
+        self.leave()
+        if self.tok.kind is Tok.OP and self.tok.value in COMPARISONS:
+            raise _error("formula.chained_comparison", self.tok.offset, operator=self.tok.text)
+        return Membership(
+            operand,
+            tuple(options),
+            negated,
+            keyword.offset,
+            (operand.span[0], closing.offset + 1),
+        )
 
     def additive(self) -> Node:
         node = self.term()
@@ -683,12 +768,28 @@ _FIELD_TYPES = {
     FieldType.STATUS: _Type.TEXT,
     FieldType.TEXT: _Type.TEXT,
     FieldType.DATE: _Type.DATE,
+    FieldType.DECIMAL: _Type.NUMBER,
+    FieldType.MONEY: _Type.NUMBER,
+    FieldType.CHOICE: _Type.TEXT,
 }
 
 
 def _allowed_values(field_type: FieldType) -> tuple[str, ...] | None:
     """The only values a yes/no or status field takes; None for the other types."""
     return ALLOWED_VALUES.get(field_type)
+
+
+#: The functions that take one part of a date.
+_DATE_PART = {"YEAR", "MONTH", "QUARTER"}
+
+
+def _arity_problem(function: str, given: int) -> str | None:
+    """How many arguments ``function`` needs, said for a message, if ``given`` is wrong."""
+    fewest = VARIADIC.get(function)
+    if fewest is not None:
+        return None if given >= fewest else f"ít nhất {fewest}"
+    wanted = FUNCTION_ARITY[function]
+    return None if given == wanted else str(wanted)
 
 
 _COMPARE_HINT = (
@@ -703,14 +804,19 @@ class _Checker:
         expr: Expression,
         context: Context,
         fields: Mapping[str, FieldType],
-        constants: Collection[str],
+        constants: Collection[str] | Mapping[str, FieldType],
         scopes: Collection[str],
+        choices: Mapping[str, Sequence[str]],
     ) -> None:
         self.expr = expr
         self.context = context
         self.fields = fields
         self.constants = constants
+        self.constant_types: Mapping[str, FieldType] = (
+            constants if isinstance(constants, Mapping) else {}
+        )
         self.scopes = scopes
+        self.choices = choices
         self.issues: list[Issue] = []
         self._reported: set[tuple[str, str]] = set()
 
@@ -801,6 +907,9 @@ class _Checker:
                 return _Type.BOOL
             case Call():
                 return self.call(node, aggregate)
+            case Membership():
+                self.membership(node, aggregate)
+                return _Type.BOOL
             case Aggregate():
                 self.aggregate(node, aggregate)
                 return _Type.NUMBER
@@ -815,7 +924,9 @@ class _Checker:
                     [*self.constants, *self.fields],
                     known=_known(self.constants),
                 )
-            return _Type.ANY
+                return _Type.ANY
+            constant_type = self.constant_types.get(node.name)
+            return _Type.ANY if constant_type is None else _FIELD_TYPES[constant_type]
         if self.context is Context.AGGREGATE and aggregate is None:
             self.add("misuse", "formula.bare_field", node.offset, node.name)
         field_type = self.fields.get(node.name)
@@ -864,9 +975,37 @@ class _Checker:
             elif isinstance(named, Name):
                 self.allowed_value(named, other)
 
+    def membership(self, node: Membership, aggregate: Aggregate | None) -> None:
+        kind = self.infer(node.operand, aggregate)
+        for option in node.options:
+            other = self.infer(option, aggregate)
+            if _Type.ANY in (kind, other) or kind is other:
+                pass
+            else:
+                self.add(
+                    "type",
+                    "formula.compare_types",
+                    option.offset,
+                    operator="NOT IN" if node.negated else "IN",
+                    left=f"{self.quote(node.operand)} ({kind.value})",
+                    right=f"{self.quote(option)} ({other.value})",
+                    hint=_COMPARE_HINT,
+                )
+                continue
+            if not isinstance(option, String):
+                continue
+            if not option.value.strip():
+                shown = node.operand.name if isinstance(node.operand, Name) else "mã_trường"
+                self.add("misuse", "formula.blank_text", option.offset, shown)
+            elif isinstance(node.operand, Name):
+                self.allowed_value(node.operand, option)
+
     def allowed_value(self, named: Name, literal: String) -> None:
         field_type = self.fields.get(named.name)
         allowed = None if field_type is None else _allowed_values(field_type)
+        if field_type is FieldType.CHOICE:
+            listed = self.choices.get(named.name)
+            allowed = None if not listed else tuple(listed)
         if allowed is None or literal.value in allowed:
             return
         self.add(
@@ -881,31 +1020,84 @@ class _Checker:
 
     def call(self, node: Call, aggregate: Aggregate | None) -> _Type:
         kinds = [self.infer(arg, aggregate) for arg in node.args]
-        wanted = FUNCTION_ARITY[node.function]
-        if len(node.args) != wanted:
+        function = node.function
+        expected = _arity_problem(function, len(node.args))
+        if expected is not None:
             self.add(
                 "arity",
                 "formula.arity",
                 node.offset,
-                node.function,
-                function=node.function,
-                expected=wanted,
+                function,
+                function=function,
+                expected=expected,
                 given=len(node.args),
-                usage=FUNCTION_USAGE[node.function],
+                usage=FUNCTION_USAGE[function],
             )
-        if node.function == "EMPTY":
+        args = list(zip(node.args, kinds, strict=True))
+        if function == "EMPTY":
             return _Type.BOOL
-        if node.function == "YEAR":
-            for arg, kind in zip(node.args, kinds, strict=True):
-                self.operand(kind, _Type.DATE, arg, "YEAR")
+        if function in _DATE_PART:
+            for arg, kind in args:
+                self.operand(kind, _Type.DATE, arg, function)
             return _Type.NUMBER
-        for arg, kind in zip(node.args, kinds, strict=True):
+        if function == "DAYS":
+            for arg, kind in args:
+                self.operand(kind, _Type.DATE, arg, function)
+            return _Type.NUMBER
+        if function == "IF":
+            return self.if_call(node, args)
+        if function in VARIADIC:
+            return self.extreme(node, args)
+        for arg, kind in args:
             self.operand(kind, _Type.NUMBER, arg, "DATE")
         numbers = [a.value for a in node.args if isinstance(a, Number)]
         if len(numbers) == 3 == len(node.args) and _make_date(*numbers) is None:
             y, m, d = numbers
             self.add("value", "formula.date_invalid", node.offset, day=d, month=m, year=y)
         return _Type.DATE
+
+    def if_call(self, node: Call, args: list[tuple[Node, _Type]]) -> _Type:
+        if not args:
+            return _Type.ANY
+        condition, kind = args[0]
+        self.operand(kind, _Type.BOOL, condition, "IF")
+        return self.same_type(node, args[1:])
+
+    def extreme(self, node: Call, args: list[tuple[Node, _Type]]) -> _Type:
+        """MIN and MAX: numbers, or dates (the earliest, the latest)."""
+        for arg, kind in args:
+            if kind not in (_Type.NUMBER, _Type.DATE, _Type.ANY):
+                self.add(
+                    "type",
+                    "formula.extreme_type",
+                    arg.offset,
+                    arg.name if isinstance(arg, Name) else None,
+                    function=node.function,
+                    what=self.quote(arg),
+                    actual=kind.value,
+                )
+                return _Type.ANY
+        return self.same_type(node, args)
+
+    def same_type(self, node: Call, args: list[tuple[Node, _Type]]) -> _Type:
+        """The one type of ``args`` (IF's two branches, MIN's values); an issue if they differ."""
+        known = [(arg, kind) for arg, kind in args if kind is not _Type.ANY]
+        if not known:
+            return _Type.ANY
+        first, first_kind = known[0]
+        for arg, kind in known[1:]:
+            if kind is not first_kind:
+                self.add(
+                    "type",
+                    "formula.mixed_types",
+                    arg.offset,
+                    function=node.function,
+                    left=f"{self.quote(first)} ({first_kind.value})",
+                    right=f"{self.quote(arg)} ({kind.value})",
+                    usage=FUNCTION_USAGE[node.function],
+                )
+                return _Type.ANY
+        return first_kind
 
     def aggregate(self, node: Aggregate, outer: Aggregate | None) -> None:
         if self.context is Context.ROW:
@@ -939,17 +1131,22 @@ def check(
     *,
     context: Context,
     fields: Mapping[str, FieldType],
-    constants: Collection[str],
+    constants: Collection[str] | Mapping[str, FieldType],
     scopes: Collection[str],
+    choices: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Issue]:
     """Everything wrong with ``expr`` in ``context``, in the order it appears.
 
     ``fields`` maps each known field code to its type; ``constants`` and
     ``scopes`` are the names the caller provides (e.g. ``SO_THANG``, ``NAM``;
-    ``thon``, ``donvi``, ``tatca`` and the roster codes). A rule (ROW) must be
-    a condition; an indicator (AGGREGATE) must be a number.
+    ``thon``, ``donvi``, ``tatca`` and the roster codes). ``constants`` may
+    map each name to the type of its value (``KY_BAT_DAU``: date), so that it
+    is checked like a field; a bare collection leaves their types to the
+    evaluation. ``choices`` gives a ``choice`` field's own values, checked
+    like Có/Không's. A rule (ROW) must be a condition; an indicator
+    (AGGREGATE) must be a number.
     """
-    return _Checker(expr, context, fields, constants, scopes).run()
+    return _Checker(expr, context, fields, constants, scopes, choices or {}).run()
 
 
 # --- evaluation ----------------------------------------------------------------
@@ -1087,9 +1284,6 @@ def _arithmetic(op: str, left: Result, right: Result) -> int | Fraction | None:
 class _Env:
     constants: Mapping[str, Value]
     population: Population | None
-    # COUNT(scope: condition): whether an entry that did not report, or whose
-    # condition is unknown (a blank, a value in error), counts as meeting it.
-    unknown_meets: bool = False
 
 
 Row = Mapping[str, Value] | None
@@ -1132,6 +1326,8 @@ def _compile(node: Node, inside: bool) -> _Compiled:
             return _compile_logical(op == "OR", _compile(a, inside), _compile(b, inside))
         case Call():
             return _compile_call(node, inside)
+        case Membership():
+            return _compile_membership(node, inside)
         case Aggregate():
             return _compile_aggregate(node, inside)
 
@@ -1180,12 +1376,13 @@ def _compile_logical(decisive: bool, left: _Compiled, right: _Compiled) -> _Comp
 
 def _compile_call(node: Call, inside: bool) -> _Compiled:
     function = node.function
-    if len(node.args) != FUNCTION_ARITY[function]:
+    expected = _arity_problem(function, len(node.args))
+    if expected is not None:
         return _raising(
             "formula.arity",
             node.offset,
             function=function,
-            expected=FUNCTION_ARITY[function],
+            expected=expected,
             given=len(node.args),
             usage=FUNCTION_USAGE[function],
         )
@@ -1193,15 +1390,74 @@ def _compile_call(node: Call, inside: bool) -> _Compiled:
     if function == "EMPTY":
         (only,) = args
         return lambda row, env: only(row, env) is None
-    if function == "YEAR":
+    if function in _DATE_PART:
         (day_of,) = args
+        part = _DATE_PARTS[function]
 
-        def year(row: Row, env: _Env) -> Result:
+        def date_part(row: Row, env: _Env) -> Result:
             day = day_of(row, env)
-            return day.year if isinstance(day, date) else None
+            return part(day) if isinstance(day, date) else None
 
-        return year
+        return date_part
+    if function == "DAYS":
+        later_of, earlier_of = args
+
+        def days(row: Row, env: _Env) -> Result:
+            later, earlier = later_of(row, env), earlier_of(row, env)
+            if isinstance(later, date) and isinstance(earlier, date):
+                return (later - earlier).days
+            return None
+
+        return days
+    if function == "IF":
+        condition, chosen, other = args
+
+        def if_(row: Row, env: _Env) -> Result:
+            truth = _truth(condition(row, env))
+            if truth is None:
+                return None  # an unknown condition chooses neither
+            return chosen(row, env) if truth else other(row, env)
+
+        return if_
+    if function in VARIADIC:
+        pick = min if function == "MIN" else max
+
+        def extreme(row: Row, env: _Env) -> Result:
+            values = [arg(row, env) for arg in args]
+            sort = _sort(values[0])
+            if sort not in ("number", "date") or any(_sort(v) != sort for v in values):
+                return None  # a blank among them is unknown, as in a + b
+            return cast(Result, pick(cast(list[Any], values)))
+
+        return extreme
     return lambda row, env: _make_date(*(arg(row, env) for arg in args))
+
+
+_DATE_PARTS: dict[str, Callable[[date], int]] = {
+    "YEAR": lambda d: d.year,
+    "MONTH": lambda d: d.month,
+    "QUARTER": lambda d: (d.month - 1) // 3 + 1,
+}
+
+
+def _compile_membership(node: Membership, inside: bool) -> _Compiled:
+    operand = _compile(node.operand, inside)
+    options = [_compile(option, inside) for option in node.options]
+    negated = node.negated
+
+    def membership(row: Row, env: _Env) -> bool | None:
+        value = operand(row, env)
+        if value is None:
+            return None
+        unknown = False
+        for option in options:
+            equal = _compare("=", value, option(row, env))
+            if equal is True:
+                return not negated
+            unknown = unknown or equal is None
+        return None if unknown else negated
+
+    return membership
 
 
 def _compile_aggregate(node: Aggregate, inside: bool) -> _Compiled:
@@ -1222,8 +1478,6 @@ def _compile_aggregate(node: Aggregate, inside: bool) -> _Compiled:
         if body is None:
             return len(entries)  # COUNT(scope): the roster, reporters or not
         if function == "COUNT":
-            if env.unknown_meets:
-                return sum(1 for e in entries if e is None or _truth(body(e, env)) is not False)
             return sum(1 for e in entries if e is not None and body(e, env) is True)
         total: int | Fraction = 0
         for entry in entries:
@@ -1258,18 +1512,8 @@ def evaluate_row(
 
 
 def evaluate_aggregate(
-    expr: Expression,
-    population: Population,
-    constants: Mapping[str, Value],
-    *,
-    unknown_meets: bool = False,
+    expr: Expression, population: Population, constants: Mapping[str, Value]
 ) -> int | Fraction | None:
-    """Evaluate an indicator over the roster; None when it has no number (e.g. 1/0).
-
-    ``unknown_meets`` says on which side a COUNT puts an entry that did not
-    report or whose condition is unknown: by default it does not meet the
-    condition; with True it does (missing data never helps a target: the
-    caller picks the side that does not).
-    """
-    result = expr.compiled(None, _Env(constants, population, unknown_meets))
+    """Evaluate an indicator over the roster; None when it has no number (e.g. 1/0)."""
+    result = expr.compiled(None, _Env(constants, population))
     return _number(result)

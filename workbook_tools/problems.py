@@ -293,6 +293,16 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Ở ký tự thứ {position}: DATE({year}, {month}, {day}) không phải một ngày có thật. Hãy "
         "sửa lại năm, tháng, ngày.",
     ),
+    "formula.mixed_types": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: {function} nhận {left} và {right}, hai giá trị khác loại. Các "
+        "giá trị phải cùng loại (cùng là số, cùng là chữ hoặc cùng là ngày). Cách viết: {usage}.",
+    ),
+    "formula.extreme_type": (
+        Severity.ERROR,
+        "Ở ký tự thứ {position}: {what} là {actual}, nhưng {function} chỉ so các số hoặc các "
+        "ngày. Hãy bỏ giá trị này ra, hoặc dùng IF(điều_kiện, a, b) để chọn giữa hai giá trị.",
+    ),
     # --- a returned file before it is read (workbook_tools.safety) -----
     # {ext} is the file's extension, {kind} what the file really is ("một tệp
     # PDF"), {part} a member of the archive, {limit} a limit in the unit shown,
@@ -709,18 +719,6 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "rule.failed": (
         Severity.ERROR,
         "{where} – «{label}»: {message} Giá trị đã đọc: {values}. (Quy tắc {rule})",
-    ),
-    # --- the plan's indicators and its checks across forms (wbt merge) --------
-    "indicator.no_data_blank": (
-        Severity.WARNING,
-        "Chỉ tiêu {indicator} chưa có số liệu: {name} ({unit}) đã nộp nhưng để trống hoặc "
-        "ghi sai ô {cells}. Ô để trống không được tính là 0: hãy đề nghị {name} điền số "
-        "liệu (ghi 0 nếu không phát sinh) và gửi lại.",
-    ),
-    "indicator.no_data_missing": (
-        Severity.WARNING,
-        "Chỉ tiêu {indicator} chưa có số liệu: {name} ({unit}) chưa nộp báo cáo. Hãy đôn "
-        "đốc {name} nộp báo cáo.",
     ),
 }
 

@@ -30,9 +30,7 @@ from workbook_tools import expressions
 from workbook_tools.checks.normalize import Cleaned, clean, format_value
 from workbook_tools.inbox.model import RawCell
 from workbook_tools.plan.model import (
-    MONTHS_CONSTANT,
     STATUS_VALUES,
-    YEAR_CONSTANT,
     Field,
     FieldType,
     Period,
@@ -40,6 +38,7 @@ from workbook_tools.plan.model import (
     RosterEntry,
     Rule,
 )
+from workbook_tools.plan.model import constants as formula_constants
 from workbook_tools.problems import Problem, Severity, make
 from workbook_tools.values import CELL_CHARS, Value
 
@@ -130,10 +129,7 @@ def check_form(
         result.values[f.code] = cleaned.value
 
     by_code = {f.code: f for f in fields}
-    constants: dict[str, Value] = {
-        MONTHS_CONSTANT: period.months,
-        YEAR_CONSTANT: plan.settings.year,
-    }
+    constants = formula_constants(plan, period)
     broken: set[str] = set()
     for rule in plan.rules_for(entry):
         if result.unusable.intersection(_named_fields(rule)):

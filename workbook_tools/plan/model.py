@@ -23,6 +23,7 @@ from workbook_tools.values import STATUS_VALUES as STATUS_VALUES
 from workbook_tools.values import YES as YES
 from workbook_tools.values import YESNO_VALUES as YESNO_VALUES
 from workbook_tools.values import FieldType as FieldType
+from workbook_tools.values import Value
 
 
 class Kind(StrEnum):
@@ -47,11 +48,25 @@ FIELD_TYPE_LABELS = {
     FieldType.DATE: "ngày (dd/mm/yyyy)",
 }
 
-#: Constants the plan's formulas may name: the months of the period being
-#: reported and the plan's year (rules and indicators alike).
+#: Constants the plan's formulas may name (rules and indicators alike): the
+#: months of the period being reported, the plan's year, and the period's own
+#: dates, so that one rule serves every period (a quarter, a half-year).
 MONTHS_CONSTANT = "SO_THANG"
 YEAR_CONSTANT = "NAM"
-CONSTANTS = (MONTHS_CONSTANT, YEAR_CONSTANT)
+START_CONSTANT = "KY_BAT_DAU"  # the period's first day
+END_CONSTANT = "KY_KET_THUC"  # the period's last day
+UNIT_DEADLINE_CONSTANT = "HAN_NOP"  # villages and units report by this day
+COMMUNE_DEADLINE_CONSTANT = "HAN_XA"  # the commune reports by this day
+#: Each constant and the type of its value (the formulas are checked with it).
+CONSTANT_TYPES: dict[str, FieldType] = {
+    MONTHS_CONSTANT: FieldType.INT,
+    YEAR_CONSTANT: FieldType.INT,
+    START_CONSTANT: FieldType.DATE,
+    END_CONSTANT: FieldType.DATE,
+    UNIT_DEADLINE_CONSTANT: FieldType.DATE,
+    COMMUNE_DEADLINE_CONSTANT: FieldType.DATE,
+}
+CONSTANTS = tuple(CONSTANT_TYPES)
 
 #: Each plan task gives the units that lead or support it these two fields.
 TASK_STATUS_FIELD = "nv_{task}_tinh_trang"
@@ -321,6 +336,18 @@ class Plan:
                 r for r in self.rules if r.applies_to(entry) and set(r.fields) <= codes
             )
         return found
+
+
+def constants(plan: Plan, period: Period) -> dict[str, Value]:
+    """The value of each of :data:`CONSTANTS` while ``period`` is reported."""
+    return {
+        MONTHS_CONSTANT: period.months,
+        YEAR_CONSTANT: plan.settings.year,
+        START_CONSTANT: period.start,
+        END_CONSTANT: period.end,
+        UNIT_DEADLINE_CONSTANT: period.unit_deadline,
+        COMMUNE_DEADLINE_CONSTANT: period.commune_deadline,
+    }
 
 
 def codes(entries: Iterable[RosterEntry]) -> list[str]:
