@@ -6,17 +6,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from tests.inbox_forms import ON_TIME, PERIOD, VILLAGE, filled, put, snapshot
+from tests.inbox_forms import PERIOD, snapshot
 from tests.platforms import posix_only
+from tests.processes import LISTED, busy_inbox, still_alive, workers_of
 from tests.test_cli_texts import parse_po
-from tests.test_pipeline import _alive, _descendants
-from workbook_tools import STOPPED, workers
+from workbook_tools import STOPPED
 from workbook_tools.cli import LOCALE_DIR, cli
 
 ROOT_OF_PROJECT = Path(__file__).resolve().parent.parent
@@ -53,13 +52,11 @@ def test_click_says_the_same_sentence() -> None:
 
 
 @posix_only
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes from /proc")
+@pytest.mark.skipif(not LISTED, reason="lists processes from /proc")
 def test_ctrl_c_while_the_workers_read(tmp_path: Path) -> None:
     root = tmp_path / "xa"
     assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
-    form = filled("T01", VILLAGE)
-    for n in range(3 * workers.PARALLEL_MIN_SPAWNED):
-        put(root / "inbox", f"thon 1/ban {n:04d}.xlsx", form, ON_TIME)
+    busy_inbox(root / "inbox")
     before = snapshot(root / "inbox")
     merge = subprocess.Popen(
         [sys.executable, "-m", "workbook_tools", "merge", "--period", PERIOD, "--dir", str(root)],
@@ -69,14 +66,7 @@ def test_ctrl_c_while_the_workers_read(tmp_path: Path) -> None:
         start_new_session=True,  # its own process group, as a terminal gives a command
     )
     try:
-        deadline = time.monotonic() + 60
-        started: set[int] = set()
-        while time.monotonic() < deadline and merge.poll() is None:
-            started = _descendants(merge.pid)
-            if len(started) >= 2:
-                break
-            time.sleep(0.02)
-        assert len(started) >= 2, "no worker processes were started"
+        started = workers_of(merge)
         os.killpg(merge.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         _, err_bytes = merge.communicate(timeout=60)
     finally:
@@ -88,8 +78,5 @@ def test_ctrl_c_while_the_workers_read(tmp_path: Path) -> None:
     assert STOPPED in err, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert not (root / "outbox" / PERIOD).exists()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(_alive(pid) for pid in started):
-        time.sleep(0.05)
-    assert not [pid for pid in started if _alive(pid)]
+    assert not still_alive(started)
     assert snapshot(root / "inbox") == before

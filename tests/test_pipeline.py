@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import openpyxl
@@ -28,6 +27,7 @@ from tests.inbox_forms import (
     sample_period,
     sample_plan,
 )
+from tests.processes import LISTED, busy_inbox, still_alive, workers_of
 from workbook_tools import workers
 from workbook_tools.cli import cli
 from workbook_tools.consolidation import consolidate
@@ -73,51 +73,11 @@ def _no_fork() -> int:
 # --- a merge killed while its workers read ----------------------------------------------
 
 
-def _children() -> dict[int, list[int]]:
-    """Every process's children, from /proc."""
-    out: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        out.setdefault(parent, []).append(int(entry))
-    return out
-
-
-def _descendants(pid: int) -> set[int]:
-    children = _children()
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    """Running (a zombie waiting for its parent to collect it has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes from /proc")
+@pytest.mark.skipif(not LISTED, reason="lists processes from /proc")
 def test_a_killed_merge_leaves_no_process_and_no_lock(tmp_path: Path) -> None:
     root = tmp_path / "xa"
     assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
-    # Enough files for workers whatever the start method, and to read for a while.
-    count = 3 * workers.PARALLEL_MIN_SPAWNED
-    form = filled("T01", VILLAGE)
-    for n in range(count):
-        put(root / "inbox", f"thon 1/ban {n:04d}.xlsx", form, ON_TIME)
+    busy_inbox(root / "inbox")
 
     wbt = [sys.executable, "-m", "workbook_tools"]
     merge = subprocess.Popen(
@@ -126,16 +86,7 @@ def test_a_killed_merge_leaves_no_process_and_no_lock(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        # Killed once its workers are reading.
-        deadline = time.monotonic() + 60
-        started: set[int] = set()
-        while time.monotonic() < deadline and merge.poll() is None:
-            started = _descendants(merge.pid)
-            if len(started) >= 2:
-                break
-            time.sleep(0.02)
-        assert merge.poll() is None, "the merge ended before its workers were seen"
-        assert len(started) >= 2, "no worker processes were started"
+        started = workers_of(merge)  # killed once its workers are reading
         merge.send_signal(signal.SIGKILL)
         merge.wait(10)
     finally:
@@ -144,10 +95,7 @@ def test_a_killed_merge_leaves_no_process_and_no_lock(tmp_path: Path) -> None:
             merge.wait()
 
     assert not (root / "outbox" / PERIOD).exists(), "killed too late: the report was written"
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(_alive(pid) for pid in started):
-        time.sleep(0.05)
-    assert not [pid for pid in started if _alive(pid)], "processes of the killed run still run"
+    assert not still_alive(started), "processes of the killed run still run"
 
     status = subprocess.run(
         [*wbt, "status", "--period", PERIOD, "--dir", str(root)],
