@@ -10,28 +10,32 @@ the tables follow the plan's fields.
 
 Semantics (SPEC, "Indicators"):
 
-- ``COUNT(thon: …)`` counts over every village on the roster; a village that did
-  not report counts as not meeting the condition. A value with an error is not
-  in its submission's values, so it is left out of sums and conditions, exactly
-  like an unreported one, and the indicator's note says so.
+- ``COUNT(thon: …)`` counts over every village on the roster. Missing data never
+  helps the commune: a village that did not report, or whose condition is
+  unknown (a blank, a value in error), is put on the side that does not help
+  the target: as not meeting the condition of a "≥" target, as meeting that of
+  a "≤" one. The evaluator does it (``unknown_meets``); :func:`_indicator`
+  only says which side, once for every indicator. The note names them.
+- A sum is over the usable values; the note names the entries that left a
+  value it reads blank or in error.
 - A target is met on the exact fraction, never on a rounded display.
-- A denominator of 0 is "không phát sinh": neither met nor failed.
-- A denominator of 0 when no entry the indicator reads gave a usable value
-  (the police did not report, so ``SUM(ca_tb_tiep_nhan)`` is 0) is not "nothing
-  arose" but "chưa có số liệu": like an unreported village, it counts as not met.
+- A denominator of 0 is "không phát sinh" (neither met nor failed) only when
+  every entry it reads typed its figures: a blank is not a zero. A denominator
+  of 0 with an entry concerned silent, blank or in error is "chưa có số liệu":
+  not met, and a warning names the entries and cells.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from fractions import Fraction
 
 import pandas as pd
 
-from workbook_tools import expressions
+from workbook_tools import expressions, problems
 from workbook_tools.inbox.model import InboxResult, Submission, used_submissions
 from workbook_tools.inbox.read import ARRIVALS, roster_status
 from workbook_tools.numbers import percent_text
@@ -186,6 +190,15 @@ class IndicatorResult:
     reported: tuple[str, ...]  # of those, the ones that reported
     excluded: tuple[str, ...]  # of those, the ones with an error in a value it reads
     note: str  # Vietnamese, shown next to the indicator
+    # Of those that reported, the ones a COUNT or SUM could not read (a value it
+    # needs blank or in error): roster code -> the fields, in form order.
+    gaps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def blank(self) -> tuple[str, ...]:
+        """Reporting entries that left a value the indicator needs blank (not in error)."""
+        excluded = set(self.excluded)
+        return tuple(c for c in self.gaps if c not in excluded)
 
     @property
     def code(self) -> str:
@@ -307,6 +320,7 @@ def consolidate(
     unit_fields = tuple(f for f in _fields_of(plan, plan.units) if f.task is None)
     villages = _frame(plan.villages, village_fields, used)
     units = _frame(plan.units, unit_fields, used)
+    indicators = _indicators(plan, period, used)
 
     return Consolidation(
         plan=plan,
@@ -321,11 +335,13 @@ def consolidate(
         errors=errors,
         tasks=_task_statuses(plan, used),
         completeness=_completeness(plan, period, inbox),
-        indicators=_indicators(plan, period, used),
+        indicators=indicators,
         opinion_fields=opinions,
         opinions=_opinions(plan, used, opinions),
         submissions=tuple(inbox.submissions),
-        problems=_sorted_problems(plan, inbox.problems),
+        problems=_sorted_problems(
+            plan, [*inbox.problems, *_indicator_problems(plan, indicators, used)]
+        ),
     )
 
 
@@ -459,22 +475,38 @@ def _indicator(
     known: Mapping[str, Value],
     holders: Mapping[str, set[str]],
 ) -> IndicatorResult:
+    target = indicator.target
+    at_most = indicator.comparator is Comparator.AT_MOST
+    # Missing data never helps the commune: a COUNT puts an entry that did not
+    # report, or whose condition is unknown, on the side that does not help the
+    # target. Above the fraction bar that is "meets" for a "≤" target; below it,
+    # where a larger count lowers the fraction, "meets" for a "≥" target.
     parsed = [expressions.parse(indicator.numerator)]
-    numerator = expressions.evaluate_aggregate(parsed[0], population, known)
+    numerator = expressions.evaluate_aggregate(
+        parsed[0], population, known, unknown_meets=target is not None and at_most
+    )
     denominator: int | Fraction | None = None
     if indicator.denominator is not None:
         parsed.append(expressions.parse(indicator.denominator))
-        denominator = expressions.evaluate_aggregate(parsed[1], population, known)
+        denominator = expressions.evaluate_aggregate(
+            parsed[1], population, known, unknown_meets=target is not None and not at_most
+        )
 
     concerned = _concerned(plan, parsed, holders)
     fields_read = frozenset().union(*(e.fields for e in parsed))
     reported = tuple(c for c in concerned if c in used)
     excluded = tuple(c for c in reported if used[c].unusable & fields_read)
-    has_data = len(reported) > len(excluded) or not concerned
+    gaps = _gaps(plan, parsed, used, known, holders)
+    if indicator.denominator is not None:
+        # The denominator's own entries: silent, or reporting with a gap in it.
+        below = _concerned(plan, parsed[1:], holders)
+        below_gaps = _gaps(plan, parsed[1:], used, known, holders)
+        incomplete = tuple(c for c in below if c not in used or c in below_gaps)
+    else:
+        incomplete = ()
 
     value: Fraction | None = None
     met: bool | None = None
-    target = indicator.target
     if numerator is None:
         outcome = Outcome.NO_DATA
     elif indicator.denominator is None:
@@ -484,8 +516,8 @@ def _indicator(
     elif denominator is None:
         outcome = Outcome.NO_DATA
     elif denominator == 0:
-        # Nothing arose only if someone said so: 0/0 from nobody is a lack of data.
-        outcome = Outcome.NOT_ARISEN if has_data else Outcome.NO_DATA
+        # Nothing arose only if every entry concerned typed its zeros: a blank is not a zero.
+        outcome = Outcome.NO_DATA if incomplete else Outcome.NOT_ARISEN
     else:
         value = Fraction(numerator) / Fraction(denominator)
         outcome = Outcome.NO_TARGET
@@ -497,6 +529,7 @@ def _indicator(
         met = reaches(value, target, indicator.comparator)
         outcome = Outcome.MET if met else Outcome.NOT_MET
 
+    counted = _counted_side(parsed, target is not None and at_most)
     return IndicatorResult(
         indicator=indicator,
         numerator=numerator,
@@ -507,8 +540,75 @@ def _indicator(
         concerned=concerned,
         reported=reported,
         excluded=excluded,
-        note=_note(plan, indicator, concerned, reported, excluded, value, outcome),
+        note=_note(plan, indicator, concerned, reported, excluded, gaps, counted, value, outcome),
+        gaps=gaps,
     )
+
+
+def _bodies(
+    parsed: Sequence[expressions.Expression],
+) -> Iterable[tuple[expressions.Aggregate, expressions.Expression]]:
+    """Each COUNT/SUM of the formulas with its body as a formula of its own."""
+    for expr in parsed:
+        for node in expressions.walk(expr.root):
+            if isinstance(node, expressions.Aggregate) and node.body is not None:
+                start, end = node.body.span
+                yield node, expressions.parse(expr.text[start:end])
+
+
+def _gaps(
+    plan: Plan,
+    parsed: Sequence[expressions.Expression],
+    used: Mapping[str, Submission],
+    known: Mapping[str, Value],
+    holders: Mapping[str, set[str]],
+) -> dict[str, tuple[str, ...]]:
+    """Reporting entries a COUNT or SUM could not read: its body is unknown on their values.
+
+    A condition that is decided whatever the blank holds (``0 >= 1 AND blank``)
+    is no gap. Roster code -> the fields the body reads that are blank or in
+    error, in roster order.
+    """
+    order = {f.code: i for i, f in enumerate(plan.all_fields)}
+    found: dict[str, set[str]] = {}
+    for node, body in _bodies(parsed):
+        for code in _aggregate_entries(plan, node, body, holders):
+            submission = used.get(code)
+            if submission is None:
+                continue  # did not report: in ``missing``
+            values = submission.values
+            if expressions.evaluate_row(body, values, known) is not None:
+                continue
+            absent = {name for name in body.fields if name not in values}
+            if absent:
+                found.setdefault(code, set()).update(absent)
+    return {
+        e.code: tuple(sorted(found[e.code], key=lambda n: order.get(n, len(order))))
+        for e in plan.roster
+        if e.code in found
+    }
+
+
+def _aggregate_entries(
+    plan: Plan,
+    node: expressions.Aggregate,
+    body: expressions.Expression,
+    holders: Mapping[str, set[str]],
+) -> Iterable[str]:
+    """The roster codes one COUNT/SUM reads: its scope, narrowed to the forms having its fields."""
+    having = set().union(*(holders.get(name, set()) for name in body.fields))
+    if node.scope is None:
+        return having
+    scoped = {e.code for e in scope_entries(plan, node.scope)}
+    return (scoped & having) or scoped
+
+
+def _counted_side(parsed: Sequence[expressions.Expression], numerator_meets: bool) -> bool | None:
+    """How the numerator's COUNT conditions took a silent or unknown entry (None: no such COUNT)."""
+    for _node, _body in _bodies(parsed[:1]):
+        if _node.function == "COUNT":
+            return numerator_meets
+    return None
 
 
 def reaches(value: Fraction, target: Fraction, comparator: Comparator) -> bool:
@@ -552,6 +652,8 @@ def _note(
     concerned: Sequence[str],
     reported: Sequence[str],
     excluded: Sequence[str],
+    gaps: Mapping[str, Sequence[str]],
+    counted: bool | None,
     value: Fraction | None,
     outcome: Outcome,
 ) -> str:
@@ -573,6 +675,14 @@ def _note(
             parts.append(
                 f"{len(wrong)} {label} có số liệu lỗi không được tính ({', '.join(wrong)})"
             )
+        blank = [c for c in mine if c in gaps and c not in excluded_set]
+        if blank:
+            listed = ", ".join(f"{c}: {', '.join(gaps[c])}" for c in blank)
+            parts.append(f"{len(blank)} {label} để trống ô cần cho chỉ tiêu ({listed})")
+    silent = len(concerned) > len(reported) or bool(gaps)
+    if counted is not None and silent:
+        side = "có điều kiện" if counted else "chưa đạt điều kiện"
+        parts.append(f"nơi chưa báo cáo, để trống hay có lỗi được tính là {side}")
     if outcome is Outcome.NOT_ARISEN:
         parts.append("mẫu số bằng 0: không phát sinh")
     elif outcome is Outcome.NO_DATA:
@@ -587,6 +697,51 @@ def _note(
             )
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
+
+
+def _indicator_problems(
+    plan: Plan, results: Sequence[IndicatorResult], used: Mapping[str, Submission]
+) -> list[Problem]:
+    """A warning per entry that left an indicator without data ("chưa có số liệu")."""
+    out: list[Problem] = []
+    for result in results:
+        if result.outcome is not Outcome.NO_DATA:
+            continue
+        for code in result.concerned:
+            entry = plan.entry(code)
+            submission = used.get(code)
+            if submission is None:
+                out.append(
+                    problems.make(
+                        "indicator.no_data_missing",
+                        unit=code,
+                        indicator=result.code,
+                        name=entry.name,
+                    )
+                )
+                continue
+            fields = result.gaps.get(code)
+            if not fields:
+                continue
+            cells = ", ".join(
+                f"{submission.cells[f]} ({f})" if f in submission.cells else f for f in fields
+            )
+            first = fields[0]
+            cell = submission.cells.get(first)
+            out.append(
+                problems.make(
+                    "indicator.no_data_blank",
+                    file=submission.file,
+                    unit=code,
+                    sheet=cell.split("!")[0] if cell and "!" in cell else None,
+                    cell=cell.split("!")[-1] if cell else None,
+                    field=first,
+                    indicator=result.code,
+                    name=entry.name,
+                    cells=cells,
+                )
+            )
+    return out
 
 
 # --- opinions and problems --------------------------------------------------------

@@ -1284,6 +1284,9 @@ def _arithmetic(op: str, left: Result, right: Result) -> int | Fraction | None:
 class _Env:
     constants: Mapping[str, Value]
     population: Population | None
+    # COUNT(scope: condition): whether an entry that did not report, or whose
+    # condition is unknown (a blank, a value in error), counts as meeting it.
+    unknown_meets: bool = False
 
 
 Row = Mapping[str, Value] | None
@@ -1478,6 +1481,8 @@ def _compile_aggregate(node: Aggregate, inside: bool) -> _Compiled:
         if body is None:
             return len(entries)  # COUNT(scope): the roster, reporters or not
         if function == "COUNT":
+            if env.unknown_meets:
+                return sum(1 for e in entries if e is None or _truth(body(e, env)) is not False)
             return sum(1 for e in entries if e is not None and body(e, env) is True)
         total: int | Fraction = 0
         for entry in entries:
@@ -1512,8 +1517,18 @@ def evaluate_row(
 
 
 def evaluate_aggregate(
-    expr: Expression, population: Population, constants: Mapping[str, Value]
+    expr: Expression,
+    population: Population,
+    constants: Mapping[str, Value],
+    *,
+    unknown_meets: bool = False,
 ) -> int | Fraction | None:
-    """Evaluate an indicator over the roster; None when it has no number (e.g. 1/0)."""
-    result = expr.compiled(None, _Env(constants, population))
+    """Evaluate an indicator over the roster; None when it has no number (e.g. 1/0).
+
+    ``unknown_meets`` says on which side a COUNT puts an entry that did not
+    report or whose condition is unknown: by default it does not meet the
+    condition; with True it does (missing data never helps a target: the
+    caller picks the side that does not).
+    """
+    result = expr.compiled(None, _Env(constants, population, unknown_meets))
     return _number(result)

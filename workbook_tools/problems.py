@@ -720,6 +720,18 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         Severity.ERROR,
         "{where} – «{label}»: {message} Giá trị đã đọc: {values}. (Quy tắc {rule})",
     ),
+    # --- the plan's indicators and its checks across forms (wbt merge) --------
+    "indicator.no_data_blank": (
+        Severity.WARNING,
+        "Chỉ tiêu {indicator} chưa có số liệu: {name} ({unit}) đã nộp nhưng để trống hoặc "
+        "ghi sai ô {cells}. Ô để trống không được tính là 0: hãy đề nghị {name} điền số "
+        "liệu (ghi 0 nếu không phát sinh) và gửi lại.",
+    ),
+    "indicator.no_data_missing": (
+        Severity.WARNING,
+        "Chỉ tiêu {indicator} chưa có số liệu: {name} ({unit}) chưa nộp báo cáo. Hãy đôn "
+        "đốc {name} nộp báo cáo.",
+    ),
 }
 
 
