@@ -35,12 +35,11 @@ from workbook_tools.consolidation import (
     Consolidation,
     Outcome,
     ReportingStatus,
-    TaskRole,
     TaskStatus,
 )
+from workbook_tools.deadline import commune_deadline_text
 from workbook_tools.inbox.model import Submission, SubmissionStatus
 from workbook_tools.plan.model import (
-    COMMUNE_LEAD,
     COMPARATOR_SIGNS,
     KIND_LABELS,
     NO,
@@ -49,9 +48,9 @@ from workbook_tools.plan.model import (
     Field,
     FieldType,
     RosterEntry,
-    Task,
 )
 from workbook_tools.problems import SEVERITY_LABELS, Severity
+from workbook_tools.report.summary import run_day
 
 SUMMARY_SHEET = "Tổng hợp"
 VILLAGES_SHEET = "Theo thôn"
@@ -503,7 +502,8 @@ def _completeness_block(
     intro = (
         f"Hạn nộp báo cáo của các thôn, đơn vị: {done.deadline:%d/%m/%Y}. "
         f"Số liệu tổng hợp lúc {c.generated_at:%H:%M ngày %d/%m/%Y}, từ "
-        f"{done.received}/{done.expected} báo cáo đã nhận."
+        f"{done.received}/{done.expected} báo cáo đã nhận. "
+        f"{commune_deadline_text(c.period, run_day(c))}."
     )
     write_merged(ws, row, 0, last, intro, formats("text"))
     row += 1
@@ -562,8 +562,10 @@ def _indicator_block(
     row += 1
     explain = (
         "Tỉ lệ được so với mức cần đạt bằng giá trị chính xác, không theo số đã làm tròn. "
-        "Thôn chưa báo cáo được tính là chưa đạt điều kiện; số liệu có lỗi không được tính. "
-        'Mẫu số bằng 0 là "Không phát sinh".'
+        "Số liệu thiếu không bao giờ làm chỉ tiêu đạt: thôn, đơn vị chưa báo cáo, để trống "
+        "hay có số liệu lỗi được tính về phía bất lợi cho chỉ tiêu. Ô để trống không phải số 0: "
+        '"Không phát sinh" chỉ khi mẫu số bằng 0 do mọi nơi liên quan đều ghi số 0; còn thiếu '
+        'số liệu là "chưa có số liệu" (không đạt).'
     )
     write_merged(ws, row, 0, last, explain, formats("note"))
     ws.set_row(row, _height([(explain, 160)]))
@@ -846,13 +848,12 @@ def _task_rows(
     write_merged(ws, row, 0, total_col, "TÌNH TRẠNG THỰC HIỆN NHIỆM VỤ", formats("group"))
     row += 1
     for task in c.plan.tasks:
-        title = _task_title(task)
         ws.write_string(row, 0, task.section, center)
-        ws.write_string(row, 1, title, cell)
+        ws.write_string(row, 1, task.title, cell)
         for col, unit in enumerate(units, first_unit):
             _task_cell(ws, row, col, by_task.get(task.code, {}).get(unit.code), False, formats)
         ws.write_blank(row, total_col, None, na)
-        ws.set_row(row, _height([(title, 44)], minimum=2))
+        ws.set_row(row, _height([(task.title, 44)], minimum=2))
         row += 1
     heading = "KẾT QUẢ THỰC HIỆN NHIỆM VỤ (đơn vị tự ghi)"
     write_merged(ws, row, 0, total_col, heading, formats("group"))
@@ -869,13 +870,6 @@ def _task_rows(
         ws.write_blank(row, total_col, None, na)
         ws.set_row(row, _height(texts, minimum=2))
         row += 1
-
-
-def _task_title(task: Task) -> str:
-    """A task's title; one the UBND xã leads says so (no unit's column is its lead)."""
-    if task.lead is None:
-        return f"{task.title} ({TASK_ROLE_LABELS[TaskRole.LEAD]}: {COMMUNE_LEAD})"
-    return task.title
 
 
 def _task_cell(
