@@ -436,3 +436,156 @@ def test_field_taking_a_task_fields_code(tmp_path: Path) -> None:
 def test_target_without_denominator(tmp_path: Path) -> None:
     result = check_broken(tmp_path, lambda d: row(d, "indicators", "CT1.3").pop("denominator"))
     assert "Ô E4 (trang 'Chỉ tiêu', cột 'Mẫu số') đang trống." in result.output
+
+
+# --- issue 16: what plan check missed, and suggestions that pointed the wrong way -----
+
+
+def test_period_copied_from_last_year(tmp_path: Path) -> None:
+    from datetime import date
+
+    def change(data: PlanData) -> None:
+        row(data, "periods", "CN-2024").update(
+            start=date(2023, 1, 1),
+            end=date(2023, 12, 31),
+            unit_deadline=date(2023, 12, 15),
+            commune_deadline=date(2023, 12, 20),
+        )
+
+    result = check_broken(tmp_path, change)
+    assert (
+        message(
+            "plan.period_other_year",
+            sheet="Kỳ báo cáo",
+            cell="D3",
+            period="CN-2024",
+            start="01/01/2023",
+            end="31/12/2023",
+            year=2024,
+        )
+        in result.output
+    )
+
+
+def test_two_periods_with_the_same_dates(tmp_path: Path) -> None:
+    def change(data: PlanData) -> None:
+        data["periods"].append({**row(data, "periods", "6T-2024"), "code": "6T-B"})
+
+    result = check_broken(tmp_path, change)
+    assert (
+        message(
+            "plan.period_same_dates",
+            sheet="Kỳ báo cáo",
+            cell="A4",
+            period="6T-B",
+            other="6T-2024",
+            other_cell="A2",
+            start="01/01/2024",
+            end="30/06/2024",
+        )
+        in result.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "formula", "cell", "header", "part"),
+    [
+        ("numerator", "SUM(ld_duoc_tt) / 0", "D4", "Tử số", "SUM(ld_duoc_tt) / 0"),
+        ("denominator", "0", "E4", "Mẫu số", "mẫu số 0"),
+    ],
+)
+def test_division_by_a_literal_zero(
+    tmp_path: Path, column: str, formula: str, cell: str, header: str, part: str
+) -> None:
+    result = check_broken(
+        tmp_path, lambda d: row(d, "indicators", "CT1.3").update({column: formula})
+    )
+    assert (
+        message(
+            "plan.formula_divide_by_zero",
+            sheet="Chỉ tiêu",
+            cell=cell,
+            header=header,
+            part=part,
+            value=formula,
+        )
+        in result.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("m" * 256, "một mã không quá 255 ký tự (mã này có 256 ký tự"),
+        ("true", "khác TRUE và FALSE"),
+        ("mô_hình", "một mã chữ thường, không dấu như 'mo_hinh'"),
+        ("Số buổi họp", "một mã chữ thường, không dấu như 'so_buoi_hop'"),
+    ],
+)
+def test_field_code_excel_cannot_name(tmp_path: Path, code: str, expected: str) -> None:
+    def change(data: PlanData) -> None:
+        row(data, "fields", "mh_ten")["code"] = code
+        data["rules"] = [r for r in data["rules"] if r["code"] != "QT09"]
+
+    result = check_broken(tmp_path, change)
+    assert f"Ô A24 (trang 'Trường dữ liệu', cột 'Mã trường') có giá trị '{code}'" in (
+        result.output
+    )
+    assert expected in result.output
+
+
+def test_accented_scope_suggests_the_keyword(tmp_path: Path) -> None:
+    result = check_broken(
+        tmp_path, lambda d: row(d, "indicators", "CT1.1").update(denominator="COUNT(thôn)")
+    )
+    out = result.output
+    assert "Công thức ở ô E2 (trang 'Chỉ tiêu', cột 'Mẫu số') có 'thôn'" in out
+    assert "Có phải ý bạn là 'thon'?" in out
+    assert "dấu nháy kép" not in out
+
+
+def _ward(data: PlanData) -> None:
+    """The sample's villages as a ward's residential groups: TDP1 … TDP12."""
+    data["settings"].append({"key": "village_label", "value": "tổ dân phố"})
+    for i in range(1, 13):
+        entry = row(data, "roster", f"T{i:02d}")
+        entry.update(code=f"TDP{i}", name=f"Tổ dân phố {i}")
+
+
+def test_scope_that_is_no_roster_kind_lists_the_scopes(tmp_path: Path) -> None:
+    def change(data: PlanData) -> None:
+        _ward(data)
+        row(data, "indicators", "CT1.1")["denominator"] = "COUNT(tdp)"
+
+    out = check_broken(tmp_path, change).output
+    assert "dùng 'tdp' nhưng không có phạm vi nào tên như vậy" in out
+    assert "Có phải ý bạn là 'thon'?" in out
+    assert "'TDP" not in out
+    assert "Phạm vi dùng được: thon (mọi tổ dân phố), donvi (mọi đơn vị), tatca" in out
+
+
+def test_bad_period_code_gets_period_examples(tmp_path: Path) -> None:
+    out = check_broken(
+        tmp_path, lambda d: row(d, "periods", "6T-2024").update(code="6T 2024")
+    ).output
+    assert "có giá trị '6T 2024' không hợp lệ" in out
+    assert "như '6T-2024'" in out
+    assert "CT1.1" not in out and "T01" not in out
+
+
+def test_excel_formula_in_a_plan_cell(tmp_path: Path) -> None:
+    path = write_workbook(sample_data(), tmp_path / PLAN)
+    wb = openpyxl.load_workbook(path)
+    wb["Danh sách"]["C15"] = '=A15&" xã"'  # openpyxl saves a formula without its result
+    wb["Quy tắc"]["E2"] = "=ld_duoc_tt<=ld_tong"
+    wb.save(path)
+    result = run("plan", "check", str(path))
+    assert result.exit_code == 1
+    out = result.output
+    assert "đang trống" not in out
+    assert (
+        "Ô C15 (trang 'Danh sách', cột 'Tên thôn, đơn vị') chứa công thức Excel "
+        '=A15&" xã" (chưa có kết quả)' in out
+    )
+    assert "xóa công thức và gõ thẳng vào ô nội dung chữ" in out
+    assert "không có dấu = ở đầu: ld_duoc_tt<=ld_tong" in out

@@ -140,6 +140,34 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "và phối hợp nhiệm vụ phải là đơn vị (loại '{kind}') trong trang Danh sách; thôn báo "
         "cáo trên biểu mẫu của thôn. Hãy xóa mã này hoặc đổi sang mã đơn vị.",
     ),
+    "plan.cell_formula": (
+        Severity.ERROR,
+        "Ô {cell} (trang '{sheet}', cột '{header}') chứa công thức Excel {formula}{result}, "
+        "không phải giá trị. Kế hoạch chỉ đọc giá trị gõ vào ô: hãy {how}.",
+    ),
+    "plan.period_other_year": (
+        Severity.ERROR,
+        "Kỳ {period} (ô {cell}, trang '{sheet}') từ {start} đến {end}, không nằm trong năm "
+        "{year} của kế hoạch (mục year, trang Cài đặt). Có lẽ dòng này được chép từ kế hoạch "
+        "năm khác: hãy sửa ngày (cả mã và tên kỳ) cho đúng năm {year}, hoặc sửa năm kế hoạch.",
+    ),
+    "plan.period_same_dates": (
+        Severity.ERROR,
+        "Kỳ {period} (ô {cell}, trang '{sheet}') có cùng ngày với kỳ {other} (ô {other_cell}): "
+        "{start} – {end}. Hai kỳ báo cáo không trùng nhau: hãy sửa ngày của một kỳ, hoặc xóa "
+        "dòng thừa.",
+    ),
+    "plan.formula_accented_name": (
+        Severity.ERROR,
+        "Công thức ở ô {cell} (trang '{sheet}', cột '{header}') có '{name}': mã trường, phạm vi "
+        "và hằng số viết không dấu.{suggestion} Hãy sửa lại công thức. Công thức: {value}.",
+    ),
+    "plan.formula_divide_by_zero": (
+        Severity.ERROR,
+        "Công thức ở ô {cell} (trang '{sheet}', cột '{header}') chia cho 0 ({part}) nên không "
+        "bao giờ tính được. Hãy sửa số chia; một tỉ lệ ghi tử số và mẫu số ở hai cột Tử số, "
+        "Mẫu số. Công thức: {value}.",
+    ),
     "plan.rule_no_form": (
         Severity.ERROR,
         "Quy tắc {value} (ô {cell}, trang '{sheet}') dùng các trường {fields} nhưng không "

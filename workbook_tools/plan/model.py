@@ -35,6 +35,10 @@ class Kind(StrEnum):
 
 KIND_LABELS = {Kind.VILLAGE: "Thôn", Kind.UNIT: "Đơn vị"}
 
+#: What the village-level group of the roster is called unless the plan says
+#: (a ward's roster has "tổ dân phố", the south's "ấp"): setting ``village_label``.
+DEFAULT_VILLAGE_LABEL = "thôn"
+
 #: A form selector naming every roster entry (fields sheet, column "Biểu mẫu").
 ALL_FORMS = "tatca"
 
@@ -111,6 +115,30 @@ class Settings:
     #: The IANA time zone in which the units' deadline is a day: on time and late are
     #: judged there, not in the computer's. Optional in the workbook (older plans).
     time_zone: str = DEFAULT_TIME_ZONE
+    #: What the roster's villages are called ("thôn", "tổ dân phố", "ấp"), lower case:
+    #: every label the tool writes follows it ("8 tổ dân phố"). Optional (older plans).
+    village_label: str = DEFAULT_VILLAGE_LABEL
+    #: The "Lưu:" line under the report's receivers ("VT, VHXH"); empty: "VT" alone.
+    archive: str = ""
+
+    def kind_label(self, kind: Kind) -> str:
+        """How a roster kind is named as a heading: "Tổ dân phố", "Đơn vị"."""
+        if kind is Kind.VILLAGE:
+            word = self.village_label or DEFAULT_VILLAGE_LABEL
+            return word[:1].upper() + word[1:]
+        return KIND_LABELS[kind]
+
+    def kind_word(self, kind: Kind) -> str:
+        """How a roster kind is named inside a sentence: "tổ dân phố", "đơn vị"."""
+        if kind is Kind.VILLAGE:
+            return self.village_label or DEFAULT_VILLAGE_LABEL
+        return KIND_LABELS[kind].lower()
+
+    @property
+    def archive_line(self) -> str:
+        """The report's "Lưu:" line: the office (VT) and where the plan says."""
+        kept = self.archive.strip().removeprefix("Lưu:").strip().rstrip(".")
+        return f"Lưu: {kept}." if kept else "Lưu: VT."
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,15 +10,15 @@ its own and reports them all together.
 
 from __future__ import annotations
 
-import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError
 
 from workbook_tools import safety
 from workbook_tools.errors import PlanError
+from workbook_tools.inbox.workbook import FormWorkbook, Location, open_workbook
 from workbook_tools.plan.schema import SHEETS, Column, Sheet
 from workbook_tools.plan.tables import (
     Cell,
@@ -67,11 +67,8 @@ def read_tables(path: Path) -> PlanTables:
         problem = make("plan.file_unreadable", file=path.name, path=str(path), reason=reason)
         raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem])
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(inspection.content))
-        try:
+        with open_workbook(inspection.content, str(inspection.format)) as workbook:
             return _read(workbook, source=path.name)
-        finally:
-            workbook.close()
     except BaseException as err:
         if not isinstance(err, CalamineError | OSError | ValueError) and not (
             safety.is_reader_panic(err)
@@ -81,7 +78,7 @@ def read_tables(path: Path) -> PlanTables:
         raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem]) from err
 
 
-def _read(workbook: CalamineWorkbook, source: str) -> PlanTables:
+def _read(workbook: FormWorkbook, source: str) -> PlanTables:
     result = PlanTables(source=source)
     names = list(workbook.sheet_names)
     unmatched = list(names)
@@ -101,14 +98,29 @@ def _read(workbook: CalamineWorkbook, source: str) -> PlanTables:
                 make("plan.sheet_missing", file=source, sheet=sheet.name, suggestion=suggestion)
             )
             continue
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        table = _table(sheet, name, [[normalise(v) for v in row] for row in rows], result)
-        result.tables[sheet.id] = table
+        rows = workbook.rows(name)
+        grid = [[normalise(v) for v in row] for row in rows]
+
+        def formula(row: int, col: int, sheet_name: str = name) -> tuple[str, str] | None:
+            found = workbook.cell_error(Location(sheet_name, row, col))
+            return None if found is None else (found.formula, found.text)
+
+        result.tables[sheet.id] = _table(sheet, name, grid, result, formula)
     return result
 
 
-def _table(sheet: Sheet, name: str, grid: list[list[CellValue]], result: PlanTables) -> Table:
-    """The rows of one plan sheet; ``grid`` holds values already :func:`normalise`-d."""
+def _table(
+    sheet: Sheet,
+    name: str,
+    grid: list[list[CellValue]],
+    result: PlanTables,
+    formula: Callable[[int, int], tuple[str, str] | None] | None = None,
+) -> Table:
+    """The rows of one plan sheet; ``grid`` holds values already :func:`normalise`-d.
+
+    ``formula(row, col)`` (0-based) says what a cell read as empty holds: an Excel
+    formula without its result, or with an error as result (kept in
+    :attr:`Table.formulas`: the validator says so instead of calling it empty)."""
     header_index, columns = _header(sheet, grid)
     header_row = header_index + 1
     letters = {cid: column_letter(i) for cid, i in columns.items()}
@@ -123,7 +135,10 @@ def _table(sheet: Sheet, name: str, grid: list[list[CellValue]], result: PlanTab
         for cid, col in columns.items():
             value = values[col] if col < len(values) else None
             cells[cid] = Cell(value, f"{letters[cid]}{number}")  # normalised already
-        if all(c.value is None for c in cells.values()):
+            held = formula(index, col) if formula is not None and value is None else None
+            if held is not None:
+                table.formulas[cells[cid].address] = held
+        if all(c.value is None and c.address not in table.formulas for c in cells.values()):
             empty_run += 1
             if empty_run >= EMPTY_RUN_LIMIT:
                 break

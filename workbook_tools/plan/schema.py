@@ -38,7 +38,7 @@ class ColumnKind(StrEnum):
 
 #: What to type, said to the officer in a message ("Hãy nhập {expected}").
 KIND_EXPECTED = {
-    ColumnKind.CODE: "một mã ngắn, không dấu, không khoảng trắng (ví dụ T01, CA, CT1.1)",
+    ColumnKind.CODE: "một mã ngắn, không dấu, không khoảng trắng{examples}",
     ColumnKind.TEXT: "nội dung chữ",
     ColumnKind.INT: "một số nguyên (ví dụ 6)",
     ColumnKind.DATE: "một ngày dạng dd/mm/yyyy (ví dụ 15/06/2024)",
@@ -59,9 +59,11 @@ class Column:
     width: float = 14
     choices: tuple[str, ...] = ()  # fixed values: a dropdown
     help: str = ""  # what to type, shown on the Hướng dẫn sheet
+    examples: str = ""  # codes that fit this column, for "Hãy nhập …" ("T01, CA")
 
     def expected(self) -> str:
-        return KIND_EXPECTED[self.kind].format(choices=", ".join(self.choices))
+        examples = f" (ví dụ {self.examples})" if self.examples else ""
+        return KIND_EXPECTED[self.kind].format(choices=", ".join(self.choices), examples=examples)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,20 @@ SETTINGS = (
         ColumnKind.TEXT,
         False,
     ),
+    Setting(
+        "village_label",
+        "Tên gọi các đơn vị cấp thôn trong trang Danh sách, chữ thường: thôn, tổ dân phố, khu "
+        "phố, ấp… (in trên biểu mẫu, báo cáo; để trống là thôn)",
+        ColumnKind.TEXT,
+        False,
+    ),
+    Setting(
+        "archive",
+        "Nơi lưu ghi ở cuối báo cáo, sau chữ 'Lưu:' (ví dụ: VT, tên bộ phận phụ trách; để "
+        "trống là VT)",
+        ColumnKind.TEXT,
+        False,
+    ),
 )
 
 _FORMS_HELP = (
@@ -144,7 +160,7 @@ SETTINGS_SHEET = Sheet(
         "Thông tin chung của kế hoạch, in trên biểu mẫu và báo cáo. Chỉ sửa cột 'Giá trị'. "
         "Khi không còn cấp huyện, để trống tên huyện và ghi cơ quan nhận báo cáo mới."
     ),
-    example="report_to | Cơ quan nhận báo cáo | UBND huyện Triệu Sơn",
+    example="report_to | Cơ quan nhận báo cáo | UBND tỉnh …",
 )
 
 PERIODS_SHEET = Sheet(
@@ -157,7 +173,8 @@ PERIODS_SHEET = Sheet(
             ColumnKind.CODE,
             required=True,
             width=12,
-            help="Mã ngắn của kỳ, dùng trong lệnh: wbt generate --period 6T-2024.",
+            help="Mã ngắn của kỳ, dùng trong lệnh: wbt generate --period MÃ_KỲ.",
+            examples="Q1, 6T, CN",
         ),
         Column(
             "name",
@@ -198,8 +215,7 @@ PERIODS_SHEET = Sheet(
         "Mỗi dòng là một kỳ báo cáo. Ngày ghi dạng dd/mm/yyyy. Hạn nộp của thôn, đơn vị "
         "nằm trong kỳ (hoặc ít ngày sau khi kỳ kết thúc); hạn của xã không sớm hơn hạn nộp."
     ),
-    example="6T-2024 | Báo cáo 6 tháng đầu năm 2024 | 6 | 01/01/2024 | 30/06/2024 | "
-    "15/06/2024 | 20/06/2024",
+    example="Q1 | Báo cáo quý I | 3 | 01/01/2025 | 31/03/2025 | 25/03/2025 | 05/04/2025",
 )
 
 ROSTER_SHEET = Sheet(
@@ -213,6 +229,7 @@ ROSTER_SHEET = Sheet(
             required=True,
             width=10,
             help="Mã ngắn, không dấu, ví dụ T01 hoặc CA. Mã in trên biểu mẫu.",
+            examples="T01, CA",
         ),
         Column(
             "kind",
@@ -298,7 +315,7 @@ FIELDS_SHEET = Sheet(
             ColumnKind.CODE,
             required=True,
             width=20,
-            help="Mã không dấu, chữ thường, ví dụ tt_so_buoi. Dùng trong công thức.",
+            help="Mã không dấu, chữ thường, ví dụ so_buoi_hop. Dùng trong công thức.",
         ),
         Column("forms", "Biểu mẫu", ColumnKind.CODES, required=True, width=14, help=_FORMS_HELP),
         Column(
@@ -361,7 +378,7 @@ RULES_SHEET = Sheet(
     id="rules",
     name="Quy tắc",
     columns=(
-        Column("code", "Mã", ColumnKind.CODE, required=True, width=8),
+        Column("code", "Mã", ColumnKind.CODE, required=True, width=8, examples="QT01, QT02"),
         Column("forms", "Biểu mẫu", ColumnKind.CODES, required=True, width=12, help=_FORMS_HELP),
         Column(
             "severity",
@@ -410,7 +427,7 @@ INDICATORS_SHEET = Sheet(
     id="indicators",
     name="Chỉ tiêu",
     columns=(
-        Column("code", "Mã", ColumnKind.CODE, required=True, width=8),
+        Column("code", "Mã", ColumnKind.CODE, required=True, width=8, examples="CT1, CT1.1"),
         Column("section", "Mục", ColumnKind.TEXT, required=True, width=10),
         Column("text", "Chỉ tiêu", ColumnKind.TEXT, required=True, width=50),
         Column("numerator", "Tử số", ColumnKind.FORMULA, required=True, width=40),

@@ -95,6 +95,9 @@ class Table:
     name: str  # the sheet name as found in the workbook
     letters: dict[str, str]
     rows: list[Row] = field(default_factory=list)
+    #: Cells read as empty that hold an Excel formula (without its result, or with an
+    #: error as result): address → (the formula without its "=", the error shown or "").
+    formulas: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def address(self, column_id: str, row: int) -> str:
         return f"{self.letters.get(column_id, '?')}{row}"

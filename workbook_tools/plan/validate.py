@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -22,8 +23,10 @@ from workbook_tools.errors import ExpressionError, PlanError
 from workbook_tools.expressions import Context
 from workbook_tools.plan.model import (
     ALL_FORMS,
+    CONSTANT_TYPES,
     CONSTANTS,
     DEFAULT_TIME_ZONE,
+    DEFAULT_VILLAGE_LABEL,
     NO,
     TASK_RESULT_FIELD,
     TASK_STATUS_FIELD,
@@ -67,6 +70,10 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 # starting with a letter, and not shaped like a cell reference (ab12, r1c1).
 _FIELD_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _CELL_LIKE = re.compile(r"^([a-z]{1,3}[0-9]+|r[0-9]*c?[0-9]*|c[0-9]*)$")
+#: Longest defined name Excel takes: each input cell of a form is named by its field code.
+MAX_FIELD_CODE = 255
+#: Names Excel refuses as defined names whatever their case (its boolean values).
+_EXCEL_RESERVED_NAMES = frozenset({"true", "false"})
 _TASK_CODE = re.compile(r"^[a-z0-9]+$")
 _SEPARATORS = re.compile(r"[,;\s]+")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
@@ -100,7 +107,7 @@ def _choice_keys(column: Column) -> dict[str, str]:
 
 _KIND_EXPECTED_EXTRA = {
     "field_code": "một mã chữ thường không dấu, bắt đầu bằng chữ cái, chỉ gồm chữ, số và "
-    "dấu '_' (ví dụ tt_so_buoi), không giống địa chỉ ô như ab12",
+    "dấu '_' (ví dụ so_buoi_hop), không giống địa chỉ ô như ab12",
     "task_code": "một mã chữ thường không dấu, chỉ gồm chữ và số (ví dụ 1a, 3kt)",
     "lead": "mã một đơn vị trong trang Danh sách",
 }
@@ -136,6 +143,9 @@ class _Validator:
         # Case-folded codes by (roster, selectors): asked for once per row of
         # the tasks and fields sheets, over a roster of up to thousands.
         self._code_keys: dict[tuple[int, tuple[str, ...]], dict[str, str]] = {}
+        self.village_label = DEFAULT_VILLAGE_LABEL  # the settings' village_label, once read
+        self.year: int | None = None  # the settings' year, once read
+        self.roster_kinds: dict[str, Kind] = {}  # roster code -> kind, once read
 
     # --- reporting ---------------------------------------------------------------
     def report(self, code: str, table: Table, cell: str, **context: Any) -> None:
@@ -157,6 +167,9 @@ class _Validator:
         cell = row.cells.get(column.id)
         if cell is None:
             return None  # the column is missing: reported once as a header problem
+        if cell.value is None and cell.address in table.formulas:
+            self.excel_formula(table, cell, column, expected)
+            return None
         if cell.value is None:
             if column.required:
                 self.report(
@@ -168,6 +181,29 @@ class _Validator:
                 )
             return None
         return cell
+
+    def excel_formula(self, table: Table, cell: Cell, column: Column, expected: str) -> None:
+        """A cell holding an Excel formula (read as empty: no result, or an error)."""
+        formula, error = table.formulas[cell.address]
+        shown = f"={formula}" if formula else "(công thức)"
+        result = f" (Excel báo lỗi {error})" if error else " (chưa có kết quả)"
+        if column.kind is ColumnKind.FORMULA:
+            how = (
+                "gõ lại công thức của kế hoạch không có dấu = ở đầu"
+                + (f": {formula}" if formula else "")
+                + " (xem trang Hướng dẫn)"
+            )
+        else:
+            how = f"xóa công thức và gõ thẳng vào ô {expected or column.expected()}"
+        self.report(
+            "plan.cell_formula",
+            table,
+            cell.address,
+            header=column.header,
+            formula=shown,
+            result=result,
+            how=how,
+        )
 
     def read(
         self,
@@ -191,7 +227,13 @@ class _Validator:
         return self.read(table, row, column_id, _parse_text, column=column) or ""
 
     def code(self, table: Table, row: Row, column_id: str = "code") -> str | None:
-        return self.read(table, row, column_id, _parse_code)
+        expected = ""
+        value = row.value(column_id)
+        if value is not None and _parse_code(value) is None:
+            ascii_code = _ascii_code(str(value), keep_case=True)
+            if ascii_code and _CODE.match(ascii_code):
+                expected = f"một mã không dấu, không khoảng trắng như '{ascii_code}'"
+        return self.read(table, row, column_id, _parse_code, expected)
 
     def choice(self, table: Table, row: Row, column_id: str) -> str | None:
         column = table.sheet.column(column_id)
@@ -270,6 +312,8 @@ class _Validator:
             return None
         year = values.get("year")
         plan_date = values.get("plan_date")
+        if isinstance(values.get("village_label"), str):
+            self.village_label = _label_word(values["village_label"]) or DEFAULT_VILLAGE_LABEL
         if not isinstance(year, int):
             return None
         return Settings(
@@ -287,6 +331,8 @@ class _Validator:
             signer_title=str(values["signer_title"]),
             signer_name=str(values.get("signer_name") or ""),
             time_zone=str(values.get("time_zone") or DEFAULT_TIME_ZONE),
+            village_label=_label_word(values.get("village_label")) or DEFAULT_VILLAGE_LABEL,
+            archive=str(values.get("archive") or ""),
         )
 
     def setting_value(self, table: Table, row: Row, setting: Setting) -> object:
@@ -295,7 +341,7 @@ class _Validator:
         expected = f"{column.expected()} ({setting.label})"
         parsers: dict[ColumnKind, Callable[[CellValue], object | None]] = {
             ColumnKind.CODE: _parse_code,
-            ColumnKind.INT: _parse_year if setting.key == "year" else _parse_int,
+            ColumnKind.INT: self._year if setting.key == "year" else _parse_int,
             ColumnKind.TEXT: _parse_time_zone if setting.key == "time_zone" else _parse_text,
             ColumnKind.DATE: _parse_date,
         }
@@ -309,12 +355,19 @@ class _Validator:
             return _INVALID
         return parsed
 
+    def _year(self, value: CellValue) -> int | None:
+        year = _parse_year(value)
+        if year is not None:
+            self.year = year
+        return year
+
     def periods(self) -> list[Period]:
         table, rows = self.rows(PERIODS_SHEET, "kỳ báo cáo")
         if table is None:
             return []
         out: list[Period] = []
         seen: dict[str, str] = {}
+        spans: dict[tuple[date, date], tuple[str, str]] = {}  # dates -> (period, cell)
         for row in rows:
             code = self.code(table, row)
             if code is not None:
@@ -333,8 +386,41 @@ class _Validator:
                 continue
             if not self.period_dates(table, row, code, months, start, end, unit, commune):
                 continue
+            if not self.period_in_year(table, row, code, start, end):
+                continue
+            address = table.address("code", row.number)
+            if (start, end) in spans:
+                other, other_cell = spans[(start, end)]
+                self.report(
+                    "plan.period_same_dates",
+                    table,
+                    address,
+                    period=code,
+                    other=other,
+                    other_cell=other_cell,
+                    start=_fmt_date(start),
+                    end=_fmt_date(end),
+                )
+                continue
+            spans[(start, end)] = (code, address)
             out.append(Period(code, name, months, start, end, unit, commune))
         return out
+
+    def period_in_year(self, table: Table, row: Row, code: str, start: date, end: date) -> bool:
+        """A period lies in the plan's year (one copied from last year's plan does not)."""
+        if self.year is None or start.year == end.year == self.year:
+            return True
+        cid = "start" if start.year != self.year else "end"
+        self.report(
+            "plan.period_other_year",
+            table,
+            table.address(cid, row.number),
+            period=code,
+            start=_fmt_date(start),
+            end=_fmt_date(end),
+            year=self.year,
+        )
+        return False
 
     def period_dates(
         self,
@@ -525,6 +611,26 @@ class _Validator:
             )
         return out
 
+    @staticmethod
+    def field_code_expected(row: Row) -> str:
+        """What a field code cell must hold, said for the value typed there."""
+        expected = _KIND_EXPECTED_EXTRA["field_code"]
+        value = row.value("code")
+        if value is None or _parse_field_code(value) is not None:
+            return expected
+        text = str(value)
+        if len(text) > MAX_FIELD_CODE:
+            return (
+                f"một mã không quá {MAX_FIELD_CODE} ký tự (mã này có {len(text)} ký tự; Excel "
+                "không nhận tên ô dài hơn): hãy rút gọn mã"
+            )
+        if text.casefold() in _EXCEL_RESERVED_NAMES:
+            return f"{expected}, khác TRUE và FALSE (Excel không nhận hai tên này)"
+        ascii_code = _ascii_code(text)
+        if ascii_code and _parse_field_code(ascii_code) is not None:
+            return f"một mã chữ thường, không dấu như '{ascii_code}'"
+        return expected
+
     def fields(self, roster: Mapping[str, RosterEntry]) -> list[Field]:
         table, rows = self.rows(FIELDS_SHEET, "trường dữ liệu")
         if table is None:
@@ -533,9 +639,7 @@ class _Validator:
         seen: dict[str, str] = {}
         selectors = (ALL_FORMS, Kind.VILLAGE.value, Kind.UNIT.value)
         for row in rows:
-            code = self.read(
-                table, row, "code", _parse_field_code, _KIND_EXPECTED_EXTRA["field_code"]
-            )
+            code = self.read(table, row, "code", _parse_field_code, self.field_code_expected(row))
             if code is not None and not self.unique(table, row, code, seen):
                 code = None
             forms = self.roster_codes(table, row, "forms", roster, selectors=selectors)
@@ -605,8 +709,12 @@ class _Validator:
         context: Context,
         field_types: Mapping[str, FieldType],
         scopes: Collection[str],
+        divisor: bool = False,
     ) -> expressions.Expression | _Invalid | None:
-        """The parsed formula; None if empty; ``_INVALID`` if it was reported."""
+        """The parsed formula; None if empty; ``_INVALID`` if it was reported.
+
+        ``divisor``: the formula is an indicator's denominator (a literal 0 there
+        divides by zero too)."""
         column = table.sheet.column(column_id)
         cell = self.cell(table, row, column)
         if cell is None:
@@ -616,20 +724,38 @@ class _Validator:
         try:
             expr = expressions.parse(text)
         except ExpressionError as err:
-            self.report("plan.formula_syntax", table, cell.address, reason=str(err), **located)
+            accented = self.accented_name(text, field_types, scopes)
+            if accented is not None:
+                name, suggestion = accented
+                self.report(
+                    "plan.formula_accented_name",
+                    table,
+                    cell.address,
+                    name=name,
+                    suggestion=suggestion,
+                    **located,
+                )
+            else:
+                self.report("plan.formula_syntax", table, cell.address, reason=str(err), **located)
             return _INVALID
         if expr.fields & self.broken_fields or expr.scopes & self.broken_roster:
             return _INVALID  # the field or unit it names is reported already
         issues = expressions.check(
-            expr, context=context, fields=field_types, constants=CONSTANTS, scopes=scopes
+            expr,
+            context=context,
+            fields=field_types,
+            constants=CONSTANT_TYPES,
+            scopes=scopes,
         )
         for issue in issues:
             if issue.kind == "unknown_name" and issue.name is not None:
                 what = {
                     "formula.unknown_constant": "hằng số",
-                    "formula.unknown_scope": "phạm vi (thon, donvi, tatca, mã đơn vị)",
+                    "formula.unknown_scope": "phạm vi",
                 }.get(issue.code, "trường")
                 suggestion = f" {issue.suggestion}" if issue.suggestion else ""
+                if issue.code == "formula.unknown_scope":
+                    suggestion = self.scope_suggestion(issue.name, suggestion)
                 self.report(
                     "plan.formula_unknown_name",
                     table,
@@ -643,7 +769,83 @@ class _Validator:
                 self.report(
                     "plan.formula_invalid", table, cell.address, reason=issue.message, **located
                 )
-        return _INVALID if issues else expr
+        if issues:
+            return _INVALID
+        zero = _division_by_zero(expr, divisor)
+        if zero is not None:
+            self.report("plan.formula_divide_by_zero", table, cell.address, part=zero, **located)
+            return _INVALID
+        return expr
+
+    # --- what a misspelt name in a formula most likely meant ----------------------
+    def scope_words(self) -> dict[str, str]:
+        """Folded words an officer may type for a scope keyword → the keyword."""
+        words = {
+            Kind.VILLAGE.value: Kind.VILLAGE.value,
+            "thon": Kind.VILLAGE.value,
+            "don_vi": Kind.UNIT.value,
+            "dv": Kind.UNIT.value,
+            "tat_ca": ALL_FORMS,
+        }
+        group = _ascii_code(self.village_label)
+        if group:
+            words[group] = Kind.VILLAGE.value  # to_dan_pho
+            words[group.replace("_", "")] = Kind.VILLAGE.value  # todanpho
+            initials = "".join(part[0] for part in group.split("_") if part)
+            if len(initials) > 1:
+                words.setdefault(initials, Kind.VILLAGE.value)  # tdp
+        return words
+
+    def scope_help(self) -> str:
+        """Which scopes a formula may name, said with the roster's own words and codes."""
+        village = self.village_label
+        examples = [
+            next((c for c, k in self.roster_kinds.items() if k is kind), "")
+            for kind in (Kind.VILLAGE, Kind.UNIT)
+        ]
+        shown = ", ".join(e for e in examples if e)
+        return (
+            f" Phạm vi dùng được: {Kind.VILLAGE} (mọi {village}), {Kind.UNIT} (mọi đơn vị), "
+            f"{ALL_FORMS} (tất cả) hoặc mã một {village}, đơn vị trong trang Danh sách"
+            + (f" (ví dụ {shown})" if shown else "")
+            + "."
+        )
+
+    def scope_suggestion(self, name: str, fallback: str) -> str:
+        """The suggestion for a scope no roster entry has: a kind keyword when the word
+        names a kind (tdp, to_dan_pho, or the prefix of many codes), then the scopes."""
+        key = _ascii_code(name)
+        keyword = self.scope_words().get(key) or self.scope_words().get(key.replace("_", ""))
+        if keyword is None:
+            starting = {k for c, k in self.roster_kinds.items() if c.casefold().startswith(key)}
+            many = sum(1 for c in self.roster_kinds if c.casefold().startswith(key)) > 1
+            if key and many and len(starting) == 1:
+                keyword = next(iter(starting)).value
+        if keyword is not None:
+            fallback = " " + expressions.SUGGESTION.format(name=keyword)
+        return fallback + self.scope_help()
+
+    def accented_name(
+        self, text: str, field_types: Mapping[str, FieldType], scopes: Collection[str]
+    ) -> tuple[str, str] | None:
+        """The first word with diacritics outside quotes, and what it likely meant,
+        if it is a name the formula may use (thôn → thon); None otherwise."""
+        known = {name.casefold(): name for name in (*field_types, *CONSTANTS, *scopes)}
+        for match in _UNQUOTED_WORD.finditer(text):
+            word = match.group(1)
+            if word is None or word.isascii():
+                continue
+            key = _ascii_code(word)
+            in_scope = bool(_SCOPE_BEFORE.search(text, 0, match.start(1)))
+            meant = known.get(key) or known.get(_ascii_code(word, keep_case=True).casefold())
+            if in_scope:
+                meant = meant if meant in scopes else self.scope_words().get(key)
+                found = " " + expressions.SUGGESTION.format(name=meant) if meant else ""
+                return word, found + self.scope_help()
+            if meant is not None:
+                return word, " " + expressions.SUGGESTION.format(name=meant)
+            return None
+        return None
 
     def rules(
         self,
@@ -747,6 +949,7 @@ class _Validator:
                     context=Context.AGGREGATE,
                     field_types=field_types,
                     scopes=scopes,
+                    divisor=cid == "denominator",
                 )
                 for cid in ("numerator", "denominator")
             }
@@ -806,6 +1009,7 @@ class _Validator:
         periods = self.periods()
         roster_list = self.roster()
         roster = {e.code: e for e in roster_list}
+        self.roster_kinds = {e.code: e.kind for e in roster_list}
         tasks = self.tasks(roster)
         fields = self.fields(roster)
         self.task_field_clashes()
@@ -848,6 +1052,37 @@ def _parse_text(value: CellValue) -> str | None:
     return None if value is None else str(value)
 
 
+_UNQUOTED_WORD = re.compile(r'["“”„][^"“”]*["“”]?|(\w+)')
+_SCOPE_BEFORE = re.compile(r"\b(?:COUNT|SUM)\s*\(\s*$", re.IGNORECASE)
+
+
+def _division_by_zero(expr: expressions.Expression, divisor: bool) -> str | None:
+    """The part of ``expr`` that divides by a literal 0 (``x / 0``), or None.
+
+    ``divisor``: ``expr`` is itself a denominator, so a bare 0 divides by zero."""
+
+    def is_zero(node: object) -> bool:
+        if isinstance(node, expressions.Negate):
+            return is_zero(node.operand)
+        return isinstance(node, expressions.Number) and node.value == 0
+
+    if divisor and is_zero(expr.root):
+        return f"mẫu số {expr.text}"
+    for node in expressions.walk(expr.root):
+        if isinstance(node, expressions.Arithmetic) and node.op == "/" and is_zero(node.right):
+            start, end = node.span
+            return expr.text[start:end] or expr.text
+    return None
+
+
+def _label_word(value: object) -> str:
+    """A group name as it sits inside a sentence: "Tổ dân phố" → "tổ dân phố"."""
+    text = str(value or "").strip()
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    return text
+
+
 def _parse_time_zone(value: CellValue) -> str | None:
     """A time zone the computer knows by its IANA name (``Asia/Ho_Chi_Minh``)."""
     text = _parse_text(value)
@@ -869,7 +1104,19 @@ def _parse_field_code(value: CellValue) -> str | None:
     text = _parse_text(value)
     if text is None or not _FIELD_CODE.match(text) or _CELL_LIKE.match(text):
         return None
+    if len(text) > MAX_FIELD_CODE or text in _EXCEL_RESERVED_NAMES:
+        return None  # not a defined name Excel takes (forms/contract.py names each input)
     return text
+
+
+def _ascii_code(text: str, *, keep_case: bool = False) -> str:
+    """``text`` as a code could spell it: no diacritics, spaces as '_' (or dropped)."""
+    folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    if keep_case:
+        return re.sub(r"[^A-Za-z0-9_.\-]", "", re.sub(r"\s+", "-", plain.strip()))
+    plain = re.sub(r"[\s\-]+", "_", plain.strip().casefold())
+    return re.sub(r"[^a-z0-9_]", "", plain)
 
 
 def _parse_task_code(value: CellValue) -> str | None:
