@@ -83,7 +83,9 @@ def test_demo_indicators_match_a_hand_computation(demo_root: Path) -> None:
         for v in reported
         if v != "T09" and _int(used[v]["tt_hinh_thuc"]) >= 1 and used[v]["tt_thuong_xuyen"] == "Có"
     )
-    radio = sum(_int(used[v]["tt_loa"]) for v in reported) + _int(used["VHXH"]["vh_phat_thanh_xa"])
+    # CT1.2: every channel the plan names, the villages' and the commune's.
+    channels = sum(_int(used[v]["tt_loa"]) + _int(used[v]["tt_mang_xa_hoi"]) for v in reported)
+    channels += _int(used["VHXH"]["vh_phat_thanh_xa"]) + _int(used["VHXH"]["vh_tin_bai_ttdt"])
     workers = sum(_int(used[v]["ld_tong"]) for v in reported)
     reached = sum(_int(used[v]["ld_duoc_tt"]) for v in reported)
     plans = sum(1 for v in reported if str(used[v]["kh_xay_dung"]).lower() in ("có", "co"))
@@ -92,7 +94,7 @@ def test_demo_indicators_match_a_hand_computation(demo_root: Path) -> None:
     unit_plans = sum(1 for u in units if u in used and used[u]["dv_ke_hoach"] == "Có")
     expected = {
         "CT1.1": (ct11, 12, Fraction(95, 100)),
-        "CT1.2": (radio, None, None),
+        "CT1.2": (channels, None, None),
         "CT1.3": (reached, workers, Fraction(30, 100)),
         "CT2.1": (plans, 12, Fraction(1)),
         "CT3.2": (8, 24, Fraction(30, 100)),

@@ -123,12 +123,20 @@ def test_summary_follows_the_contract(consolidation: Consolidation, plan: Plan) 
     } == {"numerator": 10, "denominator": 12, "value": 10 / 12, "target": 0.95, "met": False}
     assert indicators["CT1.1"]["excluded_units"] == ["T05"]
     assert indicators["CT1.1"]["note"] == (
-        "11/12 thôn đã báo cáo (chưa báo cáo: T07); 1 thôn có số liệu lỗi không được tính (T05)"
+        "11/12 thôn đã báo cáo (chưa báo cáo: T07); 1 thôn có số liệu lỗi không được tính (T05); "
+        "nơi chưa báo cáo, để trống hay có lỗi được tính là chưa đạt điều kiện"
     )
     # CT1.2 is a count: numerator only, no target.
     assert {
         k: indicators["CT1.2"][k] for k in ("numerator", "denominator", "value", "target", "met")
-    } == {"numerator": 78 - 7 + 12, "denominator": None, "value": None, "target": None, "met": None}
+    } == {
+        # village radio (78 - 7) and posts (11), the commune's radio 12 and web posts 4
+        "numerator": 78 - 7 + 11 + 12 + 4,
+        "denominator": None,
+        "value": None,
+        "target": None,
+        "met": None,
+    }
     # 2374/2375 is 0.99957…, not rounded, and not met.
     ct31 = indicators["CT3.1"]
     assert (ct31["value"], ct31["value_exact"], ct31["met"]) == (2374 / 2375, "2374/2375", False)
@@ -229,7 +237,7 @@ def test_indicator_table(formulas: openpyxl.Workbook, plan: Plan) -> None:
         return [ws.cell(rows[code], c).value for c in range(5, 10)]
 
     assert cells("CT1.1") == [10, 12, pytest.approx(10 / 12), 0.95, "Không đạt"]
-    assert cells("CT1.2") == [83, "—", None, None, "Không có chỉ tiêu"]
+    assert cells("CT1.2") == [78 - 7 + 11 + 12 + 4, "—", None, None, "Không có chỉ tiêu"]
     assert cells("CT1.3") == [33, 110, pytest.approx(0.3), 0.3, "Đạt"]
     # Shown as 100,0 % but not met: the exact fraction decides.
     assert cells("CT3.1") == [2374, 2375, pytest.approx(2374 / 2375), 1, "Không đạt"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -18,7 +19,9 @@ from workbook_tools.cli.common import (
     progress_bar,
     shown_path,
 )
+from workbook_tools.deadline import commune_deadline_text
 from workbook_tools.inbox.model import EntryStatus, InboxResult
+from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import Period
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
 
@@ -43,7 +46,7 @@ def status(period_code: str, root: Path, plan_path: Path | None) -> None:
     ws, plan, period = open_period(root, plan_path, period_code)
     with progress_bar("Đang đọc bài nộp") as progress:
         outcome = pipeline.status(ws, plan, period, progress=progress)
-    _print(period, outcome.rows, outcome.result)
+    _print(period, outcome.rows, outcome.result, today=plan_date(datetime.now(), plan_zone(plan)))
 
 
 @cli.command("check")
@@ -63,7 +66,7 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
     ws, plan, period = open_period(root, plan_path, period_code)
     with progress_bar("Đang đọc bài nộp") as progress:
         outcome = pipeline.check(ws, plan, period, progress=progress)
-    _print(period, outcome.rows, outcome.result)
+    _print(period, outcome.rows, outcome.result, today=plan_date(datetime.now(), plan_zone(plan)))
     written, failed = outcome.feedback.written, outcome.feedback.failed
     folder = outcome.feedback_folder
     click.echo("")
@@ -82,10 +85,12 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
 # --- printing ----------------------------------------------------------------------
 
 
-def _print(period: Period, rows: Sequence[EntryStatus], result: InboxResult) -> None:
+def _print(
+    period: Period, rows: Sequence[EntryStatus], result: InboxResult, *, today: date
+) -> None:
     click.echo(
         f"{period.name} ({period.code}), hạn nộp {period.unit_deadline:%d/%m/%Y}: "
-        f"{len(rows)} thôn, đơn vị phải nộp."
+        f"{len(rows)} thôn, đơn vị phải nộp. {commune_deadline_text(period, today)}."
     )
     for p in result.problems:
         if p.file is None and p.unit is None:  # the ledger's own warnings

@@ -101,6 +101,13 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
         f"Đã nộp {done.received}/{done.expected} (đúng hạn {done.on_time}, "
         f"trễ hạn {len(done.late)}), chưa nộp {len(done.missing)}."
     )
+    from workbook_tools.deadline import commune_deadline_text
+    from workbook_tools.report.summary import commune_days_left, run_day
+
+    click.secho(
+        commune_deadline_text(c.period, run_day(c)) + ".",
+        fg="red" if commune_days_left(c) < 0 else None,
+    )
     names = {e.code: e.name for e in c.plan.roster}
     if done.late:
         click.echo("  Trễ hạn: " + ", ".join(f"{names[x]} ({x})" for x in done.late))

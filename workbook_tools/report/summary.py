@@ -18,6 +18,8 @@ from workbook_tools.consolidation import (
     Consolidation,
     IndicatorResult,
 )
+from workbook_tools.deadline import days_left
+from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import KIND_LABELS
 
 #: Version of the summary's layout; bump when a key changes meaning.
@@ -39,6 +41,16 @@ def _fraction_text(value: Fraction | None) -> str | None:
 
 def _when(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def commune_days_left(c: Consolidation) -> int:
+    """Days from the run's day (in the plan's time zone) to the commune's deadline."""
+    return days_left(c.period.commune_deadline, run_day(c))
+
+
+def run_day(c: Consolidation) -> date:
+    """The day the run was made, where the plan is."""
+    return plan_date(c.generated_at, plan_zone(c.plan))
 
 
 def _indicator(result: IndicatorResult) -> dict[str, Any]:
@@ -63,6 +75,11 @@ def _indicator(result: IndicatorResult) -> dict[str, Any]:
         "missing_units": list(result.missing),
         "excluded_units": list(result.excluded),
         "note": result.note,
+        "blank_units": {
+            code: list(fields)
+            for code, fields in result.gaps.items()
+            if code not in result.excluded
+        },
     }
 
 
@@ -137,6 +154,10 @@ def build_summary(consolidation: Consolidation) -> dict[str, Any]:
         "period_start": _when(c.period.start),
         "period_end": _when(c.period.end),
         "generated_at": _when(c.generated_at),
+        # The commune's own deadline (plan IV.1) and the days left to it from the run's
+        # day in the plan's time zone: negative once it has passed.
+        "commune_deadline": _when(c.period.commune_deadline),
+        "commune_deadline_days_left": commune_days_left(c),
         "village_totals": dict(c.village_totals),
         "unit_totals": dict(c.unit_totals),
     }

@@ -37,6 +37,7 @@ from workbook_tools.consolidation import (
     ReportingStatus,
     TaskStatus,
 )
+from workbook_tools.deadline import commune_deadline_text
 from workbook_tools.inbox.model import Submission, SubmissionStatus
 from workbook_tools.plan.model import (
     COMPARATOR_SIGNS,
@@ -49,6 +50,7 @@ from workbook_tools.plan.model import (
     RosterEntry,
 )
 from workbook_tools.problems import SEVERITY_LABELS, Severity
+from workbook_tools.report.summary import run_day
 
 SUMMARY_SHEET = "Tổng hợp"
 VILLAGES_SHEET = "Theo thôn"
@@ -500,7 +502,8 @@ def _completeness_block(
     intro = (
         f"Hạn nộp báo cáo của các thôn, đơn vị: {done.deadline:%d/%m/%Y}. "
         f"Số liệu tổng hợp lúc {c.generated_at:%H:%M ngày %d/%m/%Y}, từ "
-        f"{done.received}/{done.expected} báo cáo đã nhận."
+        f"{done.received}/{done.expected} báo cáo đã nhận. "
+        f"{commune_deadline_text(c.period, run_day(c))}."
     )
     write_merged(ws, row, 0, last, intro, formats("text"))
     row += 1
@@ -559,8 +562,10 @@ def _indicator_block(
     row += 1
     explain = (
         "Tỉ lệ được so với mức cần đạt bằng giá trị chính xác, không theo số đã làm tròn. "
-        "Thôn chưa báo cáo được tính là chưa đạt điều kiện; số liệu có lỗi không được tính. "
-        'Mẫu số bằng 0 là "Không phát sinh".'
+        "Số liệu thiếu không bao giờ làm chỉ tiêu đạt: thôn, đơn vị chưa báo cáo, để trống "
+        "hay có số liệu lỗi được tính về phía bất lợi cho chỉ tiêu. Ô để trống không phải số 0: "
+        '"Không phát sinh" chỉ khi mẫu số bằng 0 do mọi nơi liên quan đều ghi số 0; còn thiếu '
+        'số liệu là "chưa có số liệu" (không đạt).'
     )
     write_merged(ws, row, 0, last, explain, formats("note"))
     ws.set_row(row, _height([(explain, 160)]))
