@@ -149,7 +149,8 @@ def test_a_unit_sees_the_tasks_it_leads_or_supports_with_the_plans_text(
 ) -> None:
     shown = texts(main(books["CA"]))
     involved = {t.code for t in plan.tasks_for(plan.entry("CA"))}
-    assert involved == {"1a", "1b", "2b", "3kt", "3a", "3b"}
+    # II.2.b and the inspection team (II.3) are the UBND xã's, advised by VHXH: not CA's.
+    assert involved == {"1a", "1b", "3a", "3b"}
     for task in plan.tasks:
         heading = f"Nhiệm vụ {task.section}: {task.title}"
         has_text = any(task.text in t for t in shown)
@@ -159,7 +160,8 @@ def test_a_unit_sees_the_tasks_it_leads_or_supports_with_the_plans_text(
         else:
             assert heading not in shown and not has_text, task.code
     lead = next(t for t in shown if "Nội dung kế hoạch (mục II.3.a)" in t)
-    assert "Chủ trì: Công an xã." in lead and "Công an xã là đơn vị chủ trì." in lead
+    assert "Chủ trì: Công an xã." in lead
+    assert "Vai trò: Chủ trì" in shown and "Vai trò: Phối hợp" in shown
     assert not [t for t in texts(main(books["T01"])) if t.startswith("Nhiệm vụ ")]
 
 

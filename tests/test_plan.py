@@ -111,21 +111,25 @@ def test_roster(plan: Plan) -> None:
 
 
 TASKS = {
-    # code: (section, lead, support, timeframe) — plan II, leads and supports as decided
-    "1a": ("II.1.a", "VHXH", "CA VP MTTQ HLHPN DTN CDX THCS TH MN", "Thường xuyên trong năm"),
-    "1b": ("II.1.b", "VHXH", "CA VP MTTQ HLHPN DTN CDX", "Thường xuyên trong năm"),
-    "1c": ("II.1.c", "VHXH", "THCS TH MN CDX DTN HLHPN MTTQ", "Thường xuyên trong năm"),
-    "2a": ("II.2.a", "VP", "VHXH HLHPN", "Thường xuyên trong năm"),
-    "2b": ("II.2.b", "VP", "VHXH CA MTTQ", "Thường xuyên trong năm"),
-    "3kt": ("II.3", "VP", "VHXH CA", "Quý I/2024"),
-    "3a": ("II.3.a", "CA", "VHXH VP", "Thường xuyên trong năm"),
-    "3b": ("II.3.b", "CA", "VHXH VP MTTQ HLHPN DTN CDX", "Thường xuyên trong năm"),
-    "4": ("II.4", "VP", "VHXH HLHPN DTN MTTQ", "Thường xuyên trong năm"),
+    # code: (section, lead, advisors, support, timeframe) — plan II, roles as the plan
+    # writes them; None: "Cơ quan chủ trì: UBND xã", the commune, which has no form
+    "1a": ("II.1.a", "VHXH", "", "CA VP MTTQ HLHPN DTN CDX THCS TH MN", "Thường xuyên trong năm"),
+    "1b": ("II.1.b", "VHXH", "", "CA VP MTTQ HLHPN DTN CDX", "Thường xuyên trong năm"),
+    "1c": ("II.1.c", "VHXH", "", "THCS TH MN CDX DTN HLHPN MTTQ", "Thường xuyên trong năm"),
+    "2a": ("II.2.a", None, "VHXH HLHPN", "", "Thường xuyên trong năm"),
+    "2b": ("II.2.b", None, "VHXH", "", "Thường xuyên trong năm"),
+    "3kt": ("II.3", None, "VHXH", "", "Quý I/2024"),
+    "3a": ("II.3.a", "CA", "", "VHXH VP", "Thường xuyên trong năm"),
+    "3b": ("II.3.b", "CA", "", "VHXH VP MTTQ HLHPN DTN CDX", "Thường xuyên trong năm"),
+    "4": ("II.4", None, "", "VHXH HLHPN DTN MTTQ", "Thường xuyên trong năm"),
 }
 
 
 def test_tasks(plan: Plan) -> None:
-    got = {t.code: (t.section, t.lead, " ".join(t.support), t.timeframe) for t in plan.tasks}
+    got = {
+        t.code: (t.section, t.lead, " ".join(t.advisors), " ".join(t.support), t.timeframe)
+        for t in plan.tasks
+    }
     assert got == TASKS
     assert [t.code for t in plan.tasks] == list(TASKS)
     texts = {t.code: t.text for t in plan.tasks}
@@ -256,7 +260,9 @@ def test_unit_forms(plan: Plan) -> None:
     for code, own in UNIT_OWN_FIELDS.items():
         unit = plan.entry(code)
         tasks = [
-            t for t, (_, lead, support, _) in TASKS.items() if code in (lead, *support.split())
+            t
+            for t, (_, lead, advise, support, _) in TASKS.items()
+            if code in (lead, *advise.split(), *support.split())
         ]
         task_fields = [f"nv_{t}_{part}" for t in tasks for part in ("tinh_trang", "ket_qua")]
         expected = [*EVERY_FORM, *UNIT_FIELDS, *own, *EVERY_FORM_LAST, *task_fields]

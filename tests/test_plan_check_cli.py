@@ -83,7 +83,7 @@ def test_check_works_from_the_current_folder(
     assert "6T-2024" in out and "15/06/2024" in out and "20/06/2024" in out
     assert "CN-2024" in out and "15/12/2024" in out and "20/12/2024" in out
     assert "Thôn (12 thôn): 25 trường" in out
-    assert "CA      Công an xã: 27 trường (6 nhiệm vụ)" in out
+    assert "CA      Công an xã: 23 trường (4 nhiệm vụ)" in out
     assert "CT1.1   ≥ 95%" in out
     assert "CT1.2   (không có mức)" in out
     assert "CT4.1   ≥ 10%" in out

@@ -52,6 +52,10 @@ from workbook_tools.plan.model import (
     Plan,
     RosterEntry,
 )
+
+# The roles a unit holds in a task are the plan's words: re-exported for the report.
+from workbook_tools.plan.model import TASK_ROLE_LABELS as TASK_ROLE_LABELS
+from workbook_tools.plan.model import TaskRole as TaskRole
 from workbook_tools.plan.model import constants as formula_constants
 from workbook_tools.problems import Problem, Severity
 from workbook_tools.values import Value
@@ -91,12 +95,6 @@ REPORTING_LABELS = {
 }
 
 
-class TaskRole(StrEnum):
-    LEAD = "chu_tri"
-    SUPPORT = "phoi_hop"
-
-
-TASK_ROLE_LABELS = {TaskRole.LEAD: "Chủ trì", TaskRole.SUPPORT: "Phối hợp"}
 
 
 # --- result ----------------------------------------------------------------------
@@ -216,7 +214,11 @@ class IndicatorResult:
 
 @dataclass(frozen=True, slots=True)
 class TaskStatus:
-    """What one unit reported on one plan task it leads or supports."""
+    """What one unit reported on one plan task it leads, advises or supports.
+
+    A task the UBND xã leads (``Task.lead`` None) has no lead's row: its
+    advising and supporting units report it.
+    """
 
     task: str  # task code
     section: str
@@ -401,7 +403,7 @@ def _totals(frame: pd.DataFrame, fields: Sequence[Field]) -> dict[str, int]:
 def _task_statuses(plan: Plan, used: Mapping[str, Submission]) -> tuple[TaskStatus, ...]:
     out = []
     for task in plan.tasks:
-        for unit_code in (task.lead, *task.support):
+        for unit_code in task.units:
             submission = used.get(unit_code)
             values = submission.values if submission else {}
             unusable = submission.unusable if submission else set()
@@ -413,7 +415,7 @@ def _task_statuses(plan: Plan, used: Mapping[str, Submission]) -> tuple[TaskStat
                     section=task.section,
                     title=task.title,
                     unit=unit_code,
-                    role=TaskRole.LEAD if unit_code == task.lead else TaskRole.SUPPORT,
+                    role=task.role_of(unit_code) or TaskRole.SUPPORT,
                     reported=submission is not None,
                     status=status if isinstance(status, str) and status else None,
                     result=result if isinstance(result, str) and result.strip() else None,

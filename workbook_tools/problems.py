@@ -136,9 +136,22 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     ),
     "plan.task_not_unit": (
         Severity.ERROR,
-        "Ô {cell} (trang '{sheet}', cột '{header}') ghi '{value}' nhưng đó là một thôn. Chủ trì "
-        "và phối hợp nhiệm vụ phải là đơn vị (loại '{kind}') trong trang Danh sách; thôn báo "
-        "cáo trên biểu mẫu của thôn. Hãy xóa mã này hoặc đổi sang mã đơn vị.",
+        "Ô {cell} (trang '{sheet}', cột '{header}') ghi '{value}' nhưng đó là một thôn. Chủ trì, "
+        "tham mưu và phối hợp nhiệm vụ phải là đơn vị (loại '{kind}') trong trang Danh sách; "
+        "thôn báo cáo trên biểu mẫu của thôn. Hãy xóa mã này hoặc đổi sang mã đơn vị.",
+    ),
+    "plan.task_role_twice": (
+        Severity.ERROR,
+        "Ô {cell} (trang '{sheet}', cột '{header}') ghi '{value}' nhưng đơn vị này đã là "
+        "{role} của nhiệm vụ này (ô {other}). Mỗi đơn vị chỉ giữ một vai trò trong một nhiệm "
+        "vụ (chủ trì, tham mưu hoặc phối hợp): hãy xóa mã ở một trong hai ô.",
+    ),
+    "plan.task_no_reporter": (
+        Severity.ERROR,
+        "Ô {cell} (trang '{sheet}') ghi {value} chủ trì nhưng nhiệm vụ không có bộ phận tham "
+        "mưu hay phối hợp nào, nên không đơn vị nào báo cáo nhiệm vụ này ({value} không lập "
+        "biểu mẫu). Hãy ghi mã các bộ phận tham mưu vào cột '{advise}' (thêm cột này nếu trang "
+        "chưa có) hoặc các đơn vị phối hợp vào cột '{support}'.",
     ),
     "plan.cell_formula": (
         Severity.ERROR,

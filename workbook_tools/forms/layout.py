@@ -17,14 +17,17 @@ from workbook_tools import __version__
 from workbook_tools.forms import contract
 from workbook_tools.plan.model import (
     ALL_FORMS,
+    COMMUNE_LEAD,
     FIELD_TYPE_LABELS,
     STATUS_VALUES,
+    TASK_ROLE_LABELS,
     YESNO_VALUES,
     Field,
     FieldType,
     Plan,
     RosterEntry,
     Task,
+    TaskRole,
 )
 from workbook_tools.values import CELL_CHARS
 
@@ -40,7 +43,8 @@ class Style(StrEnum):
     INSTRUCTIONS = "instructions"
     HEADER = "header"  # the table's column headings
     SECTION = "section"  # a heading of the plan's sections
-    TASK_TEXT = "task_text"  # the plan's words of a task; who leads, supports, when
+    TASK_TEXT = "task_text"  # the plan's words of a task; who leads, advises, supports, when
+    TASK_ROLE = "task_role"  # "Vai trò: Tham mưu": the role the form's unit holds in a task
     LABEL = "label"
     NOTE = "note"  # how to fill the input
 
@@ -240,7 +244,12 @@ class FormPlanner:
             row += 1
             task = tasks.get(fields[0].task or "")
             if task is not None:
-                task_text = _task_text(plan, task, entry)
+                role, role_note = _task_role(task, entry), _task_role_note(task, entry)
+                text(row, NUMBER_COL, LABEL_COL, role, Style.TASK_ROLE)
+                text(row, INPUT_COL, LAST_COL, role_note, Style.TASK_TEXT)
+                fit(row, (role, NUMBER_COL, LABEL_COL, 0.9), (role_note, INPUT_COL, LAST_COL, 1.2))
+                row += 1
+                task_text = _task_text(plan, task)
                 text(row, LABEL_COL, LAST_COL, task_text, Style.TASK_TEXT)
                 fit(row, (task_text, LABEL_COL, LAST_COL, 1.2))
                 row += 1
@@ -350,14 +359,40 @@ def _closing_sections(plan: Plan) -> set[str]:
     return closing
 
 
-def _task_text(plan: Plan, task: Task, entry: RosterEntry) -> str:
-    """The plan's text of a task, then who leads and supports it and when."""
-    role = "chủ trì" if task.lead == entry.code else "phối hợp"
+def _task_role(task: Task, entry: RosterEntry) -> str:
+    """The role ``entry`` holds in ``task``, as its form shows it: "Vai trò: Tham mưu"."""
+    role = task.role_of(entry.code)
+    return f"Vai trò: {TASK_ROLE_LABELS[role]}" if role is not None else ""
+
+
+def _task_role_note(task: Task, entry: RosterEntry) -> str:
+    """What the unit in its role reports on the task (beside its role on the form)."""
+    role = task.role_of(entry.code)
+    if role is TaskRole.LEAD:
+        return "Đơn vị chủ trì nhiệm vụ: báo cáo kết quả chung của nhiệm vụ."
+    if role is TaskRole.ADVISE and task.lead is None:
+        return (
+            f"Tham mưu cho {COMMUNE_LEAD} (cơ quan chủ trì, không lập biểu mẫu): báo cáo "
+            "kết quả chung của nhiệm vụ."
+        )
+    if role is TaskRole.ADVISE:
+        return "Tham mưu cho đơn vị chủ trì: báo cáo phần việc đơn vị đã thực hiện."
+    if role is TaskRole.SUPPORT:
+        return "Phối hợp thực hiện: báo cáo phần việc đơn vị đã thực hiện."
+    return ""
+
+
+def _task_text(plan: Plan, task: Task) -> str:
+    """The plan's text of a task, then who leads, advises and supports it, and when."""
+    lead = COMMUNE_LEAD if task.lead is None else _entry_name(plan, task.lead)
+    roles = [f"Chủ trì: {lead}."]
+    if task.advisors:
+        roles.append(f"Tham mưu: {', '.join(_entry_name(plan, c) for c in task.advisors)}.")
     support = ", ".join(_entry_name(plan, code) for code in task.support) or "không có"
+    roles.append(f"Phối hợp: {support}.")
     return (
         f"Nội dung kế hoạch (mục {task.section}): {task.text}\n"
-        f"Chủ trì: {_entry_name(plan, task.lead)}. Phối hợp: {support}. "
-        f"Thời gian: {task.timeframe}. {entry.name} là đơn vị {role}."
+        f"{' '.join(roles)} Thời gian: {task.timeframe}."
     )
 
 

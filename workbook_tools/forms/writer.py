@@ -61,6 +61,7 @@ _TEXT_FORMATS: dict[Style, dict[str, Any]] = {
         **_BORDER,
     },
     Style.TASK_TEXT: {"valign": "top", "text_wrap": True, **_BORDER},
+    Style.TASK_ROLE: {"bold": True, "valign": "top", "text_wrap": True, **_BORDER},
     Style.LABEL: {"valign": "top", "text_wrap": True, **_BORDER},
     Style.NOTE: {"italic": True, "font_size": 10, "valign": "top", "text_wrap": True, **_BORDER},
 }

@@ -2,8 +2,9 @@
 
 Nothing here names a field, unit or indicator of a particular year's plan:
 those come from the plan workbook. The only conventions in code are generic:
-roster kinds (village / unit), field types, and the two fields each plan task
-gives to the units that lead or support it.
+roster kinds (village / unit), field types, the three roles a unit may hold
+in a plan task (lead, advise, support) and the two fields each task gives to
+the units that hold one.
 """
 
 from __future__ import annotations
@@ -72,9 +73,29 @@ CONSTANT_TYPES: dict[str, FieldType] = {
 }
 CONSTANTS = tuple(CONSTANT_TYPES)
 
-#: Each plan task gives the units that lead or support it these two fields.
+#: Each plan task gives the units that lead, advise or support it these two fields.
 TASK_STATUS_FIELD = "nv_{task}_tinh_trang"
 TASK_RESULT_FIELD = "nv_{task}_ket_qua"
+
+#: What the tasks sheet's lead column holds when the commune's People's
+#: Committee itself leads a task ("Cơ quan chủ trì: UBND xã"). The commune is
+#: no reporting unit: the task's advising and supporting units report on it.
+COMMUNE_LEAD = "UBND xã"
+
+
+class TaskRole(StrEnum):
+    """The roles the plan gives a unit in a task, in the plan's own words."""
+
+    LEAD = "chu_tri"  # "Đơn vị chủ trì"
+    ADVISE = "tham_muu"  # "Bộ phận tham mưu": advises the UBND xã, which leads
+    SUPPORT = "phoi_hop"  # "Bộ phận phối hợp"
+
+
+TASK_ROLE_LABELS = {
+    TaskRole.LEAD: "Chủ trì",
+    TaskRole.ADVISE: "Tham mưu",
+    TaskRole.SUPPORT: "Phối hợp",
+}
 
 
 class Severity(StrEnum):
@@ -164,15 +185,21 @@ class RosterEntry:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """A task of the plan (section II), with who leads and who supports it."""
+    """A task of the plan (section II), with who leads, advises and supports it.
+
+    ``lead`` is None when the UBND xã itself leads (:data:`COMMUNE_LEAD`): it has
+    no form, and the advising and supporting units report the task. A unit holds
+    one role in a task.
+    """
 
     code: str  # "1a"
     section: str  # "II.1.a"
     title: str  # short title
     text: str  # the plan's own words
-    lead: str  # roster code
+    lead: str | None  # roster code; None: the UBND xã
     support: tuple[str, ...]  # roster codes
     timeframe: str  # "Thường xuyên trong năm", "Quý I/2024"
+    advisors: tuple[str, ...] = ()  # roster codes ("Bộ phận tham mưu")
 
     @property
     def status_field(self) -> str:
@@ -182,8 +209,24 @@ class Task:
     def result_field(self) -> str:
         return TASK_RESULT_FIELD.format(task=self.code)
 
+    @property
+    def units(self) -> tuple[str, ...]:
+        """The units that report the task: the lead, the advisors, the supporters."""
+        lead = () if self.lead is None else (self.lead,)
+        return (*lead, *self.advisors, *self.support)
+
+    def role_of(self, unit_code: str) -> TaskRole | None:
+        """The role ``unit_code`` holds in the task; None if it holds none."""
+        if unit_code == self.lead:
+            return TaskRole.LEAD
+        if unit_code in self.advisors:
+            return TaskRole.ADVISE
+        if unit_code in self.support:
+            return TaskRole.SUPPORT
+        return None
+
     def involves(self, unit_code: str) -> bool:
-        return unit_code == self.lead or unit_code in self.support
+        return self.role_of(unit_code) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +311,7 @@ class Plan:
         # forms differ from the others of their kind.
         named = {s for f in self.fields for s in f.forms}
         named.update(s for r in self.rules for s in r.forms)
-        named.update(c for t in self.tasks for c in (t.lead, *t.support))
+        named.update(c for t in self.tasks for c in t.units)
         object.__setattr__(self, "_named", frozenset(named))
 
     def form_key(self, entry: RosterEntry) -> tuple[Kind, str]:
@@ -301,7 +344,7 @@ class Plan:
         return (
             Field(
                 code=task.status_field,
-                forms=(task.lead, *task.support),
+                forms=task.units,
                 section=heading,
                 label="Tình trạng thực hiện",
                 type=FieldType.STATUS,
@@ -310,7 +353,7 @@ class Plan:
             ),
             Field(
                 code=task.result_field,
-                forms=(task.lead, *task.support),
+                forms=task.units,
                 section=heading,
                 label="Kết quả đã thực hiện (nêu cụ thể)",
                 type=FieldType.TEXT,

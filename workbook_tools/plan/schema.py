@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from workbook_tools.plan.model import (
     ALL_FORMS,
+    COMMUNE_LEAD,
     YESNO_VALUES,
     Comparator,
     FieldType,
@@ -286,7 +287,11 @@ TASKS_SHEET = Sheet(
             ColumnKind.CODES,
             required=True,
             width=10,
-            help="Mã một đơn vị trong trang Danh sách.",
+            help=(
+                "Mã một đơn vị trong trang Danh sách; hoặc ghi "
+                f"{COMMUNE_LEAD} khi kế hoạch ghi 'Cơ quan chủ trì: {COMMUNE_LEAD}' (UBND xã "
+                "không lập biểu mẫu: các bộ phận tham mưu, phối hợp báo cáo nhiệm vụ này)."
+            ),
         ),
         Column(
             "support",
@@ -296,13 +301,31 @@ TASKS_SHEET = Sheet(
             help="Mã các đơn vị phối hợp, cách nhau bằng dấu phẩy.",
         ),
         Column("timeframe", "Thời gian thực hiện", ColumnKind.TEXT, width=22),
+        # Added in 2024 after the other columns, so that the cells of older plan
+        # workbooks keep their addresses; a plan without it has no advisors.
+        Column(
+            "advise",
+            "Tham mưu",
+            ColumnKind.CODES,
+            width=16,
+            help=(
+                "Mã các bộ phận tham mưu (kế hoạch ghi 'Bộ phận tham mưu'), cách nhau bằng "
+                f"dấu phẩy; thường dùng khi {COMMUNE_LEAD} chủ trì. Có thể để trống, hoặc "
+                "không có cột này."
+            ),
+        ),
     ),
     help=(
-        "Các nhiệm vụ của kế hoạch (mục II). Đơn vị chủ trì và phối hợp báo cáo tình trạng và "
-        "kết quả của nhiệm vụ trên biểu mẫu của mình; các trường này được tạo tự động."
+        "Các nhiệm vụ của kế hoạch (mục II). Mỗi đơn vị giữ một vai trò trong một nhiệm vụ: "
+        "chủ trì, tham mưu hoặc phối hợp. Các đơn vị đó báo cáo tình trạng và kết quả của "
+        "nhiệm vụ trên biểu mẫu của mình (các trường này được tạo tự động); biểu mẫu ghi rõ "
+        f"vai trò của đơn vị. Khi kế hoạch ghi 'Cơ quan chủ trì: {COMMUNE_LEAD}', ghi "
+        f"{COMMUNE_LEAD} ở cột Chủ trì và ghi các bộ phận tham mưu ở cột Tham mưu: UBND xã "
+        "không báo cáo cho chính mình, các bộ phận tham mưu, phối hợp báo cáo thay."
     ),
     example="1a | II.1.a | Tăng cường tuyên truyền phòng ngừa | … | VHXH | CA, VP, MTTQ | "
-    "Thường xuyên trong năm",
+    f"Thường xuyên trong năm |      hoặc      2a | II.2.a | … | {COMMUNE_LEAD} | | "
+    "Thường xuyên trong năm | VHXH, HLHPN",
 )
 
 FIELDS_SHEET = Sheet(

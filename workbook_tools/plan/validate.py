@@ -23,12 +23,14 @@ from workbook_tools.errors import ExpressionError, PlanError
 from workbook_tools.expressions import Context
 from workbook_tools.plan.model import (
     ALL_FORMS,
+    COMMUNE_LEAD,
     CONSTANT_TYPES,
     CONSTANTS,
     DEFAULT_TIME_ZONE,
     DEFAULT_VILLAGE_LABEL,
     NO,
     TASK_RESULT_FIELD,
+    TASK_ROLE_LABELS,
     TASK_STATUS_FIELD,
     YES,
     Comparator,
@@ -43,6 +45,7 @@ from workbook_tools.plan.model import (
     Settings,
     Severity,
     Task,
+    TaskRole,
 )
 from workbook_tools.plan.schema import (
     FIELDS_SHEET,
@@ -109,8 +112,13 @@ _KIND_EXPECTED_EXTRA = {
     "field_code": "một mã chữ thường không dấu, bắt đầu bằng chữ cái, chỉ gồm chữ, số và "
     "dấu '_' (ví dụ so_buoi_hop), không giống địa chỉ ô như ab12",
     "task_code": "một mã chữ thường không dấu, chỉ gồm chữ và số (ví dụ 1a, 3kt)",
-    "lead": "mã một đơn vị trong trang Danh sách",
+    "lead": f"mã một đơn vị trong trang Danh sách, hoặc {COMMUNE_LEAD} khi UBND xã chủ trì",
 }
+
+#: How the commune itself may be typed as a task's lead, folded (see _choice_key).
+_COMMUNE_KEYS = frozenset({"ubndxa", "uybannhandanxa"})
+#: The commune named in a cell of units (folded): "UBND xã", "Ủy ban nhân dân xã".
+_COMMUNE_NAMED = re.compile(r"\bubnd ?xa\b|\buy ban nhan dan xa\b")
 
 T = TypeVar("T")
 
@@ -586,27 +594,20 @@ class _Validator:
                 code = None
             section = self.text(table, row, "section")
             title = self.text(table, row, "title")
-            lead = self.roster_codes(table, row, "lead", roster, units_only=True)
-            if lead is not None and len(lead) != 1:
-                self.invalid(
-                    table,
-                    row.cells["lead"],
-                    TASKS_SHEET.column("lead"),
-                    _KIND_EXPECTED_EXTRA["lead"] + " (chỉ một mã)",
-                )
-                lead = None
-            support = self.roster_codes(table, row, "support", roster, units_only=True)
-            if code is None or not section or not title or not lead:
+            roles = self.task_roles(table, row, roster)
+            if code is None or not section or not title or roles is None:
                 continue
+            lead, advisors, support = roles
             out.append(
                 Task(
                     code=code,
                     section=section,
                     title=title,
                     text=self.text(table, row, "text"),
-                    lead=lead[0],
-                    support=tuple(s for s in support or () if s != lead[0]),
+                    lead=lead,
+                    support=support,
                     timeframe=self.text(table, row, "timeframe"),
+                    advisors=advisors,
                 )
             )
         return out
@@ -630,6 +631,85 @@ class _Validator:
         if ascii_code and _parse_field_code(ascii_code) is not None:
             return f"một mã chữ thường, không dấu như '{ascii_code}'"
         return expected
+
+    def task_lead(
+        self, table: Table, row: Row, roster: Mapping[str, RosterEntry]
+    ) -> tuple[str | None] | None:
+        """The lead's roster code, or (None,) for the UBND xã; None if the cell is wrong."""
+        cell = row.cells.get("lead")
+        value = None if cell is None else cell.value
+        if isinstance(value, str) and value not in roster and _choice_key(value) in _COMMUNE_KEYS:
+            return (None,)
+        lead = self.roster_codes(table, row, "lead", roster, units_only=True)
+        if lead is not None and len(lead) != 1:
+            self.invalid(
+                table,
+                row.cells["lead"],
+                TASKS_SHEET.column("lead"),
+                _KIND_EXPECTED_EXTRA["lead"] + " (chỉ một mã)",
+            )
+            return None
+        return (lead[0],) if lead else None
+
+    def task_roles(
+        self, table: Table, row: Row, roster: Mapping[str, RosterEntry]
+    ) -> tuple[str | None, tuple[str, ...], tuple[str, ...]] | None:
+        """A task's lead (None: the UBND xã), advisors and supporters; None if a cell is
+        wrong. A column the sheet lacks (Tham mưu, in plans written before it) is empty."""
+        lead = self.task_lead(table, row, roster)
+        found: dict[str, tuple[str, ...] | None] = {}
+        ok = lead is not None
+        for column_id in ("advise", "support"):
+            value = row.value(column_id)
+            if isinstance(value, str) and _COMMUNE_NAMED.search(fold(value)):
+                # The UBND xã leads or is nothing: it never advises or supports.
+                column = TASKS_SHEET.column(column_id)
+                expected = f"{column.expected()}; {COMMUNE_LEAD} chỉ ghi ở cột Chủ trì"
+                self.invalid(table, row.cells[column_id], column, expected)
+                found[column_id], ok = None, False
+                continue
+            codes = self.roster_codes(table, row, column_id, roster, units_only=True)
+            if codes is None and value is not None:
+                ok = False  # reported
+            found[column_id] = codes
+        advisors, support = found["advise"], found["support"]
+        # One role per unit: the first column that names it keeps it.
+        held: dict[str, tuple[TaskRole, str]] = {}
+        if lead is not None and lead[0] is not None:
+            held[lead[0]] = (TaskRole.LEAD, table.address("lead", row.number))
+        for column_id, role, codes in (
+            ("advise", TaskRole.ADVISE, advisors),
+            ("support", TaskRole.SUPPORT, support),
+        ):
+            for unit in codes or ():
+                address = table.address(column_id, row.number)
+                if unit in held:
+                    ok = False
+                    other_role, other = held[unit]
+                    self.report(
+                        "plan.task_role_twice",
+                        table,
+                        address,
+                        value=unit,
+                        header=TASKS_SHEET.column(column_id).header,
+                        role=TASK_ROLE_LABELS[other_role].lower(),
+                        other=other,
+                    )
+                else:
+                    held[unit] = (role, address)
+        if lead is None or not ok:
+            return None
+        if lead[0] is None and not advisors and not support:
+            self.report(
+                "plan.task_no_reporter",
+                table,
+                table.address("lead", row.number),
+                value=COMMUNE_LEAD,
+                advise=TASKS_SHEET.column("advise").header,
+                support=TASKS_SHEET.column("support").header,
+            )
+            return None
+        return lead[0], tuple(advisors or ()), tuple(support or ())
 
     def fields(self, roster: Mapping[str, RosterEntry]) -> list[Field]:
         table, rows = self.rows(FIELDS_SHEET, "trường dữ liệu")

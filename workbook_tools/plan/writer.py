@@ -18,7 +18,7 @@ from typing import Any
 
 import xlsxwriter
 
-from workbook_tools.plan.model import MONTHS_CONSTANT, YEAR_CONSTANT, Kind
+from workbook_tools.plan.model import COMMUNE_LEAD, MONTHS_CONSTANT, YEAR_CONSTANT, Kind
 from workbook_tools.plan.schema import (
     GUIDE_SHEET,
     ROSTER_SHEET,
@@ -229,12 +229,18 @@ def _write(
 def _validation(ws: Any, sheet: Sheet, column: Column, col: int, last_row: int) -> None:
     """A dropdown where the column has fixed values; the lead picks from the roster."""
     options: dict[str, Any]
+    message = ""
     if column.choices:
         options = {"validate": "list", "source": list(column.choices)}
     elif sheet.id == "tasks" and column.id == "lead":
         letter = "A"  # the roster's code column (schema order)
         source = f"='{ROSTER_SHEET.name}'!${letter}$2:${letter}${last_row + 1}"
         options = {"validate": "list", "source": source}
+        # Not in the list, and allowed: the UBND xã itself (a warning, not a stop).
+        message = (
+            f"Hãy chọn mã một đơn vị trong trang Danh sách, hoặc ghi {COMMUNE_LEAD} nếu "
+            f"{COMMUNE_LEAD} chủ trì nhiệm vụ."
+        )
     elif column.kind is ColumnKind.INT:
         options = {"validate": "integer", "criteria": ">=", "value": 0}
     elif column.kind is ColumnKind.DATE:
@@ -249,7 +255,7 @@ def _validation(ws: Any, sheet: Sheet, column: Column, col: int, last_row: int) 
     options.update(
         {
             "error_title": column.header,
-            "error_message": f"Hãy nhập {column.expected()}.",
+            "error_message": message or f"Hãy nhập {column.expected()}.",
             "error_type": "stop" if column.choices else "warning",
         }
     )

@@ -15,12 +15,13 @@ from typing import Any
 from workbook_tools.consolidation import (
     OUTCOME_LABELS,
     REPORTING_LABELS,
+    TASK_ROLE_LABELS,
     Consolidation,
     IndicatorResult,
 )
 from workbook_tools.deadline import days_left
 from workbook_tools.inbox.read import plan_date, plan_zone
-from workbook_tools.plan.model import KIND_LABELS
+from workbook_tools.plan.model import COMMUNE_LEAD, KIND_LABELS
 
 #: Version of the summary's layout; bump when a key changes meaning.
 SCHEMA_VERSION = 1
@@ -160,7 +161,33 @@ def build_summary(consolidation: Consolidation) -> dict[str, Any]:
         "commune_deadline_days_left": commune_days_left(c),
         "village_totals": dict(c.village_totals),
         "unit_totals": dict(c.unit_totals),
+        "tasks": _tasks(c),
     }
+
+
+def _tasks(c: Consolidation) -> list[dict[str, Any]]:
+    """Each unit's report on each plan task, with the role it holds ("tham_muu"…).
+
+    ``lead`` is the lead's roster code, or "UBND xã" when the commune itself
+    leads (it has no form: its advising and supporting units report).
+    """
+    leads = {t.code: t.lead or COMMUNE_LEAD for t in c.plan.tasks}
+    return [
+        {
+            "task": t.task,
+            "section": t.section,
+            "title": t.title,
+            "lead": leads.get(t.task),
+            "unit": t.unit,
+            "role": str(t.role),
+            "role_label": TASK_ROLE_LABELS[t.role],
+            "reported": t.reported,
+            "status": t.status,
+            "result": t.result,
+            "error": t.error,
+        }
+        for t in c.tasks
+    ]
 
 
 def summary_bytes(consolidation: Consolidation) -> bytes:

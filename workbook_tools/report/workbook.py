@@ -35,11 +35,13 @@ from workbook_tools.consolidation import (
     Consolidation,
     Outcome,
     ReportingStatus,
+    TaskRole,
     TaskStatus,
 )
 from workbook_tools.deadline import commune_deadline_text
 from workbook_tools.inbox.model import Submission, SubmissionStatus
 from workbook_tools.plan.model import (
+    COMMUNE_LEAD,
     COMPARATOR_SIGNS,
     KIND_LABELS,
     NO,
@@ -48,6 +50,7 @@ from workbook_tools.plan.model import (
     Field,
     FieldType,
     RosterEntry,
+    Task,
 )
 from workbook_tools.problems import SEVERITY_LABELS, Severity
 from workbook_tools.report.summary import run_day
@@ -848,12 +851,13 @@ def _task_rows(
     write_merged(ws, row, 0, total_col, "TÌNH TRẠNG THỰC HIỆN NHIỆM VỤ", formats("group"))
     row += 1
     for task in c.plan.tasks:
+        title = _task_title(task)
         ws.write_string(row, 0, task.section, center)
-        ws.write_string(row, 1, task.title, cell)
+        ws.write_string(row, 1, title, cell)
         for col, unit in enumerate(units, first_unit):
             _task_cell(ws, row, col, by_task.get(task.code, {}).get(unit.code), False, formats)
         ws.write_blank(row, total_col, None, na)
-        ws.set_row(row, _height([(task.title, 44)], minimum=2))
+        ws.set_row(row, _height([(title, 44)], minimum=2))
         row += 1
     heading = "KẾT QUẢ THỰC HIỆN NHIỆM VỤ (đơn vị tự ghi)"
     write_merged(ws, row, 0, total_col, heading, formats("group"))
@@ -870,6 +874,13 @@ def _task_rows(
         ws.write_blank(row, total_col, None, na)
         ws.set_row(row, _height(texts, minimum=2))
         row += 1
+
+
+def _task_title(task: Task) -> str:
+    """A task's title; one the UBND xã leads says so (no unit's column is its lead)."""
+    if task.lead is None:
+        return f"{task.title} ({TASK_ROLE_LABELS[TaskRole.LEAD]}: {COMMUNE_LEAD})"
+    return task.title
 
 
 def _task_cell(
