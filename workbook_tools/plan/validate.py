@@ -612,26 +612,6 @@ class _Validator:
             )
         return out
 
-    @staticmethod
-    def field_code_expected(row: Row) -> str:
-        """What a field code cell must hold, said for the value typed there."""
-        expected = _KIND_EXPECTED_EXTRA["field_code"]
-        value = row.value("code")
-        if value is None or _parse_field_code(value) is not None:
-            return expected
-        text = str(value)
-        if len(text) > MAX_FIELD_CODE:
-            return (
-                f"một mã không quá {MAX_FIELD_CODE} ký tự (mã này có {len(text)} ký tự; Excel "
-                "không nhận tên ô dài hơn): hãy rút gọn mã"
-            )
-        if text.casefold() in _EXCEL_RESERVED_NAMES:
-            return f"{expected}, khác TRUE và FALSE (Excel không nhận hai tên này)"
-        ascii_code = _ascii_code(text)
-        if ascii_code and _parse_field_code(ascii_code) is not None:
-            return f"một mã chữ thường, không dấu như '{ascii_code}'"
-        return expected
-
     def task_lead(
         self, table: Table, row: Row, roster: Mapping[str, RosterEntry]
     ) -> tuple[str | None] | None:
@@ -710,6 +690,26 @@ class _Validator:
             )
             return None
         return lead[0], tuple(advisors or ()), tuple(support or ())
+
+    @staticmethod
+    def field_code_expected(row: Row) -> str:
+        """What a field code cell must hold, said for the value typed there."""
+        expected = _KIND_EXPECTED_EXTRA["field_code"]
+        value = row.value("code")
+        if value is None or _parse_field_code(value) is not None:
+            return expected
+        text = str(value)
+        if len(text) > MAX_FIELD_CODE:
+            return (
+                f"một mã không quá {MAX_FIELD_CODE} ký tự (mã này có {len(text)} ký tự; Excel "
+                "không nhận tên ô dài hơn): hãy rút gọn mã"
+            )
+        if text.casefold() in _EXCEL_RESERVED_NAMES:
+            return f"{expected}, khác TRUE và FALSE (Excel không nhận hai tên này)"
+        ascii_code = _ascii_code(text)
+        if ascii_code and _parse_field_code(ascii_code) is not None:
+            return f"một mã chữ thường, không dấu như '{ascii_code}'"
+        return expected
 
     def fields(self, roster: Mapping[str, RosterEntry]) -> list[Field]:
         table, rows = self.rows(FIELDS_SHEET, "trường dữ liệu")
