@@ -546,6 +546,7 @@ def test_accented_scope_suggests_the_keyword(tmp_path: Path) -> None:
 
 def _ward(data: PlanData) -> None:
     """The sample's villages as a ward's residential groups: TDP1 … TDP12."""
+    data["settings"] = [s for s in data["settings"] if s["key"] != "village_label"]
     data["settings"].append({"key": "village_label", "value": "tổ dân phố"})
     for i in range(1, 13):
         entry = row(data, "roster", f"T{i:02d}")
@@ -589,3 +590,15 @@ def test_excel_formula_in_a_plan_cell(tmp_path: Path) -> None:
     )
     assert "xóa công thức và gõ thẳng vào ô nội dung chữ" in out
     assert "không có dấu = ở đầu: ld_duoc_tt<=ld_tong" in out
+
+
+def test_a_wards_roster_is_counted_in_its_own_words(tmp_path: Path) -> None:
+    data = sample_data()
+    _ward(data)
+    path = write_workbook(data, tmp_path / PLAN)
+    result = run("plan", "check", str(path))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Danh sách: 12 tổ dân phố, 10 đơn vị" in out
+    assert "Tổ dân phố (12 tổ dân phố):" in out
+    assert "hạn tổ dân phố, đơn vị nộp 15/06/2024" in out

@@ -34,7 +34,7 @@ def check(plan_path: Path | None, root: Path) -> None:
     Nếu kế hoạch có lỗi, lệnh liệt kê mọi lỗi (trang, ô, cách sửa) và
     trả mã lỗi 1.
 
-    Ví dụ: wbt plan check   hoặc   wbt plan check templates/kehoach_2024.xlsx
+    Ví dụ: wbt plan check   hoặc   wbt plan check templates/kehoach.xlsx
     """
     path = plan_path if plan_path is not None else workspace(root).find_plan()
     loaded = load_plan(path)
@@ -59,13 +59,14 @@ def describe(loaded: Plan) -> list[str]:
         s.plan_title,
         f"Mã kế hoạch: {s.plan_id} (phiên bản {s.version}), năm {s.year}, {place}",
         f"Báo cáo gửi: {s.report_to}",
-        f"Danh sách: {len(loaded.villages)} thôn, {len(loaded.units)} đơn vị",
+        f"Danh sách: {len(loaded.villages)} {s.kind_word(Kind.VILLAGE)}, "
+        f"{len(loaded.units)} đơn vị",
         "Kỳ báo cáo:",
     ]
     for p in loaded.periods:
         lines.append(
             f"  {p.code:<10} {p.name} ({p.start:%d/%m/%Y} – {p.end:%d/%m/%Y}, {p.months} tháng): "
-            f"hạn thôn, đơn vị nộp {p.unit_deadline:%d/%m/%Y}; "
+            f"hạn {s.kind_word(Kind.VILLAGE)}, đơn vị nộp {p.unit_deadline:%d/%m/%Y}; "
             f"hạn xã báo cáo {p.commune_deadline:%d/%m/%Y}"
         )
     lines.append("Biểu mẫu (số trường):")
@@ -91,7 +92,9 @@ def _forms(loaded: Plan) -> list[str]:
     shapes = {tuple(f.code for f in loaded.fields_for(v)) for v in villages}
     if villages and len(shapes) == 1:
         count = len(loaded.fields_for(villages[0]))
-        lines.append(f"  Thôn ({len(villages)} thôn): {count} trường")
+        word = loaded.settings.kind_word(Kind.VILLAGE)
+        label = loaded.settings.kind_label(Kind.VILLAGE)
+        lines.append(f"  {label} ({len(villages)} {word}): {count} trường")
     else:
         lines.extend(_entry_line(loaded, v) for v in villages)
     lines.extend(_entry_line(loaded, u) for u in loaded.units)
