@@ -21,7 +21,7 @@ from workbook_tools.consolidation import (
 )
 from workbook_tools.deadline import days_left
 from workbook_tools.inbox.read import plan_date, plan_zone
-from workbook_tools.plan.model import COMMUNE_LEAD, KIND_LABELS
+from workbook_tools.plan.model import COMMUNE_LEAD
 
 #: Version of the summary's layout; bump when a key changes meaning.
 SCHEMA_VERSION = 1
@@ -104,7 +104,7 @@ def build_summary(consolidation: Consolidation) -> dict[str, Any]:
             "by_kind": [
                 {
                     "kind": str(k.kind),
-                    "label": KIND_LABELS[k.kind],
+                    "label": c.plan.settings.kind_label(k.kind),
                     "expected": k.expected,
                     "received": k.received,
                     "on_time": k.on_time,
