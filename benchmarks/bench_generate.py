@@ -72,7 +72,8 @@ def replicated_plan(count: int) -> Plan:
         replace(
             t,
             code=t.code if g == 0 else f"{t.code}g{g}",
-            lead=code_in(t.lead, g),
+            lead=None if t.lead is None else code_in(t.lead, g),  # None: the UBND xã leads
+            advisors=tuple(code_in(c, g) for c in t.advisors),
             support=tuple(code_in(c, g) for c in t.support),
         )
         for g in range(groups)
