@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import unicodedata
 from datetime import date, datetime
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbook_tools.checks.normalize import Cleaned, clean, clean_text, show
+from workbook_tools.checks.normalize import Cleaned, clean, clean_text, format_number, show
 from workbook_tools.plan.model import NO, STATUS_VALUES, YES, Field, FieldType
 from workbook_tools.problems import MESSAGES, Severity
 
@@ -378,3 +379,130 @@ def test_legacy_font_that_cannot_be_converted_must_be_retyped() -> None:
 def test_unicode_vietnamese_is_left_alone() -> None:
     check(TEXT, "Tổ chức tuyên truyền tại nhà văn hoá thôn",
           "Tổ chức tuyên truyền tại nhà văn hoá thôn", None)
+
+
+# --- decimal, money and choice (issue 16) --------------------------------------------------
+
+DECIMAL1 = Field(code="f", forms=("tatca",), section="", label="Diện tích (ha)",
+                 type=FieldType.DECIMAL, decimals=1)
+DECIMAL3 = Field(code="f", forms=("tatca",), section="", label="Tỉ lệ",
+                 type=FieldType.DECIMAL, decimals=3)
+DECIMAL_DEFAULT = Field(code="f", forms=("tatca",), section="", label="Số",
+                        type=FieldType.DECIMAL)
+MONEY = field(FieldType.MONEY)
+CHOICE = Field(code="f", forms=("tatca",), section="", label="Xếp loại",
+               type=FieldType.CHOICE, choices=("Tốt", "Khá", "Trung bình", "Yếu"))
+NUMBERED = Field(code="f", forms=("tatca",), section="", label="Mức",
+                 type=FieldType.CHOICE, choices=("1", "2", "3"))
+
+
+@pytest.mark.parametrize(
+    ("f", "raw", "value", "code"),
+    [
+        (DECIMAL1, "1,5", Fraction(3, 2), None),  # the Vietnamese decimal comma
+        (DECIMAL1, "1.234,5", Fraction(2469, 2), None),
+        (DECIMAL1, "12.345.678,5", Fraction(24691357, 2), None),
+        (DECIMAL1, "12", Fraction(12), None),
+        (DECIMAL1, 12, Fraction(12), None),
+        (DECIMAL1, 12.5, Fraction(25, 2), None),
+        (DECIMAL1, "0", Fraction(0), None),
+        (DECIMAL1, "12.5", Fraction(25, 2), "value.number_text"),  # English-set keyboard
+        (DECIMAL1, "1,234.5", Fraction(2469, 2), "value.number_text"),
+        (DECIMAL1, "1 234,5", Fraction(2469, 2), "value.number_text"),
+        (DECIMAL1, "1.234", Fraction(1234), "value.number_text"),  # shown as a thousand and some
+        (DECIMAL3, "1.234", None, "value.number_ambiguous"),  # could be 1,234 here
+        (DECIMAL1, "1,234", None, "value.number_ambiguous"),
+        (DECIMAL1, "12,55", Fraction(63, 5), "value.decimal_rounded"),  # half up
+        (DECIMAL1, 12.25, Fraction(123, 10), "value.decimal_rounded"),
+        (DECIMAL_DEFAULT, "3,14159", Fraction(157, 50), "value.decimal_rounded"),  # 2 places
+        (DECIMAL1, "-1,5", None, "value.negative"),
+        (DECIMAL1, -2.0, None, "value.negative"),
+        (DECIMAL1, "12,5 ha", None, "value.not_decimal"),
+        (DECIMAL1, "12,5%", None, "value.not_decimal"),
+        (DECIMAL1, True, None, "value.not_decimal"),
+        (DECIMAL1, date(2024, 1, 1), None, "value.not_decimal"),
+        (DECIMAL1, "#DIV/0!", None, "value.excel_error"),
+        (DECIMAL1, "  ", None, None),
+        (MONEY, "1.500.000 đ", 1500000, None),  # how Vietnamese write money
+        (MONEY, "1.500.000đ", 1500000, None),
+        (MONEY, "1.500.000 đồng", 1500000, None),
+        (MONEY, "1.500.000 VNĐ", 1500000, None),
+        (MONEY, "1500000", 1500000, None),
+        (MONEY, 1500000, 1500000, None),
+        (MONEY, 1500000.0, 1500000, None),
+        (MONEY, "1.500", 1500, None),  # money is never a fraction of a đồng: thousands
+        (MONEY, "1.500.000,00", 1500000, None),
+        (MONEY, "1,500,000", 1500000, "value.money_text"),
+        (MONEY, "1,500", 1500, "value.money_text"),
+        (MONEY, "1,5 triệu", 1500000, "value.money_text"),
+        (MONEY, "2 tỷ", 2000000000, "value.money_text"),
+        (MONEY, "500 nghìn đồng", 500000, "value.money_text"),
+        (MONEY, "1500000.5", None, "value.money_fraction"),
+        (MONEY, 1500.5, None, "value.money_fraction"),
+        (MONEY, "1,5", None, "value.money_fraction"),
+        (MONEY, "-5", None, "value.negative"),
+        (MONEY, "năm trăm", None, "value.not_money"),
+        (MONEY, True, None, "value.not_money"),
+        (CHOICE, "Tốt", "Tốt", None),
+        (CHOICE, " Trung  bình ", "Trung bình", None),
+        (CHOICE, unicodedata.normalize("NFD", "Khá"), "Khá", None),
+        (CHOICE, "tot", "Tốt", "value.choice_spelling"),
+        (CHOICE, "TRUNG BINH", "Trung bình", "value.choice_spelling"),
+        (CHOICE, "Giỏi", None, "value.choice_invalid"),
+        (CHOICE, 1, None, "value.choice_invalid"),
+        (CHOICE, True, None, "value.choice_invalid"),
+        (NUMBERED, 2, "2", None),  # a number typed where the choices are numbers
+        (NUMBERED, 2.0, "2", None),
+        (NUMBERED, "4", None, "value.choice_invalid"),
+    ],
+)
+def test_decimal_money_choice(f: Field, raw: object, value: object, code: str | None) -> None:
+    check(f, raw, value, code)
+
+
+def test_decimal_guess_shows_the_number_the_vietnamese_way() -> None:
+    got = clean(DECIMAL1, "1,234.5")
+    assert got.read_as == "1.234,5"
+    rounded = clean(DECIMAL1, "12,55")
+    assert rounded.read_as == "12,6" and "1 chữ số" in rounded.hint
+    assert clean(MONEY, "1,5 triệu").read_as == "1.500.000"
+    assert clean(DECIMAL1, "12,5 ha").hint == " Có phải ý bạn là 12,5?"
+
+
+def test_choice_legacy_font_is_read_among_the_choices() -> None:
+    got = clean(CHOICE, "Kh¸")  # TCVN3 "Khá"
+    assert (got.value, got.code, got.encoding) == ("Khá", "value.legacy_converted", "TCVN3")
+
+
+def test_format_number() -> None:
+    assert format_number(Fraction(2469, 2)) == "1.234,5"
+    assert format_number(1500000) == "1.500.000"
+    assert format_number(Fraction(1, 3)) == "0,333333"
+    assert format_number(Fraction(25, 2), 2) == "12,50"
+    assert format_number(Fraction(-5, 2)) == "-2,5"
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=99))
+def test_decimals_in_the_vietnamese_way_clean_to_themselves(whole: int, cents: int) -> None:
+    value = whole + Fraction(cents, 100)
+    text = format_number(value, 2)
+    got = clean(DECIMAL_DEFAULT, text)
+    assert (got.value, got.code) == (value, None)
+    assert clean(MONEY, vietnamese_thousands(whole) + " đ").value == whole
+
+
+NEW_FIELDS = st.sampled_from([DECIMAL1, DECIMAL3, MONEY, CHOICE, NUMBERED])
+
+
+@settings(max_examples=300)
+@given(NEW_FIELDS, ANY_RAW)
+def test_new_types_never_raise_and_clean_twice_to_the_same(f: Field, raw: object) -> None:
+    got = clean(f, raw)
+    assert got.code is None or got.code in MESSAGES
+    if got.guessed:
+        assert got.severity is Severity.WARNING
+    if got.failed:
+        assert got.severity is Severity.ERROR
+    if got.value is not None:
+        again = clean(f, got.value)
+        assert (again.value, again.code) == (got.value, None)

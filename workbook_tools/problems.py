@@ -711,6 +711,53 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "{where} – «{label}»: ghi '{value}' nhưng không có ngày này trên lịch. Hãy kiểm tra lại "
         "ngày, tháng, năm và nhập theo dạng dd/mm/yyyy, ví dụ 15/06/2024.",
     ),
+    "value.not_decimal": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}', không phải một số.{hint} Hãy chỉ nhập số, phần "
+        "thập phân sau dấu phẩy, ví dụ 12,5; nếu không có thì nhập 0.",
+    ),
+    "value.number_text": (
+        Severity.WARNING,
+        "{where} – «{label}»: ghi '{value}', đã đọc là {read_as}. Nếu đúng thì không cần sửa; "
+        "nếu sai, hãy nhập lại theo cách viết Việt Nam: dấu chấm ngăn hàng nghìn, dấu phẩy "
+        "trước phần thập phân, ví dụ 1.234,5.",
+    ),
+    "value.number_ambiguous": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}', không rõ là số hàng nghìn hay số có phần thập "
+        "phân. Hãy gõ lại số không có dấu ngăn hàng nghìn, phần thập phân sau dấu phẩy, ví dụ "
+        "1234 hoặc 1,5.",
+    ),
+    "value.decimal_rounded": (
+        Severity.WARNING,
+        "{where} – «{label}»: ghi {value}, nhiều chữ số thập phân hơn mức cần{hint}; đã làm "
+        "tròn thành {read_as}. Nếu đúng thì không cần sửa.",
+    ),
+    "value.not_money": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}', không phải một số tiền.{hint} Hãy nhập số tiền bằng "
+        "đồng, chỉ gồm chữ số, ví dụ 1500000 hoặc 1.500.000; nếu không có thì nhập 0.",
+    ),
+    "value.money_text": (
+        Severity.WARNING,
+        "{where} – «{label}»: ghi '{value}', đã đọc là {read_as} đồng. Nếu đúng thì không cần "
+        "sửa; nếu sai, hãy nhập lại số tiền bằng đồng, ví dụ 1.500.000.",
+    ),
+    "value.money_fraction": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}', có phần lẻ của một đồng. Hãy nhập số tiền bằng "
+        "đồng, số nguyên, ví dụ 1.500.000.",
+    ),
+    "value.choice_spelling": (
+        Severity.WARNING,
+        "{where} – «{label}»: ghi '{value}', đã đọc là '{read_as}'. Nếu đúng thì không cần sửa; "
+        "lần sau hãy chọn trong danh sách của ô: {expected}.",
+    ),
+    "value.choice_invalid": (
+        Severity.ERROR,
+        "{where} – «{label}»: ghi '{value}', không phải một lựa chọn của mục này. Hãy chọn một "
+        "trong danh sách của ô: {expected}.",
+    ),
     "value.too_long": (
         Severity.ERROR,
         "{where} – «{label}»: dài {length} ký tự, quá giới hạn {limit} ký tự. Hãy viết ngắn "

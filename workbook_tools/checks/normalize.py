@@ -28,7 +28,15 @@ What is read with a warning showing how it was understood (a guess):
 - ``date``: any other text date, day first as Vietnamese write them
   (``15-6-2024``, ``15.6.24``, ``2024-06-15``, ``ngày 15 tháng 6 năm 2024``)
   and a plain number between 1990 and 2100 as an Excel serial;
-- text typed in a legacy Vietnamese font (TCVN3, VNI), converted to Unicode.
+- text typed in a legacy Vietnamese font (TCVN3, VNI), converted to Unicode;
+- ``decimal``: a number typed the English way (``"12.5"``, ``"1,234.5"``),
+  thousands with spaces, more digits after the comma than the field keeps
+  (rounded half up); ``money``: ``"1,500,000"``, ``"1,5 triệu"``, ``"2 tỷ"``;
+- ``choice``: one of the field's choices without diacritics or in another case.
+
+Read silently besides: ``decimal`` in the Vietnamese way, ``"12,5"``,
+``"1.234,5"``; ``money`` with its thousands dots and the currency,
+``"1.500.000 đ"``, ``"1.500.000 đồng"``, ``"1.500.000 VNĐ"``.
 
 What is an error (the value is not used):
 
@@ -39,6 +47,10 @@ What is an error (the value is not used):
   guessed;
 - ``date``: an impossible date (31/02/2024), month and day the wrong way
   round (06/15/2024: the swapped date is suggested), anything else;
+- ``decimal``: ``"1,234"`` and, in a field of 3 decimals or more, ``"1.234"``
+  (a thousand and some, or one and a fraction?), a negative number, words;
+  ``money``: a part of a đồng, a negative amount, words; ``choice``: anything
+  not among the field's choices;
 - a spreadsheet error value (``#DIV/0!``), as text or as the reader's
   :class:`~workbook_tools.inbox.workbook.CellError`; a formula saved without
   its result (``value.formula_uncalculated``: what it shows is not known); and
@@ -122,9 +134,19 @@ class Cleaned:
 
 def clean(field: Field, raw: object) -> Cleaned:
     """Clean ``raw``, as read from ``field``'s cell, into a value of the field's type."""
+    kind: _Kind = field.type
+    if field.type is FieldType.DECIMAL:
+        kind = (field.type, field.places)
+    elif field.type is FieldType.CHOICE:
+        kind = (field.type, field.choices)
     if type(raw) in _REPEATED and not (isinstance(raw, str) and len(raw) > _REPEATED_TEXT):
-        return _clean_repeated(field.type, cast(_Repeated, raw))
-    return _clean(field.type, raw)
+        return _clean_repeated(kind, cast(_Repeated, raw))
+    return _clean(kind, raw)
+
+
+#: A field type, with what cleaning needs besides for some: a decimal field's
+#: digits after the comma, a choice field's choices.
+_Kind = FieldType | tuple[FieldType, int] | tuple[FieldType, tuple[str, ...]]
 
 
 #: Values whose equality (within one type) means the same cleaning: the same
@@ -138,12 +160,14 @@ _Repeated = str | int | float | bool | None
 
 
 @functools.lru_cache(maxsize=8192, typed=True)
-def _clean_repeated(kind: FieldType, raw: _Repeated) -> Cleaned:
+def _clean_repeated(kind: _Kind, raw: _Repeated) -> Cleaned:
     return _clean(kind, raw)
 
 
-def _clean(kind: FieldType, raw: object) -> Cleaned:
+def _clean(kind: _Kind, raw: object) -> Cleaned:
     shown = show(raw)
+    if isinstance(kind, tuple):
+        return _clean_detailed(kind, raw, shown)
     if isinstance(raw, str):
         text = clean_text(raw)
         if not text:
@@ -173,7 +197,27 @@ def format_value(value: Value) -> str:
     """A cleaned value as the officer reads it."""
     if isinstance(value, date):
         return format_date(value)
+    if isinstance(value, Fraction):
+        return format_number(value)
     return str(value)
+
+
+def format_number(value: int | Fraction, places: int | None = None) -> str:
+    """``value`` the Vietnamese way: dots between thousands, a decimal comma ("1.234,5").
+
+    ``places`` fixes the digits after the comma; None shows what the value has
+    (at most 6, trailing zeros dropped).
+    """
+    digits = 6 if places is None else places
+    scaled = abs(Fraction(value)) * 10**digits
+    rounded = int(scaled + Fraction(1, 2))  # half up, like Excel
+    whole, frac = divmod(rounded, 10**digits)
+    text = f"{whole:,}".replace(",", ".")
+    decimals = str(frac).rjust(digits, "0") if digits else ""
+    if places is None:
+        decimals = decimals.rstrip("0")
+    sign = "-" if value < 0 and rounded else ""
+    return sign + text + ("," + decimals if decimals else "")
 
 
 def show(raw: object) -> str:
@@ -500,6 +544,166 @@ def _serial_of(year: int) -> int:
     return (date(year, 1, 1) - date(1899, 12, 30)).days
 
 
+# --- decimal numbers, money, choices -------------------------------------------------
+# Vietnamese write 1.234,5: a dot between thousands and a decimal comma. What
+# an English-set Excel or a phone keyboard gives (1,234.5, 12.5) is read too,
+# with a warning; what could be either (1,234: 1234 or 1,234?) is refused.
+
+_VI_NUMBER = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?")
+_EN_NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+\.[0-9]+")
+_SPACED_NUMBER = re.compile(r"[0-9]{1,3}(?: [0-9]{3})+(?:[.,][0-9]+)?")
+_CURRENCY = re.compile(r"\s*(?:đồng|đ|vnđ|vnd|₫|dong|d)\.?$", re.IGNORECASE)
+_MONEY_WORDS = {"nghìn": 10**3, "ngàn": 10**3, "nghin": 10**3, "ngan": 10**3, "triệu": 10**6,
+                "trieu": 10**6, "tr": 10**6, "tỷ": 10**9, "tỉ": 10**9, "ty": 10**9, "ti": 10**9}
+_SCALED_MONEY = re.compile(r"([0-9]+(?:[.,][0-9]+)?)\s*(" + "|".join(_MONEY_WORDS) + r")",
+                           re.IGNORECASE)
+
+
+def _number_text(text: str, places: int) -> tuple[Fraction | None, str | None]:
+    """The number ``text`` holds, and the code of the warning or error that goes with it.
+
+    ``places`` is the most digits after the comma the field keeps (0: whole).
+    """
+    compact = text.replace("\u00a0", " ").strip()
+    if compact.startswith("+"):
+        compact = compact[1:].lstrip()
+    if _NEGATIVE.fullmatch(compact):
+        return None, "value.negative"
+    ambiguous = re.fullmatch(r"[0-9]{1,3}([.,])[0-9]{3}", compact)
+    if ambiguous and (ambiguous[1] == "," or places >= 3):
+        # 1,234 (or 1.234 where three decimals are kept): a thousand and some, or one and a bit?
+        return None, "value.number_ambiguous"
+    if _VI_NUMBER.fullmatch(compact):
+        number = Fraction(Decimal(compact.replace(".", "").replace(",", ".")))
+        # 1.234 alone is a thousand and some to a Vietnamese reader, not to an English one.
+        return number, "value.number_text" if ambiguous else None
+    if _EN_NUMBER.fullmatch(compact):
+        return Fraction(Decimal(compact.replace(",", ""))), "value.number_text"
+    if _SPACED_NUMBER.fullmatch(compact):
+        return Fraction(Decimal(compact.replace(" ", "").replace(",", "."))), "value.number_text"
+    return None, None
+
+
+def _number_hint(text: str) -> str:
+    leading = re.match(r"([0-9][0-9.,]*)\s*\S", text)
+    if leading and any(ch.isalpha() for ch in text):
+        return f" Có phải ý bạn là {leading[1].rstrip('.,')}?"
+    return ""
+
+
+def _decimal(raw: object, shown: str, places: int) -> Cleaned:
+    if isinstance(raw, str):
+        text = clean_text(raw)
+        number, code = _number_text(text, places)
+        if number is None:
+            code = code or "value.not_decimal"
+            return Cleaned(None, code, shown=shown, hint=_number_hint(text) if
+                           code == "value.not_decimal" else "")
+    elif isinstance(raw, Fraction | Decimal):
+        number, code = Fraction(raw), None  # exact: a value cleaned before
+        if number < 0:
+            return Cleaned(None, "value.negative", shown=shown)
+    elif isinstance(raw, bool | date) or not isinstance(raw, int | float):
+        code = "value.not_decimal" if isinstance(raw, bool | date) else "value.unreadable"
+        return Cleaned(None, code, shown=shown)
+    elif isinstance(raw, float) and not math.isfinite(raw):
+        return Cleaned(None, "value.not_decimal", shown=shown)
+    else:
+        # repr() is the shortest decimal that reads back as the same float: 12.3 → 123/10.
+        number, code = Fraction(Decimal(repr(raw))), None
+        if number < 0:
+            return Cleaned(None, "value.negative", shown=shown)
+    kept = Fraction(int(number * 10**places + Fraction(1, 2)), 10**places)  # half up, as Excel
+    if kept != number:
+        return Cleaned(kept, "value.decimal_rounded", shown=shown,
+                       read_as=format_number(kept, places),
+                       hint=f" (trường này giữ {places} chữ số sau dấu phẩy)")
+    return Cleaned(kept, code, shown=shown, read_as=format_number(kept))
+
+
+def _money(raw: object, shown: str) -> Cleaned:
+    if not isinstance(raw, str):
+        if isinstance(raw, float) and math.isfinite(raw) and raw >= 0 and not raw.is_integer():
+            return Cleaned(None, "value.money_fraction", shown=shown)
+        cleaned = _int_object(raw, shown)
+        return cleaned if cleaned.value is not None else _money_error(cleaned, shown)
+    text = clean_text(raw)
+    bare = _CURRENCY.sub("", text).strip()
+    scaled = _SCALED_MONEY.fullmatch(bare)
+    if scaled:
+        scaled_amount = Fraction(Decimal(scaled[1].replace(",", "."))) * _MONEY_WORDS[
+            scaled[2].lower()
+        ]
+        if scaled_amount.denominator != 1:
+            return Cleaned(None, "value.money_fraction", shown=shown)
+        return Cleaned(int(scaled_amount), "value.money_text", shown=shown,
+                       read_as=format_number(int(scaled_amount)))
+    if re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+", bare):
+        amount = int(bare.replace(",", ""))  # 1,500,000: a part of a đồng is never meant
+        return Cleaned(amount, "value.money_text", shown=shown, read_as=format_number(amount))
+    number, code = _number_text(bare, 0)
+    if number is None:
+        if code == "value.number_ambiguous":  # 1.234 of money is a thousand and some
+            number, code = Fraction(int(bare.replace(".", ""))), None
+        else:
+            code = code or "value.not_money"
+            return Cleaned(None, code, shown=shown,
+                           hint=_number_hint(bare) if code == "value.not_money" else "")
+    if number.denominator != 1:
+        return Cleaned(None, "value.money_fraction", shown=shown)
+    if code == "value.number_text" and re.fullmatch(r"[0-9]{1,3}\.[0-9]{3}", bare):
+        code = None  # 1.500 đ: the thousands dot, as Vietnamese write money
+    elif code == "value.number_text":
+        code = "value.money_text"
+    return Cleaned(int(number), code, shown=shown, read_as=format_number(int(number)))
+
+
+def _money_error(cleaned: Cleaned, shown: str) -> Cleaned:
+    if cleaned.code in ("value.not_int", "value.int_date"):
+        return Cleaned(None, "value.not_money", shown=shown)
+    return cleaned
+
+
+def _choice(raw: object, shown: str, choices: tuple[str, ...]) -> Cleaned:
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return Cleaned(None, "value.choice_invalid", shown=shown)
+    text = clean_text(raw) if isinstance(raw, str) else show(raw)
+    if text in choices:
+        return Cleaned(text, shown=shown)
+    by_key = _choice_keys(choices)
+    word = by_key.get(fold(text))
+    if word is not None:
+        return Cleaned(word, "value.choice_spelling", shown=shown, read_as=word)
+    legacy = _legacy_word(text, lambda t: by_key.get(fold(t)))
+    if legacy is not None:
+        word, encoding = legacy
+        return Cleaned(word, "value.legacy_converted", shown=shown, read_as=word,
+                       encoding=encoding)
+    return Cleaned(None, "value.choice_invalid", shown=shown)
+
+
+@functools.lru_cache(maxsize=64)
+def _choice_keys(choices: tuple[str, ...]) -> dict[str, str]:
+    return {fold(c): c for c in reversed(choices)}  # the first of two alike wins
+
+
+def _clean_detailed(kind: tuple[FieldType, object], raw: object, shown: str) -> Cleaned:
+    """A decimal or choice field: cleaning needs its decimals or its choices."""
+    if raw is None or (isinstance(raw, str) and not clean_text(raw)):
+        return Cleaned(None, shown=shown)
+    if isinstance(raw, str) and clean_text(raw) in EXCEL_ERRORS:
+        return Cleaned(None, "value.excel_error", shown=shown)
+    if isinstance(raw, CellError):
+        code = "value.excel_error" if raw.text else "value.formula_uncalculated"
+        return Cleaned(None, code, shown=show(raw.shown))
+    field_type, detail = kind
+    if isinstance(raw, Decimal | Fraction) and field_type is not FieldType.DECIMAL:
+        raw = float(raw)
+    if field_type is FieldType.DECIMAL:
+        return _decimal(raw, shown, cast(int, detail))
+    return _choice(raw, shown, cast(tuple[str, ...], detail))
+
+
 # --- dispatch ------------------------------------------------------------------------
 
 _TEXT_CLEANERS = {
@@ -508,6 +712,7 @@ _TEXT_CLEANERS = {
     FieldType.STATUS: _status_text,
     FieldType.TEXT: _text,
     FieldType.DATE: _date_text,
+    FieldType.MONEY: _money,
 }
 _OBJECT_CLEANERS = {
     FieldType.INT: _int_object,
@@ -515,4 +720,5 @@ _OBJECT_CLEANERS = {
     FieldType.STATUS: _status_object,
     FieldType.TEXT: _object_text,
     FieldType.DATE: _date_object,
+    FieldType.MONEY: _money,
 }

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from workbook_tools import expressions
 from workbook_tools.checks.normalize import Cleaned, clean, format_value
@@ -49,7 +50,18 @@ EXPECTED = {
     FieldType.STATUS: ", ".join(STATUS_VALUES),
     FieldType.TEXT: "nội dung",
     FieldType.DATE: "ngày theo dạng dd/mm/yyyy, ví dụ 15/06/2024",
+    FieldType.DECIMAL: "một số từ 0 trở lên, phần thập phân sau dấu phẩy, ví dụ 12,5 (không có "
+    "thì nhập 0)",
+    FieldType.MONEY: "số tiền bằng đồng, ví dụ 1.500.000 (không có thì nhập 0)",
+    FieldType.CHOICE: "một lựa chọn trong danh sách của ô",
 }
+
+
+def expected(f: Field) -> str:
+    """What to enter in ``f``'s cell, as the messages say it; a choice field lists its choices."""
+    if f.type is FieldType.CHOICE and f.choices:
+        return ", ".join(f.choices)
+    return EXPECTED[f.type]
 
 #: Where a field the reader found no cell for is said to be.
 NO_CELL = "Trên biểu mẫu"
@@ -101,7 +113,7 @@ def check_form(
                 value=value or None,
                 where=where(cell),
                 label=f.label,
-                expected=EXPECTED[f.type],
+                expected=expected(f),
                 **context,
             )
         )
@@ -156,7 +168,7 @@ def check_form(
 def _limit_problem(f: Field, cleaned: Cleaned) -> tuple[str, int] | None:
     """The limit ``cleaned`` breaks: its catalogue code and the limit."""
     value = cleaned.value
-    if isinstance(value, int):
+    if isinstance(value, int | Fraction):
         if f.minimum is not None and value < f.minimum:
             return "value.below_minimum", f.minimum
         if f.maximum is not None and value > f.maximum:

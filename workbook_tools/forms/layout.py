@@ -21,7 +21,6 @@ from workbook_tools.plan.model import (
     FIELD_TYPE_LABELS,
     STATUS_VALUES,
     TASK_ROLE_LABELS,
-    YESNO_VALUES,
     Field,
     FieldType,
     Plan,
@@ -51,6 +50,7 @@ class Style(StrEnum):
 
 class ValidationKind(StrEnum):
     WHOLE = "whole"
+    DECIMAL = "decimal"
     LIST = "list"
     DATE = "date"
     LENGTH = "length"
@@ -427,6 +427,12 @@ def _type_hint(f: Field) -> str:
         return "Chọn " + ", ".join(STATUS_VALUES[:-1]) + f" hoặc {STATUS_VALUES[-1]}."
     if f.type is FieldType.DATE:
         return "Ngày, dạng ngày/tháng/năm (dd/mm/yyyy)."
+    if f.type is FieldType.DECIMAL:
+        return f"Số từ 0 trở lên, tối đa {f.places} chữ số sau dấu phẩy (ví dụ 12,5)."
+    if f.type is FieldType.MONEY:
+        return "Số tiền bằng đồng, chỉ gõ chữ số (ví dụ 1500000, hiện là 1.500.000 đ)."
+    if f.type is FieldType.CHOICE:
+        return "Chọn " + ", ".join(f.choices[:-1]) + f" hoặc {f.choices[-1]}."
     if f.max_length is not None:
         return f"Chữ, tối đa {f.max_length} ký tự."
     return f"{FIELD_TYPE_LABELS[f.type].capitalize()}."
@@ -452,8 +458,10 @@ def _validation(f: Field, year: int) -> Validation:
             "Số không hợp lệ",
             f"Ô này chỉ nhận số nguyên {span}. Hãy nhập lại, ví dụ 12.",
         )
-    if f.type in (FieldType.YESNO, FieldType.STATUS):
-        choices = YESNO_VALUES if f.type is FieldType.YESNO else STATUS_VALUES
+    if f.type in (FieldType.DECIMAL, FieldType.MONEY):
+        return _number_validation(f)
+    if f.type in (FieldType.YESNO, FieldType.STATUS, FieldType.CHOICE):
+        choices = f.allowed or ()
         listed = ", ".join(choices[:-1]) + f" hoặc {choices[-1]}"
         return _make(
             ValidationKind.LIST,
@@ -491,6 +499,39 @@ def _validation(f: Field, year: int) -> Validation:
         f"Ghi ngắn gọn, tối đa {limit} ký tự.",
         "Nội dung quá dài",
         f"Nội dung dài quá {limit} ký tự. Hãy viết ngắn lại.",
+    )
+
+
+def _number_validation(f: Field) -> Validation:
+    """A decimal or money field: a number from its minimum (0 unless it says) up."""
+    low = 0 if f.minimum is None else f.minimum
+    if f.maximum is None:
+        span, criteria = f"từ {low} trở lên", ">="
+    else:
+        span, criteria = f"từ {low} đến {f.maximum}", "between"
+    if f.type is FieldType.MONEY:
+        return _make(
+            ValidationKind.WHOLE,
+            criteria,
+            low,
+            f.maximum,
+            (),
+            "Nhập số tiền (đồng)",
+            f"Nhập số tiền bằng đồng {span}, chỉ gõ chữ số, ví dụ 1500000 (nhập 0 nếu không có).",
+            "Số tiền không hợp lệ",
+            f"Ô này chỉ nhận số tiền bằng đồng {span}, không có phần lẻ. Hãy nhập lại.",
+        )
+    return _make(
+        ValidationKind.DECIMAL,
+        criteria,
+        low,
+        f.maximum,
+        (),
+        "Nhập số",
+        f"Nhập một số {span}, tối đa {f.places} chữ số sau dấu phẩy, ví dụ 12,5 (nhập 0 nếu "
+        "không có).",
+        "Số không hợp lệ",
+        f"Ô này chỉ nhận số {span}. Hãy nhập lại, ví dụ 12,5.",
     )
 
 

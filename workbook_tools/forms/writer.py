@@ -17,7 +17,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from workbook_tools.forms import contract
 from workbook_tools.forms.layout import FormLayout, InputCell, Style, Validation, ValidationKind
-from workbook_tools.plan.model import FieldType
+from workbook_tools.plan.model import Field, FieldType
 
 # Decree 30/2020/NĐ-CP: administrative documents are set in Times New Roman.
 # Scheme "none": a font tied to the theme's scheme is shown in the theme's font
@@ -74,7 +74,16 @@ _INPUT_FORMATS: dict[FieldType, dict[str, Any]] = {
     FieldType.DATE: {**_INPUT, "num_format": "dd/mm/yyyy", "align": "center"},
     # Text cells are formatted as text so a phone number keeps its leading 0.
     FieldType.TEXT: {**_INPUT, "num_format": "@", "text_wrap": True},
+    FieldType.MONEY: {**_INPUT, "num_format": '#,##0 "đ"', "align": "right"},
+    FieldType.CHOICE: {**_INPUT, "align": "center"},
+    # A decimal field's format depends on its places: see _input_format.
+    FieldType.DECIMAL: {**_INPUT, "num_format": "#,##0.00", "align": "right"},
 }
+
+
+def number_format(f: Field) -> str:
+    """The number format of a decimal field's cells: its places, thousands grouped."""
+    return "#,##0" + ("." + "0" * f.places if f.places else "")
 
 PROTECTION: dict[str, bool] = {
     # Widening a column or a row to read a long answer is harmless; inserting or
@@ -119,7 +128,18 @@ def write_form(layout: FormLayout) -> bytes:
 
 def _write_main(workbook: Any, sheet: Any, layout: FormLayout) -> None:
     formats = {style: workbook.add_format(props) for style, props in _TEXT_FORMATS.items()}
-    input_formats = {key: workbook.add_format(props) for key, props in _INPUT_FORMATS.items()}
+    input_formats: dict[object, Any] = {
+        key: workbook.add_format(props) for key, props in _INPUT_FORMATS.items()
+    }
+
+    def input_format(f: Field) -> Any:
+        if f.type is not FieldType.DECIMAL:
+            return input_formats[f.type]
+        key = (f.type, f.places)
+        if key not in input_formats:
+            props = {**_INPUT_FORMATS[f.type], "num_format": number_format(f)}
+            input_formats[key] = workbook.add_format(props)
+        return input_formats[key]
 
     for col, column in enumerate(layout.columns):
         sheet.set_column(col, col, column.width)
@@ -139,7 +159,7 @@ def _write_main(workbook: Any, sheet: Any, layout: FormLayout) -> None:
     # Equal validations share one rule over several cells: fewer rules, same effect.
     groups: dict[Validation, list[InputCell]] = defaultdict(list)
     for cell in layout.inputs:
-        sheet.write_blank(cell.row, cell.col, None, input_formats[cell.field.type])
+        sheet.write_blank(cell.row, cell.col, None, input_format(cell.field))
         groups[cell.validation].append(cell)
     for validation, cells in groups.items():
         first = cells[0]
@@ -174,6 +194,7 @@ def _validation_options(validation: Validation) -> dict[str, Any]:
         return options
     kind = {
         ValidationKind.WHOLE: "integer",
+        ValidationKind.DECIMAL: "decimal",
         ValidationKind.DATE: "date",
         ValidationKind.LENGTH: "length",
     }[validation.kind]

@@ -17,6 +17,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from workbook_tools.errors import UnknownPeriodError
+from workbook_tools.values import ALLOWED_VALUES, DEFAULT_DECIMALS, Value
 
 # The value types are the plan's words too: re-exported for the plan's readers.
 from workbook_tools.values import NO as NO
@@ -24,7 +25,6 @@ from workbook_tools.values import STATUS_VALUES as STATUS_VALUES
 from workbook_tools.values import YES as YES
 from workbook_tools.values import YESNO_VALUES as YESNO_VALUES
 from workbook_tools.values import FieldType as FieldType
-from workbook_tools.values import Value
 
 
 class Kind(StrEnum):
@@ -51,6 +51,9 @@ FIELD_TYPE_LABELS = {
     FieldType.STATUS: "Hoàn thành/Đang thực hiện/Chưa thực hiện",
     FieldType.TEXT: "chữ",
     FieldType.DATE: "ngày (dd/mm/yyyy)",
+    FieldType.DECIMAL: "số thập phân ≥ 0",
+    FieldType.MONEY: "số tiền (đồng) ≥ 0",
+    FieldType.CHOICE: "một trong các lựa chọn của trường",
 }
 
 #: Constants the plan's formulas may name (rules and indicators alike): the
@@ -244,6 +247,22 @@ class Field:
     max_length: int | None = None
     help: str = ""
     task: str | None = None  # set on the fields a plan task generates
+    decimals: int | None = None  # ``decimal``: digits after the comma (None: DEFAULT_DECIMALS)
+    choices: tuple[str, ...] = ()  # ``choice``: the values it takes, in dropdown order
+
+    @property
+    def allowed(self) -> tuple[str, ...] | None:
+        """The only values a yes/no, status or choice field takes; None for the other types."""
+        if self.type is FieldType.CHOICE:
+            return self.choices
+        return ALLOWED_VALUES.get(self.type)
+
+    @property
+    def places(self) -> int:
+        """Digits after the decimal comma: a decimal field's own, 0 for any other number."""
+        if self.type is not FieldType.DECIMAL:
+            return 0
+        return DEFAULT_DECIMALS if self.decimals is None else self.decimals
 
     def applies_to(self, entry: RosterEntry) -> bool:
         return any(s in (ALL_FORMS, entry.kind, entry.code) for s in self.forms)

@@ -358,7 +358,10 @@ FIELDS_SHEET = Sheet(
             width=10,
             choices=tuple(t.value for t in FieldType),
             help="int: số nguyên ≥ 0; yesno: Có/Không; status: Hoàn thành/Đang thực hiện/"
-            "Chưa thực hiện; text: chữ; date: ngày dd/mm/yyyy.",
+            "Chưa thực hiện; text: chữ; date: ngày dd/mm/yyyy; decimal: số thập phân ≥ 0 "
+            "(ví dụ 12,5; số chữ số sau dấu phẩy ở cột 'Số chữ số thập phân'); money: số tiền "
+            "bằng đồng, số nguyên ≥ 0 (ví dụ 1.500.000); choice: một trong các lựa chọn ghi ở "
+            "cột 'Các lựa chọn'.",
         ),
         Column(
             "required",
@@ -380,6 +383,23 @@ FIELDS_SHEET = Sheet(
             ColumnKind.INT,
             width=12,
             help="Độ dài tối đa (kiểu text).",
+        ),
+        Column(
+            "decimals",
+            "Số chữ số thập phân",
+            ColumnKind.INT,
+            width=12,
+            help="Kiểu decimal: số chữ số sau dấu phẩy, từ 0 đến 6; để trống là 2. Cột này có "
+            "thể không có.",
+        ),
+        Column(
+            "choices",
+            "Các lựa chọn",
+            ColumnKind.TEXT,
+            width=30,
+            help="Kiểu choice: các giá trị được chọn, cách nhau bằng dấu chấm phẩy, ví dụ "
+            "Tốt; Khá; Trung bình; Yếu. Công thức so sánh đúng các chữ này, ví dụ "
+            'xep_loai IN ("Tốt", "Khá"). Cột này có thể không có.',
         ),
         Column(
             "help",

@@ -63,6 +63,7 @@ from workbook_tools.plan.schema import (
 )
 from workbook_tools.plan.tables import Cell, CellValue, PlanTables, Row, Table, fold
 from workbook_tools.problems import Problem, make
+from workbook_tools.values import MAX_DECIMALS
 
 #: A units' deadline may fall this many days after its period ends (a report on
 #: a whole year is often due early the next month); so may the commune's.
@@ -129,6 +130,14 @@ class _Invalid:
 
 _INVALID = _Invalid()
 
+#: What the choices column of a ``choice`` field must hold.
+_CHOICES_EXPECTED = (
+    "ít nhất hai lựa chọn khác nhau, cách nhau bằng dấu chấm phẩy (ví dụ Tốt; Khá; Trung bình; "
+    "Yếu), tổng cộng không quá 250 ký tự"
+)
+#: Excel keeps a dropdown's list in one formula of at most 255 characters.
+_CHOICES_LIMIT = 250
+
 
 def _fmt_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
@@ -154,6 +163,7 @@ class _Validator:
         self.village_label = DEFAULT_VILLAGE_LABEL  # the settings' village_label, once read
         self.year: int | None = None  # the settings' year, once read
         self.roster_kinds: dict[str, Kind] = {}  # roster code -> kind, once read
+        self.field_choices: dict[str, tuple[str, ...]] = {}  # choice fields' values, once read
 
     # --- reporting ---------------------------------------------------------------
     def report(self, code: str, table: Table, cell: str, **context: Any) -> None:
@@ -730,6 +740,7 @@ class _Validator:
             minimum = self.read(table, row, "minimum", _parse_int)
             maximum = self.read(table, row, "maximum", _parse_int)
             max_length = self.read(table, row, "max_length", _parse_positive)
+            decimals, choices = self.type_details(table, row, type_)
             if minimum is not None and maximum is not None and maximum < minimum:
                 self.invalid(
                     table,
@@ -737,7 +748,15 @@ class _Validator:
                     FIELDS_SHEET.column("maximum"),
                     f"một số nguyên không nhỏ hơn {minimum} (cột Nhỏ nhất)",
                 )
-            if code is None or not forms or not section or not label or type_ is None:
+            if (
+                code is None
+                or not forms
+                or not section
+                or not label
+                or type_ is None
+                or decimals is _INVALID
+                or choices is _INVALID
+            ):
                 if code is not None:
                     self.broken_fields.add(code)
                 continue
@@ -753,9 +772,50 @@ class _Validator:
                     maximum=maximum,
                     max_length=max_length,
                     help=self.text(table, row, "help"),
+                    decimals=decimals if isinstance(decimals, int) else None,
+                    choices=choices if isinstance(choices, tuple) else (),
                 )
             )
         return out
+
+    def type_details(
+        self, table: Table, row: Row, type_: str | None
+    ) -> tuple[int | _Invalid | None, tuple[str, ...] | _Invalid]:
+        """A field's decimals (decimal fields) and choices (choice fields): optional columns."""
+        decimals: int | _Invalid | None = None
+        cell = row.cells.get("decimals")
+        column = FIELDS_SHEET.column("decimals")
+        if cell is not None and cell.value is not None:
+            decimals = _parse_int(cell.value)
+            if decimals is None or not 0 <= decimals <= MAX_DECIMALS:
+                self.invalid(table, cell, column, f"một số nguyên từ 0 đến {MAX_DECIMALS}")
+                decimals = _INVALID
+            elif type_ != FieldType.DECIMAL.value:
+                self.invalid(table, cell, column, "ô trống (cột này chỉ dùng cho kiểu decimal)")
+                decimals = _INVALID
+        choices: tuple[str, ...] | _Invalid = ()
+        cell = row.cells.get("choices")
+        column = FIELDS_SHEET.column("choices")
+        text = None if cell is None or cell.value is None else str(cell.value)
+        if type_ == FieldType.CHOICE.value and text is None:
+            self.report(
+                "plan.value_missing",
+                table,
+                cell.address if cell is not None else table.address("type", row.number),
+                header=column.header,
+                expected=_CHOICES_EXPECTED,
+            )
+            return decimals, _INVALID
+        if cell is None or text is None:
+            return decimals, choices
+        if type_ != FieldType.CHOICE.value:
+            self.invalid(table, cell, column, "ô trống (cột này chỉ dùng cho kiểu choice)")
+            return decimals, _INVALID
+        parsed = _parse_choices(text)
+        if parsed is None:
+            self.invalid(table, cell, column, _CHOICES_EXPECTED)
+            return decimals, _INVALID
+        return decimals, parsed
 
     def task_field_clashes(self) -> None:
         """A field of the sheet must not take a code the tasks generate."""
@@ -826,6 +886,7 @@ class _Validator:
             fields=field_types,
             constants=CONSTANT_TYPES,
             scopes=scopes,
+            choices=self.field_choices,
         )
         for issue in issues:
             if issue.kind == "unknown_name" and issue.name is not None:
@@ -1092,6 +1153,7 @@ class _Validator:
         self.roster_kinds = {e.code: e.kind for e in roster_list}
         tasks = self.tasks(roster)
         fields = self.fields(roster)
+        self.field_choices = {f.code: f.choices for f in fields if f.type is FieldType.CHOICE}
         self.task_field_clashes()
         field_types = {f.code: f.type for f in fields}
         for task in tasks:
@@ -1255,6 +1317,18 @@ def _parse_date(value: CellValue) -> date | None:
     except ValueError:
         return None
     return None
+
+
+def _parse_choices(text: str) -> tuple[str, ...] | None:
+    """A choice field's values: separated by ';' (or ','), each once, at least two."""
+    parts = [" ".join(p.split()) for p in re.split(r"[;,]", text)]
+    choices = tuple(p for p in parts if p)
+    keys = {fold(c) for c in choices}
+    if len(choices) < 2 or len(keys) != len(choices) or len(",".join(choices)) > _CHOICES_LIMIT:
+        return None
+    if any('"' in c for c in choices):
+        return None  # a formula could not name it
+    return choices
 
 
 def parse_percent(value: CellValue) -> Fraction | None:

@@ -253,6 +253,10 @@ def vietnamese_date_line(place: str, day: date) -> str:
 # --- formats ------------------------------------------------------------------------
 
 
+#: How an amount of money shows: thousands grouped, then the đồng sign.
+MONEY_FORMAT = '#,##0 "đ"'
+
+
 class Typed(NamedTuple):
     """The formats a cell of some styles takes, by the type of the value written."""
 
@@ -447,15 +451,40 @@ def _first_page_span(widths: Sequence[float], page: float = 150) -> int:
 
 
 def _field_width(f: Field) -> float:
-    return {FieldType.INT: 12, FieldType.YESNO: 10, FieldType.STATUS: 14, FieldType.DATE: 12}.get(
-        f.type, 24
-    )
+    return {
+        FieldType.INT: 12,
+        FieldType.YESNO: 10,
+        FieldType.STATUS: 14,
+        FieldType.DATE: 12,
+        FieldType.DECIMAL: 12,
+        FieldType.MONEY: 16,
+        FieldType.CHOICE: 14,
+    }.get(f.type, 24)
 
 
 def _cell_styles(f: Field) -> tuple[str, ...]:
-    if f.type in (FieldType.YESNO, FieldType.STATUS, FieldType.DATE, FieldType.INT):
+    if f.type in (
+        FieldType.YESNO,
+        FieldType.STATUS,
+        FieldType.DATE,
+        FieldType.INT,
+        FieldType.CHOICE,
+    ):
         return ("cell", "center")
     return ("cell",)
+
+
+def _field_formats(formats: Formats, f: Field) -> Typed:
+    """The formats of a field's cells: a decimal field shows its places, money its đồng."""
+    typed = formats.typed(*_cell_styles(f))
+    if f.type is FieldType.MONEY:
+        money = formats(*_cell_styles(f), num_format=MONEY_FORMAT)
+        return typed._replace(int=money, number=money)
+    if f.type is FieldType.DECIMAL:
+        places = "#,##0" + ("." + "0" * f.places if f.places else "")
+        number = formats(*_cell_styles(f), num_format=places)
+        return typed._replace(int=number, number=number)
+    return typed
 
 
 # --- Tổng hợp -----------------------------------------------------------------------
@@ -701,7 +730,7 @@ def villages_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
     # table holds tens of thousands of cells.
     position = {code: i for i, code in enumerate(c.villages.index)}
     columns = [
-        (col, f.code, c.villages[f.code].tolist(), formats.typed(*_cell_styles(f)))
+        (col, f.code, c.villages[f.code].tolist(), _field_formats(formats, f))
         for col, f in enumerate(fields, first_field)
     ]
     absent, error = formats("cell", "absent"), formats("cell", "error")
@@ -798,7 +827,7 @@ def units_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Format
             row += 1
         ws.write_string(row, 0, f.code, formats("cell", "code"))
         ws.write_string(row, 1, f.label, cell)
-        typed = formats.typed(*_cell_styles(f))
+        typed = _field_formats(formats, f)
         texts = []
         for col, unit in enumerate(units, first_unit):
             if f.code not in holds[unit.code]:
