@@ -57,3 +57,15 @@ class UnknownPeriodError(WorkbookToolsError):
             f"Các kỳ có trong kế hoạch: {listed}."
         )
         self.given = given
+
+
+class TemplateError(WorkbookToolsError):
+    """The Word report's template cannot be used: not a .docx, or a tag that is wrong.
+
+    The message names the file and, where the template language says, the tag
+    and the paragraph it is in.
+    """
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path

@@ -23,3 +23,16 @@ def target_text(value: Fraction) -> str:
     if "," in text:
         text = text[:-1].rstrip("0").rstrip(",") + "%"
     return text
+
+
+def thousands_text(value: int) -> str:
+    """A whole number with a dot between thousands, e.g. "1.250", "-12.000"."""
+    return f"{value:,}".replace(",", ".")
+
+
+def number_text(value: int | Fraction, decimals: int = 2) -> str:
+    """A count or a sum as the officer writes it: "1.250", "12,5" (half-up, no trailing zeros)."""
+    if isinstance(value, int) or value.denominator == 1:
+        return thousands_text(int(value))
+    text = percent_text(value / 100, decimals)[:-1]  # the same rounding, without the sign
+    return text.rstrip("0").rstrip(",")
