@@ -20,7 +20,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -250,7 +250,9 @@ def pending_path(first: Path) -> Path:
     return first.with_name(f".{first.stem}{PENDING_SUFFIX}")
 
 
-def write_together(files: Sequence[tuple[Path, bytes]], *, what: str = "tệp") -> None:
+def write_together(
+    files: Sequence[tuple[Path, bytes]], *, what: str = "tệp", hidden: Collection[Path] = ()
+) -> None:
     """Replace ``files`` (paths in one folder, with their new bytes) all, or none of them.
 
     No file system renames two files at once, so: a journal (:func:`pending_path`,
@@ -267,9 +269,12 @@ def write_together(files: Sequence[tuple[Path, bytes]], *, what: str = "tệp") 
     the old files all kept, or, if one could not be put back either (open in Excel on
     Windows), which files are new and which old, and where the old ones are kept.
     Only bytes already in memory are written, and putting back renames without needing
-    disk space. Call it holding the run lock (:func:`run_lock`).
+    disk space. Call it holding the run lock (:func:`run_lock`). The files in ``hidden``
+    (named with a leading dot) also get Windows' hidden attribute, and the messages
+    leave them out.
     """
     paths = [path for path, _ in files]
+    shown = [path for path in paths if path not in hidden]  # the files messages name
     folder = paths[0].parent
     if any(path.parent != folder for path in paths):
         raise ValueError("write_together: the files must be in one folder")
@@ -293,7 +298,7 @@ def write_together(files: Sequence[tuple[Path, bytes]], *, what: str = "tệp") 
                 write_file(backup_path(path), path.read_bytes(), hidden=True)
         for path, data in files:
             current = path
-            write_file(path, data)
+            write_file(path, data, hidden=path in hidden)
             replaced.append(path)
         current = paths[0]
         journal.unlink()  # the new files count from here
@@ -301,19 +306,19 @@ def write_together(files: Sequence[tuple[Path, bytes]], *, what: str = "tệp") 
         if not started:
             if isinstance(stop, OSError):
                 cause = write_failure(current, stop, what=what)
-                raise OutputError(_all_kept(cause, paths, current)) from stop
+                raise OutputError(_all_kept(cause, shown, current)) from stop
             raise
         failures = _put_back(journal)
         if not failures:
             if isinstance(stop, OSError):
                 cause = write_failure(current, stop, what=what)
-                raise OutputError(_all_kept(cause, paths, current)) from stop
+                raise OutputError(_all_kept(cause, shown, current)) from stop
             raise  # Ctrl-C: the old files are all there, as the command says
         if isinstance(stop, OSError):
             cause = write_failure(current, stop, what=what)
         else:
             cause = f"Lệnh bị dừng giữa chừng khi đang ghi {current}"
-        raise OutputError(f"{cause}. {_mixed(paths, replaced, failures)}") from stop
+        raise OutputError(f"{cause}. {_mixed(shown, replaced, failures)}") from stop
     for path in paths:
         with contextlib.suppress(OSError):
             backup_path(path).unlink()
