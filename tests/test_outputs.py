@@ -31,6 +31,7 @@ from tests.inbox_forms import snapshot
 from workbook_tools import demo
 from workbook_tools.cli import cli
 from workbook_tools.report.feedback import FEEDBACK_FOLDER
+from workbook_tools.report.write import RECORD_NAME
 
 PERIOD = demo.load_scenario().period
 WORKBOOK = f"BaoCao_TongHop_{PERIOD}.xlsx"
@@ -72,8 +73,10 @@ def pair(root: Path) -> dict[str, bytes]:
 
 
 def files_beside_the_pair(root: Path) -> list[str]:
-    """Every file in the period's folder (hidden ones too), folders left out."""
-    return sorted(p.name for p in period_folder(root).iterdir() if not p.is_dir())
+    """Every file in the period's folder (hidden ones too), folders and the report's own
+    record (written with the pair) left out."""
+    folder = period_folder(root)
+    return sorted(p.name for p in folder.iterdir() if not p.is_dir() and p.name != RECORD_NAME)
 
 
 def received(root: Path) -> int:

@@ -36,7 +36,9 @@ from workbook_tools.workspace import Workspace, run_lock
 
 if TYPE_CHECKING:
     from workbook_tools.consolidation import Consolidation
+    from workbook_tools.report.entries import Entries
     from workbook_tools.report.feedback import FeedbackCopies
+    from workbook_tools.report.pdf import PdfOutcome
     from workbook_tools.report.write import ReportPaths
 
 
@@ -77,10 +79,12 @@ class CheckOutcome:
 
 @dataclass(frozen=True, slots=True)
 class MergeOutcome:
-    """The consolidation and where its report was written (``wbt merge``)."""
+    """The consolidation and where its report was written (``wbt merge``): with the
+    officer's changed copies kept (``paths.kept``) and the PDFs, if asked for."""
 
     consolidation: Consolidation
     paths: ReportPaths
+    pdf: PdfOutcome | None = None
 
 
 def init(root: Path) -> InitOutcome:
@@ -234,8 +238,17 @@ def merge(
     *,
     now: datetime | None = None,
     progress: Progress | None = None,
+    entries: Entries | None = None,
+    cleared: frozenset[str] = frozenset(),
+    pdf: bool = False,
 ) -> MergeOutcome:
-    """Read and check the inbox, consolidate it and write the report of ``period``."""
+    """Read and check the inbox, consolidate it and write the report of ``period``.
+
+    ``entries``: the officer's number, date, signer… given now (``cleared``: the
+    fields given empty, to forget), remembered for the period with the report
+    (:mod:`~workbook_tools.report.entries`). ``pdf``: PDFs of the report too, by
+    LibreOffice (:mod:`~workbook_tools.report.pdf`; its absence is said, not raised).
+    """
     if not ws.inbox.is_dir() or not has_files(ws.inbox):
         raise WorkspaceError(
             f"Không có tệp nào để tổng hợp trong {ws.inbox}. Hãy lưu các tệp thôn, đơn vị "
@@ -251,8 +264,13 @@ def merge(
 
             result = collect(plan, period, reads, ws.ledger, now, total=total, progress=progress)
         consolidation = consolidate(plan, period.code, result, generated_at=now)
-        paths = write_report(consolidation, ws.period_outbox(period.code))
-    return MergeOutcome(consolidation, paths)
+        paths = write_report(consolidation, ws.period_outbox(period.code), entries, cleared)
+        pdfs = None
+        if pdf:
+            from workbook_tools.report.pdf import make_pdfs
+
+            pdfs = make_pdfs([paths.workbook])
+    return MergeOutcome(consolidation, paths, pdfs)
 
 
 def _require_inbox(ws: Workspace) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -21,7 +22,20 @@ from workbook_tools.numbers import percent_text, target_text
 from workbook_tools.pipeline import MergeOutcome
 from workbook_tools.plan.model import COMPARATOR_SIGNS
 from workbook_tools.problems import Severity
+from workbook_tools.report.entries import Entries, EntryError, clean_recipient, parse_date
 from workbook_tools.workspace import Workspace
+
+
+def _signing_date(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> date | str | None:
+    """--date: a date typed as day/month/year; empty: forget the one remembered."""
+    if value is None or not value.strip():
+        return value
+    try:
+        return parse_date(value)
+    except EntryError as err:
+        raise click.BadParameter(str(err), ctx, param) from None
 
 
 @cli.command("merge")
@@ -31,8 +45,56 @@ from workbook_tools.workspace import Workspace
 @click.option(
     "--strict", is_flag=True, help="Trả mã thoát 1 khi có lỗi dữ liệu (báo cáo vẫn được ghi)."
 )
+@click.option(
+    "--number", metavar="SỐ", help='Số, ký hiệu của báo cáo, ví dụ "45/BC-UBND" (ghi nhớ cho kỳ).'
+)
+@click.option(
+    "--date",
+    "signed_on",
+    metavar="NGÀY",
+    callback=_signing_date,
+    help="Ngày ký báo cáo, ví dụ 18/06/2024 (ghi nhớ cho kỳ; mặc định: ngày tổng hợp).",
+)
+@click.option(
+    "--signer", metavar="HỌ_TÊN", help="Họ tên người ký (ghi nhớ cho kỳ; mặc định: theo kế hoạch)."
+)
+@click.option(
+    "--title",
+    "signer_title",
+    metavar="CHỨC_DANH",
+    help='Chức danh người ký, ví dụ "CHỦ TỊCH" (ghi nhớ cho kỳ; mặc định: theo kế hoạch).',
+)
+@click.option(
+    "--to",
+    "report_to",
+    metavar="CƠ_QUAN",
+    help="Cơ quan nhận báo cáo, dòng Kính gửi (ghi nhớ cho kỳ; mặc định: theo kế hoạch).",
+)
+@click.option(
+    "--recipient",
+    "recipients",
+    metavar="NƠI_NHẬN",
+    multiple=True,
+    help="Một dòng Nơi nhận (dùng nhiều lần cho nhiều nơi; ghi nhớ cho kỳ; mặc định: cơ "
+    "quan nhận báo cáo).",
+)
+@click.option(
+    "--pdf", is_flag=True, help="Tạo thêm bản PDF của báo cáo (cần LibreOffice trên máy)."
+)
 @handle_errors
-def merge_command(period_code: str, root: Path, plan_path: Path | None, strict: bool) -> None:
+def merge_command(
+    period_code: str,
+    root: Path,
+    plan_path: Path | None,
+    strict: bool,
+    number: str | None,
+    signed_on: date | str | None,
+    signer: str | None,
+    signer_title: str | None,
+    report_to: str | None,
+    recipients: tuple[str, ...],
+    pdf: bool,
+) -> None:
     """Tổng hợp các báo cáo trong inbox/ thành báo cáo chung của xã.
 
     Đọc, nhận diện, kiểm tra mọi tệp trong inbox/ (không sửa tệp nào), tính
@@ -40,12 +102,44 @@ def merge_command(period_code: str, root: Path, plan_path: Path | None, strict: 
     outbox/KỲ/tong_hop_KỲ.json. Mã thoát 0 khi đã ghi báo cáo (dù số liệu có
     lỗi); 1 khi không chạy được; với --strict, 1 cả khi có lỗi dữ liệu.
 
-    Ví dụ: wbt merge --period 6T-2024
+    Số, ngày ký, người ký, nơi nhận (--number, --date, --signer, --title, --to,
+    --recipient) được ghi vào báo cáo và ghi nhớ cho kỳ: các lần tổng hợp sau của
+    kỳ dùng lại, cho đến khi ghi giá trị khác; ghi "" để bỏ. Báo cáo cũ đã được sửa
+    tay được giữ lại bên cạnh, với tên có ngày sửa.
+
+    Ví dụ: wbt merge --period 6T-2024 --number "45/BC-UBND" --date 18/06/2024
     """
     ws, plan, period = open_period(root, plan_path, period_code)
+    texts = {
+        "number": number,
+        "signer_name": signer,
+        "signer_title": signer_title,
+        "report_to": report_to,
+    }
+    given = {k: " ".join(v.split()) for k, v in texts.items() if v and v.strip()}
+    cleared = {k for k, v in texts.items() if v is not None and not v.strip()}
+    if isinstance(signed_on, str):  # given empty
+        cleared.add("signed_on")
+    lines = tuple(filter(None, map(clean_recipient, recipients)))
+    if recipients and not lines:
+        cleared.add("recipients")
+    entries = Entries(
+        **given,
+        signed_on=signed_on if isinstance(signed_on, date) else None,
+        recipients=lines or None,
+    )
     with progress_bar("Đang đọc bài nộp") as progress:
-        outcome = pipeline.merge(ws, plan, period, progress=progress)
+        outcome = pipeline.merge(
+            ws,
+            plan,
+            period,
+            progress=progress,
+            entries=entries,
+            cleared=frozenset(cleared),
+            pdf=pdf,
+        )
     print_summary(ws, outcome)
+    print_officer_files(ws, outcome)
     if strict and any(p.severity is Severity.ERROR for p in outcome.consolidation.problems):
         click.secho("Có lỗi dữ liệu (--strict): mã thoát 1.", fg="red", err=True)
         raise SystemExit(1)
@@ -85,6 +179,27 @@ def demo_command(root: Path) -> None:
     print_summary(ws, outcome)
     click.echo("")
     click.echo(f"Thử tiếp: cd {root} && wbt status --period {period}")
+
+
+def print_officer_files(ws: Workspace, outcome: MergeOutcome) -> None:
+    """The report's number and date as written, the officer's changed copies kept, the PDFs."""
+    entries = outcome.paths.entries
+    if entries is not None and (entries.number or entries.signed_on):
+        parts = [f"Số: {entries.number}"] if entries.number else []
+        if entries.signed_on:
+            parts.append(f"ngày ký {entries.signed_on:%d/%m/%Y}")
+        click.echo(f"{', '.join(parts)} (ghi nhớ cho kỳ {outcome.consolidation.period.code}).")
+    for kept in outcome.paths.kept:
+        click.secho(
+            f"Báo cáo cũ {kept.report.name} đã được sửa sau lần tổng hợp trước; bản đã sửa được "
+            f"giữ lại: {shown_path(kept.copy, ws.root)}",
+            fg="yellow",
+        )
+    if outcome.pdf is not None:
+        for path in outcome.pdf.written:
+            click.echo(f"Đã tạo PDF: {shown_path(path, ws.root)}")
+        if outcome.pdf.problem:
+            click.secho(outcome.pdf.problem, fg="yellow")
 
 
 def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:

@@ -53,6 +53,7 @@ from workbook_tools.plan.model import (
     Task,
 )
 from workbook_tools.problems import SEVERITY_LABELS, Severity
+from workbook_tools.report.entries import Entries, ResolvedEntries, resolve
 from workbook_tools.report.summary import run_day
 
 SUMMARY_SHEET = "Tổng hợp"
@@ -209,8 +210,9 @@ _MAX_ROW_HEIGHT = 409.0  # Excel's limit
 # --- the workbook ---------------------------------------------------------------------
 
 
-def build_workbook(consolidation: Consolidation) -> bytes:
-    """The report workbook's bytes."""
+def build_workbook(consolidation: Consolidation, entries: ResolvedEntries | None = None) -> bytes:
+    """The report workbook's bytes; ``entries``: the officer's number, date, signer… (by
+    default the plan's signer and a blank number, as :func:`~.entries.resolve` gives)."""
     buffer = io.BytesIO()
     # A fresh font dict each time: xlsxwriter adds to the one it is given,
     # which would make every report after the first differ from it.
@@ -229,7 +231,9 @@ def build_workbook(consolidation: Consolidation) -> bytes:
             }
         )
         formats = Formats(workbook)
-        summary_sheet(workbook, c, formats)
+        if entries is None:
+            entries = resolve(Entries(), settings)
+        summary_sheet(workbook, c, formats, entries)
         villages_sheet(workbook, c, formats)
         units_sheet(workbook, c, formats)
         submissions_sheet(workbook, c, formats)
@@ -490,7 +494,9 @@ def _field_formats(formats: Formats, f: Field) -> Typed:
 # --- Tổng hợp -----------------------------------------------------------------------
 
 
-def summary_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Formats) -> None:
+def summary_sheet(
+    workbook: xlsxwriter.Workbook, c: Consolidation, formats: Formats, entries: ResolvedEntries
+) -> None:
     """Title block, completeness, indicators with their chart, signature."""
     ws = workbook.add_worksheet(SUMMARY_SHEET)
     settings = c.plan.settings
@@ -507,21 +513,22 @@ def summary_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Form
     italic_center = formats("italic_center")
     write_merged(ws, 0, *left, f"UBND XÃ {settings.commune.upper()}", bold_center)
     write_merged(ws, 0, *right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold_center)
-    write_merged(ws, 1, *left, "Số:        /BC-UBND", plain_center)
+    write_merged(ws, 1, *left, entries.number_line, plain_center)
     write_merged(ws, 1, *right, "Độc lập - Tự do - Hạnh phúc", bold_center)
-    date_line = vietnamese_date_line(settings.commune, c.generated_at.date())
+    signed_on = entries.signed_on or c.generated_at.date()
+    date_line = vietnamese_date_line(settings.commune, signed_on)
     write_merged(ws, 2, *right, date_line, italic_center)
     write_merged(ws, 4, 0, last, "BÁO CÁO", formats("title"))
     write_merged(ws, 5, 0, last, settings.report_title, formats("subtitle"))
     ws.set_row(5, _height([(settings.report_title, 120)]) + 2)
     period_line = f"{period.name} (từ ngày {period.start:%d/%m/%Y} đến ngày {period.end:%d/%m/%Y})"
     write_merged(ws, 6, 0, last, period_line, italic_center)
-    if settings.report_to:
-        write_merged(ws, 7, 0, last, f"Kính gửi: {settings.report_to}", plain_center)
+    if entries.report_to:
+        write_merged(ws, 7, 0, last, f"Kính gửi: {entries.report_to}", plain_center)
 
     row = _completeness_block(ws, 9, last, c, formats)
     row = _indicator_block(workbook, ws, row + 1, last, c, formats)
-    _signature_block(ws, row + 1, last, c, formats)
+    _signature_block(ws, row + 1, last, c, formats, entries)
     page_setup(ws, None)
 
 
@@ -679,18 +686,22 @@ def _indicator_chart(
 
 
 def _signature_block(
-    ws: Worksheet, row: int, last: int, c: Consolidation, formats: Formats
+    ws: Worksheet,
+    row: int,
+    last: int,
+    c: Consolidation,
+    formats: Formats,
+    entries: ResolvedEntries,
 ) -> None:
-    settings = c.plan.settings
     bold_center = formats("bold_center")
     ws.write_string(row, 0, "Nơi nhận:", formats("bold", "italic"))
     write_merged(ws, row, 6, last, "TM. ỦY BAN NHÂN DÂN", bold_center)
-    receivers = [f"- {settings.report_to};"] if settings.report_to else []
+    receivers = [f"- {receiver};" for receiver in entries.recipients]
     receivers.append("- Lưu: VT, VHXH.")
     for i, line in enumerate(receivers, start=1):
         write_merged(ws, row + i, 0, 3, line, formats("text"))
-    write_merged(ws, row + 1, 6, last, settings.signer_title, bold_center)
-    write_merged(ws, row + 6, 6, last, settings.signer_name, bold_center)
+    write_merged(ws, row + 1, 6, last, entries.signer_title, bold_center)
+    write_merged(ws, row + 6, 6, last, entries.signer_name, bold_center)
 
 
 # --- Theo thôn ----------------------------------------------------------------------

@@ -1,12 +1,31 @@
-"""Writing the report: both files whole, or neither; never over a report open in Excel."""
+"""Writing the report: its files whole, or none; never over a report open in Excel; never
+over what the officer typed into it.
+
+The period's folder holds the report (workbook and JSON summary) and a hidden
+record of it, ``.wbt-report.json``: the SHA-256 of each report file as the tool
+wrote it, and the officer's entries for the period (:mod:`.entries`). All are
+replaced together (:func:`~workbook_tools.workspace.write_together`). A report
+file whose content is no longer what the record says (the officer typed the
+number into it, say), or that the record does not know (made by hand, or by a
+wbt before the record), is first kept beside it under a dated name
+(:func:`kept_name`), in the same replacement: the copy is there if and only if
+the new report is.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from workbook_tools.consolidation import Consolidation
 from workbook_tools.errors import OutputError
+from workbook_tools.report.entries import Entries, ResolvedEntries, resolve
 from workbook_tools.report.summary import summary_bytes
 from workbook_tools.report.workbook import build_workbook
 from workbook_tools.workspace import (
@@ -18,12 +37,51 @@ from workbook_tools.workspace import (
 
 WORKBOOK_NAME = "BaoCao_TongHop_{period}.xlsx"
 SUMMARY_NAME = "tong_hop_{period}.json"
+#: The hidden record of the period's report: what the tool wrote, the officer's entries.
+RECORD_NAME = ".wbt-report.json"
+RECORD_FORMAT = 1
+#: A report the officer changed, kept: "BaoCao_TongHop_6T-2024 (sửa 18-06-2024 09-30).xlsx",
+#: dated by its last save (no character Windows refuses in a name: no ":" or "/").
+KEPT_NAME = "{stem} (sửa {when:%d-%m-%Y %H-%M}){suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeptCopy:
+    """A report file the officer had changed (or made), kept before it was replaced."""
+
+    report: Path  # the report file it was
+    copy: Path  # where it is now, byte for byte
 
 
 @dataclass(frozen=True, slots=True)
 class ReportPaths:
     workbook: Path
     summary: Path
+    #: The officer's changed copies kept by the write that returned these paths.
+    kept: tuple[KeptCopy, ...] = ()
+    #: The officer's entries the report was written with (remembered for the period).
+    entries: ResolvedEntries | None = None
+
+    @property
+    def record(self) -> Path:
+        """The hidden record of the report (:data:`RECORD_NAME`)."""
+        return self.workbook.with_name(RECORD_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """The period's record: each report file's SHA-256 as written, the officer's entries."""
+
+    written: dict[str, str]  # file name -> hex digest
+    entries: Entries
+
+    def to_bytes(self) -> bytes:
+        data = {
+            "format": RECORD_FORMAT,
+            "written": self.written,
+            "entries": self.entries.to_json(),
+        }
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
 def report_paths(folder: Path, period_code: str) -> ReportPaths:
@@ -34,16 +92,48 @@ def report_paths(folder: Path, period_code: str) -> ReportPaths:
     )
 
 
-def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
-    """Write the workbook and the JSON summary into ``folder``; return their paths.
+def read_record(folder: Path) -> Record:
+    """The record of the report in ``folder``; an empty one if there is none, or it cannot
+    be read (then every report file there is kept before being replaced: nothing is lost)."""
+    try:
+        data = json.loads((folder / RECORD_NAME).read_bytes())
+    except (OSError, ValueError):
+        return Record({}, Entries())
+    if not isinstance(data, dict):
+        return Record({}, Entries())
+    written = data.get("written")
+    if not isinstance(written, dict):
+        written = {}
+    digests = {str(k): v for k, v in written.items() if isinstance(v, str)}
+    return Record(digests, Entries.from_json(data.get("entries")))
 
-    Both are built in memory first, then replaced together or not at all
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_report(
+    consolidation: Consolidation,
+    folder: Path,
+    changes: Entries | None = None,
+    cleared: frozenset[str] = frozenset(),
+) -> ReportPaths:
+    """Write the workbook and the JSON summary into ``folder``; return their paths and the
+    officer's changed copies kept.
+
+    ``changes``: the officer's entries given now (``cleared``: the fields given empty),
+    added to those remembered in the period's record; the report is written with them
+    (:func:`~.entries.resolve`) and the record remembers them for the next merge.
+
+    All files are built in memory first, then replaced together or not at all
     (:func:`~workbook_tools.workspace.write_together`): whatever stops the run,
-    the folder holds the old pair or the new one, never a new workbook beside an
+    the folder holds the old files or the new ones, never a new workbook beside an
     old summary (a run killed between the two is undone by the next command that
-    holds the run lock). If either file is open in a spreadsheet program, nothing
-    is written and :class:`OutputError` says to close it; any other failure is an
-    :class:`OutputError` saying which file, why, and what is on disk.
+    holds the run lock). A report file changed since the tool wrote it is kept
+    beside it first (:data:`KEPT_NAME`), in the same replacement. If a file is open
+    in a spreadsheet program, nothing is written and :class:`OutputError` says to
+    close it; any other failure is an :class:`OutputError` saying which file, why,
+    and what is on disk.
     """
     paths = report_paths(folder, consolidation.period.code)
     for path in (paths.workbook, paths.summary):
@@ -64,7 +154,75 @@ def write_report(consolidation: Consolidation, folder: Path) -> ReportPaths:
             f"bản cũ được giữ trong tệp ẩn {backup_path(path)}. Hãy đóng tệp {path} (nếu "
             "đang mở trong Excel) rồi chạy lại lệnh."
         )
-    workbook = build_workbook(consolidation)
+    record = read_record(folder)
+    stored = record.entries.updated(changes or Entries(), cleared)
+    entries = resolve(stored, consolidation.plan.settings)
+    reports = [(paths.workbook, build_workbook(consolidation, entries))]
     summary = summary_bytes(consolidation)
-    write_together([(paths.workbook, workbook), (paths.summary, summary)])
-    return paths
+    copies = officer_copies(reports, record)
+    new_record = Record({p.name: digest(data) for p, data in reports}, stored)
+    files = [
+        *reports,
+        (paths.summary, summary),
+        *((kept.copy, data) for kept, data, _ in copies if not kept.copy.exists()),
+        (paths.record, new_record.to_bytes()),
+    ]
+    write_together(files, hidden={paths.record})
+    for kept, _, saved in copies:  # the copy dated as the officer saved it
+        with contextlib.suppress(OSError):
+            os.utime(kept.copy, ns=(saved, saved))
+    kept_copies = tuple(kept for kept, _, _ in copies)
+    return ReportPaths(paths.workbook, paths.summary, kept_copies, entries)
+
+
+def officer_copies(
+    reports: Sequence[tuple[Path, bytes]], record: Record
+) -> list[tuple[KeptCopy, bytes, int]]:
+    """The report files to keep before they are replaced: each one there whose content is
+    not what the tool last wrote (by ``record``) nor what it writes now; with its bytes
+    and its modification time (ns)."""
+    kept: list[tuple[KeptCopy, bytes, int]] = []
+    for path, new in reports:
+        try:
+            if not path.is_file():
+                continue
+            saved = path.stat().st_mtime_ns
+            old = path.read_bytes()
+        except OSError as err:
+            raise OutputError(
+                f"Không đọc được tệp {path} ({err.strerror or err}) nên chưa ghi báo cáo mới: "
+                "tệp có thể đã được sửa và cần giữ lại. Hãy đóng tệp (nếu đang mở), kiểm tra "
+                "quyền đọc rồi chạy lại lệnh."
+            ) from err
+        if old == new or record.written.get(path.name) == digest(old):
+            continue
+        copy = _free_name(path, old, datetime.fromtimestamp(saved / 1e9))
+        kept.append((KeptCopy(path, copy), old, saved))
+    return kept
+
+
+def kept_name(path: Path, when: datetime, number: int = 1) -> Path:
+    """The name of ``path``'s changed copy saved at ``when``; ``number`` from 2 when taken."""
+    name = KEPT_NAME.format(stem=path.stem, when=when, suffix=path.suffix)
+    if number > 1:
+        stem, suffix = os.path.splitext(name)
+        name = f"{stem} ({number}){suffix}"
+    return path.with_name(name)
+
+
+def _free_name(path: Path, content: bytes, when: datetime) -> Path:
+    """The first :func:`kept_name` of ``path`` not taken by another file (one holding
+    ``content`` already is that copy: not made twice)."""
+    number = 1
+    while True:
+        candidate = kept_name(path, when, number)
+        if not candidate.exists() or _holds(candidate, content):
+            return candidate
+        number += 1
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    try:
+        return path.is_file() and path.read_bytes() == content
+    except OSError:
+        return False
