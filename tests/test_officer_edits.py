@@ -20,6 +20,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import docx
 import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
@@ -32,6 +33,7 @@ from workbook_tools.report.write import RECORD_NAME
 PERIOD = demo.load_scenario().period
 WORKBOOK = f"BaoCao_TongHop_{PERIOD}.xlsx"
 SUMMARY = f"tong_hop_{PERIOD}.json"
+DOCUMENT = f"BaoCao_{PERIOD}.docx"
 SHEET = "Tổng hợp"
 #: The name of a kept copy: the report's, with the day and time it was last saved.
 KEPT = re.compile(
@@ -101,6 +103,29 @@ def edit_number(path: Path, number: str) -> bytes:
 
 def kept_copies(root: Path) -> list[Path]:
     return sorted(p for p in folder(root).iterdir() if KEPT.fullmatch(p.name))
+
+
+def document_text(data: bytes) -> str:
+    """The Word report's text (python-docx): its paragraphs and its tables' cells."""
+    document = docx.Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def edit_document_number(path: Path, number: str) -> bytes:
+    """The officer types the number into the Word report's title block and saves."""
+    document = docx.Document(str(path))
+    paragraphs = [
+        p for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs
+    ]
+    paragraph = next(p for p in paragraphs if p.text.strip().startswith("Số:"))
+    paragraph.runs[0].text = f"Số: {number}"
+    for run in paragraph.runs[1:]:
+        run.text = ""
+    document.save(str(path))
+    stamp = EDITED_AT.timestamp()
+    os.utime(path, (stamp, stamp))
+    return path.read_bytes()
 
 
 # --- 1. nothing the officer typed is lost --------------------------------------------------
@@ -182,6 +207,26 @@ def test_a_failed_write_keeps_the_edited_report_and_makes_no_copy(root: Path) ->
     assert RECORD_NAME not in result.output  # the hidden record is no officer's business
 
 
+def test_an_edited_word_report_is_kept_byte_for_byte_and_named(root: Path) -> None:
+    report = folder(root) / DOCUMENT
+    edited = edit_document_number(report, "45/BC-UBND")
+    assert "Số: 45/BC-UBND" in document_text(edited)
+    workbook = edit_number(folder(root) / WORKBOOK, "45/BC-UBND")
+    add_late_file(root)
+    result = run(root)
+    assert result.exit_code == 0, result.output
+    kept = folder(root) / f"BaoCao_{PERIOD} (sửa 18-06-2024 09-30).docx"
+    assert kept.read_bytes() == edited
+    assert kept_copies(root)[0].read_bytes() == workbook
+    output = " ".join(result.output.split())
+    assert f"outbox/{PERIOD}/{kept.name}" in output
+    assert f"outbox/{PERIOD}/{kept_copies(root)[0].name}" in output
+    assert "Số: 45/BC-UBND" not in document_text(report.read_bytes())  # the new one, blank
+    # Unchanged since: replaced silently.
+    again = run(root)
+    assert again.exit_code == 0 and "giữ lại" not in again.output
+
+
 # --- 2. the officer's entries, remembered for the period -----------------------------------
 
 
@@ -218,12 +263,22 @@ def test_entries_given_once_are_written_and_remembered(root: Path) -> None:
         assert lines[:2] == ["- UBND huyện Tam Nông;", "- Công an huyện;"]
         assert lines[2].startswith("- Lưu:")
 
+    def check_document(data: bytes) -> None:
+        text = document_text(data)
+        assert "Số: 45/BC-UBND" in text
+        assert "Tiến Nông, ngày 18 tháng 6 năm 2024" in text
+        assert "PHÓ CHỦ TỊCH" in text and "Nguyễn Văn A" in text
+        assert "- UBND huyện Tam Nông;\n- Công an huyện;\n- Lưu:" in text
+
+    document = folder(root) / DOCUMENT
     check(report.read_bytes())
+    check_document(document.read_bytes())
     # The next merge of the period, without the options (and with a late file): the same.
     add_late_file(root)
     again = run(root)
     assert again.exit_code == 0, again.output
     check(report.read_bytes())
+    check_document(document.read_bytes())
     assert kept_copies(root) == []
     # One changed, the others kept; then the number given empty is forgotten.
     third = run(root, "--number", "46")

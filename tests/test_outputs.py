@@ -36,6 +36,7 @@ from workbook_tools.report.write import RECORD_NAME
 PERIOD = demo.load_scenario().period
 WORKBOOK = f"BaoCao_TongHop_{PERIOD}.xlsx"
 SUMMARY = f"tong_hop_{PERIOD}.json"
+DOCUMENT = f"BaoCao_{PERIOD}.docx"
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +141,8 @@ def test_a_merge_stopped_between_the_two_renames_keeps_the_old_pair(
     monkeypatch.undo()
     assert_clean_exit(result)
     assert pair(root) == old  # byte for byte: the new workbook was put back
-    assert files_beside_the_pair(root) == sorted([WORKBOOK, SUMMARY])  # nothing hidden left
+    # Nothing hidden left.
+    assert files_beside_the_pair(root) == sorted([WORKBOOK, DOCUMENT, SUMMARY])
     assert snapshot(root / "inbox") == inbox
     assert run(root, "merge").exit_code == 0
     assert_new_pair_whole(root, old)
@@ -198,7 +200,7 @@ def test_a_merge_killed_between_the_two_renames_is_put_right_by_the_next_command
         assert_new_pair_whole(root, old)
     else:  # the interrupted merge is undone: the old pair, byte for byte
         assert pair(root) == old
-    assert files_beside_the_pair(root) == sorted([WORKBOOK, SUMMARY])
+    assert files_beside_the_pair(root) == sorted([WORKBOOK, DOCUMENT, SUMMARY])
     assert snapshot(root / "inbox") == inbox
 
 
@@ -237,7 +239,7 @@ def test_a_failed_summary_whose_rollback_fails_says_what_is_on_disk(
     # The next command holding the run lock puts the old pair back.
     assert run(root, "status").exit_code == 0
     assert pair(root) == old
-    assert files_beside_the_pair(root) == sorted([WORKBOOK, SUMMARY])
+    assert files_beside_the_pair(root) == sorted([WORKBOOK, DOCUMENT, SUMMARY])
 
 
 def test_a_failed_summary_with_the_workbook_put_back_says_both_are_kept(
@@ -259,9 +261,10 @@ def test_a_failed_summary_with_the_workbook_put_back_says_both_are_kept(
     assert str(period_folder(root) / SUMMARY) in message
     assert "đầy" in message and "dung lượng" in message
     assert "Tệp cũ vẫn được giữ nguyên" in message, message
-    assert f"{period_folder(root) / WORKBOOK} cũng được giữ như cũ" in message, message
+    kept = f"{period_folder(root) / WORKBOOK}, {period_folder(root) / DOCUMENT}"
+    assert f"{kept} cũng được giữ như cũ: cả ba tệp vẫn khớp nhau" in message, message
     assert pair(root) == old
-    assert files_beside_the_pair(root) == sorted([WORKBOOK, SUMMARY])
+    assert files_beside_the_pair(root) == sorted([WORKBOOK, DOCUMENT, SUMMARY])
 
 
 # --- 2. an outbox that cannot be written ------------------------------------------------
@@ -329,7 +332,7 @@ def test_an_outbox_that_cannot_be_written_is_a_message_naming_the_file(
     assert str(period_folder(root)) in message
     assert ADVICE[err.errno] in message, message
     assert pair(root) == old
-    assert files_beside_the_pair(root) == sorted([WORKBOOK, SUMMARY])
+    assert files_beside_the_pair(root) == sorted([WORKBOOK, DOCUMENT, SUMMARY])
     assert snapshot(root / "inbox") == inbox
 
 
@@ -410,4 +413,4 @@ def test_a_half_done_pair_that_cannot_be_put_back_stops_the_next_merge_with_a_me
     assert pair(root) == old
     assert run(root, "merge").exit_code == 0
     assert_new_pair_whole(root, old)
-    assert files_beside_the_pair(root) == sorted([WORKBOOK, SUMMARY])
+    assert files_beside_the_pair(root) == sorted([WORKBOOK, DOCUMENT, SUMMARY])

@@ -450,6 +450,7 @@ def test_the_report_goes_into_the_period_folder(plan: Plan, tmp_path: Path) -> N
     assert paths.summary == folder / "tong_hop_6T-2024.json"
     assert sorted(p.name for p in folder.iterdir()) == [
         ".wbt-report.json",
+        "BaoCao_6T-2024.docx",
         "BaoCao_TongHop_6T-2024.xlsx",
         "tong_hop_6T-2024.json",
     ]

@@ -269,7 +269,7 @@ def merge(
         if pdf:
             from workbook_tools.report.pdf import make_pdfs
 
-            pdfs = make_pdfs([paths.workbook])
+            pdfs = make_pdfs([paths.workbook, paths.document])
     return MergeOutcome(consolidation, paths, pdfs)
 
 

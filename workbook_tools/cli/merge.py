@@ -209,7 +209,7 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     colors = {Outcome.MET: "green", Outcome.NOT_MET: "red", Outcome.NO_DATA: "red"}
     c = outcome.consolidation
     click.echo(f"Đã ghi báo cáo tổng hợp {c.period.name} ({c.period.code}):")
-    for path in (outcome.paths.workbook, outcome.paths.summary):
+    for path in (outcome.paths.workbook, outcome.paths.document, outcome.paths.summary):
         click.echo(f"  {shown_path(path, ws.root)}")
     done = c.completeness
     click.echo(

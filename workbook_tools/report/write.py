@@ -1,7 +1,8 @@
-"""Writing the report: its files whole, or none; never over a report open in Excel; never
-over what the officer typed into it.
+"""Writing the report (workbook, Word report, JSON summary): its files whole, or none;
+never over a report open in Excel; never over what the officer typed into it.
 
-The period's folder holds the report (workbook and JSON summary) and a hidden
+The period's folder holds the report (workbook, Word report from the built-in
+template, JSON summary) and a hidden
 record of it, ``.wbt-report.json``: the SHA-256 of each report file as the tool
 wrote it, and the officer's entries for the period (:mod:`.entries`). All are
 replaced together (:func:`~workbook_tools.workspace.write_together`). A report
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from workbook_tools.consolidation import Consolidation
 from workbook_tools.errors import OutputError
-from workbook_tools.report.entries import Entries, ResolvedEntries, resolve
+from workbook_tools.report.document import DOCUMENT_NAME, ReportEntries, build_document
+from workbook_tools.report.entries import Entries, ResolvedEntries, full_number, resolve
 from workbook_tools.report.summary import summary_bytes
 from workbook_tools.report.workbook import build_workbook
 from workbook_tools.workspace import (
@@ -57,6 +59,7 @@ class KeptCopy:
 class ReportPaths:
     workbook: Path
     summary: Path
+    document: Path  # the Word report
     #: The officer's changed copies kept by the write that returned these paths.
     kept: tuple[KeptCopy, ...] = ()
     #: The officer's entries the report was written with (remembered for the period).
@@ -89,6 +92,7 @@ def report_paths(folder: Path, period_code: str) -> ReportPaths:
     return ReportPaths(
         workbook=folder / WORKBOOK_NAME.format(period=period_code),
         summary=folder / SUMMARY_NAME.format(period=period_code),
+        document=folder / DOCUMENT_NAME.format(period=period_code),
     )
 
 
@@ -118,8 +122,8 @@ def write_report(
     changes: Entries | None = None,
     cleared: frozenset[str] = frozenset(),
 ) -> ReportPaths:
-    """Write the workbook and the JSON summary into ``folder``; return their paths and the
-    officer's changed copies kept.
+    """Write the workbook, the Word report and the JSON summary into ``folder``; return their
+    paths and the officer's changed copies kept.
 
     ``changes``: the officer's entries given now (``cleared``: the fields given empty),
     added to those remembered in the period's record; the report is written with them
@@ -136,7 +140,7 @@ def write_report(
     and what is on disk.
     """
     paths = report_paths(folder, consolidation.period.code)
-    for path in (paths.workbook, paths.summary):
+    for path in (paths.workbook, paths.document, paths.summary):
         locks = lock_files(path)
         if locks:
             raise OutputError(
@@ -157,7 +161,10 @@ def write_report(
     record = read_record(folder)
     stored = record.entries.updated(changes or Entries(), cleared)
     entries = resolve(stored, consolidation.plan.settings)
-    reports = [(paths.workbook, build_workbook(consolidation, entries))]
+    reports = [
+        (paths.workbook, build_workbook(consolidation, entries)),
+        (paths.document, build_document(consolidation, document_entries(stored), None)),
+    ]
     summary = summary_bytes(consolidation)
     copies = officer_copies(reports, record)
     new_record = Record({p.name: digest(data) for p, data in reports}, stored)
@@ -172,7 +179,19 @@ def write_report(
         with contextlib.suppress(OSError):
             os.utime(kept.copy, ns=(saved, saved))
     kept_copies = tuple(kept for kept, _, _ in copies)
-    return ReportPaths(paths.workbook, paths.summary, kept_copies, entries)
+    return ReportPaths(paths.workbook, paths.summary, paths.document, kept_copies, entries)
+
+
+def document_entries(given: Entries) -> ReportEntries:
+    """The officer's entries as the Word report takes them (``None``: the plan's)."""
+    return ReportEntries(
+        number=full_number(given.number) if given.number else None,
+        signed_on=given.signed_on,
+        signer_name=given.signer_name,
+        signer_title=given.signer_title,
+        report_to=given.report_to,
+        receivers=given.recipients,
+    )
 
 
 def officer_copies(
