@@ -48,8 +48,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import docx
 import pandas as pd
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2 import TemplateError as JinjaTemplateError
@@ -75,7 +77,6 @@ from workbook_tools.plan.model import (
     RosterEntry,
     Task,
 )
-from workbook_tools.report.template_build import stable_zip
 from workbook_tools.report.workbook import vietnamese_date_line
 from workbook_tools.values import STATUS_VALUES
 
@@ -86,6 +87,8 @@ BUILTIN_TEMPLATE = "mau_bao_cao.docx"  # in workbook_tools/sample/
 DEFAULT_NUMBER = "      /BC-UBND"
 DEFAULT_AUTHORITY = "TM. ỦY BAN NHÂN DÂN"
 DONE = STATUS_VALUES[0]  # "Hoàn thành"
+#: A fixed time for every part of the .docx zip: the same document, the same bytes.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 TEMPLATE_GUIDE = """\
 Mẫu báo cáo Word (Nghị định 30/2020/NĐ-CP)
@@ -193,8 +196,22 @@ def build_document(
             name,
         ) from err
     except JinjaTemplateError as err:
-        raise TemplateError(_tag_message(name, err), name) from err
+        raise TemplateError(_tag_message(name, err, data), name) from err
     return stable_zip(out.getvalue())
+
+
+def stable_zip(data: bytes) -> bytes:
+    """``data``, a zip, written again with fixed timestamps: the same parts, the same bytes."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            part = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            part.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(part, source.read(info))
+    return out.getvalue()
 
 
 def _read_template(path: Path) -> bytes:
@@ -240,8 +257,11 @@ def _percent_filter(value: Any) -> str:
     return percent_text(Fraction(value))
 
 
-def _tag_message(name: str, err: JinjaTemplateError) -> str:
-    """Where a tag is wrong: the paragraph (docxtpl puts each on its own line) and its text."""
+def _tag_message(name: str, err: JinjaTemplateError, template: bytes) -> str:
+    """Where a tag is wrong: the paragraph (docxtpl puts each on its own line) and its text.
+
+    Jinja locates a syntax error; an unknown name is looked for in the template's text.
+    """
     where = ""
     lineno = getattr(err, "lineno", None)
     context = [line.strip() for line in getattr(err, "docx_context", None) or ()]
@@ -253,6 +273,9 @@ def _tag_message(name: str, err: JinjaTemplateError) -> str:
     if isinstance(err, UndefinedError):
         tag = re.search(r"'([^']+)' is undefined|has no attribute '([^']+)'", str(err))
         named = next((g for g in tag.groups() if g), "") if tag else ""
+        found = _paragraph_naming(template, named) if named else None
+        if found is not None:
+            where = f", đoạn văn thứ {found[0]} («{_shorten(found[1])}»)"
         what = f"thẻ không có: {named}" if named else f"thẻ không có ({err})"
         return (
             f"Mẫu báo cáo {name}{where}: {what}. Hãy sửa tên thẻ theo danh sách thẻ trong "
@@ -263,6 +286,18 @@ def _tag_message(name: str, err: JinjaTemplateError) -> str:
         f"Mẫu báo cáo {name}{where}: {what} ({err.message or err}). Hãy kiểm tra dấu {{{{ }}}}, "
         "{% %} và các cặp for/endfor, if/endif."
     )
+
+
+def _paragraph_naming(template: bytes, name: str) -> tuple[int, str] | None:
+    """The first paragraph whose tags name ``name``: its number (as docxtpl counts) and text."""
+    word = re.compile(r"(?<![\w.])" + re.escape(name) + r"(?!\w)|\." + re.escape(name) + r"(?!\w)")
+    body = docx.Document(io.BytesIO(template)).element.body
+    for number, paragraph in enumerate(body.iter(qn("w:p")), start=1):
+        text = "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
+        tags = " ".join(re.findall(r"\{[{%].*?[}%]\}", text))
+        if word.search(tags):
+            return number, text
+    return None
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import sys
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -32,9 +31,11 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, Twips
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+
+from workbook_tools.report.document import stable_zip
 
 TEMPLATE_FILE = Path(__file__).resolve().parent.parent / "sample" / "mau_bao_cao.docx"
 
@@ -45,7 +46,8 @@ RECEIVERS_HEADING_SIZE = 12
 RECEIVERS_SIZE = 11
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)  # A4
 MARGIN_TOP = MARGIN_BOTTOM = Mm(20)
-MARGIN_LEFT, MARGIN_RIGHT = Mm(30), Mm(15)
+# Word keeps margins in twips: 851 twips is 15.01 mm (Mm(15) would round down to 14.99 mm).
+MARGIN_LEFT, MARGIN_RIGHT = Mm(30), Twips(851)
 TEXT_WIDTH = 165  # mm, between the margins
 TITLE_COLUMNS = (60, 105)  # mm: issuing body, national title
 INDICATOR_COLUMNS = (12, 68, 37, 23, 25)  # mm: STT, chỉ tiêu, kết quả, mức cần đạt, đánh giá
@@ -54,7 +56,6 @@ INDICATOR_SIZE = 12
 SIGNATURE_COLUMNS = (75, 90)  # mm: receivers, signature
 # Fixed so that the same code builds the same bytes.
 BUILT_AT = datetime(2024, 1, 1)
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
 LEFT = WD_ALIGN_PARAGRAPH.LEFT
@@ -123,20 +124,6 @@ def build_template() -> bytes:
     return stable_zip(buffer.getvalue())
 
 
-def stable_zip(data: bytes) -> bytes:
-    """``data``, a zip, written again with fixed timestamps: the same parts, the same bytes."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            part = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            part.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(part, source.read(info))
-    return out.getvalue()
-
-
 # --- page and styles -----------------------------------------------------------------
 
 
@@ -174,7 +161,6 @@ def _properties(doc: DocxDocument) -> None:
     core.author = core.last_modified_by = "wbt"
     core.comments = "Mẫu báo cáo của wbt: các thẻ trong văn bản được thay bằng số liệu tổng hợp."
     core.created = core.modified = BUILT_AT
-    core.revision = 1
 
 
 # --- paragraphs ----------------------------------------------------------------------
@@ -255,7 +241,7 @@ def _short_line(
     fmt = paragraph.paragraph_format
     side = Mm((column - width) / 2)
     fmt.left_indent = fmt.right_indent = side
-    fmt.line_spacing = Pt(3)  # exactly 3 pt: the line sits just under the text above
+    fmt.line_spacing = Pt(4)  # exactly 4 pt: the line sits just under the text above
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
     for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "auto")):
