@@ -107,7 +107,13 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "plan.target_invalid": (
         Severity.ERROR,
         "Chỉ tiêu ở ô {cell} (trang '{sheet}') là '{value}', không phải một tỉ lệ phần "
-        "trăm. Hãy nhập dạng 95% (hoặc 0,95), trong khoảng 0% đến 100%.",
+        "trăm. Hãy nhập dạng 95% (hoặc 0,95), từ 0% đến 1000% (tăng 10% là 110%).",
+    ),
+    "plan.target_count_invalid": (
+        Severity.ERROR,
+        "Chỉ tiêu ở ô {cell} (trang '{sheet}') là '{value}', không phải một số. Chỉ tiêu "
+        "không có mẫu số là một số đếm: hãy nhập số cần đạt, ví dụ 12 (≥ 12 buổi); nếu là tỉ "
+        "lệ thì ghi mẫu số và nhập dạng 95%.",
     ),
     "plan.deadline_outside_period": (
         Severity.ERROR,

@@ -18,9 +18,8 @@ from workbook_tools.cli.common import (
     progress_bar,
     shown_path,
 )
-from workbook_tools.numbers import percent_text, target_text
+from workbook_tools.numbers import percent_text
 from workbook_tools.pipeline import MergeOutcome
-from workbook_tools.plan.model import COMPARATOR_SIGNS
 from workbook_tools.problems import Severity
 from workbook_tools.report.entries import Entries, EntryError, clean_recipient, parse_date
 from workbook_tools.workspace import Workspace
@@ -234,9 +233,10 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     failed = sum(r.outcome in (Outcome.NOT_MET, Outcome.NO_DATA) for r in c.indicators)
     click.echo(f"Chỉ tiêu: {met} đạt, {failed} không đạt, trên {len(c.indicators)} chỉ tiêu.")
     for r in c.indicators:
-        shown = percent_text(r.value) if r.value is not None else str(r.numerator or 0)
+        ratio = r.value is not None and not r.indicator.is_count
+        shown = percent_text(r.value) if ratio and r.value is not None else str(r.numerator or 0)
         target = (
-            f" / chỉ tiêu {COMPARATOR_SIGNS[r.indicator.comparator]} {target_text(r.target)}"
+            f" / chỉ tiêu {r.indicator.target_shown}"
             if (r.target is not None)
             else ""
         )

@@ -8,9 +8,8 @@ import click
 
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import dir_option, handle_errors, workspace
-from workbook_tools.numbers import target_text
 from workbook_tools.plan import load_plan
-from workbook_tools.plan.model import COMPARATOR_SIGNS, Kind, Plan, RosterEntry
+from workbook_tools.plan.model import Kind, Plan, RosterEntry
 
 
 @cli.group()
@@ -78,10 +77,7 @@ def describe(loaded: Plan) -> list[str]:
     )
     lines.append("Chỉ tiêu:")
     for ind in loaded.indicators:
-        if ind.target is None:
-            target = "(không có mức)"
-        else:
-            target = f"{COMPARATOR_SIGNS[ind.comparator]} {target_text(ind.target)}"
+        target = ind.target_shown or "(không có mức)"
         lines.append(f"  {ind.code:<7} {target:<15} {ind.text}")
     return lines
 

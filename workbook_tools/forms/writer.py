@@ -76,12 +76,12 @@ _INPUT_FORMATS: dict[FieldType, dict[str, Any]] = {
     FieldType.TEXT: {**_INPUT, "num_format": "@", "text_wrap": True},
     FieldType.MONEY: {**_INPUT, "num_format": '#,##0 "đ"', "align": "right"},
     FieldType.CHOICE: {**_INPUT, "align": "center"},
-    # A decimal field's format depends on its places: see _input_format.
+    # A decimal field's format depends on its places: see decimal_format.
     FieldType.DECIMAL: {**_INPUT, "num_format": "#,##0.00", "align": "right"},
 }
 
 
-def number_format(f: Field) -> str:
+def decimal_format(f: Field) -> str:
     """The number format of a decimal field's cells: its places, thousands grouped."""
     return "#,##0" + ("." + "0" * f.places if f.places else "")
 
@@ -137,7 +137,7 @@ def _write_main(workbook: Any, sheet: Any, layout: FormLayout) -> None:
             return input_formats[f.type]
         key = (f.type, f.places)
         if key not in input_formats:
-            props = {**_INPUT_FORMATS[f.type], "num_format": number_format(f)}
+            props = {**_INPUT_FORMATS[f.type], "num_format": decimal_format(f)}
             input_formats[key] = workbook.add_format(props)
         return input_formats[key]
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from workbook_tools.errors import UnknownPeriodError
+from workbook_tools.numbers import target_text
 from workbook_tools.values import ALLOWED_VALUES, DEFAULT_DECIMALS, Value
 
 # The value types are the plan's words too: re-exported for the plan's readers.
@@ -296,6 +297,23 @@ class Indicator:
     target: Fraction | None  # exact, e.g. Fraction(95, 100); None: no target
     comparator: Comparator = Comparator.AT_LEAST
     unit_label: str = ""  # what the numerator counts ("thôn", "tin", "cơ sở")
+
+    @property
+    def is_count(self) -> bool:
+        """No denominator: the numerator itself is judged ("≥ 12 buổi"), not a ratio."""
+        return self.denominator is None
+
+    @property
+    def target_shown(self) -> str:
+        """The target as the officer wrote it: "≥ 95%", "≥ 110%", "≥ 12 buổi"; "" if none."""
+        if self.target is None:
+            return ""
+        sign = COMPARATOR_SIGNS[self.comparator]
+        if not self.is_count:
+            return f"{sign} {target_text(self.target)}"
+        english = f"{float(self.target):,.6f}".rstrip("0").rstrip(".")  # 1,500.5
+        shown = english.replace(",", " ").replace(".", ",").replace(" ", ".")  # 1.500,5
+        return f"{sign} {shown}" + (f" {self.unit_label}" if self.unit_label else "")
 
 
 @dataclass(frozen=True)

@@ -459,8 +459,10 @@ RULES_SHEET = Sheet(
     help=(
         "Điều kiện các giá trị trên một biểu mẫu phải thỏa mãn. Công thức dùng mã trường, "
         "các phép so sánh = <> < <= > >=, AND, OR, NOT, EMPTY(mã trường), YEAR(ngày), "
-        "DATE(năm, tháng, ngày) và các hằng số SO_THANG (số tháng của kỳ), NAM (năm kế hoạch). "
-        'Chữ đặt trong dấu nháy kép: "Có".'
+        "DATE(năm, tháng, ngày), MONTH, QUARTER, DAYS, IF, MIN, MAX, IN (…) và các hằng số "
+        "SO_THANG (số tháng của kỳ), NAM (năm kế hoạch), KY_BAT_DAU, KY_KET_THUC, HAN_NOP, "
+        'HAN_XA (các ngày của kỳ). Chữ đặt trong dấu nháy kép: "Có". So sánh với ô để trống '
+        "không báo lỗi: muốn bắt buộc nhập thì dùng NOT EMPTY(mã trường)."
     ),
     example='ld_duoc_tt <= ld_tong      hoặc      Khi: kh_xay_dung = "Có"  Điều kiện: '
     "NOT EMPTY(kh_so_ngay)",
@@ -486,7 +488,9 @@ INDICATORS_SHEET = Sheet(
             "Mức cần đạt",
             ColumnKind.PERCENT,
             width=12,
-            help="Tỉ lệ phần trăm, ví dụ 95%. Để trống nếu không có mức cần đạt.",
+            help="Tỉ lệ phần trăm, ví dụ 95% (có thể trên 100%: tăng 10% là 110%); chỉ "
+            "tiêu không có mẫu số thì ghi số cần đạt, ví dụ 12. Để trống nếu không có mức cần "
+            "đạt.",
         ),
         Column(
             "comparator",

@@ -1097,7 +1097,12 @@ class _Validator:
             target = self.target(table, row)
             comparator = self.choice(table, row, "comparator")
             numerator, denominator = parsed["numerator"], parsed["denominator"]
-            if isinstance(target, Fraction) and denominator is None and "denominator" in row.cells:
+            if (
+                isinstance(target, Fraction)
+                and is_percent(row.value("target"))
+                and denominator is None
+                and "denominator" in row.cells
+            ):
                 self.report(
                     "plan.value_missing",
                     table,
@@ -1138,6 +1143,14 @@ class _Validator:
         cell = self.cell(table, row, column)
         if cell is None:
             return None
+        denominator = row.cells.get("denominator")
+        if (denominator is None or denominator.value is None) and not is_percent(cell.value):
+            # No denominator: the numerator itself is judged, "≥ 12 (buổi)".
+            count = parse_count(cell.value)
+            if count is None:
+                self.report("plan.target_count_invalid", table, cell.address, value=cell.value)
+                return _INVALID
+            return count
         value = parse_percent(cell.value)
         if value is None:
             self.report("plan.target_invalid", table, cell.address, value=cell.value)
@@ -1331,8 +1344,40 @@ def _parse_choices(text: str) -> tuple[str, ...] | None:
     return choices
 
 
+#: The highest target a ratio may have: "tăng 10 %" is 110 %; ten times is far enough.
+MAX_RATIO = 10
+
+
+def is_percent(value: CellValue) -> bool:
+    """A percentage: "95%", or a number with a fraction (a cell formatted as %, 0.95).
+
+    A whole number (12) or text without % ("12", "12,5") is a count's target.
+    """
+    if isinstance(value, float):
+        return not value.is_integer()
+    return isinstance(value, str) and value.strip().endswith("%")
+
+
+def parse_count(value: CellValue) -> Fraction | None:
+    """A count's target: a number ≥ 0 written the Vietnamese way ("12", "1.500", "12,5")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        fraction = Fraction(Decimal(repr(value)))
+        return fraction if fraction >= 0 else None
+    if not isinstance(value, str):
+        return None
+    text = value.replace(" ", "")
+    if not re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?", text):
+        return None
+    return Fraction(Decimal(text.replace(".", "").replace(",", ".")))
+
+
 def parse_percent(value: CellValue) -> Fraction | None:
-    """A target: a number 0–1 (a cell formatted as %), or text '95%', '95 %', '0,95'."""
+    """A ratio's target: a number (a cell formatted as %), or text '95%', '95 %', '0,95'.
+
+    From 0 % to 1000 %: "tăng 10 %" is 110 %.
+    """
     fraction: Fraction | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
         # repr() is the shortest decimal that reads back as the same float: 0.95 → 19/20.
@@ -1346,6 +1391,6 @@ def parse_percent(value: CellValue) -> Fraction | None:
                 fraction = Fraction(Decimal(text.replace(",", ".")))
         except InvalidOperation:
             return None
-    if fraction is None or not 0 <= fraction <= 1:
+    if fraction is None or not 0 <= fraction <= MAX_RATIO:
         return None
     return fraction

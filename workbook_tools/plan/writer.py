@@ -18,7 +18,16 @@ from typing import Any
 
 import xlsxwriter
 
-from workbook_tools.plan.model import COMMUNE_LEAD, MONTHS_CONSTANT, YEAR_CONSTANT, Kind
+from workbook_tools.plan.model import (
+    COMMUNE_DEADLINE_CONSTANT,
+    COMMUNE_LEAD,
+    END_CONSTANT,
+    MONTHS_CONSTANT,
+    START_CONSTANT,
+    UNIT_DEADLINE_CONSTANT,
+    YEAR_CONSTANT,
+    Kind,
+)
 from workbook_tools.plan.schema import (
     GUIDE_SHEET,
     ROSTER_SHEET,
@@ -30,7 +39,7 @@ from workbook_tools.plan.schema import (
     Sheet,
 )
 from workbook_tools.plan.tables import CellValue, PlanTables, Table
-from workbook_tools.plan.validate import parse_percent
+from workbook_tools.plan.validate import is_percent, parse_percent
 from workbook_tools.workspace import write_atomic
 
 FONT = "Times New Roman"
@@ -215,8 +224,11 @@ def _write(
     if kind is ColumnKind.DATE and isinstance(value, date):
         ws.write_datetime(row, col, datetime(value.year, value.month, value.day), formats["date"])
     elif kind is ColumnKind.PERCENT:
-        fraction = parse_percent(value)
-        if fraction is None:
+        # A count's target (12, "12,5": no %) stays as typed; a percentage shows as one.
+        fraction = parse_percent(value) if is_percent(value) else None
+        if isinstance(value, int) and fraction is None:
+            ws.write_number(row, col, value, formats["int"])
+        elif fraction is None:
             ws.write_string(row, col, str(value), formats["text"])
         else:
             ws.write_number(row, col, float(fraction), formats["percent"])
@@ -288,6 +300,24 @@ _FORMULA_LINES = (
     ("EMPTY(mã trường)", "đúng khi ô để trống: NOT EMPTY(kh_so_ngay)"),
     ("YEAR(ngày)", f"năm của một ngày: YEAR(ngay_bao_cao) = {YEAR_CONSTANT}"),
     ("DATE(năm, tháng, ngày)", f"một ngày: vh_qd_ngay <= DATE({YEAR_CONSTANT}, 3, 31)"),
+    ("MONTH(ngày), QUARTER(ngày)", "tháng (1–12), quý (1–4) của một ngày: "
+     f"QUARTER(vh_qd_ngay) = QUARTER({START_CONSTANT})"),
+    ("DAYS(ngày sau, ngày trước)", "số ngày từ ngày trước đến ngày sau, như hàm DAYS của Excel: "
+     f"DAYS({UNIT_DEADLINE_CONSTANT}, ngay_bao_cao) >= 0 (nộp không muộn hơn hạn)"),
+    ("IF(điều kiện, a, b)", "a khi điều kiện đúng, b khi sai; a và b cùng loại: "
+     "SUM(thon: IF(tt_so_buoi > 10, 1, 0))"),
+    ("MIN(a, b, …), MAX(a, b, …)", "số (hoặc ngày) nhỏ nhất, lớn nhất: "
+     "ld_duoc_tt <= MIN(ld_tong, 100)"),
+    ("x IN (a, b, …)", 'x bằng một trong các giá trị: xep_loai IN ("Tốt", "Khá"); '
+     'x NOT IN (…) là ngược lại'),
+    (
+        "Ô để trống",
+        "So sánh với ô để trống không đúng cũng không sai, nên quy tắc không báo lỗi: "
+        "ld_duoc_tt <= ld_tong bỏ qua biểu mẫu để trống một trong hai ô; một phép tính, MIN, "
+        "MAX, DAYS, MONTH có ô trống cũng không có kết quả. Muốn bắt buộc nhập thì dùng EMPTY: "
+        "bắt buộc ghi ô này khi ô kia đã điền là Khi = NOT EMPTY(ld_duoc_tt), Điều kiện = "
+        "NOT EMPTY(ld_tong).",
+    ),
     (
         "Phạm vi",
         f"{Kind.VILLAGE} (mọi thôn), {Kind.UNIT} (mọi đơn vị), tatca (tất cả) hoặc mã một "
@@ -295,7 +325,21 @@ _FORMULA_LINES = (
     ),
     (
         "Hằng số",
-        f"{MONTHS_CONSTANT}: số tháng của kỳ báo cáo; {YEAR_CONSTANT}: năm của kế hoạch",
+        f"{MONTHS_CONSTANT}: số tháng của kỳ báo cáo; {YEAR_CONSTANT}: năm của kế hoạch; "
+        f"{START_CONSTANT}, {END_CONSTANT}: ngày đầu, ngày cuối của kỳ; "
+        f"{UNIT_DEADLINE_CONSTANT}: hạn thôn, đơn vị nộp; {COMMUNE_DEADLINE_CONSTANT}: hạn xã "
+        "báo cáo (trang Kỳ báo cáo). Một quy tắc dùng cho mọi kỳ, ví dụ "
+        f"ngay_bao_cao >= {START_CONSTANT}",
+    ),
+    (
+        "Mức cần đạt",
+        "Tỉ lệ (có mẫu số): 95%, có thể trên 100% (tăng 10% là 110%). Số đếm (để trống mẫu "
+        "số): ghi số, không có %, ví dụ 12 cho 'ít nhất 12 buổi'.",
+    ),
+    (
+        "Số thập phân, tiền, lựa chọn",
+        "Trường kiểu decimal và money là số (12.5 trong công thức là 12,5); kiểu choice so "
+        'sánh với chữ của lựa chọn: xep_loai = "Tốt".',
     ),
     (
         "Quy tắc và chỉ tiêu",

@@ -626,15 +626,18 @@ def _indicator_block(
             ws.write_string(row, 5, "—", center.text)
         else:
             write_value(ws, row, 5, result.denominator, center)
+        # A count judged on itself ("≥ 12 buổi") shows numbers, a ratio percentages.
+        shape = "#,##0.##" if ind.is_count else "0.0%"
         if result.value is None:
             ws.write_blank(row, 6, None, center.text)
         else:
-            ws.write_number(row, 6, float(result.value), formats("cell", "pct", "center"))
+            value_format = formats("cell", "center", num_format=shape)
+            ws.write_number(row, 6, float(result.value), value_format)
         if ind.target is None:
             ws.write_blank(row, 7, None, center.text)
         else:
             sign = COMPARATOR_SIGNS[ind.comparator]
-            target_format = formats("cell", "center", num_format=f'"{sign} "0.0%')
+            target_format = formats("cell", "center", num_format=f'"{sign} "{shape}')
             ws.write_number(row, 7, float(ind.target), target_format)
         outcome = OUTCOME_LABELS[result.outcome]
         ws.write_string(row, 8, outcome, formats("cell", _OUTCOME_STYLES[result.outcome]))
