@@ -174,6 +174,7 @@ def write_feedback_copies(
                     labels=labels,
                     title=title,
                     name=name,
+                    shown=PurePosixPath(file).name,
                 )
             )
         except OutputError as err:  # writing the copy: write_atomic says which and why
@@ -215,10 +216,12 @@ def write_feedback(
     labels: Mapping[str, str] | None = None,
     title: str = "",
     name: str | None = None,
+    shown: str | None = None,
 ) -> Path:
     """Write the feedback copy of ``original`` into ``folder``; returns its path.
 
-    ``name`` is the copy's file name (default :func:`feedback_name`). A copy
+    ``name`` is the copy's file name (default :func:`feedback_name`); ``shown``
+    the returned file's name as the officer sees it (see :func:`build_feedback`). A copy
     open in a spreadsheet program is left as it is: :class:`OutputError` says
     to close it. Run it holding the run lock (temporaries left by a run killed
     mid-write are removed first).
@@ -233,7 +236,9 @@ def write_feedback(
         )
     remove_stale_temporaries(path)
     write_atomic(
-        path, build_feedback(original, problems, labels=labels, title=title), what="bản phản hồi"
+        path,
+        build_feedback(original, problems, labels=labels, title=title, shown=shown),
+        what="bản phản hồi",
     )
     return path
 
@@ -244,11 +249,14 @@ def build_feedback(
     *,
     labels: Mapping[str, str] | None = None,
     title: str = "",
+    shown: str | None = None,
 ) -> bytes:
     """The feedback copy of ``original`` as ``.xlsx`` bytes.
 
     ``labels`` maps field codes to the labels shown in the list (the problem's
-    field code otherwise); ``title`` names the unit in the list's heading.
+    field code otherwise); ``title`` names the unit in the list's heading;
+    ``shown`` is the file's name as the officer sees it (default: its name on
+    disk, which may hold bytes no text can: a name that is not UTF-8).
     """
     # Looked at again, as at reading: the file may have been replaced since.
     inspection = safety.inspect(original)
@@ -257,7 +265,7 @@ def build_feedback(
         try:
             _clear_previous(workbook)
             _mark(workbook, problems)
-            _summary(workbook, original.name, problems, labels or {}, title, marked=True)
+            _summary(workbook, shown or original.name, problems, labels or {}, title, marked=True)
             return _save(workbook)
         except Exception:  # a foreign workbook openpyxl reads but cannot write back
             pass
@@ -265,7 +273,7 @@ def build_feedback(
     default = workbook.active
     if default is not None:
         workbook.remove(default)
-    _summary(workbook, original.name, problems, labels or {}, title, marked=False)
+    _summary(workbook, shown or original.name, problems, labels or {}, title, marked=False)
     return _save(workbook)
 
 

@@ -43,13 +43,14 @@ from workbook_tools.inbox.model import Submission, SubmissionStatus
 from workbook_tools.plan.model import (
     COMMUNE_LEAD,
     COMPARATOR_SIGNS,
-    KIND_LABELS,
     NO,
     STATUS_VALUES,
     YES,
     Field,
     FieldType,
+    Kind,
     RosterEntry,
+    Settings,
     Task,
 )
 from workbook_tools.problems import SEVERITY_LABELS, Severity
@@ -57,7 +58,7 @@ from workbook_tools.report.entries import Entries, ResolvedEntries, resolve
 from workbook_tools.report.summary import run_day
 
 SUMMARY_SHEET = "Tổng hợp"
-VILLAGES_SHEET = "Theo thôn"
+VILLAGES_SHEET = "Theo thôn"  # in a plan whose villages are thôn (see villages_sheet_name)
 UNITS_SHEET = "Theo đơn vị"
 SUBMISSIONS_SHEET = "Tình hình nộp"
 PROBLEMS_SHEET = "Lỗi dữ liệu"
@@ -208,6 +209,11 @@ _MAX_ROW_HEIGHT = 409.0  # Excel's limit
 
 
 # --- the workbook ---------------------------------------------------------------------
+
+
+def villages_sheet_name(settings: Settings) -> str:
+    """The villages' sheet, named with the roster's word: "Theo thôn", "Theo tổ dân phố"."""
+    return f"Theo {settings.kind_word(Kind.VILLAGE)}"[:31]  # Excel's longest sheet name
 
 
 def build_workbook(consolidation: Consolidation, entries: ResolvedEntries | None = None) -> bytes:
@@ -555,7 +561,7 @@ def _completeness_block(
     center = formats.typed("cell", "center")
     for i, k in enumerate(done.by_kind(), start=1):
         ws.write_number(row, 0, i, center.int)
-        write_merged(ws, row, 1, 3, KIND_LABELS[k.kind], formats("cell"))
+        write_merged(ws, row, 1, 3, c.plan.settings.kind_label(k.kind), formats("cell"))
         for col, count in enumerate((k.expected, k.received, k.on_time, k.late, k.missing), 4):
             write_value(ws, row, col, count, center)
         _received_ratio(ws, row, Fraction(k.received, k.expected or 1), formats)
@@ -700,7 +706,7 @@ def _signature_block(
     ws.write_string(row, 0, "Nơi nhận:", formats("bold", "italic"))
     write_merged(ws, row, 6, last, "TM. ỦY BAN NHÂN DÂN", bold_center)
     receivers = [f"- {receiver};" for receiver in entries.recipients]
-    receivers.append("- Lưu: VT, VHXH.")
+    receivers.append(f"- {c.plan.settings.archive_line}")
     for i, line in enumerate(receivers, start=1):
         write_merged(ws, row + i, 0, 3, line, formats("text"))
     write_merged(ws, row + 1, 6, last, entries.signer_title, bold_center)
@@ -712,7 +718,8 @@ def _signature_block(
 
 def villages_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Formats) -> None:
     """One row per village: its reporting status and every value it gave, then totals."""
-    ws = workbook.add_worksheet(VILLAGES_SHEET)
+    village = c.plan.settings.kind_word(Kind.VILLAGE)
+    ws = workbook.add_worksheet(villages_sheet_name(c.plan.settings))
     fields = [f for f in c.village_fields if f not in c.opinion_fields]
     status = {e.entry.code: e.status for e in c.completeness.entries}
     first_field = len(ENTRY_HEADERS)
@@ -722,10 +729,10 @@ def villages_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
     sheet_title(
         ws,
         _first_page_span(widths),
-        f"SỐ LIỆU THEO THÔN – {c.period.name.upper()}",
-        f'{received}/{len(c.plan.villages)} thôn đã nộp báo cáo. Ô "{ERROR_MARK}": giá trị '
+        f"SỐ LIỆU THEO {village.upper()} – {c.period.name.upper()}",
+        f'{received}/{len(c.plan.villages)} {village} đã nộp báo cáo. Ô "{ERROR_MARK}": giá trị '
         "có lỗi, không được tính (xem trang Lỗi dữ liệu). Dòng Tổng cộng: cộng các cột số; "
-        "ở cột Có/Không là số thôn trả lời Có. Ý kiến của các thôn ở trang Ý kiến.",
+        f"ở cột Có/Không là số {village} trả lời Có. Ý kiến của các {village} ở trang Ý kiến.",
         formats,
     )
     header, codes_row = 3, 4
@@ -973,7 +980,7 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
     cell, center = formats.typed("cell"), formats.typed("cell", "center")
     for number, e in enumerate(done.entries, start=1):
         write_entry(ws, row, number, e.entry, formats)
-        ws.write_string(row, 3, KIND_LABELS[e.entry.kind], center.text)
+        ws.write_string(row, 3, c.plan.settings.kind_label(e.entry.kind), center.text)
         write_status(ws, row, 4, e.status, formats)
         write_value(ws, row, 5, e.file, cell)
         write_value(ws, row, 6, e.first_arrival, cell)
