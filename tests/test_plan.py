@@ -324,6 +324,12 @@ RULES = [
     ("QT10", ("VHXH",), Severity.WARNING, 'vh_doan_lien_nganh = "Có"', "NOT EMPTY(vh_qd_ngay)",
      ("vh_doan_lien_nganh", "vh_qd_ngay")),
     ("QT11", ("tatca",), Severity.WARNING, None, "YEAR(ngay_bao_cao) = NAM", ("ngay_bao_cao",)),
+    # On the commune as a whole, across forms: checked once at the merge.
+    ("QT12", ("xa",), Severity.WARNING, None,
+     "SUM(thon: tb_chuyen_xu_ly) <= SUM(CA: ca_tb_tiep_nhan)",
+     ("ca_tb_tiep_nhan", "tb_chuyen_xu_ly")),
+    ("QT13", ("xa",), Severity.WARNING, None, "SUM(thon: cs_tong) = SUM(CA: ca_cs_tong)",
+     ("ca_cs_tong", "cs_tong")),
 ]  # fmt: skip
 
 

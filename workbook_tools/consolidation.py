@@ -38,7 +38,7 @@ import pandas as pd
 from workbook_tools import expressions, problems
 from workbook_tools.inbox.model import InboxResult, Submission, used_submissions
 from workbook_tools.inbox.read import ARRIVALS, roster_status
-from workbook_tools.numbers import percent_text
+from workbook_tools.numbers import number_text, percent_text
 from workbook_tools.plan.model import (
     ALL_FORMS,
     KIND_LABELS,
@@ -342,7 +342,12 @@ def consolidate(
         opinions=_opinions(plan, used, opinions),
         submissions=tuple(inbox.submissions),
         problems=_sorted_problems(
-            plan, [*inbox.problems, *_indicator_problems(plan, indicators, used)]
+            plan,
+            [
+                *inbox.problems,
+                *_indicator_problems(plan, indicators, used),
+                *_commune_rule_problems(plan, period, used),
+            ],
         ),
     )
 
@@ -457,8 +462,13 @@ def _indicators(
 ) -> tuple[IndicatorResult, ...]:
     population = RosterPopulation(plan, used)
     known = constants(plan, period)
-    # Field code -> roster codes whose form has it; entries whose forms have
-    # the same fields (every village, most often) are taken together.
+    holders = _holders(plan)
+    return tuple(_indicator(plan, ind, used, population, known, holders) for ind in plan.indicators)
+
+
+def _holders(plan: Plan) -> dict[str, set[str]]:
+    """Field code -> the roster codes whose form has it."""
+    # Entries whose forms have the same fields (every village, most often) are taken together.
     alike: dict[tuple[Kind, str], tuple[RosterEntry, list[str]]] = {}
     for entry in plan.roster:
         alike.setdefault(plan.form_key(entry), (entry, []))[1].append(entry.code)
@@ -466,7 +476,67 @@ def _indicators(
     for first, codes in alike.values():
         for f in plan.fields_for(first):
             holders.setdefault(f.code, set()).update(codes)
-    return tuple(_indicator(plan, ind, used, population, known, holders) for ind in plan.indicators)
+    return holders
+
+
+# --- rules on the commune as a whole ----------------------------------------------
+
+
+def _commune_rule_problems(
+    plan: Plan, period: Period, used: Mapping[str, Submission]
+) -> list[Problem]:
+    """The rules on the commune as a whole (form selector ``xa``), checked once over the roster.
+
+    A rule that fails is a problem of the rule's severity naming the figures it
+    compared. A rule reading an entry that did not report, or left a value it
+    reads blank or in error, is not judged (the figures are not whole): a note
+    names those entries.
+    """
+    rules = plan.commune_rules
+    if not rules:
+        return []
+    population = RosterPopulation(plan, used)
+    known = constants(plan, period)
+    holders = _holders(plan)
+    out: list[Problem] = []
+    for rule in rules:
+        check = expressions.parse(rule.check)
+        parsed = [check]
+        when = None
+        if rule.when is not None:
+            when = expressions.parse(rule.when)
+            parsed.append(when)
+        concerned = _concerned(plan, parsed, holders)
+        gaps = _gaps(plan, parsed, used, known, holders)
+        incomplete = [c for c in concerned if c not in used or c in gaps]
+        if incomplete:
+            out.append(
+                problems.make(
+                    "rule.commune_unchecked",
+                    rule=rule.code,
+                    check=rule.check,
+                    entries=", ".join(incomplete),
+                )
+            )
+            continue
+        if when is not None and expressions.evaluate_commune(when, population, known) is not True:
+            continue
+        if expressions.evaluate_commune(check, population, known) is not False:
+            continue  # holds, or neither true nor false
+        figures = "; ".join(
+            f"{text} = {'(không tính được)' if value is None else number_text(value)}"
+            for text, value in expressions.aggregate_values(check, population, known)
+        )
+        out.append(
+            problems.make(
+                "rule.commune_failed",
+                severity=Severity(rule.severity.value),
+                rule=rule.code,
+                message=rule.message,
+                figures=figures,
+            )
+        )
+    return out
 
 
 def _indicator(

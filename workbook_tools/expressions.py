@@ -736,10 +736,12 @@ def _suggestion_text(found: str | None) -> str:
 
 
 class Context(StrEnum):
-    """Where a formula is used: a rule on one form, or an indicator over the roster."""
+    """Where a formula is used: a rule on one form, an indicator over the roster, or a
+    rule on the commune as a whole (a condition over the roster, with COUNT and SUM)."""
 
     ROW = "row"
     AGGREGATE = "aggregate"
+    COMMUNE = "commune"
 
 
 @dataclass(frozen=True, slots=True)
@@ -851,6 +853,15 @@ class _Checker:
                 where="một quy tắc",
                 example="ld_duoc_tt <= ld_tong",
             )
+        elif self.context is Context.COMMUNE:
+            self.expect(
+                result,
+                _Type.BOOL,
+                self.expr.root,
+                "formula.result_type",
+                where="một quy tắc của cả xã",
+                example="SUM(thon: tb_chuyen_xu_ly) <= SUM(CA: ca_tb_tiep_nhan)",
+            )
         else:
             self.expect(
                 result,
@@ -927,7 +938,7 @@ class _Checker:
                 return _Type.ANY
             constant_type = self.constant_types.get(node.name)
             return _Type.ANY if constant_type is None else _FIELD_TYPES[constant_type]
-        if self.context is Context.AGGREGATE and aggregate is None:
+        if self.context is not Context.ROW and aggregate is None:
             self.add("misuse", "formula.bare_field", node.offset, node.name)
         field_type = self.fields.get(node.name)
         if field_type is None:
@@ -1144,7 +1155,8 @@ def check(
     is checked like a field; a bare collection leaves their types to the
     evaluation. ``choices`` gives a ``choice`` field's own values, checked
     like Có/Không's. A rule (ROW) must be a condition; an indicator
-    (AGGREGATE) must be a number.
+    (AGGREGATE) must be a number; a rule on the commune as a whole (COMMUNE)
+    is a condition whose fields are read through COUNT and SUM.
     """
     return _Checker(expr, context, fields, constants, scopes, choices or {}).run()
 
@@ -1532,3 +1544,27 @@ def evaluate_aggregate(
     """
     result = expr.compiled(None, _Env(constants, population, unknown_meets))
     return _number(result)
+
+
+def evaluate_commune(
+    expr: Expression, population: Population, constants: Mapping[str, Value]
+) -> bool | None:
+    """Evaluate a rule on the commune as a whole (its COUNT and SUM over the roster);
+    None when it is neither true nor false (1/0, a blank constant)."""
+    return _truth(expr.compiled(None, _Env(constants, population, False)))
+
+
+def aggregate_values(
+    expr: Expression, population: Population, constants: Mapping[str, Value]
+) -> list[tuple[str, int | Fraction | None]]:
+    """Each COUNT and SUM of ``expr`` as written, with its value over ``population``:
+    the figures a rule on the commune compares."""
+    out: list[tuple[str, int | Fraction | None]] = []
+    for node in walk(expr.root):
+        if isinstance(node, Aggregate):
+            start, end = node.span
+            text = expr.text[start:end]
+            value = evaluate_aggregate(parse(text), population, constants)
+            if (text, value) not in out:
+                out.append((text, value))
+    return out

@@ -815,6 +815,19 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "{where} – «{label}»: {message} Giá trị đã đọc: {values}. (Quy tắc {rule})",
     ),
     # --- the plan's indicators and its checks across forms (wbt merge) --------
+    # A rule on the commune as a whole (Biểu mẫu "xa"): the severity is the
+    # rule's own; {figures} lists each COUNT/SUM it compared with its value.
+    "rule.commune_failed": (
+        Severity.WARNING,
+        "Số liệu giữa các biểu mẫu chưa khớp: {message} Số liệu đã so sánh: {figures}. "
+        "(Quy tắc {rule})",
+    ),
+    "rule.commune_unchecked": (
+        Severity.INFO,
+        "Chưa kiểm tra được quy tắc {rule} ({check}, so sánh số liệu giữa các biểu mẫu) vì "
+        "còn nơi chưa nộp hoặc để trống, ghi sai ô cần cho quy tắc: {entries}. Quy tắc được "
+        "kiểm tra khi đủ số liệu.",
+    ),
     "indicator.no_data_blank": (
         Severity.WARNING,
         "Chỉ tiêu {indicator} chưa có số liệu: {name} ({unit}) đã nộp nhưng để trống hoặc "

@@ -44,6 +44,11 @@ DEFAULT_VILLAGE_LABEL = "thôn"
 #: A form selector naming every roster entry (fields sheet, column "Biểu mẫu").
 ALL_FORMS = "tatca"
 
+#: The rules sheet's selector for a rule on the commune as a whole, across forms
+#: ("the villages' tip-offs passed on are no more than the police received"): its
+#: formulas read COUNT and SUM over the roster; it is checked once, at the merge.
+COMMUNE_FORMS = "xa"
+
 
 
 FIELD_TYPE_LABELS = {
@@ -282,7 +287,14 @@ class Rule:
     fields: tuple[str, ...] = ()  # the fields the expressions name (cells to mark)
 
     def applies_to(self, entry: RosterEntry) -> bool:
-        return any(s in (ALL_FORMS, entry.kind, entry.code) for s in self.forms)
+        return not self.is_commune and any(
+            s in (ALL_FORMS, entry.kind, entry.code) for s in self.forms
+        )
+
+    @property
+    def is_commune(self) -> bool:
+        """A rule on the commune as a whole (:data:`COMMUNE_FORMS`), not on one form."""
+        return COMMUNE_FORMS in self.forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +446,11 @@ class Plan:
         if entry.kind is not Kind.UNIT:
             return ()
         return tuple(t for t in self.tasks if t.involves(entry.code))
+
+    @property
+    def commune_rules(self) -> tuple[Rule, ...]:
+        """The rules on the commune as a whole, checked at the merge over the roster."""
+        return tuple(r for r in self.rules if r.is_commune)
 
     def rules_for(self, entry: RosterEntry) -> tuple[Rule, ...]:
         key = self.form_key(entry)

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from workbook_tools.plan.model import (
     ALL_FORMS,
+    COMMUNE_FORMS,
     COMMUNE_LEAD,
     YESNO_VALUES,
     Comparator,
@@ -139,6 +140,13 @@ SETTINGS = (
 _FORMS_HELP = (
     f"Ai nhận trường này: '{ALL_FORMS}' (mọi thôn, đơn vị), '{Kind.VILLAGE}' (mọi thôn), "
     f"'{Kind.UNIT}' (mọi đơn vị) hoặc các mã trong trang Danh sách, cách nhau bằng dấu phẩy."
+)
+
+_RULE_FORMS_HELP = (
+    f"Biểu mẫu nào được kiểm tra: '{ALL_FORMS}' (mọi thôn, đơn vị), '{Kind.VILLAGE}' (mọi "
+    f"thôn), '{Kind.UNIT}' (mọi đơn vị) hoặc các mã trong trang Danh sách, cách nhau bằng dấu "
+    f"phẩy; hoặc '{COMMUNE_FORMS}' (một mình): quy tắc của cả xã, so sánh số liệu giữa các "
+    "biểu mẫu, kiểm tra một lần khi tổng hợp (wbt merge), dùng COUNT/SUM như chỉ tiêu."
 )
 
 SETTINGS_SHEET = Sheet(
@@ -422,7 +430,9 @@ RULES_SHEET = Sheet(
     name="Quy tắc",
     columns=(
         Column("code", "Mã", ColumnKind.CODE, required=True, width=8, examples="QT01, QT02"),
-        Column("forms", "Biểu mẫu", ColumnKind.CODES, required=True, width=12, help=_FORMS_HELP),
+        Column(
+            "forms", "Biểu mẫu", ColumnKind.CODES, required=True, width=12, help=_RULE_FORMS_HELP
+        ),
         Column(
             "severity",
             "Mức độ",
@@ -462,10 +472,15 @@ RULES_SHEET = Sheet(
         "DATE(năm, tháng, ngày), MONTH, QUARTER, DAYS, IF, MIN, MAX, IN (…) và các hằng số "
         "SO_THANG (số tháng của kỳ), NAM (năm kế hoạch), KY_BAT_DAU, KY_KET_THUC, HAN_NOP, "
         'HAN_XA (các ngày của kỳ). Chữ đặt trong dấu nháy kép: "Có". So sánh với ô để trống '
-        "không báo lỗi: muốn bắt buộc nhập thì dùng NOT EMPTY(mã trường)."
+        "không báo lỗi: muốn bắt buộc nhập thì dùng NOT EMPTY(mã trường). Quy tắc có Biểu "
+        f"mẫu '{COMMUNE_FORMS}' là quy tắc của cả xã: so sánh số liệu giữa các biểu mẫu bằng "
+        "COUNT/SUM, ví dụ SUM(thon: cs_tong) = SUM(CA: ca_cs_tong); khi tổng hợp, quy tắc sai "
+        "được ghi vào trang Lỗi dữ liệu của báo cáo, kèm các số đã so sánh; còn nơi chưa nộp "
+        "hay để trống ô cần cho quy tắc thì quy tắc chưa được kiểm tra."
     ),
     example='ld_duoc_tt <= ld_tong      hoặc      Khi: kh_xay_dung = "Có"  Điều kiện: '
-    "NOT EMPTY(kh_so_ngay)",
+    f"NOT EMPTY(kh_so_ngay)      hoặc      Biểu mẫu: {COMMUNE_FORMS}  Điều kiện: "
+    "SUM(thon: tb_chuyen_xu_ly) <= SUM(CA: ca_tb_tiep_nhan)",
 )
 
 INDICATORS_SHEET = Sheet(

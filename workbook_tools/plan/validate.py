@@ -23,6 +23,7 @@ from workbook_tools.errors import ExpressionError, PlanError
 from workbook_tools.expressions import Context
 from workbook_tools.plan.model import (
     ALL_FORMS,
+    COMMUNE_FORMS,
     COMMUNE_LEAD,
     CONSTANT_TYPES,
     CONSTANTS,
@@ -503,7 +504,7 @@ class _Validator:
             return []
         out: list[RosterEntry] = []
         seen: dict[str, str] = {}
-        selectors = {ALL_FORMS, Kind.VILLAGE.value, Kind.UNIT.value}
+        selectors = {ALL_FORMS, COMMUNE_FORMS, Kind.VILLAGE.value, Kind.UNIT.value}
         for row in rows:
             code = self.code(table, row)
             if code is not None and code.casefold() in selectors:
@@ -1000,16 +1001,34 @@ class _Validator:
             return []
         out: list[Rule] = []
         seen: dict[str, str] = {}
-        selectors = (ALL_FORMS, Kind.VILLAGE.value, Kind.UNIT.value)
+        selectors = (ALL_FORMS, Kind.VILLAGE.value, Kind.UNIT.value, COMMUNE_FORMS)
+        scopes = (ALL_FORMS, Kind.VILLAGE.value, Kind.UNIT.value, *roster)
         for row in rows:
             code = self.code(table, row)
             if code is not None and not self.unique(table, row, code, seen):
                 code = None
             forms = self.roster_codes(table, row, "forms", roster, selectors=selectors)
+            commune = forms is not None and COMMUNE_FORMS in forms
+            if commune and forms is not None and len(forms) > 1:
+                # The commune as a whole is one rule's whole reach: no form beside it.
+                self.invalid(
+                    table,
+                    row.cells["forms"],
+                    table.sheet.column("forms"),
+                    f"'{COMMUNE_FORMS}' một mình (quy tắc của cả xã, so sánh số liệu giữa các "
+                    "biểu mẫu), hoặc các biểu mẫu mà không có "
+                    f"'{COMMUNE_FORMS}'",
+                )
+                forms = None
             severity = self.choice(table, row, "severity")
             parsed = {
                 cid: self.formula(
-                    table, row, cid, context=Context.ROW, field_types=field_types, scopes=()
+                    table,
+                    row,
+                    cid,
+                    context=Context.COMMUNE if commune else Context.ROW,
+                    field_types=field_types,
+                    scopes=scopes if commune else (),
                 )
                 for cid in ("when", "check")
             }
@@ -1036,7 +1055,11 @@ class _Validator:
                 message=message,
                 fields=tuple(sorted(names)),
             )
-            if roster and not self.rule_reaches_a_form(rule, roster, plan_fields, tasks):
+            if (
+                roster
+                and not rule.is_commune
+                and not self.rule_reaches_a_form(rule, roster, plan_fields, tasks)
+            ):
                 self.report(
                     "plan.rule_no_form",
                     table,

@@ -20,6 +20,7 @@ import xlsxwriter
 
 from workbook_tools.plan.model import (
     COMMUNE_DEADLINE_CONSTANT,
+    COMMUNE_FORMS,
     COMMUNE_LEAD,
     END_CONSTANT,
     MONTHS_CONSTANT,
@@ -346,6 +347,16 @@ _FORMULA_LINES = (
         "Quy tắc (trang Quy tắc) xét từng biểu mẫu, không dùng COUNT/SUM. Chỉ tiêu (trang Chỉ "
         "tiêu) tính trên nhiều thôn, đơn vị nên mã trường phải nằm trong COUNT hoặc SUM. "
         "Không gõ dấu = ở đầu công thức.",
+    ),
+    (
+        f"Quy tắc của cả xã (Biểu mẫu {COMMUNE_FORMS})",
+        f"Ghi '{COMMUNE_FORMS}' (một mình) ở cột Biểu mẫu của trang Quy tắc để so sánh số liệu "
+        "giữa các biểu mẫu: như chỉ tiêu, mã trường nằm trong COUNT hoặc SUM, và kết quả là "
+        "một điều kiện: SUM(thon: tb_chuyen_xu_ly) <= SUM(CA: ca_tb_tiep_nhan) (các thôn không "
+        "chuyển quá số tin báo Công an xã đã nhận). Quy tắc được kiểm tra một lần khi tổng hợp; "
+        "quy tắc sai (cảnh báo hay lỗi theo cột Mức độ) ghi vào trang Lỗi dữ liệu của báo cáo, "
+        "kèm các số đã so sánh; còn nơi chưa nộp hay để trống ô cần cho quy tắc thì chưa kiểm "
+        "tra, có ghi chú.",
     ),
 )
 
