@@ -10,11 +10,13 @@ against figures worked out by hand.
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from openpyxl import load_workbook
 
@@ -29,6 +31,7 @@ from workbook_tools.plan import load_plan
 from workbook_tools.plan.model import FieldType, Plan
 from workbook_tools.plan.tables import tables_from_mapping
 from workbook_tools.plan.validate import validate
+from workbook_tools.report import write_report
 
 QUARTER = "Q2-2024"
 GENERATED = datetime(2024, 6, 1, 8, 0)
@@ -295,5 +298,89 @@ def test_the_guide_sheet_says_the_new_language(tmp_path: Path) -> None:
                  "QUARTER(ngày)", "DAYS(ngày sau, ngày trước)", "IF(điều kiện, a, b)",
                  "MIN(a, b, …)", "x IN (a, b, …)", "110%",
                  "Khi = NOT EMPTY(ld_duoc_tt), Điều kiện = NOT EMPTY(ld_tong)",
-                 "decimal", "money", "choice", "Các lựa chọn", "Số chữ số thập phân"):
+                 "decimal", "money", "choice", "Các lựa chọn", "Số chữ số thập phân",
+                 "Quy tắc của cả xã (Biểu mẫu xa)", "'xa' (một mình)"):
         assert said in text, said
+
+
+# --- what the officer reads: counts as counts, decimal and money totals ------------------
+
+
+@pytest.fixture(scope="module")
+def written(merged: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    _, _, c = merged
+    return write_report(c, tmp_path_factory.mktemp("other_report") / QUARTER)
+
+
+def test_a_count_target_reads_as_a_count_in_the_summary(written: Any) -> None:
+    data = json.loads(written.summary.read_text(encoding="utf-8"))
+    got = {i["code"]: (i["target"], i["target_is_count"], i["target_shown"])
+           for i in data["indicators"]}
+    assert got["CT9.1"] == (12, True, "≥ 12 buổi")
+    assert got["CT9.3"] == (20, True, "≥ 20 ha")
+    assert got["CT9.2"] == (0.5, False, "≥ 50%")
+    assert got["CT9.4"] == (1.1, False, "≥ 110%")
+    assert got["CT1.2"] == (None, False, "")  # a count with no target: no target at all
+
+
+def test_a_count_target_reads_as_a_count_in_the_word_report(written: Any) -> None:
+    doc = docx.Document(str(written.document))
+    rows = {r.cells[1].text.split(":")[0]: [c.text for c in r.cells] for r in doc.tables[1].rows}
+    # 13 sessions against ≥ 12 buổi; 15,8 ha against ≥ 20 ha: never "1200%".
+    assert rows["CT9.1"][2:] == ["13 buổi", "≥ 12 buổi", "Đạt"]
+    assert rows["CT9.3"][2:] == ["15,8 ha", "≥ 20 ha", "Không đạt"]
+    assert rows["CT9.4"][2:] == ["130,0% (13/10)", "≥ 110%", "Đạt"]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "13 buổi, mức cần đạt ≥ 12 buổi" in text
+    assert "15,8 ha, mức cần đạt ≥ 20 ha" in text
+    assert "1200%" not in text and "2000%" not in text and "1.200%" not in text
+
+
+def test_the_chart_plots_the_ratios_only(merged: Any, written: Any) -> None:
+    plan, _, _ = merged
+    wb = load_workbook(written.workbook)
+    try:
+        ws = wb["Tổng hợp"]
+        (chart,) = ws._charts  # type: ignore[attr-defined]
+        refs = [s.cat.strRef.f if s.cat.strRef else s.cat.numRef.f for s in chart.series]
+        (categories,) = set(refs)
+        first, last = categories.rsplit("!", 1)[1].replace("$", "").split(":")
+        plotted = [c.value for (c,) in ws[first:last]]
+        # The chart's own data: hidden columns beside the indicator table.
+        assert ws.column_dimensions[first.rstrip("0123456789")].hidden
+        ratios = [i.code for i in plan.indicators if not i.is_count]
+        assert plotted == ratios
+        assert not {"CT9.1", "CT9.3", "CT1.2"} & set(plotted)
+        # The targets plotted are the ratios' own: 110 % for CT9.4, never 12 or 20.
+        (values,) = {s.val.numRef.f for s in chart.series[1:]}
+        first, last = values.rsplit("!", 1)[1].replace("$", "").split(":")
+        assert [c.value for (c,) in ws[first:last]][-1] == pytest.approx(1.1)
+    finally:
+        wb.close()
+
+
+def test_decimal_and_money_columns_have_their_totals(written: Any) -> None:
+    data = json.loads(written.summary.read_text(encoding="utf-8"))
+    # 12,5 + 3,3 ha (T03's is an error); 1.500.000 + 2.000.000 đ (T04's unusable).
+    assert data["village_totals"]["dien_tich"] == pytest.approx(15.8)
+    assert data["village_totals"]["kinh_phi"] == 3_500_000
+    wb = load_workbook(written.workbook)
+    try:
+        ws = wb["Theo thôn"]
+        codes = [c.value for c in ws[5]]
+        total = next(r for r in ws.iter_rows() if r[0].value == "Tổng cộng")
+        area = total[codes.index("dien_tich")]
+        money = total[codes.index("kinh_phi")]
+        assert str(area.value).startswith("=SUM(") and area.number_format == "#,##0.0"
+        assert str(money.value).startswith("=SUM(") and "đ" in money.number_format
+    finally:
+        wb.close()
+    cached = load_workbook(written.workbook, data_only=True)
+    try:
+        ws = cached["Theo thôn"]
+        codes = [c.value for c in ws[5]]
+        total = next(r for r in ws.iter_rows() if r[0].value == "Tổng cộng")
+        assert total[codes.index("dien_tich")].value == pytest.approx(15.8)
+        assert total[codes.index("kinh_phi")].value == 3_500_000
+    finally:
+        cached.close()

@@ -250,8 +250,9 @@ class Consolidation:
     unit_fields: tuple[Field, ...]  # without the task fields (see ``tasks``)
     villages: pd.DataFrame  # index: roster code; one column per village field; NA if none
     units: pd.DataFrame  # index: roster code; one column per unit field; NA if none
-    village_totals: dict[str, int]  # int field: sum; yesno field: number of "Có"
-    unit_totals: dict[str, int]
+    # A number field (int, decimal, money): its sum, exact; a yes/no field: the number of "Có".
+    village_totals: dict[str, int | Fraction]
+    unit_totals: dict[str, int | Fraction]
     errors: dict[str, frozenset[str]]  # roster code -> fields whose value had an error
     tasks: tuple[TaskStatus, ...]
     completeness: Completeness
@@ -393,13 +394,24 @@ def _frame(
     return pd.DataFrame(columns, index=index)
 
 
-def _totals(frame: pd.DataFrame, fields: Sequence[Field]) -> dict[str, int]:
-    """Column totals: the sum of a number field, the number of "Có" of a yes/no field."""
-    totals: dict[str, int] = {}
+def _totals(frame: pd.DataFrame, fields: Sequence[Field]) -> dict[str, int | Fraction]:
+    """Column totals: the sum of a number field (int, decimal, money; a decimal's exact,
+    a whole one an int), the number of "Có" of a yes/no field."""
+    totals: dict[str, int | Fraction] = {}
     for f in fields:
         column = frame[f.code]
         if f.type is FieldType.INT:
             totals[f.code] = int(column.sum(skipna=True))
+        elif f.type in (FieldType.DECIMAL, FieldType.MONEY):
+            total = sum(
+                (
+                    Fraction(v)
+                    for v in column.tolist()
+                    if isinstance(v, int | Fraction) and not isinstance(v, bool)
+                ),
+                Fraction(0),
+            )
+            totals[f.code] = total.numerator if total.denominator == 1 else total
         elif f.type is FieldType.YESNO:
             totals[f.code] = int((column == YES).sum())
     return totals

@@ -66,9 +66,8 @@ from workbook_tools.consolidation import (
     TaskStatus,
 )
 from workbook_tools.errors import TemplateError
-from workbook_tools.numbers import number_text, percent_text, target_text
+from workbook_tools.numbers import number_text, percent_text
 from workbook_tools.plan.model import (
-    COMPARATOR_SIGNS,
     YES,
     Field,
     FieldType,
@@ -618,10 +617,8 @@ def _result_text(r: IndicatorResult) -> str:
 
 
 def _target_text(r: IndicatorResult) -> str:
-    target = r.indicator.target
-    if target is None:
-        return "—"
-    return f"{COMPARATOR_SIGNS[r.indicator.comparator]} {target_text(target)}"
+    """The target as the plan has it: "≥ 95%" for a ratio, "≥ 12 buổi" for a count."""
+    return r.indicator.target_shown or "—"
 
 
 def _indicator_row(number: int, r: IndicatorResult) -> dict[str, Any]:

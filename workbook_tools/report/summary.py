@@ -69,6 +69,9 @@ def _indicator(result: IndicatorResult) -> dict[str, Any]:
         "comparator": str(ind.comparator),
         "value_exact": _fraction_text(result.value),
         "target_exact": _fraction_text(ind.target),
+        # A count's target is a number of things ("≥ 12 buổi"), not a share: target 12.0.
+        "target_is_count": ind.target is not None and ind.is_count,
+        "target_shown": ind.target_shown,
         "outcome": str(result.outcome),
         "outcome_label": OUTCOME_LABELS[result.outcome],
         "expected": len(result.concerned),
@@ -159,8 +162,8 @@ def build_summary(consolidation: Consolidation) -> dict[str, Any]:
         # day in the plan's time zone: negative once it has passed.
         "commune_deadline": _when(c.period.commune_deadline),
         "commune_deadline_days_left": commune_days_left(c),
-        "village_totals": dict(c.village_totals),
-        "unit_totals": dict(c.unit_totals),
+        "village_totals": {code: number(total) for code, total in c.village_totals.items()},
+        "unit_totals": {code: number(total) for code, total in c.unit_totals.items()},
         "tasks": _tasks(c),
     }
 

@@ -33,6 +33,7 @@ from workbook_tools.consolidation import (
     REPORTING_LABELS,
     TASK_ROLE_LABELS,
     Consolidation,
+    IndicatorResult,
     Outcome,
     ReportingStatus,
     TaskRole,
@@ -408,15 +409,22 @@ def page_setup(
 
 
 def write_sum(
-    ws: Worksheet, row: int, col: int, first: int, last: int, cached: int, cell_format: Format
+    ws: Worksheet,
+    row: int,
+    col: int,
+    first: int,
+    last: int,
+    cached: int | Fraction,
+    cell_format: Format,
 ) -> None:
     """A SUM of the column above, written with its value so every reader shows it."""
+    shown = cached if isinstance(cached, int) else float(cached)
     if last < first:
-        ws.write_number(row, col, cached, cell_format)
+        ws.write_number(row, col, shown, cell_format)
         return
     top = xl_rowcol_to_cell(first, col)
     bottom = xl_rowcol_to_cell(last, col)
-    ws.write_formula(row, col, f"=SUM({top}:{bottom})", cell_format, cached)
+    ws.write_formula(row, col, f"=SUM({top}:{bottom})", cell_format, shown)
 
 
 def write_entry(ws: Worksheet, row: int, number: int, entry: RosterEntry, formats: Formats) -> None:
@@ -491,10 +499,27 @@ def _field_formats(formats: Formats, f: Field) -> Typed:
         money = formats(*_cell_styles(f), num_format=MONEY_FORMAT)
         return typed._replace(int=money, number=money)
     if f.type is FieldType.DECIMAL:
-        places = "#,##0" + ("." + "0" * f.places if f.places else "")
-        number = formats(*_cell_styles(f), num_format=places)
+        number = formats(*_cell_styles(f), num_format=_places_format(f))
         return typed._replace(int=number, number=number)
     return typed
+
+
+def _places_format(f: Field) -> str:
+    """A decimal field's number format: its places after the comma."""
+    return "#,##0" + ("." + "0" * f.places if f.places else "")
+
+
+def _total_format(formats: Formats, f: Field) -> Format:
+    """The total of a number field's column: a decimal with its places, money in đồng."""
+    if f.type is FieldType.MONEY:
+        return formats("cell", "total", num_format=MONEY_FORMAT)
+    if f.type is FieldType.DECIMAL:
+        return formats("cell", "total", num_format=_places_format(f))
+    return formats("cell", "total", "int")
+
+
+#: The field types whose column (or row) has a sum for its total.
+SUMMED_TYPES = frozenset({FieldType.INT, FieldType.DECIMAL, FieldType.MONEY})
 
 
 # --- Tổng hợp -----------------------------------------------------------------------
@@ -655,30 +680,62 @@ def _indicator_block(
         write_merged(ws, row, 0, last, "Kế hoạch chưa có chỉ tiêu nào.", formats("note"))
         return row + 1
     row += 1
-    _indicator_chart(workbook, ws, first, row - 2, row + 1)
-    ws.write_string(row, 0, "III. BIỂU ĐỒ", formats("heading"))
+    # The chart plots percentages: the ratios only, never a count ("≥ 12 buổi" is no 1200 %).
+    ratios = [r for r in c.indicators if not r.indicator.is_count]
+    if not ratios:
+        return row
+    data = _chart_data(ws, first, last + 1, ratios, formats)
+    _indicator_chart(workbook, ws, first, first + len(ratios) - 1, data, row + 1)
+    ws.write_string(row, 0, "III. BIỂU ĐỒ CÁC CHỈ TIÊU TỈ LỆ", formats("heading"))
     return row + 19
 
 
+#: The heading of the hidden columns the chart reads (the ratio indicators only).
+CHART_DATA_HEADERS = ("Mã chỉ tiêu (biểu đồ)", "Tỉ lệ đạt được", "Mức cần đạt")
+
+
+def _chart_data(
+    ws: Worksheet, first: int, col: int, ratios: Sequence[IndicatorResult], formats: Formats
+) -> int:
+    """The ratio indicators' code, rate and target in hidden columns from ``col``, rows
+    from ``first`` (the heading above): the chart's data. Returns the first column."""
+    write_headers(ws, first - 1, CHART_DATA_HEADERS, formats, first_col=col)
+    percent = formats("cell", num_format="0.0%")
+    for row, result in enumerate(ratios, start=first):
+        ws.write_string(row, col, result.code, formats("cell"))
+        for offset, number in ((1, result.value), (2, result.indicator.target)):
+            if number is None:
+                ws.write_blank(row, col + offset, None, percent)
+            else:
+                ws.write_number(row, col + offset, float(number), percent)
+    ws.set_column(col, col + len(CHART_DATA_HEADERS) - 1, 14, None, {"hidden": True})
+    return col
+
+
 def _indicator_chart(
-    workbook: xlsxwriter.Workbook, ws: Worksheet, first: int, last: int, at: int
+    workbook: xlsxwriter.Workbook, ws: Worksheet, first: int, last: int, data: int, at: int
 ) -> None:
-    """Rate achieved and target of the indicators in rows ``first``..``last``, at row ``at``."""
+    """Rate achieved and target of the ratio indicators in rows ``first``..``last`` of the
+    chart's hidden columns from ``data``, at row ``at``."""
     chart = workbook.add_chart({"type": "column"})
     assert chart is not None  # a known chart type
+    chart.show_hidden_data()  # its data is in hidden columns
     font = {"name": "Times New Roman"}
-    for col, name, colour in ((6, "Tỉ lệ đạt được", "#4472C4"), (7, "Mức cần đạt", "#A5A5A5")):
+    for col, name, colour in (
+        (data + 1, "Tỉ lệ đạt được", "#4472C4"),
+        (data + 2, "Mức cần đạt", "#A5A5A5"),
+    ):
         chart.add_series(
             {
                 "name": name,
-                "categories": [SUMMARY_SHEET, first, 2, last, 2],
+                "categories": [SUMMARY_SHEET, first, data, last, data],
                 "values": [SUMMARY_SHEET, first, col, last, col],
                 "fill": {"color": colour},
                 "data_labels": {"value": True, "num_format": "0%", "font": font},
             }
         )
     chart.set_title(
-        {"name": "Kết quả các chỉ tiêu so với mức cần đạt", "name_font": {**font, "size": 12}}
+        {"name": "Kết quả các chỉ tiêu tỉ lệ so với mức cần đạt", "name_font": {**font, "size": 12}}
     )
     chart.set_y_axis(
         {
@@ -784,15 +841,15 @@ def _village_totals(
     first: int,
     last: int,
     fields: Sequence[Field],
-    totals: dict[str, int],
+    totals: dict[str, int | Fraction],
     formats: Formats,
 ) -> None:
     first_field = len(ENTRY_HEADERS)
     write_merged(ws, row, 0, first_field - 1, TOTAL_LABEL, formats("cell", "total"))
     count_format = formats("cell", "total", "int", "center")
     for col, f in enumerate(fields, first_field):
-        if f.type is FieldType.INT:
-            write_sum(ws, row, col, first, last, totals[f.code], formats("cell", "total", "int"))
+        if f.type in SUMMED_TYPES:
+            write_sum(ws, row, col, first, last, totals[f.code], _total_format(formats, f))
         elif f.type is FieldType.YESNO and last >= first:
             rng = f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)}"
             ws.write_formula(row, col, f'=COUNTIF({rng},"{YES}")', count_format, totals[f.code])
@@ -876,9 +933,10 @@ def _unit_total(
     formats: Formats,
 ) -> None:  # fmt: skip
     rng = f"{xl_rowcol_to_cell(row, first)}:{xl_rowcol_to_cell(row, total_col - 1)}"
-    if f.type is FieldType.INT:
-        total_format = formats("cell", "total", "int")
-        ws.write_formula(row, total_col, f"=SUM({rng})", total_format, c.unit_totals[f.code])
+    if f.type in SUMMED_TYPES:
+        total = c.unit_totals[f.code]
+        shown = total if isinstance(total, int) else float(total)
+        ws.write_formula(row, total_col, f"=SUM({rng})", _total_format(formats, f), shown)
     elif f.type is FieldType.YESNO:
         count_format = formats("cell", "total", "int", "center")
         formula = f'=COUNTIF({rng},"{YES}")'
