@@ -41,6 +41,7 @@ from workbook_tools.plan.schema import (
 )
 from workbook_tools.plan.tables import CellValue, PlanTables, Table
 from workbook_tools.plan.validate import is_percent, parse_percent
+from workbook_tools.template_guide import GUIDE_INTRO, GUIDE_TITLE, TAG_GROUPS
 from workbook_tools.workspace import write_atomic
 
 FONT = "Times New Roman"
@@ -413,4 +414,18 @@ def _guide(workbook: Any, formats: Formats) -> None:
     )
     for name, text in _FORMULA_LINES:
         line(name, "", text)
+    row += 1
+    # The Word report's template (templates/mau_bao_cao.docx): every tag it may use.
+    ws.write_string(row, 0, GUIDE_TITLE.upper(), formats["heading"])
+    row += 1
+    for paragraph in GUIDE_INTRO:
+        ws.merge_range(row, 0, row, 2, paragraph, formats["text"])
+        _fit_row(ws, row, [(paragraph, sum(widths))])
+        row += 1
+    for group in TAG_GROUPS:
+        ws.merge_range(row, 0, row, 2, group.heading, formats["bold"])
+        _fit_row(ws, row, [(group.heading, sum(widths))])
+        row += 1
+        for tag, what in group.tags:
+            line(tag, "", what, "code")
     ws.activate()

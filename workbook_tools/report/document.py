@@ -77,10 +77,12 @@ from workbook_tools.plan.model import (
     Task,
 )
 from workbook_tools.report.workbook import vietnamese_date_line
+from workbook_tools.template_guide import OFFICER_TEMPLATE
+from workbook_tools.template_guide import TEMPLATE_GUIDE as TEMPLATE_GUIDE  # re-exported
 from workbook_tools.values import STATUS_VALUES
 
 DOCUMENT_NAME = "BaoCao_{period}.docx"
-BUILTIN_TEMPLATE = "mau_bao_cao.docx"  # in workbook_tools/sample/
+BUILTIN_TEMPLATE = OFFICER_TEMPLATE  # in workbook_tools/sample/: the same name
 
 #: What an unnumbered report's number looks like: the office writes the number in.
 DEFAULT_NUMBER = "      /BC-UBND"
@@ -88,54 +90,6 @@ DEFAULT_AUTHORITY = "TM. ỦY BAN NHÂN DÂN"
 DONE = STATUS_VALUES[0]  # "Hoàn thành"
 #: A fixed time for every part of the .docx zip: the same document, the same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-TEMPLATE_GUIDE = """\
-Mẫu báo cáo Word (Nghị định 30/2020/NĐ-CP)
-
-Tệp mẫu là một tệp Word (.docx) bình thường: sửa chữ, phông, lề bằng Word như mọi văn bản.
-Những chỗ trong dấu {{ … }} được thay bằng số liệu tổng hợp; dòng {%p for … %} … {%p endfor %}
-lặp lại đoạn văn ở giữa cho mỗi mục của danh sách; {%tr for … %} lặp lại một dòng của bảng.
-Giữ nguyên tên thẻ (chữ không dấu, nối bằng dấu gạch dưới); thẻ sai tên hay thiếu dấu đóng thì
-lệnh báo lỗi, nêu tên tệp và đoạn văn có thẻ đó.
-
-Thẻ chữ:
-  {{ xa }}              tên xã ("Tiến Nông"); {{ xa_in_hoa }}: "XÃ TIẾN NÔNG"
-  {{ so_ky_hieu }}      số, ký hiệu của báo cáo ("12/BC-UBND")
-  {{ dia_danh_ngay }}   địa danh và ngày ký ("Tiến Nông, ngày 18 tháng 6 năm 2024")
-  {{ trich_yeu }}       trích yếu ("Kết quả thực hiện … 6 tháng đầu năm 2024")
-  {{ ky }}              kỳ báo cáo ("6 tháng đầu năm 2024")
-  {{ ke_hoach }}        kế hoạch được báo cáo, ghi đủ số, ngày, tên
-  {{ mo_dau }}          câu mở đầu ("Thực hiện Kế hoạch số … như sau:")
-  {{ ngay_tong_hop }}   thời điểm tổng hợp số liệu
-  {{ so_muc_chi_tieu }} số thứ tự của mục bảng chỉ tiêu trong phần II
-  {{ ket_thuc }}        câu kết ("Trên đây là báo cáo …./.")
-  {{ gui }}             cơ quan nhận báo cáo (mục report_to của kế hoạch)
-  {{ tham_quyen_ky }}   "TM. ỦY BAN NHÂN DÂN"; {{ chuc_vu }}: "CHỦ TỊCH"; {{ nguoi_ky }}: họ tên
-
-Danh sách câu (mỗi câu một đoạn: {%p for dong in TÊN %} {{ dong }} {%p endfor %}):
-  tinh_hinh        I. tình hình: số phải báo cáo, đã báo cáo, đúng hạn, muộn, chưa nộp
-  uu_diem          III.1 ưu điểm: chỉ tiêu đạt, nhiệm vụ hoàn thành
-  han_che          III.2 hạn chế: chỉ tiêu chưa đạt, thôn, đơn vị chưa nộp hoặc nộp muộn
-  nguyen_nhan      III.3 nguyên nhân
-  nhiem_vu_ky_toi  IV. nhiệm vụ chưa hoàn thành hoặc còn tiếp tục sau kỳ này
-  noi_nhan         các dòng "Nơi nhận" (dòng cuối là "Lưu: …")
-
-Các mục của kế hoạch ({%p for muc in muc_ke_hoach %}), mỗi mục có:
-  {{ muc.so }}, {{ muc.ten }}   số thứ tự và tên mục ("1", "Truyền thông, tuyên truyền (mục II.1)")
-  muc.nhiem_vu     các nhiệm vụ của mục: {{ nv.ten }}, và nv.bao_cao: mỗi đơn vị một câu
-                   ("Công an xã (chủ trì): Hoàn thành — …")
-  muc.so_lieu      số liệu các thôn, đơn vị báo cáo thuộc mục này (câu)
-  muc.chi_tieu     các chỉ tiêu thuộc mục này (câu)
-
-Bảng chỉ tiêu ({%tr for ct in chi_tieu %}): {{ ct.stt }}, {{ ct.ma }} (mã), {{ ct.ten }},
-  {{ ct.ket_qua }}, {{ ct.muc_can_dat }}, {{ ct.danh_gia }}, {{ ct.ghi_chu }}.
-
-Ý kiến các thôn, đơn vị ({%p for dv in kho_khan %} hoặc de_xuat): {{ dv.ten }} tên thôn,
-  đơn vị; {{ dv.noi_dung }} điều họ viết. kho_khan: khó khăn, vướng mắc; de_xuat: đề xuất,
-  kiến nghị.
-
-Bộ lọc số: {{ x|so }} viết số kiểu Việt Nam (1.250; 12,5); {{ x|ty_le }} viết tỉ lệ (83,3%).
-"""
 
 
 @dataclass(frozen=True, slots=True)
