@@ -19,6 +19,7 @@ write reports, so the others start quickly.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -241,6 +242,7 @@ def merge(
     entries: Entries | None = None,
     cleared: frozenset[str] = frozenset(),
     pdf: bool = False,
+    builtin_template: bool = False,
 ) -> MergeOutcome:
     """Read and check the inbox, consolidate it and write the report of ``period``.
 
@@ -248,6 +250,12 @@ def merge(
     fields given empty, to forget), remembered for the period with the report
     (:mod:`~workbook_tools.report.entries`). ``pdf``: PDFs of the report too, by
     LibreOffice (:mod:`~workbook_tools.report.pdf`; its absence is said, not raised).
+
+    The Word report is written from the officer's template,
+    ``templates/mau_bao_cao.docx`` (:attr:`Workspace.report_template`), when there is
+    one, else from the built-in one; ``builtin_template``: from the built-in one even
+    so. A template that cannot be used leaves the Word report unwritten and is said in
+    ``paths.template_error``; the workbook and the JSON summary are written all the same.
     """
     if not ws.inbox.is_dir() or not has_files(ws.inbox):
         raise WorkspaceError(
@@ -264,12 +272,20 @@ def merge(
 
             result = collect(plan, period, reads, ws.ledger, now, total=total, progress=progress)
         consolidation = consolidate(plan, period.code, result, generated_at=now)
-        paths = write_report(consolidation, ws.period_outbox(period.code), entries, cleared)
+        template = ws.report_template
+        paths = write_report(
+            consolidation,
+            ws.period_outbox(period.code),
+            entries,
+            cleared,
+            template=template if os.path.lexists(template) else None,
+            use_builtin=builtin_template,
+        )
         pdfs = None
         if pdf:
             from workbook_tools.report.pdf import make_pdfs
 
-            pdfs = make_pdfs([paths.workbook, paths.document])
+            pdfs = make_pdfs([p for p in paths.written if p != paths.summary])
     return MergeOutcome(consolidation, paths, pdfs)
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook_tools.errors import OutputError, WorkspaceError
+from workbook_tools.template_guide import OFFICER_TEMPLATE
 
 WINDOWS = sys.platform == "win32"
 
@@ -33,6 +34,8 @@ INBOX = "inbox"
 OUTBOX = "outbox"
 LEDGER = ".wbt-ledger.sqlite3"
 LOCK = ".wbt.lock"
+#: The officer's Word report template, in ``templates/`` (``wbt merge`` uses it if there).
+REPORT_TEMPLATE = OFFICER_TEMPLATE
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ class Workspace:
     @property
     def templates(self) -> Path:
         return self.root / TEMPLATES
+
+    @property
+    def report_template(self) -> Path:
+        """The officer's Word report template: ``templates/mau_bao_cao.docx``."""
+        return self.templates / REPORT_TEMPLATE
 
     @property
     def inbox(self) -> Path:

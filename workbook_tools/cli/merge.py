@@ -22,6 +22,7 @@ from workbook_tools.numbers import percent_text
 from workbook_tools.pipeline import MergeOutcome
 from workbook_tools.problems import Severity
 from workbook_tools.report.entries import Entries, EntryError, clean_recipient, parse_date
+from workbook_tools.template_guide import BUILTIN_OPTION, OFFICER_TEMPLATE
 from workbook_tools.workspace import Workspace
 
 
@@ -80,6 +81,13 @@ def _signing_date(
 @click.option(
     "--pdf", is_flag=True, help="Tạo thêm bản PDF của báo cáo (cần LibreOffice trên máy)."
 )
+@click.option(
+    BUILTIN_OPTION,
+    "builtin_template",
+    is_flag=True,
+    help=f"Ghi báo cáo Word theo mẫu có sẵn của wbt, không theo templates/{OFFICER_TEMPLATE} "
+    "của xã (dùng khi mẫu của xã có lỗi).",
+)
 @handle_errors
 def merge_command(
     period_code: str,
@@ -93,13 +101,20 @@ def merge_command(
     report_to: str | None,
     recipients: tuple[str, ...],
     pdf: bool,
+    builtin_template: bool,
 ) -> None:
     """Tổng hợp các báo cáo trong inbox/ thành báo cáo chung của xã.
 
     Đọc, nhận diện, kiểm tra mọi tệp trong inbox/ (không sửa tệp nào), tính
-    các chỉ tiêu của kế hoạch, ghi outbox/KỲ/BaoCao_TongHop_KỲ.xlsx và
-    outbox/KỲ/tong_hop_KỲ.json. Mã thoát 0 khi đã ghi báo cáo (dù số liệu có
-    lỗi); 1 khi không chạy được; với --strict, 1 cả khi có lỗi dữ liệu.
+    các chỉ tiêu của kế hoạch, ghi outbox/KỲ/BaoCao_TongHop_KỲ.xlsx, báo cáo
+    Word outbox/KỲ/BaoCao_KỲ.docx và outbox/KỲ/tong_hop_KỲ.json. Mã thoát 0 khi
+    đã ghi báo cáo (dù số liệu có lỗi); 1 khi không chạy được; với --strict, 1
+    cả khi có lỗi dữ liệu.
+
+    Báo cáo Word theo mẫu của xã templates/mau_bao_cao.docx nếu có (trang Hướng
+    dẫn của kế hoạch giải thích các thẻ), không có thì theo mẫu có sẵn. Mẫu có
+    lỗi: báo cáo Excel và JSON vẫn được ghi, báo cáo Word thì không, lệnh nêu
+    chỗ sai và trả mã thoát 1; --builtin-template ghi báo cáo Word theo mẫu có sẵn.
 
     Số, ngày ký, người ký, nơi nhận (--number, --date, --signer, --title, --to,
     --recipient) được ghi vào báo cáo và ghi nhớ cho kỳ: các lần tổng hợp sau của
@@ -136,9 +151,12 @@ def merge_command(
             entries=entries,
             cleared=frozenset(cleared),
             pdf=pdf,
+            builtin_template=builtin_template,
         )
     print_summary(ws, outcome)
     print_officer_files(ws, outcome)
+    if print_template_error(ws, outcome):
+        raise SystemExit(1)
     if strict and any(p.severity is Severity.ERROR for p in outcome.consolidation.problems):
         click.secho("Có lỗi dữ liệu (--strict): mã thoát 1.", fg="red", err=True)
         raise SystemExit(1)
@@ -176,8 +194,35 @@ def demo_command(root: Path) -> None:
     with progress_bar("Đang đọc bài nộp") as progress:
         outcome = pipeline.merge(ws, plan, plan.period(period), progress=progress)
     print_summary(ws, outcome)
+    if print_template_error(ws, outcome):
+        raise SystemExit(1)
     click.echo("")
     click.echo(f"Thử tiếp: cd {root} && wbt status --period {period}")
+
+
+def print_template_error(ws: Workspace, outcome: MergeOutcome) -> bool:
+    """Say why the Word report was not written (its template cannot be used), what was,
+    and the two ways on; True if so (the command then exits with 1)."""
+    err = outcome.paths.template_error
+    if err is None:
+        return False
+    document = outcome.paths.document
+    click.secho(f"Lỗi mẫu báo cáo Word: {err}", fg="red", err=True)
+    old = (
+        f" Tệp {document.name} đang có trong thư mục là báo cáo của lần tổng hợp trước, chưa "
+        "được cập nhật."
+        if document.is_file()
+        else ""
+    )
+    click.secho(
+        f"Chưa ghi báo cáo Word {shown_path(document, ws.root)}: mẫu có lỗi, và mẫu có sẵn của "
+        f"wbt không được tự động dùng thay.{old} Báo cáo Excel và tệp JSON đã được ghi. Hãy "
+        "sửa mẫu như trên rồi chạy lại lệnh, hoặc chạy lại lệnh với "
+        f"{BUILTIN_OPTION} để ghi báo cáo Word theo mẫu có sẵn của wbt.",
+        fg="red",
+        err=True,
+    )
+    return True
 
 
 def print_officer_files(ws: Workspace, outcome: MergeOutcome) -> None:
@@ -208,7 +253,7 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     colors = {Outcome.MET: "green", Outcome.NOT_MET: "red", Outcome.NO_DATA: "red"}
     c = outcome.consolidation
     click.echo(f"Đã ghi báo cáo tổng hợp {c.period.name} ({c.period.code}):")
-    for path in (outcome.paths.workbook, outcome.paths.document, outcome.paths.summary):
+    for path in outcome.paths.written:
         click.echo(f"  {shown_path(path, ws.root)}")
     done = c.completeness
     click.echo(

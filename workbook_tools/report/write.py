@@ -1,16 +1,21 @@
 """Writing the report (workbook, Word report, JSON summary): its files whole, or none;
 never over a report open in Excel; never over what the officer typed into it.
 
-The period's folder holds the report (workbook, Word report from the built-in
-template, JSON summary) and a hidden
-record of it, ``.wbt-report.json``: the SHA-256 of each report file as the tool
-wrote it, and the officer's entries for the period (:mod:`.entries`). All are
-replaced together (:func:`~workbook_tools.workspace.write_together`). A report
-file whose content is no longer what the record says (the officer typed the
-number into it, say), or that the record does not know (made by hand, or by a
-wbt before the record), is first kept beside it under a dated name
-(:func:`kept_name`), in the same replacement: the copy is there if and only if
-the new report is.
+The period's folder holds the report (workbook, Word report from the officer's template
+or the built-in one, JSON summary) and a hidden record of it, ``.wbt-report.json``: the
+SHA-256 of each report file as the tool wrote it, and the officer's entries for the
+period (:mod:`.entries`). All are replaced together
+(:func:`~workbook_tools.workspace.write_together`). A report file whose content is no
+longer what the record says (the officer typed the number into it, say), or that the
+record does not know (made by hand, or by a wbt before the record), is first kept beside
+it under a dated name (:func:`kept_name`), in the same replacement: the copy is there if
+and only if the new report is.
+
+A Word template that cannot be used (:class:`~workbook_tools.errors.TemplateError`)
+does not stop the rest: the workbook and the JSON summary are written, the Word
+report is not (the one there, if any, stays as it was, and the record keeps its
+digest), and :attr:`ReportPaths.template_error` says why. The built-in template
+replaces the officer's only when the caller asks (``use_builtin``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workbook_tools.consolidation import Consolidation
-from workbook_tools.errors import OutputError
+from workbook_tools.errors import OutputError, TemplateError
 from workbook_tools.report.document import DOCUMENT_NAME, ReportEntries, build_document
 from workbook_tools.report.entries import Entries, ResolvedEntries, full_number, resolve
 from workbook_tools.report.summary import summary_bytes
@@ -64,6 +69,15 @@ class ReportPaths:
     kept: tuple[KeptCopy, ...] = ()
     #: The officer's entries the report was written with (remembered for the period).
     entries: ResolvedEntries | None = None
+    #: Why the Word report was not written (its template cannot be used); None: it was.
+    template_error: TemplateError | None = None
+
+    @property
+    def written(self) -> tuple[Path, ...]:
+        """The report files written: the Word report only if its template could be used."""
+        if self.template_error is not None:
+            return (self.workbook, self.summary)
+        return (self.workbook, self.document, self.summary)
 
     @property
     def record(self) -> Path:
@@ -121,6 +135,9 @@ def write_report(
     folder: Path,
     changes: Entries | None = None,
     cleared: frozenset[str] = frozenset(),
+    *,
+    template: Path | None = None,
+    use_builtin: bool = False,
 ) -> ReportPaths:
     """Write the workbook, the Word report and the JSON summary into ``folder``; return their
     paths and the officer's changed copies kept.
@@ -138,6 +155,10 @@ def write_report(
     in a spreadsheet program, nothing is written and :class:`OutputError` says to
     close it; any other failure is an :class:`OutputError` saying which file, why,
     and what is on disk.
+
+    ``template``: the officer's Word template (None: the built-in one); ``use_builtin``:
+    the built-in one even so. A template that cannot be used leaves the Word report
+    unwritten, said in the returned paths' ``template_error``; the rest is written.
     """
     paths = report_paths(folder, consolidation.period.code)
     for path in (paths.workbook, paths.document, paths.summary):
@@ -161,13 +182,23 @@ def write_report(
     record = read_record(folder)
     stored = record.entries.updated(changes or Entries(), cleared)
     entries = resolve(stored, consolidation.plan.settings)
-    reports = [
-        (paths.workbook, build_workbook(consolidation, entries)),
-        (paths.document, build_document(consolidation, document_entries(stored), None)),
-    ]
+    reports = [(paths.workbook, build_workbook(consolidation, entries))]
+    template_error = None
+    try:
+        document = build_document(
+            consolidation, document_entries(stored), template, use_builtin=use_builtin
+        )
+    except TemplateError as err:
+        template_error = err
+    else:
+        reports.append((paths.document, document))
     summary = summary_bytes(consolidation)
     copies = officer_copies(reports, record)
-    new_record = Record({p.name: digest(data) for p, data in reports}, stored)
+    written = {p.name: digest(data) for p, data in reports}
+    if template_error is not None and paths.document.name in record.written:
+        # The Word report not rewritten: what the tool wrote last is still known.
+        written[paths.document.name] = record.written[paths.document.name]
+    new_record = Record(written, stored)
     files = [
         *reports,
         (paths.summary, summary),
@@ -179,7 +210,9 @@ def write_report(
         with contextlib.suppress(OSError):
             os.utime(kept.copy, ns=(saved, saved))
     kept_copies = tuple(kept for kept, _, _ in copies)
-    return ReportPaths(paths.workbook, paths.summary, paths.document, kept_copies, entries)
+    return ReportPaths(
+        paths.workbook, paths.summary, paths.document, kept_copies, entries, template_error
+    )
 
 
 def document_entries(given: Entries) -> ReportEntries:
