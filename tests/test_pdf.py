@@ -3,7 +3,9 @@
 The PDFs are read with poppler (``pdftotext``, ``pdffonts``): the workbook's PDF
 holds the indicator figures and the Vietnamese text intact, the Word report's too,
 and every font is embedded from a font that has the Vietnamese letters (no DejaVu
-fallback in the middle of a line, as Liberation Serif 1.07 gave). Without
+fallback in the middle of a line, as Liberation Serif 1.07 gave); a Word report
+written from the officer's own template (a paragraph added with an indicator's text
+and figure) keeps the motto and that paragraph whole, with no DejaVu either. Without
 LibreOffice the command says so in Vietnamese and does the rest (exit 0); a
 LibreOffice that fails or runs too long is said the same way.
 
@@ -13,6 +15,7 @@ The LibreOffice tests skip without ``soffice`` (and poppler), except in CI
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -22,12 +25,15 @@ import time
 import unicodedata
 from pathlib import Path
 
+import docx
 import pytest
 from click.testing import CliRunner, Result
 
 from workbook_tools import demo
 from workbook_tools.cli import cli
 from workbook_tools.numbers import percent_text
+from workbook_tools.plan import load_sample_plan
+from workbook_tools.report.document import default_template
 from workbook_tools.report.pdf import make_pdfs
 
 PERIOD = demo.load_scenario().period
@@ -35,6 +41,7 @@ WORKBOOK = f"BaoCao_TongHop_{PERIOD}.xlsx"
 DOCUMENT = f"BaoCao_{PERIOD}.docx"
 SUMMARY = f"tong_hop_{PERIOD}.json"
 MOTTO = "Cộng hòa xã hội chủ nghĩa Việt Nam"
+MOTTO_LINE = "Độc lập - Tự do - Hạnh phúc"
 TIMEOUT = 60  # seconds for poppler's tools
 
 
@@ -126,7 +133,13 @@ def test_the_word_report_pdf_holds_the_figures_and_the_vietnamese_text(
 ) -> None:
     folder, _ = merged
     text = text_of(folder / DOCUMENT.replace(".docx", ".pdf"))
-    for said in (MOTTO, "Số: 45/BC-UBND", "Tiến Nông, ngày 18 tháng 6 năm 2024", "Nơi nhận"):
+    for said in (
+        MOTTO,
+        MOTTO_LINE,
+        "Số: 45/BC-UBND",
+        "Tiến Nông, ngày 18 tháng 6 năm 2024",
+        "Nơi nhận",
+    ):
         assert said.casefold() in text, said
     summary = json.loads((folder / SUMMARY).read_bytes())
     first = summary["indicators"][0]
@@ -144,6 +157,47 @@ def test_every_font_is_embedded_and_none_falls_back_to_dejavu(
     assert all(embedded == "yes" for _, embedded in fonts), fonts
     assert not [n for n, _ in fonts if "dejavu" in n.casefold()], fonts
     assert any("LiberationSerif" in n for n, _ in fonts), fonts  # Times New Roman's stand-in
+
+
+# --- the Word report from the officer's template -------------------------------------------
+
+#: A paragraph the officer adds to their template in Word: an indicator's text and figure.
+OFFICER_LINE = "Xã {{ xa }} ghi nhận: {{ chi_tieu[0].ten }} — {{ chi_tieu[0].ket_qua }}."
+
+
+@pytest.fixture(scope="module")
+def officer_pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo merged with --pdf and an officer's templates/mau_bao_cao.docx: the Word
+    report's PDF and the JSON summary."""
+    required("soffice", "libreoffice-writer-nogui")
+    root = tmp_path_factory.mktemp("officer-pdf") / "xa"
+    demo.prepare(root)
+    document = docx.Document(io.BytesIO(default_template()))
+    document.add_paragraph(OFFICER_LINE)
+    document.save(str(root / "templates" / "mau_bao_cao.docx"))
+    result = run(root, "--pdf")
+    assert result.exit_code == 0, result.output
+    folder = root / "outbox" / PERIOD
+    return folder / DOCUMENT.replace(".docx", ".pdf"), folder / SUMMARY
+
+
+def test_the_officers_template_pdf_keeps_the_motto_and_the_vietnamese_text(
+    officer_pdf: tuple[Path, Path],
+) -> None:
+    pdf, summary_path = officer_pdf
+    text = text_of(pdf)
+    assert MOTTO_LINE.casefold() in text
+    first = json.loads(summary_path.read_bytes())["indicators"][0]
+    plan = load_sample_plan()
+    indicator = next(i for i in plan.indicators if i.code == first["code"])
+    figure = f"{percent_text(first['value'])} ({first['numerator']}/{first['denominator']}"
+    # The officer's paragraph, whole: the indicator's Vietnamese text and its figure.
+    flowing = " ".join(text.split())
+    said = f"Xã {plan.settings.commune} ghi nhận: {indicator.text} — {figure}"
+    assert " ".join(said.split()).casefold() in flowing, said
+    fonts = fonts_of(pdf)
+    assert fonts and all(embedded == "yes" for _, embedded in fonts), fonts
+    assert not [n for n, _ in fonts if "dejavu" in n.casefold()], fonts
 
 
 # --- without LibreOffice, or when it fails ------------------------------------------------
