@@ -232,7 +232,7 @@ def _tag_message(name: str, err: JinjaTemplateError, template: bytes) -> str:
         what = f"thẻ không có: {named}" if named else f"thẻ không có ({err})"
         return (
             f"Mẫu báo cáo {name}{where}: {what}. Hãy sửa tên thẻ theo danh sách thẻ trong "
-            "trang Hướng dẫn, hoặc xóa thẻ đó."
+            "trang Hướng dẫn của tệp kế hoạch (phần MẪU BÁO CÁO WORD), hoặc xóa thẻ đó."
         )
     what = "thẻ viết sai" if isinstance(err, TemplateSyntaxError) else "thẻ không dùng được"
     return (
