@@ -24,9 +24,10 @@ GUIDE_TITLE = "Mẫu báo cáo Word (Nghị định 30/2020/NĐ-CP)"
 
 GUIDE_INTRO = (
     f"Nếu thư mục làm việc có tệp templates/{OFFICER_TEMPLATE}, lệnh wbt merge ghi báo cáo "
-    "Word theo tệp mẫu đó của xã; không có thì theo mẫu có sẵn của wbt. Mẫu có lỗi thì lệnh vẫn ghi báo "
-    "cáo Excel và tệp JSON, không ghi báo cáo Word, và báo tên tệp, đoạn văn, thẻ sai và cách "
-    f"sửa; muốn ghi ngay báo cáo Word theo mẫu có sẵn thì chạy lại lệnh với {BUILTIN_OPTION}.",
+    "Word theo tệp mẫu đó của xã; không có thì theo mẫu có sẵn của wbt. Mẫu có lỗi thì lệnh "
+    "vẫn ghi báo cáo Excel và tệp JSON, không ghi báo cáo Word, và báo tên tệp, đoạn văn, thẻ "
+    "sai và cách sửa; muốn ghi ngay báo cáo Word theo mẫu có sẵn thì chạy lại lệnh với "
+    f"{BUILTIN_OPTION}.",
     "Tệp mẫu là một tệp Word (.docx) bình thường: sửa chữ, phông, lề bằng Word như mọi văn "
     "bản. Những chỗ trong dấu {{ … }} được thay bằng số liệu tổng hợp; dòng {%p for … %} … "
     "{%p endfor %} lặp lại đoạn văn ở giữa cho mỗi mục của danh sách; {%tr for … %} lặp lại "
