@@ -284,6 +284,7 @@ def test_task_led_by_a_village(tmp_path: Path) -> None:
             header="Phối hợp",
             value="T03",
             kind="donvi",
+            village="thôn",
         )
         in result.output
     )

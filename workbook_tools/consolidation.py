@@ -41,7 +41,6 @@ from workbook_tools.inbox.read import ARRIVALS, roster_status
 from workbook_tools.numbers import number_text, percent_text
 from workbook_tools.plan.model import (
     ALL_FORMS,
-    KIND_LABELS,
     YES,
     Comparator,
     Field,
@@ -747,7 +746,7 @@ def _note(
         mine = [c for c in concerned if plan.entry(c).kind is kind]
         if not mine:
             continue
-        label = KIND_LABELS[kind].lower()
+        label = plan.settings.kind_word(kind)
         done = [c for c in mine if c in reported_set]
         part = f"{len(done)}/{len(mine)} {label} đã báo cáo"
         absent = [c for c in mine if c not in reported_set]

@@ -142,9 +142,10 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     ),
     "plan.task_not_unit": (
         Severity.ERROR,
-        "Ô {cell} (trang '{sheet}', cột '{header}') ghi '{value}' nhưng đó là một thôn. Chủ trì, "
-        "tham mưu và phối hợp nhiệm vụ phải là đơn vị (loại '{kind}') trong trang Danh sách; "
-        "thôn báo cáo trên biểu mẫu của thôn. Hãy xóa mã này hoặc đổi sang mã đơn vị.",
+        "Ô {cell} (trang '{sheet}', cột '{header}') ghi '{value}' nhưng đó là một {village}. "
+        "Chủ trì, tham mưu và phối hợp nhiệm vụ phải là đơn vị (loại '{kind}') trong trang "
+        "Danh sách; {village} báo cáo trên biểu mẫu của {village}. Hãy xóa mã này hoặc đổi "
+        "sang mã đơn vị.",
     ),
     "plan.task_role_twice": (
         Severity.ERROR,

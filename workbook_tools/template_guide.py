@@ -60,6 +60,10 @@ TAG_GROUPS: tuple[TagGroup, ...] = (
             ("{{ so_muc_chi_tieu }}", "số thứ tự của mục bảng chỉ tiêu trong phần II"),
             ("{{ ket_thuc }}", 'câu kết ("Trên đây là báo cáo …./.")'),
             ("{{ gui }}", "cơ quan nhận báo cáo (mục report_to của kế hoạch)"),
+            (
+                "{{ doi_tuong }}",
+                'các nơi báo cáo gọi chung: "thôn, đơn vị" (theo mục village_label của kế hoạch)',
+            ),
             ("{{ tham_quyen_ky }}", '"TM. ỦY BAN NHÂN DÂN"'),
             ("{{ chuc_vu }}", 'chức vụ người ký ("CHỦ TỊCH")'),
             ("{{ nguoi_ky }}", "họ tên người ký"),

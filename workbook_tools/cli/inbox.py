@@ -22,7 +22,7 @@ from workbook_tools.cli.common import (
 from workbook_tools.deadline import commune_deadline_text
 from workbook_tools.inbox.model import EntryStatus, InboxResult
 from workbook_tools.inbox.read import plan_date, plan_zone
-from workbook_tools.plan.model import Period
+from workbook_tools.plan.model import Kind, Period, Plan
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
@@ -46,7 +46,8 @@ def status(period_code: str, root: Path, plan_path: Path | None) -> None:
     ws, plan, period = open_period(root, plan_path, period_code)
     with progress_bar("Đang đọc bài nộp") as progress:
         outcome = pipeline.status(ws, plan, period, progress=progress)
-    _print(period, outcome.rows, outcome.result, today=plan_date(datetime.now(), plan_zone(plan)))
+    today = plan_date(datetime.now(), plan_zone(plan))
+    _print(plan, period, outcome.rows, outcome.result, today=today)
 
 
 @cli.command("check")
@@ -66,7 +67,8 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
     ws, plan, period = open_period(root, plan_path, period_code)
     with progress_bar("Đang đọc bài nộp") as progress:
         outcome = pipeline.check(ws, plan, period, progress=progress)
-    _print(period, outcome.rows, outcome.result, today=plan_date(datetime.now(), plan_zone(plan)))
+    today = plan_date(datetime.now(), plan_zone(plan))
+    _print(plan, period, outcome.rows, outcome.result, today=today)
     written, failed = outcome.feedback.written, outcome.feedback.failed
     folder = outcome.feedback_folder
     click.echo("")
@@ -86,11 +88,17 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
 
 
 def _print(
-    period: Period, rows: Sequence[EntryStatus], result: InboxResult, *, today: date
+    plan: Plan,
+    period: Period,
+    rows: Sequence[EntryStatus],
+    result: InboxResult,
+    *,
+    today: date,
 ) -> None:
+    who = f"{plan.settings.kind_word(Kind.VILLAGE)}, {plan.settings.kind_word(Kind.UNIT)}"
     click.echo(
         f"{period.name} ({period.code}), hạn nộp {period.unit_deadline:%d/%m/%Y}: "
-        f"{len(rows)} thôn, đơn vị phải nộp. {commune_deadline_text(period, today)}."
+        f"{len(rows)} {who} phải nộp. {commune_deadline_text(period, today)}."
     )
     for p in result.problems:
         if p.file is None and p.unit is None:  # the ledger's own warnings
@@ -99,7 +107,7 @@ def _print(
     _table(rows)
     click.echo("")
     click.echo(_summary_line(rows))
-    _problems_by_unit(rows, result)
+    _problems_by_unit(rows, result, who)
 
 
 def _table(rows: Sequence[EntryStatus]) -> None:
@@ -139,7 +147,7 @@ def _summary_line(rows: Sequence[EntryStatus]) -> str:
     return line + (f"; chưa nộp: {', '.join(missing)}." if missing else ".")
 
 
-def _problems_by_unit(rows: Sequence[EntryStatus], result: InboxResult) -> None:
+def _problems_by_unit(rows: Sequence[EntryStatus], result: InboxResult, who: str) -> None:
     by_unit: dict[str, list[Problem]] = {}
     unidentified: list[Problem] = []
     for p in result.problems:
@@ -151,7 +159,7 @@ def _problems_by_unit(rows: Sequence[EntryStatus], result: InboxResult) -> None:
         click.echo("Không có vấn đề nào.")
         return
     click.echo("")
-    click.echo("Các vấn đề, theo từng thôn, đơn vị:")
+    click.echo(f"Các vấn đề, theo từng {who}:")
     for r in rows:
         found = by_unit.pop(r.entry.code, [])
         if found:

@@ -21,7 +21,7 @@ from pathlib import Path
 from workbook_tools.errors import PlanError, WorkbookToolsError
 from workbook_tools.forms import contract
 from workbook_tools.forms.layout import FormPlanner
-from workbook_tools.plan.model import Period, Plan, RosterEntry
+from workbook_tools.plan.model import Kind, Period, Plan, RosterEntry
 from workbook_tools.workers import ordered_map
 from workbook_tools.workspace import write_atomic
 
@@ -169,7 +169,8 @@ def _entries(plan: Plan, unit_codes: Sequence[str]) -> list[RosterEntry]:
         valid = [e.code for e in plan.roster]
         shown = ", ".join(f"'{c}'" for c in unknown)
         raise WorkbookToolsError(
-            f"Không có thôn hay đơn vị nào mã {shown} trong danh sách của kế hoạch."
+            f"Không có {plan.settings.kind_word(Kind.VILLAGE)} hay đơn vị nào mã {shown} trong "
+            "danh sách của kế hoạch."
             f"{_suggest(unknown[0], valid)} Các mã có trong danh sách: {', '.join(valid)}."
         )
     return [e for e in plan.roster if e.code.casefold() in wanted]

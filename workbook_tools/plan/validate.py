@@ -585,6 +585,7 @@ class _Validator:
                     value=code,
                     header=column.header,
                     kind=Kind.UNIT.value,
+                    village=self.village_label,
                 )
                 continue
             if code not in out:

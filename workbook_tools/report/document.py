@@ -19,7 +19,7 @@ Tags a template may use (the officer reads the same in :data:`TEMPLATE_GUIDE`):
 
 - texts: ``xa``, ``xa_in_hoa``, ``so_ky_hieu``, ``dia_danh_ngay``, ``trich_yeu``,
   ``ky``, ``ke_hoach``, ``mo_dau``, ``ngay_tong_hop``, ``so_muc_chi_tieu``,
-  ``ket_thuc``, ``gui``, ``tham_quyen_ky``, ``chuc_vu``, ``nguoi_ky``;
+  ``ket_thuc``, ``gui``, ``doi_tuong``, ``tham_quyen_ky``, ``chuc_vu``, ``nguoi_ky``;
 - lists of sentences (one paragraph each, ``{%p for dong in … %}``):
   ``tinh_hinh``, ``uu_diem``, ``han_che``, ``nguyen_nhan``, ``nhiem_vu_ky_toi``,
   ``noi_nhan``;
@@ -276,6 +276,7 @@ def build_context(c: Consolidation, entries: ReportEntries) -> dict[str, Any]:
     return {
         "xa": settings.commune,
         "xa_in_hoa": f"XÃ {settings.commune}".upper(),
+        "doi_tuong": _kinds_word(c, c.plan.roster),
         "so_ky_hieu": (entries.number if entries.number is not None else DEFAULT_NUMBER),
         "dia_danh_ngay": vietnamese_date_line(place, signed_on),
         "trich_yeu": summary,
@@ -291,7 +292,8 @@ def build_context(c: Consolidation, entries: ReportEntries) -> dict[str, Any]:
         "uu_diem": _strengths(c) or ["Chưa có chỉ tiêu nào đạt mức cần đạt trong kỳ."],
         "han_che": _weaknesses(c) or ["Không có."],
         "kho_khan": opinions.difficulties,
-        "nguyen_nhan": _causes(c, opinions) or ["Các thôn, đơn vị không nêu khó khăn, vướng mắc."],
+        "nguyen_nhan": _causes(c, opinions)
+        or [f"Các {_kinds_word(c, c.plan.roster)} không nêu khó khăn, vướng mắc."],
         "nhiem_vu_ky_toi": _next_tasks(c)
         or ["Tiếp tục duy trì các hoạt động đã triển khai theo Kế hoạch."],
         "de_xuat": opinions.proposals,
@@ -655,7 +657,9 @@ def _strengths(c: Consolidation) -> list[str]:
         )
     done = c.completeness
     if done.expected and done.on_time == done.expected:
-        lines.append(f"Tất cả {done.expected} thôn, đơn vị gửi báo cáo đúng hạn.")
+        lines.append(
+            f"Tất cả {done.expected} {_kinds_word(c, c.plan.roster)} gửi báo cáo đúng hạn."
+        )
     return lines
 
 
@@ -687,10 +691,11 @@ def _weaknesses(c: Consolidation) -> list[str]:
 def _causes(c: Consolidation, opinions: _Opinions) -> list[str]:
     lines = []
     done = c.completeness
+    who = _kinds_word(c, c.plan.roster)
     if done.missing or done.late:
         lines.append(
-            "Một số thôn, đơn vị chưa gửi báo cáo hoặc gửi muộn, nên số liệu tổng hợp chưa đầy "
-            "đủ; thôn, đơn vị chưa báo cáo được tính là chưa đạt các chỉ tiêu."
+            f"Một số {who} chưa gửi báo cáo hoặc gửi muộn, nên số liệu tổng hợp chưa đầy "
+            f"đủ; {who} chưa báo cáo được tính là chưa đạt các chỉ tiêu."
         )
     with_errors = [e.entry.code for e in done.entries if e.errors and e.file]
     if with_errors:
@@ -698,7 +703,7 @@ def _causes(c: Consolidation, opinions: _Opinions) -> list[str]:
             f"Một số số liệu ghi sai, không được tính vào tổng hợp: {_names(c, with_errors)}."
         )
     if opinions.difficulties:
-        lines.append("Những khó khăn, vướng mắc các thôn, đơn vị nêu tại mục 2.")
+        lines.append(f"Những khó khăn, vướng mắc các {who} nêu tại mục 2.")
     return lines
 
 
