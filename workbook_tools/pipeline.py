@@ -45,11 +45,22 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class InitOutcome:
-    """A new working folder (``wbt init``) and the plan put in it."""
+    """A new working folder (``wbt init``), the plan put in it (``None`` for a blank
+    plan, which is to be filled in first) and the Word report's template (``None`` if
+    one was already there, kept)."""
 
     ws: Workspace
-    plan: Plan
+    plan: Plan | None
     plan_file: Path
+    report_template: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOutcome:
+    """A plan workbook built from its text source (``wbt plan build``)."""
+
+    plan: Plan
+    path: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +99,24 @@ class MergeOutcome:
     pdf: PdfOutcome | None = None
 
 
-def init(root: Path) -> InitOutcome:
-    """A working folder at ``root``: the sample plan in ``templates/``, ``inbox/``, ``outbox/``.
+#: The blank plan's file name (``wbt init --blank``).
+BLANK_PLAN_NAME = "kehoach"
+#: The Word report's template, put in ``templates/`` for the officer to edit.
+REPORT_TEMPLATE_NAME = "mau_bao_cao.docx"
 
-    A plan already in ``templates/`` is never overwritten.
+
+def init(root: Path, *, blank: bool = False) -> InitOutcome:
+    """A working folder at ``root``: a plan in ``templates/`` (the sample, or with
+    ``blank`` every sheet and header and no content), the Word report's template
+    beside it, ``inbox/``, ``outbox/``.
+
+    A plan already in ``templates/`` is never overwritten, nor a report template.
     """
-    from workbook_tools.plan import SAMPLE_NAME, sample_tables
+    from workbook_tools.plan import SAMPLE_NAME, blank_tables, sample_tables
     from workbook_tools.plan.validate import validate
     from workbook_tools.plan.writer import write_plan_file  # xlsxwriter: only when writing
+    from workbook_tools.report.document import default_template
+    from workbook_tools.workspace import write_atomic
 
     ws = Workspace(root.resolve())
     existing = (
@@ -109,15 +130,45 @@ def init(root: Path) -> InitOutcome:
             "Hãy chọn một thư mục khác, hoặc dùng kế hoạch đã có: wbt plan check --dir "
             f"{root}"
         )
-    tables = sample_tables()
-    plan = validate(tables)
-    target = ws.templates / f"{SAMPLE_NAME}.xlsx"
+    if blank:
+        tables, plan = blank_tables(), None
+        target = ws.templates / f"{BLANK_PLAN_NAME}.xlsx"
+    else:
+        tables = sample_tables()
+        plan = validate(tables)
+        target = ws.templates / f"{SAMPLE_NAME}.xlsx"
+    template = ws.templates / REPORT_TEMPLATE_NAME
     ws.root.mkdir(parents=True, exist_ok=True)
     with run_lock(ws.root):
         write_plan_file(tables, target)
+        # A template already there is the officer's own, edited in Word: kept.
+        written = not template.exists()
+        if written:
+            write_atomic(template, default_template(), what="mẫu báo cáo")
         ws.inbox.mkdir(parents=True, exist_ok=True)
         ws.outbox.mkdir(parents=True, exist_ok=True)
-    return InitOutcome(ws, plan, target)
+    return InitOutcome(ws, plan, target, template if written else None)
+
+
+def build_plan(source: Path, output: Path, *, force: bool = False) -> BuildOutcome:
+    """The plan workbook ``output`` built from the text source ``source`` (TOML), after
+    checking it as ``wbt plan check`` does: a broken source writes nothing.
+
+    An existing ``output`` is overwritten only with ``force``.
+    """
+    from workbook_tools.plan import tables_from_source
+    from workbook_tools.plan.validate import validate
+    from workbook_tools.plan.writer import write_plan_file
+
+    if output.exists() and not force:
+        raise WorkspaceError(
+            f"Tệp {output} đã có; không ghi đè. Hãy chọn tên khác bằng --out, hoặc thêm "
+            "--force để ghi đè."
+        )
+    tables = tables_from_source(source)
+    plan = validate(tables)
+    write_plan_file(tables, output)
+    return BuildOutcome(plan, output)
 
 
 def generate(

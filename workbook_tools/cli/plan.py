@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from workbook_tools import pipeline
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import dir_option, handle_errors, workspace
 from workbook_tools.plan import load_plan
@@ -14,7 +15,8 @@ from workbook_tools.plan.model import Kind, Plan, RosterEntry
 
 @cli.group()
 def plan() -> None:
-    """Kế hoạch: kiểm tra tệp kế hoạch (.xlsx) trong templates/."""
+    """Kế hoạch: kiểm tra tệp kế hoạch (.xlsx) trong templates/, hoặc tạo tệp kế hoạch
+    từ bản viết dạng chữ (.toml)."""
 
 
 @plan.command("check")
@@ -40,6 +42,38 @@ def check(plan_path: Path | None, root: Path) -> None:
     for line in describe(loaded):
         click.echo(line)
     click.secho(f"Kế hoạch {path.name} hợp lệ.", fg="green")
+
+
+@plan.command("build")
+@click.argument(
+    "source", metavar="NGUỒN.toml", type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    "output",
+    metavar="TỆP.xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Tệp kế hoạch được ghi; mặc định cùng tên với NGUỒN, đuôi .xlsx, cùng thư mục.",
+)
+@click.option("--force", is_flag=True, help="Ghi đè tệp kế hoạch đã có.")
+@handle_errors
+def build(source: Path, output: Path | None, force: bool) -> None:
+    """Tạo tệp kế hoạch (.xlsx) từ kế hoạch viết dạng chữ (TOML), cho người giữ kế
+    hoạch ở dạng chữ.
+
+    Mỗi trang của tệp kế hoạch là các dòng [[settings]], [[periods]], [[roster]],
+    [[tasks]], [[fields]], [[rules]], [[indicators]]; khóa là mã cột (xem
+    workbook_tools/sample/kehoach_2024.toml). Nguồn được kiểm tra như 'wbt plan
+    check'; có lỗi thì không ghi gì. Không ghi đè tệp đã có, trừ khi có --force.
+
+    Ví dụ: wbt plan build kehoach.toml --out templates/kehoach.xlsx
+    """
+    target = output if output is not None else source.with_suffix(".xlsx")
+    outcome = pipeline.build_plan(source, target, force=force)
+    for line in describe(outcome.plan):
+        click.echo(line)
+    click.secho(f"Đã ghi tệp kế hoạch {outcome.path}.", fg="green")
 
 
 def describe(loaded: Plan) -> list[str]:

@@ -34,9 +34,33 @@ def sample_tables() -> PlanTables:
     return tables_from_mapping(data, source=f"{SAMPLE_NAME}.toml")
 
 
+def blank_tables() -> PlanTables:
+    """The row tables of a blank plan (``wbt init --blank``): every setting's row with no
+    value, every other sheet empty; the writer gives each its headers and the guide."""
+    from workbook_tools.plan.schema import SETTINGS
+
+    return tables_from_mapping(
+        {"settings": [{"key": setting.key} for setting in SETTINGS]}, source="kehoach.xlsx"
+    )
+
+
+def tables_from_source(path: Path) -> PlanTables:
+    """The row tables of a plan's text source (TOML); :class:`PlanError` if it is broken."""
+    from workbook_tools.plan.tables import tables_from_toml
+
+    return tables_from_toml(path)
+
+
 def load_sample_plan() -> Plan:
     """The packaged 2024 sample plan, checked by the same validator as a workbook."""
     return validate(sample_tables())
 
 
-__all__ = ["Plan", "load_plan", "load_sample_plan", "sample_tables"]
+__all__ = [
+    "Plan",
+    "blank_tables",
+    "load_plan",
+    "load_sample_plan",
+    "sample_tables",
+    "tables_from_source",
+]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from workbook_tools.a1 import get_column_letter
+from workbook_tools.errors import PlanError
 from workbook_tools.plan.model import NO, YES
 from workbook_tools.plan.schema import SHEETS, Sheet
 from workbook_tools.problems import Problem
@@ -123,22 +125,35 @@ def schema_letters(sheet: Sheet) -> dict[str, str]:
 
 
 def tables_from_mapping(data: Mapping[str, object], source: str) -> PlanTables:
-    """Row tables from parsed TOML: one array of tables per sheet, keyed by column ids."""
+    """Row tables from parsed TOML: one array of tables per sheet, keyed by column ids.
+
+    A part that is not an array of tables, or a key no column has (a typo must not
+    silently drop a value), raises :class:`PlanError` saying where and what to write.
+    """
     result = PlanTables(source=source)
     for sheet in SHEETS:
         raw_rows = data.get(sheet.id, [])
         if not isinstance(raw_rows, list):
-            raise ValueError(f"{source}: '{sheet.id}' must be an array of tables")
+            raise PlanError(
+                f"Tệp {source}: phần '{sheet.id}' (trang '{sheet.name}') phải là các dòng "
+                f"[[{sheet.id}]], mỗi dòng một bảng."
+            )
         letters = schema_letters(sheet)
         table = Table(sheet=sheet, name=sheet.name, letters=letters)
         known = set(letters)
         for i, raw in enumerate(raw_rows):
             if not isinstance(raw, dict):
-                raise ValueError(f"{source}: '{sheet.id}' row {i + 1} is not a table")
-            unknown = set(raw) - known
+                raise PlanError(
+                    f"Tệp {source}: dòng {i + 1} của phần '{sheet.id}' (trang "
+                    f"'{sheet.name}') không phải một bảng [[{sheet.id}]]."
+                )
+            unknown = sorted(set(raw) - known)
             if unknown:
-                # A typo in the source must not silently drop a value.
-                raise ValueError(f"{source}: '{sheet.id}' row {i + 1}: unknown keys {unknown}")
+                raise PlanError(
+                    f"Tệp {source}: dòng {i + 1} của phần '{sheet.id}' (trang "
+                    f"'{sheet.name}') có khóa không biết: {', '.join(unknown)}. Các khóa "
+                    f"dùng được: {', '.join(letters)}."
+                )
             number = HEADER_ROW + 1 + i
             table.rows.append(
                 Row(
@@ -153,8 +168,42 @@ def tables_from_mapping(data: Mapping[str, object], source: str) -> PlanTables:
     return result
 
 
+_TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
 def tables_from_toml(path: Path) -> PlanTables:
-    """Row tables from a readable TOML plan source."""
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+    """Row tables from a readable TOML plan source (``wbt plan build``).
+
+    A file that cannot be read, is not TOML (the message gives the line and column), or
+    has a part that is no sheet raises :class:`PlanError`, in Vietnamese.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise PlanError(f"Không có tệp {path}. Hãy kiểm tra lại tên và thư mục.") from None
+    except UnicodeDecodeError:
+        raise PlanError(
+            f"Tệp {path} không phải chữ UTF-8. Hãy lưu lại tệp với bảng mã UTF-8."
+        ) from None
+    except OSError as err:
+        raise PlanError(f"Không đọc được tệp {path}: {err.strerror or err}.") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        reason = str(err)
+        where = _TOML_WHERE.search(reason)
+        place = f" ở dòng {where[1]}, cột {where[2]}" if where else ""
+        reason = _TOML_WHERE.sub("", reason)
+        raise PlanError(
+            f"Tệp {path.name} viết sai cú pháp TOML{place} ({reason}). Hãy sửa dòng đó: "
+            'mỗi giá trị viết dạng khóa = giá trị, chữ đặt trong dấu nháy kép ("…"), mỗi dòng '
+            "của một trang bắt đầu bằng [[tên_trang]]."
+        ) from None
+    unknown = sorted(set(data) - {sheet.id for sheet in SHEETS})
+    if unknown:
+        names = ", ".join(f"{sheet.id} ({sheet.name})" for sheet in SHEETS)
+        raise PlanError(
+            f"Tệp {path.name} có phần không biết: {', '.join(unknown)}. Các phần dùng được: "
+            f"{names}."
+        )
     return tables_from_mapping(data, source=path.name)
