@@ -8,6 +8,7 @@ overwrite one and saying where a broken source is broken.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import openpyxl
@@ -58,9 +59,13 @@ def test_init_blank_writes_every_sheet_and_no_content(tmp_path: Path) -> None:
                 assert rows == [], sheet.name
     finally:
         wb.close()
+    # Nothing of the sample, the guide's examples included: its places, subject, periods,
+    # unit and field codes.
     text = sheet_text(plan)
-    for sample_only in ("Tiến Nông", "Triệu Sơn", "Thanh Hóa", "mại dâm", "6T-2024"):
-        assert sample_only not in text
+    sample = tomllib.loads(SAMPLE_TOML.read_text(encoding="utf-8"))
+    for sample_only in ("Tiến Nông", "Triệu Sơn", "Thanh Hóa", "mại dâm", "6T-2024",
+                        "CN-2024", "VHXH", *(f["code"] for f in sample["fields"])):
+        assert sample_only not in text, sample_only
     assert (root / "inbox").is_dir() and (root / "outbox").is_dir()
 
 

@@ -297,7 +297,7 @@ def test_the_guide_sheet_says_the_new_language(tmp_path: Path) -> None:
     for said in ("KY_BAT_DAU", "KY_KET_THUC", "HAN_NOP", "HAN_XA", "MONTH(ngày)",
                  "QUARTER(ngày)", "DAYS(ngày sau, ngày trước)", "IF(điều kiện, a, b)",
                  "MIN(a, b, …)", "x IN (a, b, …)", "110%",
-                 "Khi = NOT EMPTY(ld_duoc_tt), Điều kiện = NOT EMPTY(ld_tong)",
+                 "Khi = NOT EMPTY(so_da_kiem_tra), Điều kiện = NOT EMPTY(so_co_so)",
                  "decimal", "money", "choice", "Các lựa chọn", "Số chữ số thập phân",
                  "Quy tắc của cả xã (Biểu mẫu xa)", "'xa' (một mình)"):
         assert said in text, said

@@ -457,7 +457,7 @@ def test_guide_sheet_explains_every_sheet(written: Path) -> None:
         assert sheet.help in text
         for column in sheet.columns:
             assert column.header in text
-    assert 'COUNT(thon: kh_xay_dung = "Có")' in text
+    assert 'COUNT(thon: co_ke_hoach = "Có")' in text
     assert "SO_THANG" in text and "NAM" in text
     assert "wbt plan check" in text
     wb.close()

@@ -134,7 +134,7 @@ def test_an_empty_inbox_is_reported_plainly(tmp_path: Path) -> None:
 def test_each_command_has_help_with_an_example(command: str) -> None:
     result = wbt(command, "--help")
     assert result.exit_code == 0
-    assert f"Ví dụ: wbt {command} --period 6T-2024" in result.output
+    assert f"Ví dụ: wbt {command} --period Q1-2025" in result.output
     assert "--period" in result.output and "--dir" in result.output
 
 

@@ -851,7 +851,7 @@ class _Checker:
                 self.expr.root,
                 "formula.result_type",
                 where="một quy tắc",
-                example="ld_duoc_tt <= ld_tong",
+                example="so_da_kiem_tra <= so_co_so",
             )
         elif self.context is Context.COMMUNE:
             self.expect(
@@ -860,7 +860,7 @@ class _Checker:
                 self.expr.root,
                 "formula.result_type",
                 where="một quy tắc của cả xã",
-                example="SUM(thon: tb_chuyen_xu_ly) <= SUM(CA: ca_tb_tiep_nhan)",
+                example="SUM(thon: so_tin_chuyen) <= SUM(CA: so_tin_nhan)",
             )
         else:
             self.expect(
@@ -869,7 +869,7 @@ class _Checker:
                 self.expr.root,
                 "formula.result_type",
                 where="một chỉ tiêu",
-                example='COUNT(thon: kh_xay_dung = "Có")',
+                example='COUNT(thon: co_ke_hoach = "Có")',
             )
         self.issues.sort(key=lambda issue: issue.position or 0)
         return self.issues

@@ -199,7 +199,7 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     # is "" or " Có phải ý bạn là '…'?".
     "formula.empty": (
         Severity.ERROR,
-        "Công thức đang trống. Hãy nhập công thức, ví dụ: ld_duoc_tt <= ld_tong.",
+        "Công thức đang trống. Hãy nhập công thức, ví dụ: so_da_kiem_tra <= so_co_so.",
     ),
     "formula.too_long": (
         Severity.ERROR,
@@ -292,7 +292,7 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         Severity.ERROR,
         "Ở ký tự thứ {position}: {function} chỉ dùng trong chỉ tiêu (tính trên nhiều thôn, đơn "
         "vị), không dùng trong quy tắc của một biểu mẫu. Hãy so sánh trực tiếp các trường, ví "
-        "dụ ld_duoc_tt <= ld_tong.",
+        "dụ so_da_kiem_tra <= so_co_so.",
     ),
     "formula.nested_aggregate": (
         Severity.ERROR,
@@ -324,7 +324,7 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         Severity.ERROR,
         "Ở ký tự thứ {position}: {what} là {actual}, nhưng '{operator}' cần {expected}. Hãy "
         "sửa lại: phép tính cần số, AND/OR/NOT và COUNT cần điều kiện (ví dụ "
-        'tt_thuong_xuyen = "Có"), YEAR cần ngày.',
+        'co_ke_hoach = "Có"), YEAR cần ngày.',
     ),
     "formula.result_type": (
         Severity.ERROR,

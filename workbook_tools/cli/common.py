@@ -39,7 +39,7 @@ period_option = click.option(
     "period_code",
     required=True,
     metavar="KỲ",
-    help="Mã kỳ báo cáo, ví dụ 6T-2024 hoặc CN-2024.",
+    help="Mã kỳ báo cáo trong trang Kỳ báo cáo của kế hoạch, ví dụ Q1-2025 hoặc 6T-2025.",
 )
 
 

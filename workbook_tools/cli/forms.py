@@ -39,13 +39,13 @@ def generate(
     """Tạo biểu mẫu Excel của một kỳ báo cáo cho từng thôn và đơn vị.
 
     Mỗi thôn, đơn vị một tệp, ghi vào outbox/KỲ/bieu_mau/. Tên tệp không dấu
-    (ví dụ 6T-2024_T01_Thon-1.xlsx) để không bị lỗi khi gửi qua email, Zalo.
+    (ví dụ Q1-2025_T01_Thon-1.xlsx) để không bị lỗi khi gửi qua email, Zalo.
     Tạo lại thì tệp cũ cùng tên được thay bằng tệp mới.
 
     \b
     Ví dụ:
-      wbt generate --period 6T-2024
-      wbt generate --period 6T-2024 --unit T01 --unit CA
+      wbt generate --period Q1-2025
+      wbt generate --period Q1-2025 --unit T01 --unit CA
     """
     ws, plan, period = open_period(root, plan_path, period_code)
     with progress_bar("Đang tạo biểu mẫu") as progress:

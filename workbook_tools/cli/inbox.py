@@ -41,7 +41,7 @@ def status(period_code: str, root: Path, plan_path: Path | None) -> None:
     nào trong đó. Lần đầu thấy một tệp, lệnh ghi lại thời điểm nhận (ngày sửa
     tệp) vào sổ .wbt-ledger.sqlite3 để đúng hạn/trễ hạn không đổi về sau.
 
-    Ví dụ: wbt status --period 6T-2024
+    Ví dụ: wbt status --period Q1-2025
     """
     ws, plan, period = open_period(root, plan_path, period_code)
     with progress_bar("Đang đọc bài nộp") as progress:
@@ -62,7 +62,7 @@ def check(period_code: str, root: Path, plan_path: Path | None) -> None:
     chỗ cần sửa) được ghi vào outbox/KỲ/phan_hoi/ để gửi lại cho thôn, đơn vị.
     Tệp trong inbox/ không bị sửa.
 
-    Ví dụ: wbt check --period 6T-2024
+    Ví dụ: wbt check --period Q1-2025
     """
     ws, plan, period = open_period(root, plan_path, period_code)
     with progress_bar("Đang đọc bài nộp") as progress:

@@ -53,7 +53,7 @@ def _signing_date(
     "signed_on",
     metavar="NGÀY",
     callback=_signing_date,
-    help="Ngày ký báo cáo, ví dụ 18/06/2024 (ghi nhớ cho kỳ; mặc định: ngày tổng hợp).",
+    help="Ngày ký báo cáo, ví dụ 08/04/2025 (ghi nhớ cho kỳ; mặc định: ngày tổng hợp).",
 )
 @click.option(
     "--signer", metavar="HỌ_TÊN", help="Họ tên người ký (ghi nhớ cho kỳ; mặc định: theo kế hoạch)."
@@ -121,7 +121,7 @@ def merge_command(
     kỳ dùng lại, cho đến khi ghi giá trị khác; ghi "" để bỏ. Báo cáo cũ đã được sửa
     tay được giữ lại bên cạnh, với tên có ngày sửa.
 
-    Ví dụ: wbt merge --period 6T-2024 --number "45/BC-UBND" --date 18/06/2024
+    Ví dụ: wbt merge --period Q1-2025 --number "45/BC-UBND" --date 08/04/2025
     """
     ws, plan, period = open_period(root, plan_path, period_code)
     texts = {

@@ -331,9 +331,9 @@ TASKS_SHEET = Sheet(
         f"{COMMUNE_LEAD} ở cột Chủ trì và ghi các bộ phận tham mưu ở cột Tham mưu: UBND xã "
         "không báo cáo cho chính mình, các bộ phận tham mưu, phối hợp báo cáo thay."
     ),
-    example="1a | II.1.a | Tăng cường tuyên truyền phòng ngừa | … | VHXH | CA, VP, MTTQ | "
+    example="1a | II.1.a | Tuyên truyền đến mọi người dân | … | VH | CA, MT | "
     f"Thường xuyên trong năm |      hoặc      2a | II.2.a | … | {COMMUNE_LEAD} | | "
-    "Thường xuyên trong năm | VHXH, HLHPN",
+    "Thường xuyên trong năm | VH, PN",
 )
 
 FIELDS_SHEET = Sheet(
@@ -422,7 +422,7 @@ FIELDS_SHEET = Sheet(
         "trạng và kết quả của từng nhiệm vụ được tạo tự động, không ghi ở đây. Đổi mã trường "
         "thì sửa cả công thức ở trang Quy tắc và Chỉ tiêu."
     ),
-    example="tt_so_buoi | thon | 1. Truyền thông | Số buổi, cuộc tuyên truyền | int | Không | 0",
+    example="so_buoi | thon | 1. Tuyên truyền | Số buổi tuyên truyền | int | Không | 0",
 )
 
 RULES_SHEET = Sheet(
@@ -474,13 +474,13 @@ RULES_SHEET = Sheet(
         'HAN_XA (các ngày của kỳ). Chữ đặt trong dấu nháy kép: "Có". So sánh với ô để trống '
         "không báo lỗi: muốn bắt buộc nhập thì dùng NOT EMPTY(mã trường). Quy tắc có Biểu "
         f"mẫu '{COMMUNE_FORMS}' là quy tắc của cả xã: so sánh số liệu giữa các biểu mẫu bằng "
-        "COUNT/SUM, ví dụ SUM(thon: cs_tong) = SUM(CA: ca_cs_tong); khi tổng hợp, quy tắc sai "
+        "COUNT/SUM, ví dụ SUM(thon: so_co_so) = SUM(CA: tong_co_so); khi tổng hợp, quy tắc sai "
         "được ghi vào trang Lỗi dữ liệu của báo cáo, kèm các số đã so sánh; còn nơi chưa nộp "
         "hay để trống ô cần cho quy tắc thì quy tắc chưa được kiểm tra."
     ),
-    example='ld_duoc_tt <= ld_tong      hoặc      Khi: kh_xay_dung = "Có"  Điều kiện: '
-    f"NOT EMPTY(kh_so_ngay)      hoặc      Biểu mẫu: {COMMUNE_FORMS}  Điều kiện: "
-    "SUM(thon: tb_chuyen_xu_ly) <= SUM(CA: ca_tb_tiep_nhan)",
+    example='so_da_kiem_tra <= so_co_so      hoặc      Khi: co_ke_hoach = "Có"  Điều kiện: '
+    f"NOT EMPTY(so_ke_hoach)      hoặc      Biểu mẫu: {COMMUNE_FORMS}  Điều kiện: "
+    "SUM(thon: so_tin_chuyen) <= SUM(CA: so_tin_nhan)",
 )
 
 INDICATORS_SHEET = Sheet(
@@ -529,7 +529,7 @@ INDICATORS_SHEET = Sheet(
         "tính là chưa đạt); SUM(mã trường) cộng các giá trị đã nộp. Phạm vi: thon, donvi, "
         "tatca hoặc một mã trong trang Danh sách."
     ),
-    example='Tử số: COUNT(thon: tt_hinh_thuc >= 1 AND tt_thuong_xuyen = "Có")   '
+    example='Tử số: COUNT(thon: so_buoi >= 1 AND co_ke_hoach = "Có")   '
     "Mẫu số: COUNT(thon)   Mức cần đạt: 95%",
 )
 

@@ -287,7 +287,7 @@ _INTRO = (
 )
 
 _FORMULA_LINES = (
-    ("So sánh", "=  <>  <  <=  >  >=   (ví dụ: ld_duoc_tt <= ld_tong)"),
+    ("So sánh", "=  <>  <  <=  >  >=   (ví dụ: so_da_kiem_tra <= so_co_so)"),
     ("Nối điều kiện", "AND, OR, NOT và dấu ngoặc ( )"),
     ("Phép tính", "+  -  *  /"),
     ("Chữ", 'đặt trong dấu nháy kép, có dấu: "Có", "Không", "Hoàn thành"'),
@@ -295,30 +295,30 @@ _FORMULA_LINES = (
     ("COUNT(phạm vi)", "đếm mọi thôn, đơn vị trong phạm vi, dù đã nộp hay chưa: COUNT(thon)"),
     (
         "COUNT(phạm vi: điều kiện)",
-        'đếm những nơi đã nộp và thỏa điều kiện: COUNT(thon: kh_xay_dung = "Có")',
+        'đếm những nơi đã nộp và thỏa điều kiện: COUNT(thon: co_ke_hoach = "Có")',
     ),
-    ("SUM(mã trường)", "cộng giá trị đã nộp của mọi nơi có trường đó: SUM(ld_tong)"),
-    ("SUM(phạm vi: biểu thức)", "cộng trong một phạm vi: SUM(thon: tt_loa)"),
-    ("EMPTY(mã trường)", "đúng khi ô để trống: NOT EMPTY(kh_so_ngay)"),
-    ("YEAR(ngày)", f"năm của một ngày: YEAR(ngay_bao_cao) = {YEAR_CONSTANT}"),
-    ("DATE(năm, tháng, ngày)", f"một ngày: vh_qd_ngay <= DATE({YEAR_CONSTANT}, 3, 31)"),
+    ("SUM(mã trường)", "cộng giá trị đã nộp của mọi nơi có trường đó: SUM(so_co_so)"),
+    ("SUM(phạm vi: biểu thức)", "cộng trong một phạm vi: SUM(thon: so_buoi)"),
+    ("EMPTY(mã trường)", "đúng khi ô để trống: NOT EMPTY(so_ke_hoach)"),
+    ("YEAR(ngày)", f"năm của một ngày: YEAR(ngay_lap) = {YEAR_CONSTANT}"),
+    ("DATE(năm, tháng, ngày)", f"một ngày: ngay_quyet_dinh <= DATE({YEAR_CONSTANT}, 3, 31)"),
     ("MONTH(ngày), QUARTER(ngày)", "tháng (1–12), quý (1–4) của một ngày: "
-     f"QUARTER(vh_qd_ngay) = QUARTER({START_CONSTANT})"),
+     f"QUARTER(ngay_quyet_dinh) = QUARTER({START_CONSTANT})"),
     ("DAYS(ngày sau, ngày trước)", "số ngày từ ngày trước đến ngày sau, như hàm DAYS của Excel: "
-     f"DAYS({UNIT_DEADLINE_CONSTANT}, ngay_bao_cao) >= 0 (nộp không muộn hơn hạn)"),
+     f"DAYS({UNIT_DEADLINE_CONSTANT}, ngay_lap) >= 0 (nộp không muộn hơn hạn)"),
     ("IF(điều kiện, a, b)", "a khi điều kiện đúng, b khi sai; a và b cùng loại: "
-     "SUM(thon: IF(tt_so_buoi > 10, 1, 0))"),
+     "SUM(thon: IF(so_buoi > 10, 1, 0))"),
     ("MIN(a, b, …), MAX(a, b, …)", "số (hoặc ngày) nhỏ nhất, lớn nhất: "
-     "ld_duoc_tt <= MIN(ld_tong, 100)"),
+     "so_da_kiem_tra <= MIN(so_co_so, 100)"),
     ("x IN (a, b, …)", 'x bằng một trong các giá trị: xep_loai IN ("Tốt", "Khá"); '
      'x NOT IN (…) là ngược lại'),
     (
         "Ô để trống",
         "So sánh với ô để trống không đúng cũng không sai, nên quy tắc không báo lỗi: "
-        "ld_duoc_tt <= ld_tong bỏ qua biểu mẫu để trống một trong hai ô; một phép tính, MIN, "
+        "so_da_kiem_tra <= so_co_so bỏ qua biểu mẫu để trống một trong hai ô; một phép tính, MIN, "
         "MAX, DAYS, MONTH có ô trống cũng không có kết quả. Muốn bắt buộc nhập thì dùng EMPTY: "
-        "bắt buộc ghi ô này khi ô kia đã điền là Khi = NOT EMPTY(ld_duoc_tt), Điều kiện = "
-        "NOT EMPTY(ld_tong).",
+        "bắt buộc ghi ô này khi ô kia đã điền là Khi = NOT EMPTY(so_da_kiem_tra), Điều kiện = "
+        "NOT EMPTY(so_co_so).",
     ),
     (
         "Phạm vi",
@@ -331,7 +331,7 @@ _FORMULA_LINES = (
         f"{START_CONSTANT}, {END_CONSTANT}: ngày đầu, ngày cuối của kỳ; "
         f"{UNIT_DEADLINE_CONSTANT}: hạn thôn, đơn vị nộp; {COMMUNE_DEADLINE_CONSTANT}: hạn xã "
         "báo cáo (trang Kỳ báo cáo). Một quy tắc dùng cho mọi kỳ, ví dụ "
-        f"ngay_bao_cao >= {START_CONSTANT}",
+        f"ngay_lap >= {START_CONSTANT}",
     ),
     (
         "Mức cần đạt",
@@ -353,7 +353,7 @@ _FORMULA_LINES = (
         f"Quy tắc của cả xã (Biểu mẫu {COMMUNE_FORMS})",
         f"Ghi '{COMMUNE_FORMS}' (một mình) ở cột Biểu mẫu của trang Quy tắc để so sánh số liệu "
         "giữa các biểu mẫu: như chỉ tiêu, mã trường nằm trong COUNT hoặc SUM, và kết quả là "
-        "một điều kiện: SUM(thon: tb_chuyen_xu_ly) <= SUM(CA: ca_tb_tiep_nhan) (các thôn không "
+        "một điều kiện: SUM(thon: so_tin_chuyen) <= SUM(CA: so_tin_nhan) (các thôn không "
         "chuyển quá số tin báo Công an xã đã nhận). Quy tắc được kiểm tra một lần khi tổng hợp; "
         "quy tắc sai (cảnh báo hay lỗi theo cột Mức độ) ghi vào trang Lỗi dữ liệu của báo cáo, "
         "kèm các số đã so sánh; còn nơi chưa nộp hay để trống ô cần cho quy tắc thì chưa kiểm "
