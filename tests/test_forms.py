@@ -701,4 +701,4 @@ def test_generate_many_shows_progress_and_counts(tmp_path: Path) -> None:
 def test_generate_has_help_with_an_example() -> None:
     result = CliRunner().invoke(cli, ["generate", "--help"])
     assert result.exit_code == 0
-    assert "wbt generate --period 6T-2024 --unit T01 --unit CA" in result.output
+    assert "wbt generate --period Q1-2025 --unit T01 --unit CA" in result.output
