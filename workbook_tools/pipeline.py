@@ -101,8 +101,6 @@ class MergeOutcome:
 
 #: The blank plan's file name (``wbt init --blank``).
 BLANK_PLAN_NAME = "kehoach"
-#: The Word report's template, put in ``templates/`` for the officer to edit.
-REPORT_TEMPLATE_NAME = "mau_bao_cao.docx"
 
 
 def init(root: Path, *, blank: bool = False) -> InitOutcome:
@@ -137,7 +135,7 @@ def init(root: Path, *, blank: bool = False) -> InitOutcome:
         tables = sample_tables()
         plan = validate(tables)
         target = ws.templates / f"{SAMPLE_NAME}.xlsx"
-    template = ws.templates / REPORT_TEMPLATE_NAME
+    template = ws.report_template  # the officer's, used by merge when there
     ws.root.mkdir(parents=True, exist_ok=True)
     with run_lock(ws.root):
         write_plan_file(tables, target)

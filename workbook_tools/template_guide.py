@@ -48,12 +48,12 @@ TAG_GROUPS: tuple[TagGroup, ...] = (
     TagGroup(
         "Thẻ chữ",
         (
-            ("{{ xa }}", 'tên xã ("Tiến Nông")'),
-            ("{{ xa_in_hoa }}", 'tên xã viết hoa ("XÃ TIẾN NÔNG")'),
+            ("{{ xa }}", 'tên xã ("An Bình")'),
+            ("{{ xa_in_hoa }}", 'tên xã viết hoa ("XÃ AN BÌNH")'),
             ("{{ so_ky_hieu }}", 'số, ký hiệu của báo cáo ("12/BC-UBND")'),
-            ("{{ dia_danh_ngay }}", 'địa danh và ngày ký ("Tiến Nông, ngày 18 tháng 6 năm 2024")'),
-            ("{{ trich_yeu }}", 'trích yếu ("Kết quả thực hiện … 6 tháng đầu năm 2024")'),
-            ("{{ ky }}", 'kỳ báo cáo ("6 tháng đầu năm 2024")'),
+            ("{{ dia_danh_ngay }}", 'địa danh và ngày ký ("An Bình, ngày 18 tháng 6 năm 2025")'),
+            ("{{ trich_yeu }}", 'trích yếu ("Kết quả thực hiện … 6 tháng đầu năm 2025")'),
+            ("{{ ky }}", 'kỳ báo cáo ("6 tháng đầu năm 2025")'),
             ("{{ ke_hoach }}", "kế hoạch được báo cáo, ghi đủ số, ngày, tên"),
             ("{{ mo_dau }}", 'câu mở đầu ("Thực hiện Kế hoạch số … như sau:")'),
             ("{{ ngay_tong_hop }}", "thời điểm tổng hợp số liệu"),

@@ -33,7 +33,7 @@ def init(root: Path, blank: bool) -> None:
     click.echo(f"Đã tạo thư mục làm việc {ws.root}:")
     what = "kế hoạch trống, để điền" if plan is None else "kế hoạch mẫu"
     click.echo(f"  templates/{target.name}  {what}")
-    template = f"templates/{pipeline.REPORT_TEMPLATE_NAME}"
+    template = f"templates/{ws.report_template.name}"
     if outcome.report_template is not None:
         click.echo(f"  {template}  mẫu báo cáo Word, sửa được bằng Word")
     else:
