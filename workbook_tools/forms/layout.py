@@ -8,12 +8,11 @@ writer free of decisions.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from workbook_tools import __version__
+from workbook_tools import __version__, textfit
 from workbook_tools.forms import contract
 from workbook_tools.plan.model import (
     ALL_FORMS,
@@ -118,7 +117,8 @@ class FormLayout:
     texts: tuple[TextCell, ...]
     numbers: tuple[NumberCell, ...]
     inputs: tuple[InputCell, ...]
-    row_heights: dict[int, float]  # points; rows not listed keep the default
+    row_heights: dict[int, float]  # points, every row of the sheet's text
+    page_breaks: tuple[int, ...]  # rows that start a printed page (after the first)
     metadata: contract.FormMetadata
     title: str  # document properties
     subject: str
@@ -137,13 +137,31 @@ COLUMNS = (
 NUMBER_COL, LABEL_COL, INPUT_COL, NOTE_COL = range(4)
 LAST_COL = len(COLUMNS) - 1
 
-# Row heights are estimated from text length: about one character of 12 pt
-# Times New Roman per unit of column width (less in bold, more in 10 pt). The
-# estimate errs on the tall side: white space is better than clipped text.
-LINE_HEIGHT = 16.0  # points, one line of 12 pt Times New Roman
-ROW_PADDING = 4.0
-MAX_ROW_HEIGHT = 409.0  # Excel's limit
+# Row heights follow the text as printed: each cell's text wrapped at its columns'
+# width in its own font (workbook_tools.textfit), the tallest cell setting the row.
+FONT_SIZE = 12  # the form's default font: Times New Roman 12 (forms.writer.FONT)
 TALL_TEXT_LINES = 4  # height of a free-text input, in lines
+#: Each style's font: (size, bold, italic), as forms.writer formats it.
+STYLE_FONTS: dict[Style, tuple[float, bool, bool]] = {
+    Style.AGENCY: (12, True, False),
+    Style.NATION: (12, True, False),
+    Style.MOTTO: (12, True, False),
+    Style.TITLE: (14, True, False),
+    Style.IDENTITY: (12, True, False),
+    Style.INSTRUCTIONS: (12, False, True),
+    Style.HEADER: (12, True, False),
+    Style.SECTION: (12, True, False),
+    Style.TASK_TEXT: (12, False, False),
+    Style.TASK_ROLE: (12, True, False),
+    Style.LABEL: (12, False, False),
+    Style.NOTE: (10, False, True),
+}
+#: The printed page: A4 portrait less the margins (forms.writer), in points.
+PAGE_WIDTH = 595.28 - (0.6 + 0.4) * 72
+PAGE_HEIGHT = 841.89 - (0.6 + 0.6) * 72
+#: Part of a page kept free of rows, for the difference between Excel's and
+#: LibreOffice's rounding of the scale and the heights.
+PAGE_SAFETY = 0.05
 #: Free text longer than this gets a tall, wrapped input cell.
 SHORT_TEXT = 255
 #: Excel's limit on a cell's text: the length rule of a text without its own limit.
@@ -172,7 +190,7 @@ class FormPlanner:
         self._closing = _closing_sections(plan)
         self._year = settings.year
         self._fields: dict[Field, tuple[str, Validation, float]] = {}
-        self._lines: dict[tuple[str, int, int, float], int] = {}
+        self._lines: dict[tuple[str, int, int, float, bool, bool], float] = {}
         self._common = {
             "agency": f"UBND XÃ {settings.commune.upper()}",
             "title": settings.report_title.upper(),
@@ -203,34 +221,19 @@ class FormPlanner:
         def text(row: int, col: int, last_col: int, value: str, style: Style) -> None:
             texts.append(TextCell(row, col, last_col, value, style))
 
-        def fit(row: int, *cells: tuple[str, int, int, float]) -> None:
-            """Make ``row`` tall enough for each (text, first col, last col, chars per unit)."""
-            lines = max(self._line_count(t, c0, c1, k) for t, c0, c1, k in cells)
-            if lines > 1:
-                heights[row] = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + ROW_PADDING)
-
         # --- title block: national heading, report name, the contract lines --
         name = entry.name.upper()
         text(0, NUMBER_COL, LABEL_COL, common["agency"], Style.AGENCY)
         text(0, INPUT_COL, LAST_COL, NATION, Style.NATION)
         text(1, NUMBER_COL, LABEL_COL, name, Style.AGENCY)
         text(1, INPUT_COL, LAST_COL, MOTTO, Style.MOTTO)
-        fit(1, (name, NUMBER_COL, LABEL_COL, 0.8))
         text(2, NUMBER_COL, LAST_COL, common["title"], Style.TITLE)
-        heights[2] = self._line_count(common["title"], NUMBER_COL, LAST_COL, 0.7) * 20.0 + 8
         unit = contract.unit_line(entry)
         text(3, NUMBER_COL, LABEL_COL, unit, Style.IDENTITY)
         text(3, INPUT_COL, LAST_COL, common["period"], Style.IDENTITY)
-        fit(3, (unit, NUMBER_COL, LABEL_COL, 0.9), (common["period"], INPUT_COL, LAST_COL, 0.9))
         text(4, NUMBER_COL, LABEL_COL, common["plan"], Style.IDENTITY)
         text(4, INPUT_COL, LAST_COL, common["deadline"], Style.IDENTITY)
-        fit(
-            4,
-            (common["plan"], NUMBER_COL, LABEL_COL, 0.9),
-            (common["deadline"], INPUT_COL, LAST_COL, 0.9),
-        )
         text(5, NUMBER_COL, LAST_COL, common["guide"], Style.INSTRUCTIONS)
-        fit(5, (common["guide"], NUMBER_COL, LAST_COL, 1.0))
         header_row = 6
         for col, column in enumerate(COLUMNS):
             text(header_row, col, col, column.header, Style.HEADER)
@@ -238,21 +241,22 @@ class FormPlanner:
         # --- the fields, grouped by the plan's sections; tasks with their text
         tasks = {t.code: t for t in plan.tasks_for(entry)}
         row = header_row + 1
+        #: A section heading's row → the last row printed on its page with it.
+        keep: dict[int, int] = {}
         for heading, fields in self._sections(entry).items():
+            heading_row = row
             text(row, NUMBER_COL, LAST_COL, heading, Style.SECTION)
-            fit(row, (heading, NUMBER_COL, LAST_COL, 0.9))
             row += 1
             task = tasks.get(fields[0].task or "")
             if task is not None:
                 role, role_note = _task_role(task, entry), _task_role_note(task, entry)
                 text(row, NUMBER_COL, LABEL_COL, role, Style.TASK_ROLE)
                 text(row, INPUT_COL, LAST_COL, role_note, Style.TASK_TEXT)
-                fit(row, (role, NUMBER_COL, LABEL_COL, 0.9), (role_note, INPUT_COL, LAST_COL, 1.2))
                 row += 1
                 task_text = _task_text(plan, task)
                 text(row, LABEL_COL, LAST_COL, task_text, Style.TASK_TEXT)
-                fit(row, (task_text, LABEL_COL, LAST_COL, 1.2))
                 row += 1
+            keep[heading_row] = row  # the heading keeps with its first field
             for f in fields:
                 note, validation, height = self._field(f)
                 numbers.append(NumberCell(row, NUMBER_COL, len(inputs) + 1))
@@ -263,6 +267,12 @@ class FormPlanner:
                 if height:
                     heights[row] = height
                 row += 1
+
+        for cell in texts:
+            size, bold, italic = STYLE_FONTS[cell.style]
+            needed = self._height(cell.text, cell.col, cell.last_col, size, bold, italic)
+            heights[cell.row] = max(heights.get(cell.row, 0.0), needed)
+        breaks = page_breaks(heights, header_row, row, keep)
 
         metadata = contract.FormMetadata(
             values={
@@ -286,6 +296,7 @@ class FormPlanner:
             numbers=tuple(numbers),
             inputs=tuple(inputs),
             row_heights=heights,
+            page_breaks=breaks,
             metadata=metadata,
             title=f"{plan.settings.report_title} - {entry.name} - {self.period.name}",
             subject=plan.settings.plan_title,
@@ -299,13 +310,9 @@ class FormPlanner:
         if known is None:
             note = _note(f)
             tall = f.type is FieldType.TEXT and (f.max_length or CELL_CHARS) > SHORT_TEXT
-            lines = max(
-                self._line_count(f.label, LABEL_COL, LABEL_COL, 1.0),
-                self._line_count(note, NOTE_COL, NOTE_COL, 1.2),  # 10 pt
-            )
-            height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + ROW_PADDING) if lines > 1 else 0.0
+            height = 0.0
             if tall:  # free text gets room for a few lines
-                height = max(height, TALL_TEXT_LINES * LINE_HEIGHT)
+                height = textfit.rows_height(TALL_TEXT_LINES, FONT_SIZE)
             known = (note, _validation(f, self._year), height)
             self._fields[f] = known
         return known
@@ -329,13 +336,51 @@ class FormPlanner:
             sections.setdefault(f.section, []).append(f)
         return sections
 
-    def _line_count(self, text: str, first_col: int, last_col: int, factor: float) -> int:
-        key = (text, first_col, last_col, factor)
-        count = self._lines.get(key)
-        if count is None:
-            count = _line_count(text, _width(first_col, last_col) * factor)
-            self._lines[key] = count
-        return count
+    def _height(
+        self, text: str, first_col: int, last_col: int, size: float, bold: bool, italic: bool
+    ) -> float:
+        """The height in points of a row holding ``text`` across the columns given."""
+        key = (text, first_col, last_col, size, bold, italic)
+        height = self._lines.get(key)
+        if height is None:
+            width = column_points(first_col, last_col)
+            lines = textfit.line_count(text, width, size, bold, italic)
+            height = self._lines[key] = textfit.rows_height(lines, size)
+        return height
+
+
+def column_points(first_col: int, last_col: int) -> float:
+    """The printed width in points of the form's columns ``first_col``..``last_col``."""
+    return sum(textfit.column_points(c.width, FONT_SIZE) for c in COLUMNS[first_col : last_col + 1])
+
+
+def print_scale() -> float:
+    """The scale a form prints at: its columns fitted to the page's width."""
+    return min(1.0, PAGE_WIDTH / column_points(0, LAST_COL))
+
+
+def page_breaks(
+    heights: dict[int, float], header_row: int, end: int, keep: dict[int, int]
+) -> tuple[int, ...]:
+    """The rows that start a printed page: where the rows up to ``end`` (excluded) fill
+    a page, the heading row ``header_row`` repeated on each, and before a row of
+    ``keep`` (a section heading) that would not print on the same page as the rows
+    down to ``keep[row]`` (its first field)."""
+    def height(row: int) -> float:
+        return heights.get(row, textfit.rows_height(1, FONT_SIZE))
+
+    room = PAGE_HEIGHT / print_scale() * (1 - PAGE_SAFETY)
+    header = height(header_row)
+    used = sum(height(r) for r in range(header_row + 1))
+    breaks: list[int] = []
+    for row in range(header_row + 1, end):
+        last = keep.get(row, row)
+        needed = sum(height(r) for r in range(row, last + 1))
+        if used + needed > room and used > header:
+            breaks.append(row)
+            used = header
+        used += height(row)
+    return tuple(breaks)
 
 
 def layout_form(
@@ -565,13 +610,3 @@ def _clip(text: str, limit: int) -> str:
     if len(text.encode("utf-16-le")) // 2 <= limit:
         return text
     return text[: limit - 1] + "…"
-
-
-def _width(first_col: int, last_col: int) -> float:
-    return sum(c.width for c in COLUMNS[first_col : last_col + 1])
-
-
-def _line_count(text: str, chars_per_line: float) -> int:
-    """Lines ``text`` takes when wrapped in a cell ``chars_per_line`` characters wide."""
-    per_line = max(1, int(chars_per_line))
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))

@@ -175,6 +175,8 @@ def _write_main(workbook: Any, sheet: Any, layout: FormLayout) -> None:
     sheet.set_paper(A4)
     sheet.set_portrait()
     sheet.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    if layout.page_breaks:  # a heading starts a page rather than end one
+        sheet.set_h_pagebreaks(list(layout.page_breaks))
     sheet.set_margins(left=0.6, right=0.4, top=0.6, bottom=0.6)
     sheet.center_horizontally()
     sheet.set_footer('&C&"Times New Roman"&10Trang &P/&N')
