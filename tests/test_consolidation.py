@@ -122,8 +122,8 @@ def test_some_missing_late_and_an_error_value(plan: Plan) -> None:
     assert r["CT1.1"].reported == tuple(v for v in VILLAGES if v not in ("T07", "T09"))
     assert r["CT1.1"].excluded == ("T05",)
     assert r["CT1.1"].note == (
-        "10/12 thôn đã báo cáo (chưa báo cáo: T07, T09); "
-        "1 thôn có số liệu lỗi không được tính (T05); "
+        "10/12 thôn đã báo cáo (chưa báo cáo: Thôn 7, Thôn 9); "
+        "1 thôn có số liệu lỗi không được tính (Thôn 5); "
         "nơi chưa báo cáo, để trống hay có lỗi được tính là chưa đạt điều kiện"
     )
     # Ten villages' radio (78 - 7 - 9) and posts (10), the commune's 12 and 4.
@@ -134,7 +134,7 @@ def test_some_missing_late_and_an_error_value(plan: Plan) -> None:
     # lg_kt_xh = Có in villages 1–10 except the missing 7 and 9.
     check(r["CT2.2"], 8, 12, False, Outcome.NOT_MET)
     check(r["CT5.1"], 9, 10, False, Outcome.NOT_MET)
-    assert "chưa báo cáo: DTN" in r["CT5.1"].note
+    assert "chưa báo cáo: Đoàn Thanh niên Cộng sản Hồ Chí Minh xã" in r["CT5.1"].note
 
     done = c.completeness
     assert (done.expected, done.received, done.on_time) == (22, 19, 17)
@@ -198,14 +198,15 @@ def test_a_unit_that_did_not_report_is_no_data_not_nothing_arose(plan: Plan) -> 
         assert (r[code].numerator, r[code].denominator) == (0, 0)
         assert (r[code].outcome, r[code].met, r[code].value) == (Outcome.NO_DATA, False, None)
     assert r["CT3.1"].note == (
-        "12/12 thôn đã báo cáo; 0/1 đơn vị đã báo cáo (chưa báo cáo: CA); chưa có số liệu để tính"
+        "12/12 thôn đã báo cáo; 0/1 đơn vị đã báo cáo (chưa báo cáo: Công an xã); "
+        "chưa có số liệu để tính"
     )
     # Against a fixed denominator (the period's 6 months, the roster) the missing unit
     # simply does not meet the target.
     check(r["CT1.4"], 0, 6, False, Outcome.NOT_MET)
     check(r["CT3.3"], 0, 1, False, Outcome.NOT_MET)
     assert r["CT3.3"].note == (
-        "0/1 đơn vị đã báo cáo (chưa báo cáo: VHXH); "
+        "0/1 đơn vị đã báo cáo (chưa báo cáo: Bộ phận Văn hóa - Xã hội); "
         "nơi chưa báo cáo, để trống hay có lỗi được tính là chưa đạt điều kiện"
     )
 
@@ -248,7 +249,7 @@ def test_at_most_comparator() -> None:
     high = by_code(run(small, ratio_submissions(small, {"A1": (6, 100)})))["X1"]
     assert (low.met, high.met) == (True, False)
     # A2 did not report; for a SUM that is a missing part, said in the note.
-    assert low.note == "1/2 thôn đã báo cáo (chưa báo cáo: A2)"
+    assert low.note == "1/2 thôn đã báo cáo (chưa báo cáo: Thôn A2)"
 
 
 @settings(max_examples=60, deadline=None)

@@ -123,7 +123,8 @@ def test_summary_follows_the_contract(consolidation: Consolidation, plan: Plan) 
     } == {"numerator": 10, "denominator": 12, "value": 10 / 12, "target": 0.95, "met": False}
     assert indicators["CT1.1"]["excluded_units"] == ["T05"]
     assert indicators["CT1.1"]["note"] == (
-        "11/12 thôn đã báo cáo (chưa báo cáo: T07); 1 thôn có số liệu lỗi không được tính (T05); "
+        "11/12 thôn đã báo cáo (chưa báo cáo: Thôn 7); "
+        "1 thôn có số liệu lỗi không được tính (Thôn 5); "
         "nơi chưa báo cáo, để trống hay có lỗi được tính là chưa đạt điều kiện"
     )
     # CT1.2 is a count: numerator only, no target.
@@ -199,12 +200,24 @@ def test_sheets_and_title_block(formulas: openpyxl.Workbook) -> None:
         == ["Tổng hợp", "Theo thôn", "Theo đơn vị", "Tình hình nộp", "Lỗi dữ liệu", "Ý kiến"]
     )
     ws = formulas["Tổng hợp"]
-    assert ws["A1"].value == "UBND XÃ TIẾN NÔNG"
+    # Decree 30: the issuing body in full, underlined under its name, as the motto is.
+    assert (ws["A1"].value, ws["A2"].value) == ("ỦY BAN NHÂN DÂN", "XÃ TIẾN NÔNG")
+    assert ws["A2"].font.u == "single" and ws["E2"].font.u == "single"
     assert ws["E1"].value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
     assert ws["E2"].value == "Độc lập - Tự do - Hạnh phúc"
     assert ws["E3"].value == "Tiến Nông, ngày 18 tháng 6 năm 2024"
+    for cell in ("E2", "E3", "A6"):  # motto, place and date, trích yếu: 13-14 pt
+        assert 13 <= ws[cell].font.sz <= 14, cell
     assert ws["A5"].value == "BÁO CÁO"
-    assert ws["A7"].value.startswith("Báo cáo 6 tháng đầu năm 2024")
+    # One title: the trích yếu says the period as the plan names it, no false end date.
+    assert ws["A6"].value == (
+        "Kết quả thực hiện công tác phòng, chống mại dâm 6 tháng đầu năm 2024"
+    )
+    assert ws["A7"].value.startswith("Thực hiện Kế hoạch số ")
+    assert "của Ủy ban nhân dân xã Tiến Nông" in ws["A7"].value
+    texts = [str(c.value) for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+    assert sum(t.casefold().startswith("báo cáo") for t in texts) == 1
+    assert not any("Kính gửi" in t or "đến ngày" in t or "Muộn" in t for t in texts)
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.paperSize == 9  # A4
     assert ws["A1"].font.name == "Times New Roman"
@@ -250,7 +263,7 @@ def test_indicator_table(formulas: openpyxl.Workbook, plan: Plan) -> None:
     assert ws.cell(rows["CT1.1"], 8).number_format == '"≥ "0.0%'
     assert ws.cell(rows["CT1.3"], 9).fill.fgColor.rgb == GREEN
     assert ws.cell(rows["CT1.1"], 9).fill.fgColor.rgb == RED
-    assert "1 thôn có số liệu lỗi không được tính (T05)" in str(ws.cell(rows["CT1.1"], 10).value)
+    assert "1 thôn có số liệu lỗi không được tính (Thôn 5)" in str(ws.cell(rows["CT1.1"], 10).value)
     assert len(ws._charts) == 1  # type: ignore[attr-defined]
 
 
@@ -318,7 +331,7 @@ def test_villages_sheet(formulas: openpyxl.Workbook, cached: openpyxl.Workbook, 
     assert values.cell(total, codes["tt_hinh_thuc"]).value == 2 * 10
     assert ws.cell(t07, 4).value == "Chưa nộp"
     assert ws.cell(t07, loa).value is None
-    assert ws.cell(t05 - 2, 4).value == "Muộn"  # T03
+    assert ws.cell(t05 - 2, 4).value == "Trễ hạn"  # T03
     assert ws.cell(6, codes["ngay_bao_cao"]).value == datetime(2024, 6, 10)
 
 
@@ -369,7 +382,7 @@ def test_submissions_and_problems_sheets(formulas: openpyxl.Workbook) -> None:
         "Số cảnh báo",
     ]
     rows = {ws.cell(r, 2).value: r for r in range(5, 27)}
-    assert ws.cell(rows["T03"], 5).value == "Muộn"
+    assert ws.cell(rows["T03"], 5).value == "Trễ hạn"
     assert ws.cell(rows["T07"], 5).value == "Chưa nộp"
     assert ws.cell(rows["T01"], 5).value == "Đúng hạn"
     assert ws.cell(rows["T01"], 6).value == "T01_0610.xlsx"
@@ -504,7 +517,7 @@ def test_a_plan_without_tasks_or_answers(tmp_path: Path) -> None:
     summary = book["Tổng hợp"]
     row = find_row(summary, 3, "X1")
     assert [summary.cell(row, c).value for c in (5, 6, 7, 8, 9)] == [1, 2, 0.5, 0.5, "Đạt"]
-    assert summary.cell(row, 10).value == "1/2 thôn đã báo cáo (chưa báo cáo: A2)"
+    assert summary.cell(row, 10).value == "1/2 thôn đã báo cáo (chưa báo cáo: Thôn A2)"
     assert book["Ý kiến"]["A5"].value == "Không có ý kiến nào."
     assert book["Lỗi dữ liệu"]["A5"].value == "Không có lỗi nào."
     villages = book["Theo thôn"]

@@ -89,7 +89,7 @@ class ReportingStatus(StrEnum):
 
 REPORTING_LABELS = {
     ReportingStatus.ON_TIME: "Đúng hạn",
-    ReportingStatus.LATE: "Muộn",
+    ReportingStatus.LATE: "Trễ hạn",
     ReportingStatus.MISSING: "Chưa nộp",
 }
 
@@ -729,6 +729,19 @@ def _concerned(
     return tuple(e.code for e in plan.roster if e.code in codes)
 
 
+def _names(plan: Plan, codes: Sequence[str]) -> str:
+    """Roster entries as a note names them for the officer: "Thôn 7, Công an xã"."""
+    return ", ".join(plan.entry(code).name for code in codes)
+
+
+def _label(plan: Plan, code: str) -> str:
+    """A field as a note names it: its label, the code only for a field the plan lacks."""
+    try:
+        return f'"{plan.field(code).label}"'
+    except KeyError:
+        return code
+
+
 def _note(
     plan: Plan,
     indicator: Indicator,
@@ -751,16 +764,19 @@ def _note(
         part = f"{len(done)}/{len(mine)} {label} đã báo cáo"
         absent = [c for c in mine if c not in reported_set]
         if absent:
-            part += f" (chưa báo cáo: {', '.join(absent)})"
+            part += f" (chưa báo cáo: {_names(plan, absent)})"
         parts.append(part)
         wrong = [c for c in mine if c in excluded_set]
         if wrong:
             parts.append(
-                f"{len(wrong)} {label} có số liệu lỗi không được tính ({', '.join(wrong)})"
+                f"{len(wrong)} {label} có số liệu lỗi không được tính ({_names(plan, wrong)})"
             )
         blank = [c for c in mine if c in gaps and c not in excluded_set]
         if blank:
-            listed = ", ".join(f"{c}: {', '.join(gaps[c])}" for c in blank)
+            listed = "; ".join(
+                f"{plan.entry(c).name}: {', '.join(_label(plan, f) for f in gaps[c])}"
+                for c in blank
+            )
             parts.append(f"{len(blank)} {label} để trống ô cần cho chỉ tiêu ({listed})")
     silent = len(concerned) > len(reported) or bool(gaps)
     if counted is not None and silent:

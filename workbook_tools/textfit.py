@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
 from workbook_tools import font_widths
@@ -113,3 +113,29 @@ def stored_column_points(stored: float, default_size: float) -> float:
     half an em in LibreOffice, whole pixels in Excel; the narrower of the two is taken."""
     digit_px = math.floor(default_size * 96 / 72 / 2)
     return min(stored * default_size / 2, stored * digit_px * 0.75)
+
+
+def page_starts(
+    heights: Callable[[int], float],
+    start: int,
+    end: int,
+    room: float,
+    used: float = 0.0,
+    repeated: float = 0.0,
+    keep: Mapping[int, int] | None = None,
+) -> tuple[int, ...]:
+    """The rows that start a printed page, for manual page breaks: rows ``start`` up to
+    ``end`` (excluded) filling pages ``room`` points tall, the first page already
+    holding ``used`` points of rows, each page after it ``repeated`` points of
+    repeated heading rows. A row of ``keep`` starts a page rather than print on
+    another than the rows down to ``keep[row]`` (a heading and what follows it,
+    a signature block), unless they could not fit on any page."""
+    keep = keep or {}
+    breaks: list[int] = []
+    for row in range(start, end):
+        needed = sum(heights(r) for r in range(row, keep.get(row, row) + 1))
+        if used + needed > room and used > repeated and (row in keep or used + heights(row) > room):
+            breaks.append(row)
+            used = repeated
+        used += heights(row)
+    return tuple(breaks)

@@ -370,17 +370,8 @@ def page_breaks(
         return heights.get(row, textfit.rows_height(1, FONT_SIZE))
 
     room = PAGE_HEIGHT / print_scale() * (1 - PAGE_SAFETY)
-    header = height(header_row)
-    used = sum(height(r) for r in range(header_row + 1))
-    breaks: list[int] = []
-    for row in range(header_row + 1, end):
-        last = keep.get(row, row)
-        needed = sum(height(r) for r in range(row, last + 1))
-        if used + needed > room and used > header:
-            breaks.append(row)
-            used = header
-        used += height(row)
-    return tuple(breaks)
+    above = sum(height(r) for r in range(header_row + 1))
+    return textfit.page_starts(height, header_row + 1, end, room, above, height(header_row), keep)
 
 
 def layout_form(

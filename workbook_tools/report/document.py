@@ -320,6 +320,16 @@ def _without_prefix(text: str, prefix: str) -> str:
     return text[len(prefix) :].strip() if text.casefold().startswith(prefix.casefold()) else text
 
 
+def title_lines(plan: Plan, period_name: str) -> tuple[str, str]:
+    """The trích yếu and the plan it carries out, as the report workbook prints them
+    under "BÁO CÁO": ("Kết quả thực hiện … 6 tháng đầu năm 2024", "Thực hiện Kế hoạch
+    số … ngày … của Ủy ban nhân dân xã … về …")."""
+    settings = plan.settings
+    summary = _summary_line(settings.report_title, settings.plan_title, _period_phrase(period_name))
+    cited = _plan_citation(plan, f"Ủy ban nhân dân xã {settings.commune}")
+    return summary, f"Thực hiện {cited}"
+
+
 def _period_phrase(period_name: str) -> str:
     """ "Báo cáo 6 tháng đầu năm 2024" -> "6 tháng đầu năm 2024"."""
     return _without_prefix(period_name, "Báo cáo ")

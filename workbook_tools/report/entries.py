@@ -1,8 +1,9 @@
 """What the officer types into a period's report, remembered for the period.
 
 The report's number (số/ký hiệu, "45/BC-UBND"), the signing date, the signer's
-name and title, the body the report goes to (Kính gửi) and the receivers
-(Nơi nhận) are given once, with ``wbt merge --number … --date …``, and kept in
+name and title, the body the report goes to and the receivers (Nơi nhận, the
+body first: a báo cáo has no "Kính gửi") are given once, with
+``wbt merge --number … --date …``, and kept in
 the period's record (:mod:`workbook_tools.report.write`: the hidden
 ``.wbt-report.json`` beside the report, written with it, all or none): every
 later merge of the period uses them until the officer gives another value, or
@@ -45,7 +46,7 @@ class Entries:
     signed_on: date | None = None
     signer_name: str | None = None
     signer_title: str | None = None
-    report_to: str | None = None  # Kính gửi
+    report_to: str | None = None  # the body it goes to: first in Nơi nhận
     recipients: tuple[str, ...] | None = None  # Nơi nhận, before the "Lưu:" line
 
     def updated(self, changes: Entries, cleared: frozenset[str] = frozenset()) -> Entries:
@@ -111,10 +112,10 @@ class ResolvedEntries:
 def resolve(given: Entries, settings: Settings) -> ResolvedEntries:
     """The officer's entries completed from the plan's settings."""
     report_to = given.report_to if given.report_to is not None else settings.report_to
-    if given.recipients is not None:
-        recipients = given.recipients
-    else:
-        recipients = (report_to,) if report_to else ()
+    recipients = given.recipients if given.recipients is not None else ()
+    # A báo cáo has no "Kính gửi": the body it goes to is its first receiver (Nơi nhận).
+    if report_to and report_to.casefold() not in {r.casefold() for r in recipients}:
+        recipients = (report_to, *recipients)
     return ResolvedEntries(
         number=full_number(given.number or ""),
         signed_on=given.signed_on,

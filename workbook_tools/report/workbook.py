@@ -16,7 +16,7 @@ its computed value, so every reader shows numbers and the officer can audit them
 from __future__ import annotations
 
 import io
-import math
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from fractions import Fraction
@@ -28,6 +28,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from workbook_tools import textfit
 from workbook_tools.consolidation import (
     OUTCOME_LABELS,
     REPORTING_LABELS,
@@ -174,11 +175,27 @@ _STYLES: dict[str, dict[str, Any]] = {
     "absent": {"bg_color": "#F2F2F2"},
     "na": {"bg_color": "#D9D9D9"},
     "title": {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"},
-    "subtitle": {"bold": True, "font_size": 12, "align": "center", "text_wrap": True},
+    # Decree 30: the motto, the place and date and the trích yếu at 13-14 pt.
+    "subtitle": {
+        "bold": True,
+        "font_size": 13,
+        "align": "center",
+        "valign": "top",
+        "text_wrap": True,
+    },
+    "cited": {
+        "italic": True,
+        "font_size": 13,
+        "align": "center",
+        "valign": "top",
+        "text_wrap": True,
+    },
+    "motto": {"bold": True, "underline": True, "align": "center", "font_size": 13},
+    "underline": {"underline": True},
     "heading": {"bold": True, "font_size": 12},
     "plain_center": {"align": "center", "font_size": 12},
     "bold_center": {"bold": True, "align": "center", "font_size": 12},
-    "italic_center": {"italic": True, "align": "center", "font_size": 12},
+    "italic_center": {"italic": True, "align": "center", "font_size": 13},
     "note": {
         "italic": True,
         "font_size": 10,
@@ -205,11 +222,42 @@ _REPORTING_STYLES = {
 _TASK_STYLES = dict(zip(STATUS_VALUES, ("met", "late", "not_met"), strict=True))
 #: Total column width (characters) that still reads well fitted to A4 landscape.
 _PAGE_WIDTH = 240
-_LINE_HEIGHT = 15.0  # points per wrapped line at 11 pt
-_MAX_ROW_HEIGHT = 409.0  # Excel's limit
+_FONT_SIZE = 11  # the report's default font: Times New Roman 11
+_DEFAULT_ROW_HEIGHT = 15.0  # a row xlsxwriter leaves at the default, in points
+#: A4 landscape less the margins (page_setup), in points.
+_LANDSCAPE_WIDTH = 841.89 - (0.6 + 0.4) * 72
+_SUMMARY_ROOM = 595.28 - (0.6 + 0.6) * 72
+_PAGE_SAFETY = 0.05  # of a page kept free for Excel's and LibreOffice's rounding
+_WIDE_SCALE = 75  # percent: a sheet wider than a page prints across pages at this scale
+_CHART_ROWS = 18  # rows under the chart's heading that the chart covers
 
 
 # --- the workbook ---------------------------------------------------------------------
+
+
+class _Rows:
+    """A sheet's row heights as written (the default where none is), and the rows
+    that keep with the ones below them on a printed page."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self._ws = ws
+        self._heights: dict[int, float] = {}
+        self.keep: dict[int, int] = {}
+
+    def set(self, row: int, height: float) -> None:
+        self._ws.set_row(row, height)
+        self._heights[row] = height
+
+    def height(self, row: int) -> float:
+        return self._heights.get(row, _DEFAULT_ROW_HEIGHT)
+
+
+def _fitted_scale(widths: Sequence[float], page_width: float) -> float:
+    """The scale a sheet of columns ``widths`` prints at, fitted to ``page_width`` points."""
+    # Excel's narrower character (textfit.column_points) gives the larger scale: the
+    # fewer rows to a page, so a page break computed from it is never too late.
+    total = sum(textfit.column_points(w, _FONT_SIZE) for w in widths)
+    return min(1.0, page_width / total)
 
 
 def villages_sheet_name(settings: Settings) -> str:
@@ -382,12 +430,15 @@ def set_widths(ws: Worksheet, widths: Sequence[float]) -> None:
         ws.set_column(col, col, width)
 
 
-def sheet_title(ws: Worksheet, last_col: int, title: str, note: str, formats: Formats) -> None:
-    """Title and note across columns 0..``last_col`` (the first printed page's width)."""
+def sheet_title(
+    ws: Worksheet, last_col: int, title: str, note: str, formats: Formats, width: float = 100
+) -> None:
+    """Title and note across columns 0..``last_col`` (the first printed page's width),
+    ``width`` characters wide together: the note's row is as tall as its wrapped text."""
     write_merged(ws, 0, 0, max(last_col, 1), title, formats("title"))
     ws.set_row(0, 24)
     write_merged(ws, 1, 0, max(last_col, 1), note, formats("note"))
-    ws.set_row(1, _height([(note, 100)]))
+    ws.set_row(1, _height([(note, width)], size=10))
 
 
 def page_setup(
@@ -399,7 +450,7 @@ def page_setup(
     ws.set_landscape()
     ws.set_margins(left=0.6, right=0.4, top=0.6, bottom=0.6)
     if width > _PAGE_WIDTH and fixed_cols:
-        ws.set_print_scale(75)
+        ws.set_print_scale(_WIDE_SCALE)
         ws.repeat_columns(0, fixed_cols - 1)
     else:
         ws.fit_to_pages(1, 0)
@@ -442,28 +493,27 @@ def write_status(
     ws.write_string(row, col, REPORTING_LABELS[status], formats("cell", _REPORTING_STYLES[status]))
 
 
-def _lines(text: str, width: float) -> int:
-    """How many lines ``text`` wraps to in a column ``width`` characters wide."""
-    chars = max(int(width * 1.1), 1)
-    if len(text) <= chars and "\n" not in text:
-        return 1
-    return sum(max(1, math.ceil(len(part) / chars)) for part in text.split("\n"))
-
-
-def _height(texts: Sequence[tuple[str, float]], minimum: int = 1) -> float:
+def _height(
+    texts: Sequence[tuple[str, float]], minimum: int = 1, size: float = _FONT_SIZE
+) -> float:
+    """A row's height in points for each (text, width in characters) wrapped as printed
+    (:mod:`workbook_tools.textfit`), at least ``minimum`` lines."""
     lines = minimum
     for text, width in texts:
         if text:
-            lines = max(lines, _lines(text, width))
-    return min(_MAX_ROW_HEIGHT, lines * _LINE_HEIGHT + 3)
+            points = textfit.column_points(width, _FONT_SIZE)
+            lines = max(lines, textfit.line_count(text, points, size))
+    return textfit.rows_height(lines, size)
 
 
-def _first_page_span(widths: Sequence[float], page: float = 150) -> int:
-    """The last column that still fits on the first printed page of a wide sheet."""
+def _first_page_span(widths: Sequence[float]) -> int:
+    """The last column that still fits on the first printed page of a sheet printed
+    across pages at :data:`_WIDE_SCALE` (the whole sheet when it is narrower)."""
+    room = _LANDSCAPE_WIDTH / (_WIDE_SCALE / 100)
     total = 0.0
     for col, width in enumerate(widths):
-        total += width
-        if total > page:
+        total += textfit.column_points(width, _FONT_SIZE)
+        if total > room:
             return max(col - 1, 0)
     return len(widths) - 1
 
@@ -536,35 +586,52 @@ def summary_sheet(
     set_widths(ws, widths)
     last = len(widths) - 1
     ws.hide_gridlines(2)
+    rows = _Rows(ws)
 
-    # Title block (Decree 30/2020/NĐ-CP, appendix I): issuing body left, national
-    # motto right, then place and date, the document's kind and its summary.
+    # Title block (Decree 30/2020/NĐ-CP, appendix I): the issuing body in full,
+    # underlined, left; the national name and motto (underlined) right; the number,
+    # the place and date; "BÁO CÁO" and its trích yếu once; the plan it carries out.
+    from workbook_tools.report.document import title_lines  # document imports this module
+
     left, right = (0, 3), (4, last)
-    bold_center, plain_center = formats("bold_center"), formats("plain_center")
-    italic_center = formats("italic_center")
-    write_merged(ws, 0, *left, f"UBND XÃ {settings.commune.upper()}", bold_center)
+    bold_center = formats("bold_center")
+    write_merged(ws, 0, *left, "ỦY BAN NHÂN DÂN", bold_center)
     write_merged(ws, 0, *right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold_center)
-    write_merged(ws, 1, *left, entries.number_line, plain_center)
-    write_merged(ws, 1, *right, "Độc lập - Tự do - Hạnh phúc", bold_center)
+    body = f"XÃ {settings.commune.upper()}"
+    write_merged(ws, 1, *left, body, formats("bold_center", "underline"))
+    write_merged(ws, 1, *right, "Độc lập - Tự do - Hạnh phúc", formats("motto"))
+    rows.set(1, 20)
+    write_merged(ws, 2, *left, entries.number_line, formats("plain_center"))
     signed_on = entries.signed_on or c.generated_at.date()
     date_line = vietnamese_date_line(settings.commune, signed_on)
-    write_merged(ws, 2, *right, date_line, italic_center)
+    write_merged(ws, 2, *right, date_line, formats("italic_center"))
+    rows.set(2, 20)
+    summary, cited = title_lines(c.plan, period.name)
     write_merged(ws, 4, 0, last, "BÁO CÁO", formats("title"))
-    write_merged(ws, 5, 0, last, settings.report_title, formats("subtitle"))
-    ws.set_row(5, _height([(settings.report_title, 120)]) + 2)
-    period_line = f"{period.name} (từ ngày {period.start:%d/%m/%Y} đến ngày {period.end:%d/%m/%Y})"
-    write_merged(ws, 6, 0, last, period_line, italic_center)
-    if entries.report_to:
-        write_merged(ws, 7, 0, last, f"Kính gửi: {entries.report_to}", plain_center)
+    write_merged(ws, 5, 0, last, summary, formats("subtitle"))
+    rows.set(5, _height([(summary, 120)], size=13))
+    write_merged(ws, 6, 0, last, cited, formats("cited"))
+    rows.set(6, _height([(cited, 150)], size=13))
 
-    row = _completeness_block(ws, 9, last, c, formats)
-    row = _indicator_block(workbook, ws, row + 1, last, c, formats)
-    _signature_block(ws, row + 1, last, c, formats, entries)
+    row = _completeness_block(ws, rows, 8, last, c, formats)
+    heading = row + 1
+    row = _indicator_block(workbook, ws, rows, heading, last, c, formats)
+    signature = row + 1
+    end = _signature_block(ws, signature, last, c, formats, entries)
     page_setup(ws, None)
+    # Pages break before a heading that would end a page (with the table's heading
+    # row and first indicator, or with the chart) and before a signature block that
+    # would split; no row is repeated on each page, so none lands above the signature.
+    room = _SUMMARY_ROOM / _fitted_scale(widths, _LANDSCAPE_WIDTH) * (1 - _PAGE_SAFETY)
+    keep = {heading: heading + 3, signature: end}
+    keep.update(rows.keep)
+    breaks = textfit.page_starts(rows.height, 0, end + 1, room, keep=keep)
+    if breaks:
+        ws.set_h_pagebreaks(list(breaks))
 
 
 def _completeness_block(
-    ws: Worksheet, row: int, last: int, c: Consolidation, formats: Formats
+    ws: Worksheet, rows: _Rows, row: int, last: int, c: Consolidation, formats: Formats
 ) -> int:
     done = c.completeness
     ws.write_string(row, 0, "I. TÌNH HÌNH NỘP BÁO CÁO", formats("heading"))
@@ -576,10 +643,11 @@ def _completeness_block(
         f"{commune_deadline_text(c.period, run_day(c))}."
     )
     write_merged(ws, row, 0, last, intro, formats("text"))
+    rows.set(row, _height([(intro, 160)]))
     row += 1
     ws.write_string(row, 0, "STT", formats("header"))
-    write_merged(ws, row, 1, 3, "Đối tượng", formats("header"))
-    counts = ("Phải nộp", "Đã nộp", "Đúng hạn", "Muộn", "Chưa nộp", "Tỉ lệ đã nộp")
+    write_merged(ws, row, 1, 3, "Thôn, đơn vị", formats("header"))
+    counts = ("Phải nộp", "Đã nộp", "Đúng hạn", "Trễ hạn", "Chưa nộp", "Tỉ lệ đã nộp")
     write_headers(ws, row, counts, formats, first_col=4)
     row += 1
     first = row
@@ -599,12 +667,12 @@ def _completeness_block(
         write_sum(ws, row, col, first, row - 1, count, total_format)
     _received_ratio(ws, row, Fraction(done.received, done.expected or 1), formats, "total")
     row += 1
-    for label, codes in (("Chưa nộp", done.missing), ("Nộp muộn", done.late)):
+    for label, codes in (("Chưa nộp", done.missing), ("Trễ hạn", done.late)):
         if codes:
-            names = ", ".join(f"{c.plan.entry(code).name} ({code})" for code in codes)
+            names = ", ".join(c.plan.entry(code).name for code in codes)
             line = f"{label} ({len(codes)}): {names}."
             write_merged(ws, row, 0, last, line, formats("text"))
-            ws.set_row(row, _height([(line, 160)]))
+            rows.set(row, _height([(line, 160)]))
             row += 1
     return row
 
@@ -622,6 +690,7 @@ def _received_ratio(
 def _indicator_block(
     workbook: xlsxwriter.Workbook,
     ws: Worksheet,
+    rows: _Rows,
     row: int,
     last: int,
     c: Consolidation,
@@ -638,11 +707,10 @@ def _indicator_block(
         'số liệu là "chưa có số liệu" (không đạt).'
     )
     write_merged(ws, row, 0, last, explain, formats("note"))
-    ws.set_row(row, _height([(explain, 160)]))
+    rows.set(row, _height([(explain, 160)]))
     row += 1
     write_headers(ws, row, INDICATOR_HEADERS, formats)
-    ws.set_row(row, 32)
-    header_row = row
+    rows.set(row, 32)
     row += 1
     first = row
     cell, center = formats("cell"), formats.typed("cell", "center")
@@ -673,9 +741,8 @@ def _indicator_block(
         outcome = OUTCOME_LABELS[result.outcome]
         ws.write_string(row, 8, outcome, formats("cell", _OUTCOME_STYLES[result.outcome]))
         ws.write_string(row, 9, result.note, cell)
-        ws.set_row(row, _height([(ind.text, 46), (result.note, 44), (outcome, 15)]))
+        rows.set(row, _height([(ind.text, 46), (result.note, 44), (outcome, 15)]))
         row += 1
-    ws.repeat_rows(header_row, header_row)
     if not c.indicators:
         write_merged(ws, row, 0, last, "Kế hoạch chưa có chỉ tiêu nào.", formats("note"))
         return row + 1
@@ -687,7 +754,8 @@ def _indicator_block(
     data = _chart_data(ws, first, last + 1, ratios, formats)
     _indicator_chart(workbook, ws, first, first + len(ratios) - 1, data, row + 1)
     ws.write_string(row, 0, "III. BIỂU ĐỒ CÁC CHỈ TIÊU TỈ LỆ", formats("heading"))
-    return row + 19
+    rows.keep[row] = row + _CHART_ROWS  # the heading prints with its chart
+    return row + _CHART_ROWS + 1
 
 
 #: The heading of the hidden columns the chart reads (the ratio indicators only).
@@ -721,19 +789,27 @@ def _indicator_chart(
     assert chart is not None  # a known chart type
     chart.show_hidden_data()  # its data is in hidden columns
     font = {"name": "Times New Roman"}
-    for col, name, colour in (
-        (data + 1, "Tỉ lệ đạt được", "#4472C4"),
-        (data + 2, "Mức cần đạt", "#A5A5A5"),
-    ):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": [SUMMARY_SHEET, first, data, last, data],
-                "values": [SUMMARY_SHEET, first, col, last, col],
-                "fill": {"color": colour},
-                "data_labels": {"value": True, "num_format": "0%", "font": font},
+    # Only the rate achieved is labelled, above its column: two labels side by side
+    # ran into each other ("100%100%"); the target reads off the axis and the table.
+    series = (
+        (data + 1, "Tỉ lệ đạt được", "#4472C4", True),
+        (data + 2, "Mức cần đạt", "#A5A5A5", False),
+    )
+    for col, name, colour, labelled in series:
+        options: dict[str, Any] = {
+            "name": name,
+            "categories": [SUMMARY_SHEET, first, data, last, data],
+            "values": [SUMMARY_SHEET, first, col, last, col],
+            "fill": {"color": colour},
+        }
+        if labelled:
+            options["data_labels"] = {
+                "value": True,
+                "num_format": "0%",
+                "position": "outside_end",
+                "font": {**font, "size": 9},
             }
-        )
+        chart.add_series(options)
     chart.set_title(
         {"name": "Kết quả các chỉ tiêu tỉ lệ so với mức cần đạt", "name_font": {**font, "size": 12}}
     )
@@ -758,7 +834,8 @@ def _signature_block(
     c: Consolidation,
     formats: Formats,
     entries: ResolvedEntries,
-) -> None:
+) -> int:
+    """Nơi nhận left, the signer right, from ``row``; the block's last row."""
     bold_center = formats("bold_center")
     ws.write_string(row, 0, "Nơi nhận:", formats("bold", "italic"))
     write_merged(ws, row, 6, last, "TM. ỦY BAN NHÂN DÂN", bold_center)
@@ -768,6 +845,7 @@ def _signature_block(
         write_merged(ws, row + i, 0, 3, line, formats("text"))
     write_merged(ws, row + 1, 6, last, entries.signer_title, bold_center)
     write_merged(ws, row + 6, 6, last, entries.signer_name, bold_center)
+    return row + max(6, len(receivers))
 
 
 # --- Theo thôn ----------------------------------------------------------------------
@@ -783,14 +861,16 @@ def villages_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
     last = first_field + len(fields) - 1
     received = sum(1 for v in c.plan.villages if status[v.code] is not ReportingStatus.MISSING)
     widths = [5, 8, 20, 12, *(_field_width(f) for f in fields)]
+    span = _first_page_span(widths)
     sheet_title(
         ws,
-        _first_page_span(widths),
+        span,
         f"SỐ LIỆU THEO {village.upper()} – {c.period.name.upper()}",
         f'{received}/{len(c.plan.villages)} {village} đã nộp báo cáo. Ô "{ERROR_MARK}": giá trị '
         "có lỗi, không được tính (xem trang Lỗi dữ liệu). Dòng Tổng cộng: cộng các cột số; "
         f"ở cột Có/Không là số {village} trả lời Có. Ý kiến của các {village} ở trang Ý kiến.",
         formats,
+        sum(widths[: span + 1]),
     )
     header, codes_row = 3, 4
     set_widths(ws, widths)
@@ -832,6 +912,8 @@ def villages_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
     ws.freeze_panes(codes_row + 1, 3)
     if fields:
         ws.autofilter(codes_row, 0, row - 1, last)
+    # A sheet wider than a page prints its columns in groups, a page each, at a
+    # readable scale, the village's number, code and name repeated on each.
     page_setup(ws, (header, codes_row), width=sum(widths), fixed_cols=3)
 
 
@@ -880,6 +962,7 @@ def units_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Format
         "số; ở dòng Có/Không là số đơn vị trả lời Có. Phần cuối: tình trạng và kết quả thực "
         "hiện từng nhiệm vụ của kế hoạch theo đơn vị chủ trì, phối hợp.",
         formats,
+        18 + 44 + 16 * len(units) + 11,
     )
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 44)
@@ -898,10 +981,11 @@ def units_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Format
     ws.write_blank(row, total_col, None, cell)
     row += 1
     section = None
+    headings = numbered_headings([f.section for f in fields])
     for f in fields:
         if f.section != section:
             section = f.section
-            write_merged(ws, row, 0, total_col, section, formats("group"))
+            write_merged(ws, row, 0, total_col, headings[section], formats("group"))
             row += 1
         ws.write_string(row, 0, f.code, formats("cell", "code"))
         ws.write_string(row, 1, f.label, cell)
@@ -926,6 +1010,27 @@ def units_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Format
     ws.freeze_panes(header + 1, 2)
     width = 18 + 44 + 16 * len(units) + 11
     page_setup(ws, (header, header), width=width, fixed_cols=2)
+
+
+_NUMBERED = re.compile(r"(\d+)\.\s+")
+
+
+def numbered_headings(sections: Sequence[str]) -> dict[str, str]:
+    """Each section heading as a sheet lists them: the plan numbers its sections by its
+    own order ("3. Thanh tra, kiểm tra"); a sheet listing some of them in another
+    order numbers those it shows 1, 2, 3… in the order they appear."""
+    out: dict[str, str] = {}
+    number = 0
+    for section in sections:
+        if section in out:
+            continue
+        found = _NUMBERED.match(section)
+        if found is None:
+            out[section] = section
+        else:
+            number += 1
+            out[section] = f"{number}. {section[found.end():]}"
+    return out
 
 
 def _unit_total(
@@ -1028,8 +1133,9 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
         f"TÌNH HÌNH NỘP BÁO CÁO – {c.period.name.upper()}",
         f"Hạn nộp: {done.deadline:%d/%m/%Y}. Đúng hạn: lần nộp đầu tiên đến trước hoặc trong "
         f"ngày hạn. Phải nộp {done.expected}; đã nộp {done.received}; đúng hạn {done.on_time}; "
-        f"muộn {len(done.late)}; chưa nộp {len(done.missing)}.",
+        f"trễ hạn {len(done.late)}; chưa nộp {len(done.missing)}.",
         formats,
+        sum(widths),
     )
     header = 3
     write_headers(ws, header, SUBMISSION_HEADERS, formats)
@@ -1108,6 +1214,7 @@ def problems_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
         f"{errors} lỗi, {len(problems) - errors} cảnh báo hoặc ghi chú. Giá trị có lỗi không "
         "được tính vào số liệu tổng hợp; hãy đề nghị thôn, đơn vị sửa biểu mẫu và gửi lại.",
         formats,
+        sum(widths),
     )
     header = 3
     write_headers(ws, header, PROBLEM_HEADERS, formats)
@@ -1153,6 +1260,7 @@ def opinions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
         f"Ý KIẾN CỦA CÁC THÔN, ĐƠN VỊ – {c.period.name.upper()}",
         "Nguyên văn nội dung các thôn, đơn vị ghi trên biểu mẫu.",
         formats,
+        37 + 60 * len(fields),
     )
     header = 3
     write_headers(ws, header, ("STT", "Mã", "Thôn / đơn vị", *(f.label for f in fields)), formats)
