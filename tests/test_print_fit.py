@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from workbook_tools import textfit
@@ -52,20 +51,31 @@ def spans(ws: Worksheet) -> dict[tuple[int, int], int]:
 
 
 def width_of(ws: Worksheet, first: int, last: int, default_size: float) -> float:
+    """Printed width of columns ``first``..``last`` (1-based), as the file stores them
+    (one <col> element may give several columns their width)."""
+    stored: dict[int, float] = {}
+    for dim in ws.column_dimensions.values():
+        if dim.min is not None and dim.max is not None and dim.customWidth:
+            for col in range(dim.min, dim.max + 1):
+                stored[col] = dim.width
     return sum(
-        textfit.stored_column_points(ws.column_dimensions[get_column_letter(c)].width,
-                                     default_size)
+        textfit.stored_column_points(stored.get(c, 8.43), default_size)
         for c in range(first, last + 1)
-    )  # fmt: skip
+    )
 
 
-def needed_heights(ws: Worksheet, default_size: float) -> dict[int, float]:
-    """Each row's height as its wrapped texts need it, in points."""
+def needed_heights(
+    ws: Worksheet, default_size: float, single: bool = True
+) -> dict[int, float]:
+    """Each row's height as its wrapped texts need it, in points (``single``: rows of
+    one line too)."""
     merged = spans(ws)
     needed: dict[int, float] = {}
     for row in ws.iter_rows():
         for cell in row:
             if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+                continue
+            if cell.data_type == "f":  # a total: it shows a number
                 continue
             last = merged.get((cell.row, cell.column), cell.column)
             width = width_of(ws, cell.column, last, default_size)
@@ -73,6 +83,8 @@ def needed_heights(ws: Worksheet, default_size: float) -> dict[int, float]:
             lines = textfit.line_count(
                 cell.value, width, size, bool(cell.font.b), bool(cell.font.i)
             )
+            if lines == 1 and not single:
+                continue
             height = textfit.rows_height(lines, size)
             needed[cell.row] = max(needed.get(cell.row, 0.0), height)
     return needed
@@ -139,3 +151,57 @@ def test_the_ca_form_prints_whole(sheets: dict[str, Worksheet], plan: Plan,
     flat = " ".join(text.split())
     for task in plan.tasks_for(plan.entry("CA")):
         assert " ".join(task.text.split())[-30:] in flat, task.code
+
+
+# --- the report workbook -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from click.testing import CliRunner
+
+    from workbook_tools import demo
+    from workbook_tools.cli import cli
+
+    root = tmp_path_factory.mktemp("print") / "xa"
+    demo.prepare(root)
+    result = CliRunner().invoke(cli, ["merge", "--period", PERIOD, "--dir", str(root)])
+    assert result.exit_code == 0, result.output
+    return root / "outbox" / PERIOD / f"BaoCao_TongHop_{PERIOD}.xlsx"
+
+
+def test_the_reports_texts_fit_their_rows(report: Path) -> None:
+    book = load_workbook(report)
+    for ws in book.worksheets:
+        for row, height in needed_heights(ws, 11, single=False).items():
+            shown = ws.row_dimensions[row].height or 15.0
+            assert shown + 0.01 >= height, (ws.title, row, shown, height)
+
+
+def test_the_signature_block_prints_on_one_page(report: Path) -> None:
+    ws = load_workbook(report)["Tổng hợp"]
+    assert ws.print_title_rows is None  # no table heading above "CHỦ TỊCH"
+    first = next(c.row for c in ws["A"] if c.value == "Nơi nhận:")
+    last = max(c.row for r in ws.iter_rows(min_row=first) for c in r if c.value)
+    for brk in ws.row_breaks.brk:
+        assert not first <= brk.id < last, (brk.id, first, last)
+
+
+def test_the_chart_labels_one_series(report: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(report) as z:
+        chart = z.read("xl/charts/chart1.xml").decode()
+    assert chart.count("<c:showVal val=\"1\"/>") == 1
+
+
+def test_the_units_sheets_headings_are_numbered_in_order(report: Path) -> None:
+    import re
+
+    ws = load_workbook(report)["Theo đơn vị"]
+    numbers = [
+        int(m.group(1))
+        for c in ws["A"]
+        if isinstance(c.value, str) and (m := re.match(r"(\d+)\. ", c.value))
+    ]
+    assert numbers == list(range(1, len(numbers) + 1)) and numbers

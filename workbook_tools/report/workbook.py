@@ -438,7 +438,7 @@ def sheet_title(
     write_merged(ws, 0, 0, max(last_col, 1), title, formats("title"))
     ws.set_row(0, 24)
     write_merged(ws, 1, 0, max(last_col, 1), note, formats("note"))
-    ws.set_row(1, _height([(note, width)], size=10))
+    ws.set_row(1, _height([(note, width)], size=10, italic=True))
 
 
 def page_setup(
@@ -494,7 +494,11 @@ def write_status(
 
 
 def _height(
-    texts: Sequence[tuple[str, float]], minimum: int = 1, size: float = _FONT_SIZE
+    texts: Sequence[tuple[str, float]],
+    minimum: int = 1,
+    size: float = _FONT_SIZE,
+    bold: bool = False,
+    italic: bool = False,
 ) -> float:
     """A row's height in points for each (text, width in characters) wrapped as printed
     (:mod:`workbook_tools.textfit`), at least ``minimum`` lines."""
@@ -502,7 +506,7 @@ def _height(
     for text, width in texts:
         if text:
             points = textfit.column_points(width, _FONT_SIZE)
-            lines = max(lines, textfit.line_count(text, points, size))
+            lines = max(lines, textfit.line_count(text, points, size, bold, italic))
     return textfit.rows_height(lines, size)
 
 
@@ -882,7 +886,10 @@ def villages_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
     for col, f in enumerate(fields, first_field):
         ws.write_string(header, col, f.label, header_format)
         ws.write_string(codes_row, col, f.code, formats("header", "code"))
-    ws.set_row(header, _height([(f.label, _field_width(f)) for f in fields], minimum=2))
+    labels = [(f.label, _field_width(f)) for f in fields]
+    ws.set_row(header, _height(labels, minimum=2, bold=True))
+    codes = [(f.code, _field_width(f)) for f in fields]
+    ws.set_row(codes_row, _height(codes, size=9, bold=True, italic=True))
     row = first = codes_row + 1
     # Each column read whole once, with its cells' formats: a large roster's
     # table holds tens of thousands of cells.
@@ -902,11 +909,17 @@ def villages_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
         else:
             errors = c.errors.get(entry.code, frozenset())
             at = position[entry.code]
+            texts = [(entry.name, 20.0)]
             for col, code, values, typed in columns:
                 if code in errors:
                     ws.write_string(row, col, ERROR_MARK, error)
                 else:
-                    write_value(ws, row, col, values[at], typed)
+                    value = values[at]
+                    write_value(ws, row, col, value, typed)
+                    if isinstance(value, str):
+                        texts.append((value, widths[col]))
+            if len(texts) > 1 or len(entry.name) > 20:
+                ws.set_row(row, _height(texts))
         row += 1
     _village_totals(ws, row, first, row - 1, fields, c.village_totals, formats)
     ws.freeze_panes(codes_row + 1, 3)
@@ -949,6 +962,9 @@ def units_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Format
     ws = workbook.add_worksheet(UNITS_SHEET)
     units = c.plan.units
     fields = [f for f in c.unit_fields if f not in c.opinion_fields]
+    # Each section once, where it first comes: its fields together under one heading.
+    order = {section: i for i, section in reversed(list(enumerate(f.section for f in fields)))}
+    fields.sort(key=lambda f: order[f.section])
     status = {e.entry.code: e.status for e in c.completeness.entries}
     holds = {u.code: {f.code for f in c.plan.fields_for(u)} for u in units}
     first_unit = 2
@@ -971,7 +987,7 @@ def units_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Format
     header = 3
     names = [f"{unit.name} ({unit.code})" for unit in units]
     write_headers(ws, header, ("Mã trường", "Nội dung", *names, TOTAL_LABEL), formats)
-    ws.set_row(header, _height([(name, 16) for name in names], minimum=2))
+    ws.set_row(header, _height([(name, 16) for name in names], minimum=2, bold=True))
     row = header + 1
     cell = formats("cell")
     ws.write_string(row, 0, "", cell)
@@ -1277,7 +1293,7 @@ def opinions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
         ws.write_string(row, 2, entry.name, cell.text)
         for col, f in enumerate(fields, 3):
             write_value(ws, row, col, texts.get(f.code), cell)
-        ws.set_row(row, _height([(t, 60) for t in texts.values()]))
+        ws.set_row(row, _height([(entry.name, 24), *((t, 60) for t in texts.values())]))
         row += 1
     ws.freeze_panes(header + 1, 3)
     page_setup(ws, (header, header))
