@@ -83,7 +83,9 @@ def test_blank_figures_are_no_data_not_nothing_arose(plan: Plan) -> None:
         assert got[code]["outcome"] == "chua_co_so_lieu"
     assert got["CT3.2"]["blank_units"] == {"CA": ["ca_cs_tong", "ca_cs_kiem_tra"]}
     assert (
-        "1 đơn vị để trống ô cần cho chỉ tiêu (CA: ca_tb_tiep_nhan, ca_tb_xu_ly)"
+        '1 đơn vị để trống ô cần cho chỉ tiêu (Công an xã: "Số tin báo, tố giác, phản ánh'
+        ' vi phạm pháp luật về phòng, chống mại dâm đã tiếp nhận", "Số tin báo đã được xác'
+        ' minh, phân loại, xử lý kịp thời")'
         in (got["CT3.1"]["note"])
     )
     # One warning per unit and indicator, naming the cells.
@@ -117,7 +119,9 @@ def test_a_blank_yes_no_in_a_condition_is_named_not_counted_as_no(plan: Plan) ->
     t03 = {k: v for k, v in village_values(3).items() if k != "tt_thuong_xuyen"}
     got = indicators(summary_of(plan, everyone(plan, T03=submission(plan, "T03", t03))))
     assert shown(got["CT1.1"]) == (11, 12, "Không đạt", False)
-    assert "1 thôn để trống ô cần cho chỉ tiêu (T03: tt_thuong_xuyen)" in got["CT1.1"]["note"]
+    # The note names the village and the cell as the officer knows them, not their codes.
+    assert "1 thôn để trống ô cần cho chỉ tiêu (Thôn 3: " in got["CT1.1"]["note"]
+    assert "tt_thuong_xuyen" not in got["CT1.1"]["note"]
     assert "được tính là chưa đạt điều kiện" in got["CT1.1"]["note"]
     # T01 with no form of awareness-raising (0) and the same blank: decided (0 >= 1 is
     # false whatever the blank holds): no blank to name.
@@ -161,7 +165,7 @@ def test_silent_villages_count_against_an_at_most_target() -> None:
     blank = [*all_zero[:7], submission(small, "A8", {"b": 1})]
     row = indicators(summary_of(small, blank))["X2"]
     assert shown(row) == (1, 8, "Không đạt", False)
-    assert "A8: a" in row["note"] and "được tính là có điều kiện" in row["note"]
+    assert "Thôn A8: \"Phần\"" in row["note"] and "được tính là có điều kiện" in row["note"]
 
 
 def test_silent_villages_count_against_an_at_least_target() -> None:
@@ -195,7 +199,7 @@ def test_tip_offs_a_village_did_not_pass_on_were_not_handled(plan: Plan) -> None
     row = indicators(summary_of(plan, subs))["CT3.1"]
     assert shown(row) == (3, 17, "Không đạt", False)
     assert row["value_exact"] == "3/17"
-    assert "T02: tb_chuyen_xu_ly" in row["note"]
+    assert "Thôn 2: \"Số tin báo đó đã chuyển Công an xã xử lý\"" in row["note"]
     # Every tip-off a village took passed on to CA, who handled all: 5/(5 + 2 − 2) = 100 %.
     t01 = {**village_values(1), "tb_tiep_nhan": 2, "tb_chuyen_xu_ly": 2}
     ca = {**unit_values(plan, "CA"), "ca_tb_tiep_nhan": 5, "ca_tb_xu_ly": 5}
@@ -228,7 +232,7 @@ def test_inspection_team_without_a_date_is_named(plan: Plan) -> None:
     vhxh = {k: v for k, v in unit_values(plan, "VHXH").items() if k != "vh_qd_ngay"}
     row = indicators(summary_of(plan, everyone(plan, VHXH=submission(plan, "VHXH", vhxh))))
     assert shown(row["CT3.3"]) == (0, 1, "Không đạt", False)
-    assert "VHXH: vh_qd_ngay" in row["CT3.3"]["note"]
+    assert "Bộ phận Văn hóa - Xã hội: \"Ngày quyết định kiện toàn\"" in row["CT3.3"]["note"]
 
 
 # --- 6. CT1.2 counts every channel the plan names ---------------------------------------
