@@ -8,9 +8,10 @@ from datetime import date, datetime
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from workbook_tools.checks import legacy_text
 from workbook_tools.checks.normalize import Cleaned, clean, clean_text, format_number, show
 from workbook_tools.plan.model import NO, STATUS_VALUES, YES, Field, FieldType
 from workbook_tools.problems import MESSAGES, Severity
@@ -314,6 +315,9 @@ def test_whole_numbers_in_every_spelling_clean_to_themselves(n: int) -> None:
 ))
 def test_canonical_values_round_trip_without_warning(case: tuple[Field, object]) -> None:
     f, raw = case
+    # Letters that are no Vietnamese word but read as one in a legacy font ("uè" is
+    # TCVN3 for "uố") are converted, by design: such a string is not canonical.
+    assume(not (isinstance(raw, str) and legacy_text.detect(raw) is not None))
     got = clean(f, raw)
     assert (got.value, got.code) == (raw, None)
 
