@@ -263,3 +263,17 @@ def test_a_date_typed_as_a_number_in_a_plain_cell_is_read_with_a_warning(tmp_pat
     assert "ghi số 45000, đã đọc là ngày 15/03/2023" in warning.message
     assert result.used()["T01"].values["ngay_bao_cao"] == date(2023, 3, 15)
     assert snapshot(tmp_path / "inbox") == before
+
+
+def test_a_phone_number_typed_as_a_number_is_said_to_have_lost_its_zero(tmp_path: Path) -> None:
+    form = filled("T01", {**VILLAGE, "dien_thoai": 912345678})
+    put(tmp_path / "inbox", "T01.xlsx", form, ON_TIME)
+    before = snapshot(tmp_path / "inbox")
+    result = read_and_check(
+        sample_plan(), sample_period(), tmp_path / "inbox", tmp_path / "l.sqlite3", now=NOW
+    )
+    (warning,) = [p for p in result.problems if p.code == "value.number_in_text"]
+    assert warning.field == "dien_thoai" and warning.cell is not None
+    assert "số 0 đầu đã bị mất" in warning.message and "912345678" in warning.message
+    assert result.used()["T01"].values["dien_thoai"] == "912345678"  # used as it was typed
+    assert snapshot(tmp_path / "inbox") == before

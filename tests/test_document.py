@@ -172,11 +172,11 @@ def test_situation_names_who_did_not_report(report: DocxDocument) -> None:
     situation = " ".join(between(texts(report), "I. TÌNH HÌNH", "II."))
     assert "22 thôn, đơn vị (12 thôn và 10 đơn vị)" in situation
     assert "hạn nộp ngày 15/06/2024" in situation
-    assert "đã nhận 20/22 báo cáo (90,9%), trong đó 19 báo cáo đúng hạn, 1 báo cáo nộp muộn" in (
+    assert "đã nhận 20/22 báo cáo (90,9%), trong đó 19 báo cáo đúng hạn, 1 báo cáo trễ hạn" in (
         situation
     )
     assert "Chưa nộp báo cáo (2): Thôn 7, Đoàn Thanh niên Cộng sản Hồ Chí Minh xã." in situation
-    assert "Nộp báo cáo muộn (1): Thôn 3." in situation
+    assert "Nộp báo cáo trễ hạn (1): Thôn 3." in situation
 
 
 def test_results_follow_the_plan_sections_and_name_the_units(

@@ -234,14 +234,23 @@ HYPERLINK = '=HYPERLINK("http://example.invalid","Bấm vào đây")'
         (HYPERLINK, HYPERLINK),  # kept as typed: writers store it as text
         ("\t=1+1", "=1+1"),
         ("-5 hộ", "-5 hộ"),
-        (912345678.0, "912345678"),  # a phone number typed as a number
-        (12, "12"),
-        (2.5, "2.5"),
         (JUNE_15, "15/06/2024"),
     ],
 )
 def test_text(raw: object, value: str) -> None:
     check(TEXT, raw, value, None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (912345678.0, "912345678"),  # a phone number typed as a number: its 0 is gone
+        (12, "12"),
+        (2.5, "2.5"),
+    ],
+)
+def test_a_number_in_a_text_field_is_kept_with_a_warning(raw: object, value: str) -> None:
+    check(TEXT, raw, value, "value.number_in_text")
 
 
 def test_text_blank_is_missing() -> None:

@@ -703,6 +703,12 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "{where} – «{label}»: ghi '{value}', đã đọc là ngày {read_as} (ngày/tháng/năm). Nếu "
         "đúng thì không cần sửa; nếu sai, hãy nhập lại theo dạng dd/mm/yyyy, ví dụ 15/06/2024.",
     ),
+    "value.number_in_text": (
+        Severity.WARNING,
+        "{where} – «{label}»: ô này để ghi chữ nhưng nhận một số ({value}). Nếu đây là số điện "
+        "thoại hay một mã bắt đầu bằng số 0, số 0 đầu đã bị mất: hãy gõ lại, bắt đầu bằng dấu "
+        "nháy đơn, ví dụ '0912345678. Nếu số đúng như vậy thì không cần sửa.",
+    ),
     "value.date_serial": (
         Severity.WARNING,
         "{where} – «{label}»: ghi số {value}, đã đọc là ngày {read_as}. Nếu sai, hãy nhập lại "

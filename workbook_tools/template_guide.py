@@ -72,9 +72,9 @@ TAG_GROUPS: tuple[TagGroup, ...] = (
     TagGroup(
         "Danh sách câu (mỗi câu một đoạn: {%p for dong in TÊN %} {{ dong }} {%p endfor %})",
         (
-            ("tinh_hinh", "I. tình hình: số phải báo cáo, đã báo cáo, đúng hạn, muộn, chưa nộp"),
+            ("tinh_hinh", "I. tình hình: số phải báo cáo, đã báo cáo, đúng hạn, trễ hạn, chưa nộp"),
             ("uu_diem", "III.1 ưu điểm: chỉ tiêu đạt, nhiệm vụ hoàn thành"),
-            ("han_che", "III.2 hạn chế: chỉ tiêu chưa đạt, thôn, đơn vị chưa nộp hoặc nộp muộn"),
+            ("han_che", "III.2 hạn chế: chỉ tiêu chưa đạt, thôn, đơn vị chưa nộp hoặc nộp trễ hạn"),
             ("nguyen_nhan", "III.3 nguyên nhân"),
             ("nhiem_vu_ky_toi", "IV. nhiệm vụ chưa hoàn thành hoặc còn tiếp tục sau kỳ này"),
             ("noi_nhan", 'các dòng "Nơi nhận" (dòng cuối là "Lưu: …")'),

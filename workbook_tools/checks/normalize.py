@@ -316,9 +316,12 @@ def _legacy_word(text: str, lookup: Callable[[str], str | None]) -> tuple[str, s
 
 
 def _object_text(raw: object, shown: str) -> Cleaned:
-    # A number or date typed in a text field (a phone number, "Số, ngày của kế
-    # hoạch") is kept as the spreadsheet showed it; nothing is guessed.
-    if isinstance(raw, date | int | float):
+    # A number or date typed in a text field is kept as the spreadsheet showed
+    # it; nothing is guessed. A number may have lost a leading 0 (a phone
+    # number pasted as a number): the officer is told, the value is used.
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return Cleaned(show(raw), "value.number_in_text", shown=shown)
+    if isinstance(raw, date):
         return Cleaned(show(raw), shown=shown)
     return Cleaned(None, "value.unreadable", shown=shown)
 

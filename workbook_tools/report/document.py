@@ -406,7 +406,7 @@ def _situation(c: Consolidation, period: str) -> list[str]:
     lines.append(
         f"Đến {c.generated_at:%H:%M} ngày {c.generated_at:%d/%m/%Y}, đã nhận {done.received}/"
         f"{done.expected} báo cáo ({share}), trong đó {done.on_time} báo cáo đúng hạn, "
-        f"{len(done.late)} báo cáo nộp muộn, {len(done.missing)} chưa nộp."
+        f"{len(done.late)} báo cáo trễ hạn, {len(done.missing)} chưa nộp."
     )
     if len(kinds) > 1:
         lines.append(
@@ -420,7 +420,7 @@ def _situation(c: Consolidation, period: str) -> list[str]:
     if done.missing:
         lines.append(f"Chưa nộp báo cáo ({len(done.missing)}): {_names(c, done.missing)}.")
     if done.late:
-        lines.append(f"Nộp báo cáo muộn ({len(done.late)}): {_names(c, done.late)}.")
+        lines.append(f"Nộp báo cáo trễ hạn ({len(done.late)}): {_names(c, done.late)}.")
     return lines
 
 
@@ -687,7 +687,7 @@ def _weaknesses(c: Consolidation) -> list[str]:
     if done.missing:
         lines.append(f"Chưa gửi báo cáo ({len(done.missing)}): {_names(c, done.missing)}.")
     if done.late:
-        lines.append(f"Gửi báo cáo muộn ({len(done.late)}): {_names(c, done.late)}.")
+        lines.append(f"Gửi báo cáo trễ hạn ({len(done.late)}): {_names(c, done.late)}.")
     not_started = STATUS_VALUES[2]  # "Chưa thực hiện"
     for task in c.plan.tasks:
         idle = [s.unit for s in _task_states(c)[task.code] if s.status == not_started]
@@ -704,7 +704,7 @@ def _causes(c: Consolidation, opinions: _Opinions) -> list[str]:
     who = _kinds_word(c, c.plan.roster)
     if done.missing or done.late:
         lines.append(
-            f"Một số {who} chưa gửi báo cáo hoặc gửi muộn, nên số liệu tổng hợp chưa đầy "
+            f"Một số {who} chưa gửi báo cáo hoặc gửi trễ hạn, nên số liệu tổng hợp chưa đầy "
             f"đủ; {who} chưa báo cáo được tính là chưa đạt các chỉ tiêu."
         )
     with_errors = [e.entry.code for e in done.entries if e.errors and e.file]
