@@ -333,7 +333,7 @@ def period_inbox(
             make("inbox.superseded", file="T03 cu.xlsx", name="Thôn 3", newer="T03.xlsx"),
             make("file.not_workbook", file="bom.xlsx", kind="một tệp nén (.zip)"),
             make("inbox.unidentified", file="lac.xlsx", meta_sheet="_meta", prefix="Thôn",
-                 period="6T-2024"),
+                 period="6T-2024", who="thôn, đơn vị"),
             _negative("ghi chu.xlsx"),
         ],
     )

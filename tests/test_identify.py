@@ -213,7 +213,11 @@ def test_an_unknown_unit_in_the_title_is_rejected_with_a_suggestion() -> None:
     assert ident.entry is None
     assert ident.problems == [
         problems.make(
-            "inbox.unknown_unit", file="a.xlsx", value="Thôn 31", suggestion=" Có phải là 'Thôn 3'?"
+            "inbox.unknown_unit",
+            file="a.xlsx",
+            who="thôn, đơn vị",
+            value="Thôn 31",
+            suggestion=" Có phải là 'Thôn 3'?",
         )
     ]
 
@@ -230,6 +234,7 @@ def test_a_workbook_with_neither_metadata_nor_title_is_not_guessed() -> None:
         problems.make(
             "inbox.unidentified",
             file="thon-3.xlsx",
+            who="thôn, đơn vị",
             meta_sheet=contract.META_SHEET,
             prefix="Đơn vị báo cáo:",
             period=PERIOD,

@@ -8,12 +8,15 @@ terminal's status, the indicators' notes, a plan problem, the forms, the Word re
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
+from tests.inbox_forms import ON_TIME, put
 from tests.merge_data import NOW, PERIOD, everyone, inbox
 from tests.plan_samples import PlanData, row, sample_data
 from workbook_tools.cli.inbox import _print
@@ -96,3 +99,23 @@ def test_the_forms_say_the_wards_word(ward: Plan) -> None:
                             no_village_word(cell.value)
         finally:
             wb.close()
+
+
+def test_a_file_of_nobody_names_the_wards_word(ward: Plan, tmp_path: Path) -> None:
+    from workbook_tools.pipeline import read_and_check
+
+    put(tmp_path / "inbox", "ghi chep.xlsx", plain_workbook("Danh sách hộ nghèo"), ON_TIME)
+    result = read_and_check(ward, ward.period(PERIOD), tmp_path / "inbox", tmp_path / "l", now=NOW)
+    (problem,) = [p for p in result.problems if p.code == "inbox.unidentified"]
+    assert "là bài của tổ dân phố, đơn vị nào" in problem.message
+    assert not re.search(r"\bthôn\b", problem.message.casefold())  # "thông tin" is no village
+
+
+def plain_workbook(text: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"] = text
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -513,7 +513,7 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     ),
     "inbox.unidentified": (
         Severity.ERROR,
-        "Không biết tệp {file} là bài của thôn, đơn vị nào: tệp không có thông tin ẩn của biểu "
+        "Không biết tệp {file} là bài của {who} nào: tệp không có thông tin ẩn của biểu "
         "mẫu (trang '{meta_sheet}'), cũng không có dòng '{prefix}…' ở đầu trang. Nếu đây là bài "
         "nộp, hãy đề nghị đơn vị điền vào biểu mẫu kỳ {period} đã gửi rồi gửi lại; nếu không, "
         "hãy chuyển tệp ra khỏi inbox/.",
@@ -521,14 +521,14 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "inbox.unknown_unit": (
         Severity.ERROR,
         "Tệp {file} ghi đơn vị báo cáo '{value}' nhưng trong danh sách của kế hoạch không có "
-        "thôn, đơn vị nào tên (mã) như vậy.{suggestion} Hãy đề nghị đơn vị dùng đúng biểu mẫu "
+        "{who} nào tên (mã) như vậy.{suggestion} Hãy đề nghị đơn vị dùng đúng biểu mẫu "
         "đã gửi, hoặc sửa tên trong trang Danh sách của kế hoạch rồi chạy lại.",
     ),
     "inbox.ambiguous_unit": (
         Severity.ERROR,
         "Tệp {file} ghi đơn vị báo cáo '{value}', khớp với nhiều tên trong danh sách "
-        "({candidates}). Hãy đề nghị đơn vị dùng đúng biểu mẫu đã gửi, hoặc đặt tên thôn, đơn "
-        "vị khác nhau rõ ràng trong trang Danh sách của kế hoạch.",
+        "({candidates}). Hãy đề nghị đơn vị dùng đúng biểu mẫu đã gửi, hoặc đặt tên {who} "
+        "khác nhau rõ ràng trong trang Danh sách của kế hoạch.",
     ),
     "inbox.identified_by_title": (
         Severity.WARNING,
