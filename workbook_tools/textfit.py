@@ -47,10 +47,27 @@ def _units(ch: str, table: Sequence[int]) -> int:
     return _WIDEST if i is None else table[i]
 
 
+#: Each character's width by style, looked up once: a report measures ~100,000 cells.
+_WIDTHS: dict[tuple[bool, bool], dict[str, int]] = {style: {} for style in _TABLES}
+#: The widest character of each style: a text this many times shorter than its line
+#: needs no measuring.
+_WIDEST_OF = {style: max(max(table), _WIDEST) for style, table in _TABLES.items()}
+
+
+def _width_units(text: str, style: tuple[bool, bool]) -> int:
+    widths = _WIDTHS[style]
+    total = 0
+    for ch in text:
+        w = widths.get(ch)
+        if w is None:
+            w = widths[ch] = _units(ch, _TABLES[style])
+        total += w
+    return total
+
+
 def text_width(text: str, size: float, bold: bool = False, italic: bool = False) -> float:
     """Width in points of ``text`` on one line, at ``size`` points."""
-    table = _TABLES[(bold, italic)]
-    return sum(_units(ch, table) for ch in text) * size / font_widths.UNITS_PER_EM
+    return _width_units(text, (bold, italic)) * size / font_widths.UNITS_PER_EM
 
 
 @lru_cache(maxsize=65536)
@@ -59,32 +76,48 @@ def wrap(text: str, width: float, size: float, bold: bool = False, italic: bool 
 ]:
     """The lines ``text`` prints as in a cell ``width`` points wide (inner margins
     included), at ``size`` points: broken at spaces, a too long word broken where it
-    reaches the edge, every newline kept."""
-    room = max(width - CELL_PADDING, size)
+    reaches the edge, every newline kept.
+
+    Each word is measured once and the line's width carried along (measuring the
+    line again for every word made a long text's wrapping quadratic).
+    """
+    style = (bold, italic)
+    room = max(width - CELL_PADDING, size) * font_widths.UNITS_PER_EM / size  # in font units
+    space = _width_units(" ", style)
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
+        line, line_width = "", 0
         for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if text_width(candidate, size, bold, italic) <= room:
-                line = candidate
+            word_width = _width_units(word, style)
+            candidate = line_width + space + word_width if line else word_width
+            if candidate <= room:
+                line = f"{line} {word}" if line else word
+                line_width = candidate
                 continue
             if line:
                 lines.append(line)
-            line = word
-            while len(line) > 1 and text_width(line, size, bold, italic) > room:
-                cut = len(line) - 1
-                while cut > 1 and text_width(line[:cut], size, bold, italic) > room:
-                    cut -= 1
+            line, line_width = word, word_width
+            while len(line) > 1 and line_width > room:
+                cut, fitted = 1, _width_units(line[0], style)
+                for ch in line[1:]:
+                    w = _width_units(ch, style)
+                    if fitted + w > room:
+                        break
+                    fitted += w
+                    cut += 1
                 lines.append(line[:cut])
                 line = line[cut:]
+                line_width = _width_units(line, style)
         lines.append(line)
     return tuple(lines)
 
 
 def line_count(text: str, width: float, size: float, bold: bool = False, italic: bool = False
                ) -> int:  # fmt: skip
-    """How many lines :func:`wrap` gives."""
+    """How many lines :func:`wrap` gives (a short text, without measuring it)."""
+    room = max(width - CELL_PADDING, size) * font_widths.UNITS_PER_EM / size
+    if "\n" not in text and len(text) * _WIDEST_OF[(bold, italic)] <= room:
+        return 1
     return len(wrap(text, width, size, bold, italic))
 
 
