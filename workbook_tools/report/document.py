@@ -522,7 +522,9 @@ def _figure(c: Consolidation, f: Field) -> list[str]:
     entries = [e for e in c.plan.roster if f.applies_to(e)]
     if not entries:
         return []
-    values = [_value_of(c, e, f.code) for e in entries]
+    # One column read a kind: a pandas look-up a cell cost more than the rest of the report.
+    columns = {kind: _column(c, kind, f.code) for kind in {e.kind for e in entries}}
+    values = [columns[e.kind].get(e.code) for e in entries]
     if len(entries) == 1:
         value = values[0]
         shown = "chưa có số liệu" if value is None else _shown(value)
@@ -543,11 +545,17 @@ def _figure(c: Consolidation, f: Field) -> list[str]:
     ]
 
 
-def _value_of(c: Consolidation, entry: RosterEntry, code: str) -> Any:
-    frame: pd.DataFrame = c.villages if entry.kind is Kind.VILLAGE else c.units
-    if code not in frame.columns or entry.code not in frame.index:
-        return None
-    value: Any = frame.at[entry.code, code]
+def _column(c: Consolidation, kind: Kind, code: str) -> dict[str, Any]:
+    """The values of field ``code`` in the table of ``kind``, by roster code (none blank)."""
+    frame: pd.DataFrame = c.villages if kind is Kind.VILLAGE else c.units
+    if code not in frame.columns:
+        return {}
+    values = ((entry, _plain(value)) for entry, value in frame[code].items())
+    return {str(entry): value for entry, value in values if value is not None}
+
+
+def _plain(value: Any) -> Any:
+    """A table's cell as a plain value: None for a blank, int or Fraction for a number."""
     if not isinstance(value, str | date) and pd.isna(value):
         return None
     if hasattr(value, "item"):  # a NumPy scalar from an Int64 column
