@@ -144,7 +144,7 @@ def check_form(
     constants = formula_constants(plan, period)
     broken: set[str] = set()
     for rule in plan.rules_for(entry):
-        if result.unusable.intersection(_named_fields(rule)):
+        if result.unusable and result.unusable.intersection(_named_fields(rule)):
             continue  # a value it reads is already an error: nothing more is learnt
         if not _fails(rule, result.values, constants):
             continue
