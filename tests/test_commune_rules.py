@@ -26,8 +26,8 @@ from workbook_tools.plan.model import Plan
 from workbook_tools.plan.tables import tables_from_mapping
 from workbook_tools.plan.validate import validate
 from workbook_tools.problems import Problem
-from workbook_tools.report import write_report
 from workbook_tools.report.workbook import PROBLEMS_SHEET
+from workbook_tools.report.write import write_report
 
 
 @pytest.fixture(scope="module")

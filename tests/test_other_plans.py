@@ -31,7 +31,7 @@ from workbook_tools.plan import load_plan
 from workbook_tools.plan.model import FieldType, Plan
 from workbook_tools.plan.tables import tables_from_mapping
 from workbook_tools.plan.validate import validate
-from workbook_tools.report import write_report
+from workbook_tools.report.write import write_report
 
 QUARTER = "Q2-2024"
 GENERATED = datetime(2024, 6, 1, 8, 0)

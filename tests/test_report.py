@@ -43,14 +43,14 @@ from workbook_tools.errors import OutputError
 from workbook_tools.inbox.model import InboxResult, Submission, SubmissionStatus
 from workbook_tools.plan import load_sample_plan
 from workbook_tools.plan.model import Plan
-from workbook_tools.report import (
+from workbook_tools.report.summary import build_summary
+from workbook_tools.report.workbook import (
     SHEET_NAMES,
-    build_summary,
+    UNUSED_FILES_HEADING,
     build_workbook,
-    report_paths,
-    write_report,
+    vietnamese_date_line,
 )
-from workbook_tools.report.workbook import UNUSED_FILES_HEADING, vietnamese_date_line
+from workbook_tools.report.write import report_paths, write_report
 
 VILLAGES = [f"T{i:02d}" for i in range(1, 13)]
 GREEN, RED, GREY = "FFC6EFCE", "FFFFC7CE", "FFD9D9D9"
