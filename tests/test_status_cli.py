@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,3 +152,24 @@ def test_an_inbox_of_junk_is_summarised_past_a_screenful(tmp_path: Path) -> None
     assert len(listed) == FILES_SHOWN
     assert '… và 230 tệp khác (danh sách đầy đủ ở trang "Lỗi dữ liệu"' in result.output
     assert len(result.output.splitlines()) < 120
+
+
+def test_the_commands_that_only_read_do_not_load_the_report_s_libraries(tmp_path: Path) -> None:
+    """pandas, xlsxwriter and python-docx take a third of a second to load: only the
+    commands that write reports need them."""
+    root = tmp_path / "xa"
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    put(root / "inbox", "T01.xlsx", filled("T01", VILLAGE), ON_TIME)
+    code = (
+        "import sys\n"
+        "from workbook_tools import main\n"
+        f"sys.argv = ['wbt', 'status', '--period', '{PERIOD}', '--dir', {str(root)!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print(sorted(m for m in ('pandas', 'xlsxwriter', 'docx') if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "[]"
