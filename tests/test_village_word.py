@@ -119,3 +119,23 @@ def plain_workbook(text: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def test_the_report_workbook_says_the_wards_word(ward: Plan) -> None:
+    from workbook_tools.report.workbook import build_workbook
+
+    result = inbox(everyone(ward, T03=None))
+    data = build_workbook(consolidate(ward, PERIOD, result, generated_at=NOW))
+    book = load_workbook(io.BytesIO(data))
+    texts = [
+        cell
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if isinstance(cell, str)
+    ]
+    assert any("tổ dân phố, đơn vị" in text for text in texts)
+    # What officers typed ("Trưởng thôn 1") is theirs; the tool's own words follow the plan.
+    typed = {str(v) for s in result.submissions for v in s.values.values()}
+    found = [t for t in texts if t not in typed and re.search(r"\bthôn\b", t.casefold())]
+    assert not found, found[:5]

@@ -60,6 +60,7 @@ def generate(
         for path in written:
             click.echo(f"  {path.name}")
     click.echo(
-        f"Hạn nộp {period.unit_deadline:%d/%m/%Y}. Gửi mỗi tệp cho đúng thôn, đơn vị; "
+        f"Hạn nộp {period.unit_deadline:%d/%m/%Y}. Gửi mỗi tệp cho đúng "
+        f"{plan.settings.roster_words}; "
         "tệp gửi về thì lưu vào thư mục inbox/."
     )

@@ -294,5 +294,5 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     if errors or warnings:
         click.echo(
             f'Dữ liệu: {errors} lỗi, {warnings} cảnh báo — xem trang "Lỗi dữ liệu" của báo cáo; '
-            "'wbt check' tạo bản phản hồi để gửi lại cho thôn, đơn vị."
+            f"'wbt check' tạo bản phản hồi để gửi lại cho {c.plan.settings.roster_words}."
         )

@@ -24,7 +24,7 @@ from workbook_tools import problems
 from workbook_tools.forms import contract
 from workbook_tools.inbox.model import IdentifiedBy, SubmissionStatus
 from workbook_tools.inbox.workbook import FormWorkbook, Location, TitleCell
-from workbook_tools.plan.model import Kind, Period, Plan, RosterEntry
+from workbook_tools.plan.model import Period, Plan, RosterEntry
 from workbook_tools.problems import Problem
 
 
@@ -158,7 +158,7 @@ def identify(plan: Plan, period_code: str, workbook: FormWorkbook, *, file: str)
             problems.make(
                 "inbox.unidentified",
                 file=file,
-                who=roster_words(plan),
+                who=plan.settings.roster_words,
                 meta_sheet=contract.META_SHEET,
                 prefix=contract.UNIT_PREFIX.strip(),
                 period=period_code,
@@ -239,7 +239,7 @@ def _by_title(plan: Plan, period_code: str, result: Identification, file: str) -
                 problems.make(
                     "inbox.ambiguous_unit",
                     file=file,
-                    who=roster_words(plan),
+                    who=plan.settings.roster_words,
                     value=shown,
                     candidates=", ".join(f"{e.name} ({e.code})" for e in candidates),
                 )
@@ -336,13 +336,8 @@ def _unknown_unit(
         problems.make(
             "inbox.unknown_unit",
             file=file,
-            who=roster_words(plan),
+            who=plan.settings.roster_words,
             value=shown or code or "",
             suggestion=suggestion,
         )
     )
-
-
-def roster_words(plan: Plan) -> str:
-    """The roster's entries as a sentence names them: "thôn, đơn vị", "tổ dân phố, đơn vị"."""
-    return ", ".join(plan.settings.kind_word(kind) for kind in (Kind.VILLAGE, Kind.UNIT))

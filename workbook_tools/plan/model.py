@@ -165,6 +165,11 @@ class Settings:
         return KIND_LABELS[kind].lower()
 
     @property
+    def roster_words(self) -> str:
+        """The roster's entries as a sentence names them: "thôn, đơn vị", "tổ dân phố, đơn vị"."""
+        return f"{self.kind_word(Kind.VILLAGE)}, {self.kind_word(Kind.UNIT)}"
+
+    @property
     def archive_line(self) -> str:
         """The report's "Lưu:" line: the office (VT) and where the plan says."""
         kept = self.archive.strip().removeprefix("Lưu:").strip().rstrip(".")

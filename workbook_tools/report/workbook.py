@@ -90,7 +90,7 @@ ENTRY_HEADERS = ("STT", "Mã", "Tên", "Tình hình nộp")
 SUBMISSION_HEADERS = (
     "STT",
     "Mã",
-    "Thôn / đơn vị",
+    "{who}",  # the roster's words: "Thôn / đơn vị", "Tổ dân phố / đơn vị"
     "Loại",
     "Tình trạng",
     "Tệp được dùng",
@@ -258,6 +258,12 @@ def _fitted_scale(widths: Sequence[float], page_width: float) -> float:
     # fewer rows to a page, so a page break computed from it is never too late.
     total = sum(textfit.column_points(w, _FONT_SIZE) for w in widths)
     return min(1.0, page_width / total)
+
+
+def _roster_header(settings: Settings) -> str:
+    """A column of roster entries headed in the roster's words: "Thôn / đơn vị"."""
+    names = settings.roster_words.replace(", ", " / ")
+    return names[:1].upper() + names[1:]
 
 
 def villages_sheet_name(settings: Settings) -> str:
@@ -641,7 +647,7 @@ def _completeness_block(
     ws.write_string(row, 0, "I. TÌNH HÌNH NỘP BÁO CÁO", formats("heading"))
     row += 1
     intro = (
-        f"Hạn nộp báo cáo của các thôn, đơn vị: {done.deadline:%d/%m/%Y}. "
+        f"Hạn nộp báo cáo của các {c.plan.settings.roster_words}: {done.deadline:%d/%m/%Y}. "
         f"Số liệu tổng hợp lúc {c.generated_at:%H:%M ngày %d/%m/%Y}, từ "
         f"{done.received}/{done.expected} báo cáo đã nhận. "
         f"{commune_deadline_text(c.period, run_day(c))}."
@@ -650,7 +656,8 @@ def _completeness_block(
     rows.set(row, _height([(intro, 160)]))
     row += 1
     ws.write_string(row, 0, "STT", formats("header"))
-    write_merged(ws, row, 1, 3, "Thôn, đơn vị", formats("header"))
+    words = c.plan.settings.roster_words
+    write_merged(ws, row, 1, 3, words[:1].upper() + words[1:], formats("header"))
     counts = ("Phải nộp", "Đã nộp", "Đúng hạn", "Trễ hạn", "Chưa nộp", "Tỉ lệ đã nộp")
     write_headers(ws, row, counts, formats, first_col=4)
     row += 1
@@ -705,7 +712,8 @@ def _indicator_block(
     row += 1
     explain = (
         "Tỉ lệ được so với mức cần đạt bằng giá trị chính xác, không theo số đã làm tròn. "
-        "Số liệu thiếu không bao giờ làm chỉ tiêu đạt: thôn, đơn vị chưa báo cáo, để trống "
+        f"Số liệu thiếu không bao giờ làm chỉ tiêu đạt: {c.plan.settings.roster_words} chưa báo "
+        "cáo, để trống "
         "hay có số liệu lỗi được tính về phía bất lợi cho chỉ tiêu. Ô để trống không phải số 0: "
         '"Không phát sinh" chỉ khi mẫu số bằng 0 do mọi nơi liên quan đều ghi số 0; còn thiếu '
         'số liệu là "chưa có số liệu" (không đạt).'
@@ -1154,7 +1162,8 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
         sum(widths),
     )
     header = 3
-    write_headers(ws, header, SUBMISSION_HEADERS, formats)
+    who = _roster_header(c.plan.settings)
+    write_headers(ws, header, [h.format(who=who) for h in SUBMISSION_HEADERS], formats)
     ws.set_row(header, 32)
     row = header + 1
     cell, center = formats.typed("cell"), formats.typed("cell", "center")
@@ -1228,7 +1237,8 @@ def problems_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
         last,
         f"LỖI VÀ CẢNH BÁO TRONG BÁO CÁO ĐÃ NỘP – {c.period.name.upper()}",
         f"{errors} lỗi, {len(problems) - errors} cảnh báo hoặc ghi chú. Giá trị có lỗi không "
-        "được tính vào số liệu tổng hợp; hãy đề nghị thôn, đơn vị sửa biểu mẫu và gửi lại.",
+        f"được tính vào số liệu tổng hợp; hãy đề nghị {c.plan.settings.roster_words} sửa biểu "
+        "mẫu và gửi lại.",
         formats,
         sum(widths),
     )
@@ -1273,13 +1283,14 @@ def opinions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: For
     sheet_title(
         ws,
         last,
-        f"Ý KIẾN CỦA CÁC THÔN, ĐƠN VỊ – {c.period.name.upper()}",
-        "Nguyên văn nội dung các thôn, đơn vị ghi trên biểu mẫu.",
+        f"Ý KIẾN CỦA CÁC {c.plan.settings.roster_words.upper()} – {c.period.name.upper()}",
+        f"Nguyên văn nội dung các {c.plan.settings.roster_words} ghi trên biểu mẫu.",
         formats,
         37 + 60 * len(fields),
     )
     header = 3
-    write_headers(ws, header, ("STT", "Mã", "Thôn / đơn vị", *(f.label for f in fields)), formats)
+    who = _roster_header(c.plan.settings)
+    write_headers(ws, header, ("STT", "Mã", who, *(f.label for f in fields)), formats)
     ws.set_row(header, 32)
     row = header + 1
     if not c.opinions:
