@@ -19,9 +19,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.demo_folders import copy_of
 
 SPAWN_ONLY = os.environ.get("WBT_TEST_SPAWN") == "1"
 
@@ -74,3 +77,9 @@ def _no_fork_happened() -> Iterator[None]:
         where = _forks[0]
         _forks.clear()
         pytest.fail(f"os.fork was called (WBT_TEST_SPAWN=1):\n{where}", pytrace=False)
+
+
+@pytest.fixture
+def root(base: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the module's ``base`` working folder (tests/demo_folders.py)."""
+    return copy_of(base, tmp_path)

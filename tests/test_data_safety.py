@@ -26,6 +26,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from tests.demo_folders import demo_folder
 from tests.inbox_forms import snapshot
 from workbook_tools import demo
 from workbook_tools.cli import cli
@@ -44,16 +45,8 @@ ROOT_OF_PROJECT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's working folder: 21 returned files."""
-    root = tmp_path_factory.mktemp("safety") / "xa"
-    demo.prepare(root)
+    root = demo_folder(tmp_path_factory, "safety")
     return root
-
-
-@pytest.fixture
-def root(base: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "xa"
-    shutil.copytree(base, target)
-    return target
 
 
 @pytest.fixture

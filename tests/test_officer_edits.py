@@ -16,7 +16,6 @@ import io
 import json
 import os
 import re
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
+from tests.demo_folders import demo_folder
 from workbook_tools import demo
 from workbook_tools.cli import cli
 from workbook_tools.plan import load_sample_plan
@@ -49,21 +49,13 @@ def run(root: Path, *more: str) -> Result:
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's folder merged while one returned file was held back (in ``late/``)."""
-    root = tmp_path_factory.mktemp("officer") / "xa"
-    demo.prepare(root)
+    root = demo_folder(tmp_path_factory, "officer")
     late = sorted(p for p in (root / "inbox").iterdir() if p.is_file())[0]
     (root / "late").mkdir()
     late.rename(root / "late" / late.name)  # a rename keeps its bytes and its time
     result = run(root)
     assert result.exit_code == 0, result.output
     return root
-
-
-@pytest.fixture
-def root(base: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "xa"
-    shutil.copytree(base, target)
-    return target
 
 
 def folder(root: Path) -> Path:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import docx
@@ -26,6 +25,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.demo_folders import demo_folder
 from tests.test_document import consolidation_of
 from workbook_tools import demo
 from workbook_tools.cli import cli
@@ -51,16 +51,8 @@ def run(root: Path, *more: str) -> Result:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("template") / "xa"
-    demo.prepare(root)
+    root = demo_folder(tmp_path_factory, "template")
     return root
-
-
-@pytest.fixture
-def root(base: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "xa"
-    shutil.copytree(base, target)
-    return target
 
 
 def folder(root: Path) -> Path:

@@ -27,6 +27,7 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
+from tests.demo_folders import demo_folder
 from tests.inbox_forms import snapshot
 from workbook_tools import demo
 from workbook_tools.cli import cli
@@ -43,21 +44,13 @@ DOCUMENT = f"BaoCao_{PERIOD}.docx"
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's folder with a report made while one returned file was not yet there:
     the next merge makes a pair that differs from it."""
-    root = tmp_path_factory.mktemp("outputs") / "xa"
-    demo.prepare(root)
+    root = demo_folder(tmp_path_factory, "outputs")
     late = sorted(p for p in (root / "inbox").iterdir() if p.is_file())[0]
     aside = root / late.name
     late.rename(aside)  # a rename keeps its bytes and its time
     run(root, "merge")
     aside.rename(late)
     return root
-
-
-@pytest.fixture
-def root(base: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "xa"
-    shutil.copytree(base, target)
-    return target
 
 
 def run(root: Path, command: str, *more: str) -> Result:
