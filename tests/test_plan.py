@@ -440,6 +440,7 @@ def test_dropdowns(written: Path) -> None:
     assert _dropdowns(wb["Trường dữ liệu"]) == {
         "E": '"int,yesno,status,text,date,decimal,money,choice"',
         "F": '"Có,Không"',
+        "M": '"Có,Không"',  # Cộng dồn
     }
     assert _dropdowns(wb["Quy tắc"]) == {"C": '"error,warning"'}
     assert _dropdowns(wb["Chỉ tiêu"]) == {"G": '">=,<="'}

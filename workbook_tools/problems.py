@@ -109,6 +109,11 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Chỉ tiêu ở ô {cell} (trang '{sheet}') là '{value}', không phải một tỉ lệ phần "
         "trăm. Hãy nhập dạng 95% (hoặc 0,95), từ 0% đến 1000% (tăng 10% là 110%).",
     ),
+    "plan.target_relative_invalid": (
+        Severity.ERROR,
+        "Ô {cell} (trang '{sheet}', cột 'Mức cần đạt'): mức so với trước '{value}' chưa đúng: "
+        "{reason}. Hãy ghi như {examples}.",
+    ),
     "plan.target_count_invalid": (
         Severity.ERROR,
         "Chỉ tiêu ở ô {cell} (trang '{sheet}') là '{value}', không phải một số. Chỉ tiêu "

@@ -18,6 +18,7 @@ from fractions import Fraction
 
 from workbook_tools.errors import UnknownPeriodError
 from workbook_tools.numbers import target_text
+from workbook_tools.plan.relative import RelativeTarget
 from workbook_tools.values import ALLOWED_VALUES, DEFAULT_DECIMALS, Value
 
 # The value types are the plan's words too: re-exported for the plan's readers.
@@ -48,7 +49,6 @@ ALL_FORMS = "tatca"
 #: ("the villages' tip-offs passed on are no more than the police received"): its
 #: formulas read COUNT and SUM over the roster; it is checked once, at the merge.
 COMMUNE_FORMS = "xa"
-
 
 
 FIELD_TYPE_LABELS = {
@@ -124,6 +124,15 @@ COMPARATOR_SIGNS = {Comparator.AT_LEAST: "≥", Comparator.AT_MOST: "≤"}
 #: Việt Nam's time (UTC+7, no daylight saving since 1975): the plan's time zone unless it says.
 DEFAULT_TIME_ZONE = "Asia/Ho_Chi_Minh"
 
+#: The checks against the peers and the past (settings outlier_k, outlier_min,
+#: change_factor), unless the plan says: a village's figure is far from the other
+#: villages' when it is more than OUTLIER_K robust deviations (MAD × 1.4826) from
+#: their median and more than OUTLIER_MIN from it; far from its own previous period
+#: when CHANGE_FACTOR times more or less than it, and more than OUTLIER_MIN apart.
+DEFAULT_OUTLIER_K = Fraction(7, 2)
+DEFAULT_OUTLIER_MIN = 10
+DEFAULT_CHANGE_FACTOR = Fraction(5)
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -150,6 +159,11 @@ class Settings:
     village_label: str = DEFAULT_VILLAGE_LABEL
     #: The "Lưu:" line under the report's receivers ("VT, VHXH"); empty: "VT" alone.
     archive: str = ""
+    #: How far from the peers and from its own past a figure is asked about ("cần xác
+    #: minh"): see DEFAULT_OUTLIER_K. Optional (older plans).
+    outlier_k: Fraction = DEFAULT_OUTLIER_K
+    outlier_min: int = DEFAULT_OUTLIER_MIN
+    change_factor: Fraction = DEFAULT_CHANGE_FACTOR
 
     def kind_label(self, kind: Kind) -> str:
         """How a roster kind is named as a heading: "Tổ dân phố", "Đơn vị"."""
@@ -260,6 +274,9 @@ class Field:
     task: str | None = None  # set on the fields a plan task generates
     decimals: int | None = None  # ``decimal``: digits after the comma (None: DEFAULT_DECIMALS)
     choices: tuple[str, ...] = ()  # ``choice``: the values it takes, in dropdown order
+    #: The figure adds up over the year ("Cộng dồn"): a later period of the year that
+    #: covers an earlier one reports at least as much (a number field only).
+    cumulative: bool = False
 
     @property
     def allowed(self) -> tuple[str, ...] | None:
@@ -314,6 +331,9 @@ class Indicator:
     target: Fraction | None  # exact, e.g. Fraction(95, 100); None: no target
     comparator: Comparator = Comparator.AT_LEAST
     unit_label: str = ""  # what the numerator counts ("thôn", "tin", "cơ sở")
+    #: A target against an earlier report ("tăng ít nhất 10 % so với cùng kỳ"),
+    #: instead of ``target`` (then None).
+    relative: RelativeTarget | None = None
 
     @property
     def is_count(self) -> bool:
@@ -322,7 +342,10 @@ class Indicator:
 
     @property
     def target_shown(self) -> str:
-        """The target as the officer wrote it: "≥ 95%", "≥ 110%", "≥ 12 buổi"; "" if none."""
+        """The target as the officer wrote it: "≥ 95%", "≥ 110%", "≥ 12 buổi", "tăng ít nhất
+        10% so với cùng kỳ năm trước"; "" if none."""
+        if self.relative is not None:
+            return self.relative.shown
         if self.target is None:
             return ""
         sign = COMPARATOR_SIGNS[self.comparator]

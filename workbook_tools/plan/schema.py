@@ -135,6 +135,27 @@ SETTINGS = (
         ColumnKind.TEXT,
         False,
     ),
+    Setting(
+        "outlier_k",
+        "Kiểm tra số liệu bất thường: một thôn lệch khỏi trung vị của các thôn quá bao nhiêu "
+        "lần độ lệch trung vị (MAD × 1,4826) thì cần xác minh (để trống là 3,5)",
+        ColumnKind.TEXT,
+        False,
+    ),
+    Setting(
+        "outlier_min",
+        "Kiểm tra số liệu bất thường: chênh lệch nhỏ nhất (tính bằng số, so với trung vị các "
+        "thôn hay với kỳ trước) mới cần xác minh (để trống là 10)",
+        ColumnKind.INT,
+        False,
+    ),
+    Setting(
+        "change_factor",
+        "Kiểm tra số liệu bất thường: số liệu gấp bao nhiêu lần (hoặc chỉ bằng một phần bao "
+        "nhiêu) số của chính thôn, đơn vị đó ở kỳ trước thì cần xác minh (để trống là 5)",
+        ColumnKind.TEXT,
+        False,
+    ),
 )
 
 _FORMS_HELP = (
@@ -416,6 +437,17 @@ FIELDS_SHEET = Sheet(
             width=40,
             help="Ghi chú hiện bên cạnh ô nhập trên biểu mẫu.",
         ),
+        # Added after the other columns, so that older plan workbooks keep their cells.
+        Column(
+            "cumulative",
+            "Cộng dồn",
+            ColumnKind.YESNO,
+            width=10,
+            choices=YESNO_VALUES,
+            help="Có: số liệu cộng dồn từ đầu năm (kiểu số), như số buổi tuyên truyền: báo cáo "
+            "năm không được thấp hơn báo cáo 6 tháng của cùng thôn, đơn vị (khi tổng hợp, số "
+            "thấp hơn được cảnh báo cần xác minh). Để trống là Không. Cột này có thể không có.",
+        ),
     ),
     help=(
         "Mỗi dòng là một ô nhập trên biểu mẫu, theo thứ tự trên biểu mẫu. Các trường tình "
@@ -504,8 +536,10 @@ INDICATORS_SHEET = Sheet(
             ColumnKind.PERCENT,
             width=12,
             help="Tỉ lệ phần trăm, ví dụ 95% (có thể trên 100%: tăng 10% là 110%); chỉ "
-            "tiêu không có mẫu số thì ghi số cần đạt, ví dụ 12. Để trống nếu không có mức cần "
-            "đạt.",
+            "tiêu không có mẫu số thì ghi số cần đạt, ví dụ 12. Hoặc mức so với báo cáo trước, "
+            "ghi bằng chữ: 'tăng ít nhất 10% so với cùng kỳ' (cùng kỳ năm trước), 'giảm ít nhất "
+            "5% so với kỳ trước', 'không giảm so với kỳ trước' (khi chưa có báo cáo đó, chỉ "
+            "tiêu ghi chưa đánh giá được). Để trống nếu không có mức cần đạt.",
         ),
         Column(
             "comparator",

@@ -27,6 +27,9 @@ from workbook_tools.plan.model import (
     COMMUNE_LEAD,
     CONSTANT_TYPES,
     CONSTANTS,
+    DEFAULT_CHANGE_FACTOR,
+    DEFAULT_OUTLIER_K,
+    DEFAULT_OUTLIER_MIN,
     DEFAULT_TIME_ZONE,
     DEFAULT_VILLAGE_LABEL,
     NO,
@@ -48,6 +51,8 @@ from workbook_tools.plan.model import (
     Task,
     TaskRole,
 )
+from workbook_tools.plan.relative import EXAMPLES as RELATIVE_EXAMPLES
+from workbook_tools.plan.relative import RelativeTarget, looks_relative, parse_relative
 from workbook_tools.plan.schema import (
     FIELDS_SHEET,
     INDICATORS_SHEET,
@@ -64,7 +69,7 @@ from workbook_tools.plan.schema import (
 )
 from workbook_tools.plan.tables import Cell, CellValue, PlanTables, Row, Table, fold
 from workbook_tools.problems import Problem, make
-from workbook_tools.values import MAX_DECIMALS
+from workbook_tools.values import MAX_DECIMALS, NUMBER_TYPES
 
 #: A units' deadline may fall this many days after its period ends (a report on
 #: a whole year is often due early the next month); so may the commune's.
@@ -352,6 +357,9 @@ class _Validator:
             time_zone=str(values.get("time_zone") or DEFAULT_TIME_ZONE),
             village_label=_label_word(values.get("village_label")) or DEFAULT_VILLAGE_LABEL,
             archive=str(values.get("archive") or ""),
+            outlier_k=_setting(values, "outlier_k", DEFAULT_OUTLIER_K),
+            outlier_min=_setting(values, "outlier_min", DEFAULT_OUTLIER_MIN),
+            change_factor=_setting(values, "change_factor", DEFAULT_CHANGE_FACTOR),
         )
 
     def setting_value(self, table: Table, row: Row, setting: Setting) -> object:
@@ -365,6 +373,9 @@ class _Validator:
             ColumnKind.DATE: _parse_date,
         }
         parse = parsers.get(setting.kind, _parse_text)
+        if setting.key in _THRESHOLD_SETTINGS:
+            parse, what = _THRESHOLD_SETTINGS[setting.key]
+            expected = f"{what} ({setting.label})"
         cell = self.cell(table, row, column, expected)
         if cell is None:
             return _INVALID if setting.required else None
@@ -743,6 +754,7 @@ class _Validator:
             maximum = self.read(table, row, "maximum", _parse_int)
             max_length = self.read(table, row, "max_length", _parse_positive)
             decimals, choices = self.type_details(table, row, type_)
+            cumulative = self.cumulative(table, row, type_)
             if minimum is not None and maximum is not None and maximum < minimum:
                 self.invalid(
                     table,
@@ -758,6 +770,7 @@ class _Validator:
                 or type_ is None
                 or decimals is _INVALID
                 or choices is _INVALID
+                or cumulative is _INVALID
             ):
                 if code is not None:
                     self.broken_fields.add(code)
@@ -776,9 +789,31 @@ class _Validator:
                     help=self.text(table, row, "help"),
                     decimals=decimals if isinstance(decimals, int) else None,
                     choices=choices if isinstance(choices, tuple) else (),
+                    cumulative=cumulative is True,
                 )
             )
         return out
+
+    def cumulative(self, table: Table, row: Row, type_: str | None) -> bool | _Invalid:
+        """Whether a field adds up over the year ("Cộng dồn", an optional column): Có only
+        on a number field."""
+        column = FIELDS_SHEET.column("cumulative")
+        cell = row.cells.get("cumulative")
+        if cell is None or cell.value is None:
+            return False
+        value = _parse_yesno(cell.value)
+        if value is None:
+            self.invalid(table, cell, column)
+            return _INVALID
+        if value and type_ is not None and FieldType(type_) not in NUMBER_TYPES:
+            self.invalid(
+                table,
+                cell,
+                column,
+                "Không hoặc để trống: chỉ trường kiểu số (int, decimal, money) mới cộng dồn",
+            )
+            return _INVALID
+        return value
 
     def type_details(
         self, table: Table, row: Row, type_: str | None
@@ -1121,6 +1156,7 @@ class _Validator:
             target = self.target(table, row)
             comparator = self.choice(table, row, "comparator")
             numerator, denominator = parsed["numerator"], parsed["denominator"]
+            relative = target if isinstance(target, RelativeTarget) else None
             if (
                 isinstance(target, Fraction)
                 and is_percent(row.value("target"))
@@ -1158,15 +1194,30 @@ class _Validator:
                     target=target if isinstance(target, Fraction) else None,
                     comparator=Comparator(comparator or Comparator.AT_LEAST.value),
                     unit_label=self.text(table, row, "unit_label"),
+                    relative=relative,
                 )
             )
         return out
 
-    def target(self, table: Table, row: Row) -> Fraction | _Invalid | None:
+    def target(self, table: Table, row: Row) -> Fraction | RelativeTarget | _Invalid | None:
         column = INDICATORS_SHEET.column("target")
         cell = self.cell(table, row, column)
         if cell is None:
             return None
+        if looks_relative(cell.value):
+            # "tăng ít nhất 10 % so với cùng kỳ": against an earlier report.
+            relative = parse_relative(str(cell.value))
+            if isinstance(relative, str):
+                self.report(
+                    "plan.target_relative_invalid",
+                    table,
+                    cell.address,
+                    value=cell.value,
+                    reason=relative,
+                    examples=RELATIVE_EXAMPLES,
+                )
+                return _INVALID
+            return relative
         denominator = row.cells.get("denominator")
         if (denominator is None or denominator.value is None) and not is_percent(cell.value):
             # No denominator: the numerator itself is judged, "≥ 12 (buổi)".
@@ -1260,6 +1311,42 @@ def _label_word(value: object) -> str:
     if len(text) > 1 and text[0].isupper() and not text[1].isupper():
         text = text[0].lower() + text[1:]
     return text
+
+
+def _parse_positive_number(value: CellValue) -> Fraction | None:
+    """A number above 0, a decimal comma allowed: "3,5", 3.5, 5."""
+    if isinstance(value, bool):
+        return None
+    text = str(value).strip().replace(",", ".") if isinstance(value, str) else repr(value)
+    try:
+        number = Fraction(Decimal(text))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _parse_factor(value: CellValue) -> Fraction | None:
+    number = _parse_positive_number(value)
+    return number if number is not None and number > 1 else None
+
+
+def _parse_count(value: CellValue) -> int | None:
+    number = _parse_int(value)
+    return number if number is not None and number >= 0 else None
+
+
+#: The thresholds of the checks against the peers and the past: their parser and what to type.
+_THRESHOLD_SETTINGS: dict[str, tuple[Callable[[CellValue], object | None], str]] = {
+    "outlier_k": (_parse_positive_number, "một số lớn hơn 0, ví dụ 3,5"),
+    "outlier_min": (_parse_count, "một số nguyên ≥ 0, ví dụ 10"),
+    "change_factor": (_parse_factor, "một số lớn hơn 1, ví dụ 5"),
+}
+
+
+def _setting(values: Mapping[str, object], key: str, default: T) -> T:
+    """A setting's value read, or ``default`` when left out or empty."""
+    value = values.get(key)
+    return default if value is None else value  # type: ignore[return-value]
 
 
 def _parse_time_zone(value: CellValue) -> str | None:
