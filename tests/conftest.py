@@ -25,6 +25,12 @@ from typing import Any
 import pytest
 
 from tests.demo_folders import copy_of
+from tests.mail_servers import (  # noqa: F401 (the mail tests' fixtures: real servers)
+    mail_certificate,
+    smtp_server,
+    smtp_servers,
+    smtps_server,
+)
 
 SPAWN_ONLY = os.environ.get("WBT_TEST_SPAWN") == "1"
 
