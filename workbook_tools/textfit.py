@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from workbook_tools import font_widths
 
@@ -71,9 +71,9 @@ def text_width(text: str, size: float, bold: bool = False, italic: bool = False)
 
 
 @lru_cache(maxsize=65536)
-def wrap(text: str, width: float, size: float, bold: bool = False, italic: bool = False) -> tuple[
-    str, ...
-]:
+def wrap(
+    text: str, width: float, size: float, bold: bool = False, italic: bool = False
+) -> tuple[str, ...]:
     """The lines ``text`` prints as in a cell ``width`` points wide (inner margins
     included), at ``size`` points: broken at spaces, a too long word broken where it
     reaches the edge, every newline kept.
@@ -133,6 +133,7 @@ def rows_height(lines: int, size: float) -> float:
     return min(MAX_ROW_HEIGHT, height)
 
 
+@cache  # a report asks it of the same few widths tens of thousands of times
 def column_points(width: float, default_size: float) -> float:
     """Printed width in points of a column ``width`` characters wide, as xlsxwriter's
     ``set_column`` takes it, in a workbook whose default font is Times New Roman at
