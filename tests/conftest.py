@@ -26,6 +26,8 @@ import pytest
 
 from tests.demo_folders import copy_of
 from tests.mail_servers import (  # noqa: F401 (the mail tests' fixtures: real servers)
+    dovecot,
+    imap_server,
     mail_certificate,
     smtp_server,
     smtp_servers,

@@ -5,12 +5,13 @@
   LOGIN with a user and password the test knows (``.user``, ``.password``), plain-text
   AUTH allowed (127.0.0.1 only). A new server for each test: ``.messages`` holds only
   what the test sent.
-- ``imap_server``: a real Dovecot (Debian's ``dovecot-imapd``) started once for the
-  session with a throwaway configuration in a temporary folder; each test gets its own
-  new user, so an empty mailbox (:class:`ImapMailbox`), with helpers to put replies in
-  (``.append``, with the mail's internal date) and to see that nothing was deleted,
-  moved or flagged (``.count``, ``.flags``, ``.mailboxes``). Without Dovecot the
-  fixture fails (CI installs it: ``.ci/run``), it never skips.
+- ``imap_server``: a real Dovecot (Debian's ``dovecot-imapd``) started for the test
+  with a throwaway configuration in a temporary folder, and a user with an empty
+  mailbox (:class:`ImapMailbox`; ``dovecot.add_user()`` for more), with helpers to
+  put replies in (``.append``, with the mail's internal date) and to see that nothing
+  was deleted, moved or flagged (``.count``, ``.flags``, ``.messages``,
+  ``.mailboxes``). Without Dovecot the fixture fails (CI installs it: ``.ci/run``),
+  it never skips.
 - ``mail_certificate``: the TLS certificate both servers present, made for the session
   with the ``openssl`` command (the ``cryptography`` package is not one of our
   dependencies); a client trusts it through ``.cafile``.
@@ -22,17 +23,25 @@ Nothing here imports the tool: the servers and the builders are independent witn
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
+import grp
 import hashlib
+import imaplib
 import mimetypes
+import os
+import pwd
 import re
 import shutil
+import signal
 import smtplib
 import socket
 import ssl
 import subprocess
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -290,6 +299,359 @@ def smtp_client(server: SmtpServer, *, timeout: float = 10) -> smtplib.SMTP:
         context = ssl.create_default_context(cafile=str(server.cafile))
         return smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=context)
     return smtplib.SMTP(server.host, server.port, timeout=timeout)
+
+
+# --------------------------------------------------------------------------- IMAP (Dovecot)
+
+#: What to install when Dovecot is missing (CI installs it: .ci/run).
+DOVECOT_MISSING = (
+    "Dovecot is not installed: the IMAP tests need a real server "
+    "(Debian: apt-get install dovecot-imapd; .ci/run installs it)"
+)
+
+#: The throwaway configuration, for Dovecot 2.3 (Debian 12 bookworm: 2.3.19). Nothing of
+#: /etc/dovecot is read; everything lives in ``{folder}``. Plain-text LOGIN is allowed
+#: (127.0.0.1 only, the tests exercise both ways), STARTTLS offered on ``{port}`` and TLS
+#: from the start on ``{ssl_port}``, with the test certificate. Each user's mail is a
+#: maildir under ``{folder}/mail``, owned by the uid Dovecot's mail processes run as
+#: (not root: Dovecot refuses mail access as root).
+DOVECOT_CONF = """\
+# A throwaway Dovecot for the tests (tests/mail_servers.py).
+instance_name = wbt-tests-{port}
+base_dir = {folder}/run
+state_dir = {folder}/state
+log_path = {folder}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{certfile}
+ssl_key = <{keyfile}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+# a wrong password is answered at once (by default after 2 s)
+auth_failure_delay = 0
+mail_location = maildir:~/Maildir
+first_valid_uid = {uid}
+first_valid_gid = {gid}
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+default_internal_group = {internal_group}
+# one file per user: Dovecot re-reads a changed passwd-file at most once a second,
+# a new file is read at once
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {folder}/users/%u
+}}
+userdb {{
+  driver = passwd-file
+  args = {folder}/users/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {ssl_port}
+    ssl = yes
+  }}
+{chroot}}}
+"""
+
+
+@dataclass
+class ImapMailbox:
+    """One user's mailbox on the test Dovecot, empty when the test starts.
+
+    ``port`` speaks plain IMAP and offers STARTTLS; ``ssl_port`` is TLS from the start;
+    both present the certificate of ``cafile``. The helpers open their own read-only
+    sessions (EXAMINE, BODY.PEEK): looking never changes the mailbox.
+    """
+
+    host: str
+    port: int
+    ssl_port: int
+    user: str
+    password: str
+    cafile: Path
+
+    @property
+    def address(self) -> str:
+        """HOST:PORT as the tool's ``--imap`` option takes it."""
+        return f"{self.host}:{self.port}"
+
+    def connect(self, *, timeout: float = 10) -> imaplib.IMAP4:
+        """A logged-in imaplib session (plain connection; close it with ``logout()``)."""
+        client = imaplib.IMAP4(self.host, self.port, timeout=timeout)
+        client.login(self.user, self.password)
+        return client
+
+    def append(
+        self,
+        message: bytes | EmailMessage,
+        *,
+        when: datetime | None = None,
+        mailbox: str = "INBOX",
+    ) -> None:
+        """Put ``message`` into ``mailbox`` (created if missing) by IMAP APPEND, unflagged.
+
+        ``when``: its internal date (the day the server received it), timezone-aware;
+        the server's now if None. ``bytes`` are kept as given (bare LF made CRLF).
+        """
+        if when is not None and when.utcoffset() is None:
+            raise ValueError(f"when must carry a timezone: {when!r}")
+        if isinstance(message, EmailMessage):
+            raw = message.as_bytes(policy=policy.SMTP)
+        else:
+            raw = re.sub(rb"(?<!\r)\n", b"\r\n", message)
+        client = self.connect()
+        try:
+            if mailbox != "INBOX":
+                client.create(_quoted(mailbox))  # NO when it exists: fine
+            date = imaplib.Time2Internaldate(when) if when is not None else None
+            status, answer = client.append(_quoted(mailbox), "", date, raw)
+            if status != "OK":
+                raise RuntimeError(f"APPEND to {mailbox} refused: {answer!r}")
+        finally:
+            client.logout()
+
+    def count(self, mailbox: str = "INBOX") -> int:
+        """How many messages ``mailbox`` holds (deleted-flagged ones included)."""
+        with self._examined(mailbox) as (_, count):
+            return count
+
+    def flags(self, mailbox: str = "INBOX") -> list[frozenset[str]]:
+        """Each message's stored flags, in the mailbox's order (``\\Seen`` once read, ...).
+
+        ``\\Recent`` is left out: the server gives it to the first session that sees a
+        new message, no client sets it.
+        """
+        with self._examined(mailbox) as (client, count):
+            if count == 0:
+                return []
+            answer = _ok(client.fetch("1:*", "(FLAGS)"), "FETCH")
+            return [
+                frozenset(flag.decode() for flag in imaplib.ParseFlags(line)) - {"\\Recent"}
+                for line in answer
+                if isinstance(line, bytes)
+            ]
+
+    def messages(self, mailbox: str = "INBOX") -> list[tuple[datetime, bytes]]:
+        """Each message's internal date and bytes, read with BODY.PEEK (no flag set)."""
+        with self._examined(mailbox) as (client, count):
+            if count == 0:
+                return []
+            answer = _ok(client.fetch("1:*", "(INTERNALDATE BODY.PEEK[])"), "FETCH")
+            found = []
+            for item in answer:
+                if isinstance(item, tuple):
+                    stamp = re.search(rb'INTERNALDATE "([^"]+)"', item[0])
+                    assert stamp is not None, item[0]
+                    found.append((_internal_date(stamp[1].decode()), item[1]))
+            return found
+
+    def mailboxes(self) -> list[str]:
+        """The names of the user's mailboxes (to see that nothing was moved elsewhere)."""
+        client = self.connect()
+        try:
+            answer = _ok(client.list(), "LIST")
+            names = []
+            for line in answer:
+                if isinstance(line, bytes):
+                    match = re.match(rb'\([^)]*\) (?:"[^"]*"|NIL) "?(.*?)"?$', line)
+                    assert match is not None, line
+                    names.append(match[1].decode())
+            return sorted(names)
+        finally:
+            client.logout()
+
+    @contextlib.contextmanager
+    def _examined(self, mailbox: str) -> Iterator[tuple[imaplib.IMAP4, int]]:
+        client = self.connect()
+        try:
+            status, answer = client.select(_quoted(mailbox), readonly=True)  # EXAMINE
+            if status != "OK":
+                raise RuntimeError(f"no mailbox {mailbox}: {answer!r}")
+            yield client, int(answer[0] or 0)
+        finally:
+            client.logout()
+
+
+def _ok(response: tuple[str, list[Any]], command: str) -> list[Any]:
+    status, answer = response
+    if status != "OK":
+        raise RuntimeError(f"{command} refused: {answer!r}")
+    return answer
+
+
+def _quoted(mailbox: str) -> str:
+    return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _internal_date(text: str) -> datetime:
+    """An IMAP INTERNALDATE ("12-Jun-2024 16:45:00 +0700") as an aware datetime."""
+    return datetime.strptime(text, "%d-%b-%Y %H:%M:%S %z")
+
+
+@dataclass
+class Dovecot:
+    """A Dovecot master process started with a throwaway configuration in ``folder``."""
+
+    host: str
+    port: int
+    ssl_port: int
+    cafile: Path
+    folder: Path
+    version: str
+    config: str
+    _process: subprocess.Popen[bytes]
+    _uid: int
+    _gid: int
+    _users: int = 0
+
+    def add_user(self) -> ImapMailbox:
+        """A new user, with an empty mailbox."""
+        self._users += 1
+        user, password = f"vanthu{self._users}", f"Thu-nghiem-{self._users:03d}"
+        home = self.folder / "mail" / user
+        line = f"{user}:{{PLAIN}}{password}:{self._uid}:{self._gid}::{home}::\n"
+        (self.folder / "users" / user).write_text(line, encoding="ascii")
+        return ImapMailbox(self.host, self.port, self.ssl_port, user, password, self.cafile)
+
+    def log(self) -> str:
+        parts = [self.folder / "dovecot.log", self.folder / "stderr.log"]
+        return "".join(p.read_text(errors="replace") for p in parts if p.exists())
+
+    def stop(self) -> None:
+        """Stop the master and every process of its group; remove the folder."""
+        _stop_group(self._process)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process group, SIGKILL after 10 s; then whatever is left is killed."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # a child that outlived the master
+
+
+def dovecot_binary() -> str:
+    """The dovecot command (in /usr/sbin, not on every user's PATH); fails the test if none."""
+    found = shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin:/usr/local/sbin")
+    if found is None:
+        pytest.fail(DOVECOT_MISSING, pytrace=False)
+    return found
+
+
+def start_dovecot(certificate: Certificate) -> Dovecot:
+    """Dovecot on 127.0.0.1 at free ports, ready to accept logins; ``.stop()`` at the end.
+
+    Runs as the current user: as root (CI, here) the mail processes run as the
+    ``dovecot`` user the package made and the login processes as ``dovenull``; as
+    another user, everything runs as that user without chroot.
+    """
+    binary = dovecot_binary()
+    version = subprocess.run(
+        [binary, "--version"], capture_output=True, text=True, timeout=30, check=True
+    ).stdout.strip()
+    numbers = tuple(int(n) for n in re.findall(r"\d+", version)[:2])
+    if numbers != (2, 3):
+        pytest.fail(
+            f"Dovecot {version}: tests/mail_servers.py writes the configuration of Dovecot 2.3"
+            " (Debian 12's); another version needs its own DOVECOT_CONF",
+            pytrace=False,
+        )
+    if os.geteuid() == 0:
+        try:
+            mail_user = pwd.getpwnam("dovecot")
+            pwd.getpwnam("dovenull")
+        except KeyError:
+            pytest.fail("the users 'dovecot' and 'dovenull' of dovecot-core are missing")
+        uid, gid = mail_user.pw_uid, mail_user.pw_gid
+        login_user, internal_user, internal_group = "dovenull", "dovecot", "dovecot"
+        chroot = ""
+    else:
+        uid, gid = os.getuid(), os.getgid()
+        login_user = internal_user = pwd.getpwuid(uid).pw_name
+        internal_group = grp.getgrgid(gid).gr_name
+        chroot = "  chroot =\n"
+    # Short and outside pytest's private temporary folder: the mail processes' user must
+    # reach the mail, and Unix socket paths are limited to 108 bytes.
+    folder = Path(tempfile.mkdtemp(prefix="wbt-dovecot-", dir="/tmp"))
+    folder.chmod(0o755)
+    mail = folder / "mail"
+    mail.mkdir(mode=0o700)
+    os.chown(mail, uid, gid)
+    (folder / "users").mkdir()
+    last = ""
+    for _ in range(3):
+        port, ssl_port = free_port(), free_port()
+        config = DOVECOT_CONF.format(
+            folder=folder, port=port, ssl_port=ssl_port, certfile=certificate.certfile,
+            keyfile=certificate.keyfile, uid=uid, gid=gid, login_user=login_user,
+            internal_user=internal_user, internal_group=internal_group, chroot=chroot,
+        )  # fmt: skip
+        (folder / "dovecot.conf").write_text(config, encoding="utf-8")
+        with (folder / "stderr.log").open("wb") as stderr:
+            process = subprocess.Popen(
+                [binary, "-F", "-c", str(folder / "dovecot.conf")],
+                stdin=subprocess.DEVNULL, stdout=stderr, stderr=subprocess.STDOUT,
+                cwd=folder, start_new_session=True,
+            )  # fmt: skip
+        server = Dovecot("127.0.0.1", port, ssl_port, certificate.cafile, folder, version,
+                         config, process, uid, gid)  # fmt: skip
+        if _greets(server, process):
+            return server
+        _stop_group(process)
+        last = server.log()
+        if "in use" not in last:
+            break
+    shutil.rmtree(folder, ignore_errors=True)
+    pytest.fail(f"Dovecot did not start on 127.0.0.1 within {START_TIMEOUT:.0f} s:\n{last}")
+
+
+def _greets(server: Dovecot, process: subprocess.Popen[bytes]) -> bool:
+    """Whether the server answers "* OK" on its port before the timeout (False if it ended)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection((server.host, server.port), timeout=2) as connection:
+                if connection.recv(1024).startswith(b"* OK"):
+                    return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def dovecot(mail_certificate: Certificate) -> Iterator[Dovecot]:
+    """A Dovecot of the test's own (started and stopped in about 0.1 s).
+
+    One per test, not one per session: Dovecot delays every login from an address
+    that gave a wrong password (its "auth penalty", 2 s and more, for an hour, no
+    setting turns it off in 2.3), and all tests come from 127.0.0.1.
+    """
+    server = start_dovecot(mail_certificate)
+    atexit.register(server.stop)  # also when the session is cut short
+    try:
+        yield server
+    finally:
+        server.stop()
+        atexit.unregister(server.stop)
+
+
+@pytest.fixture
+def imap_server(dovecot: Dovecot) -> ImapMailbox:
+    """A real IMAP server (Dovecot) holding one user's mailbox, empty when the test starts."""
+    return dovecot.add_user()
 
 
 # --------------------------------------------------------------------------- replies

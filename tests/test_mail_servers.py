@@ -4,10 +4,12 @@ library's clients (smtplib, imaplib) and parser (email): what the tool's mail te
 
 from __future__ import annotations
 
+import imaplib
 import smtplib
 import ssl
+import time
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -15,8 +17,11 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
+from tests import mail_servers
 from tests.mail_servers import (
     Certificate,
+    Dovecot,
+    ImapMailbox,
     SmtpServer,
     attachment_names,
     reply_message,
@@ -212,3 +217,141 @@ def test_reply_forwarded_inline() -> None:
 def test_reply_needs_a_timezone() -> None:
     with pytest.raises(ValueError, match="timezone"):
         reply_message(sender="a@b.vn", to="c@d.vn", subject="s", date=datetime(2024, 6, 12))
+
+
+# --------------------------------------------------------------------------- IMAP
+
+
+def independent_read(mailbox: ImapMailbox) -> list[tuple[float, bytes]]:
+    """Each message's internal date (epoch seconds) and bytes, read with imaplib alone."""
+    client = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=10)
+    try:
+        client.login(mailbox.user, mailbox.password)
+        status, _ = client.select("INBOX", readonly=True)  # EXAMINE
+        assert status == "OK"
+        status, answer = client.fetch("1:*", "(INTERNALDATE BODY.PEEK[])")
+        assert status == "OK"
+        found = []
+        for item in answer:
+            if isinstance(item, tuple):
+                stamp = imaplib.Internaldate2tuple(item[0])
+                assert stamp is not None
+                found.append((time.mktime(stamp), item[1]))
+        return found
+    finally:
+        client.logout()
+
+
+def test_imap_append_keeps_internal_date_and_bytes(imap_server: ImapMailbox) -> None:
+    assert imap_server.count() == 0
+    first = reply_message(
+        sender="Thôn 3 <thon3@gmail.com>", to="vanphong@xa-thu-nghiem.vn",
+        subject="Re: Biểu mẫu", date=SENT, attachments=[(NAME, b"PK\x03\x04one")],
+        filename_style="raw-utf8",
+    )  # fmt: skip
+    second = outgoing("vanphong@xa-thu-nghiem.vn")
+    received = [SENT + timedelta(minutes=1), datetime(2024, 6, 14, 2, 0, tzinfo=UTC)]
+    imap_server.append(first, when=received[0])
+    imap_server.append(second, when=received[1])
+
+    read = independent_read(imap_server)
+    assert [stamp for stamp, _ in read] == [moment.timestamp() for moment in received]
+    assert read[0][1] == first  # byte for byte, raw UTF-8 name included
+    message = BytesParser(policy=policy.default).parsebytes(read[0][1])
+    assert isinstance(message, EmailMessage)
+    assert attachment_names(message) == [NAME]
+    other = BytesParser(policy=policy.default).parsebytes(read[1][1])
+    assert other["Subject"] == second["Subject"]
+    assert [when for when, _ in imap_server.messages()] == received
+    assert imap_server.count() == 2
+
+
+def test_imap_examine_and_peek_leave_flags_unset(imap_server: ImapMailbox) -> None:
+    imap_server.append(outgoing(), when=SENT)
+    imap_server.append(outgoing(), when=SENT)
+    independent_read(imap_server)
+    imap_server.messages()
+    assert imap_server.flags() == [frozenset(), frozenset()]
+    # Reading without PEEK in a mailbox SELECTed for writing marks the message read:
+    # the flags helper sees what a careless fetch does.
+    client = imap_server.connect()
+    client.select("INBOX")
+    client.fetch("2", "(BODY[])")
+    client.logout()
+    assert imap_server.flags() == [frozenset(), frozenset({"\\Seen"})]
+    assert imap_server.count() == 2
+
+
+def test_imap_wrong_password_is_refused(imap_server: ImapMailbox) -> None:
+    client = imaplib.IMAP4(imap_server.host, imap_server.port, timeout=10)
+    try:
+        with pytest.raises(imaplib.IMAP4.error, match=r"(?i)authentication failed"):
+            client.login(imap_server.user, "sai-mat-khau")
+    finally:
+        client.shutdown()
+
+
+def test_imap_starttls_and_imaps(imap_server: ImapMailbox) -> None:
+    context = ssl.create_default_context(cafile=str(imap_server.cafile))
+    client = imaplib.IMAP4(imap_server.host, imap_server.port, timeout=10)
+    assert "STARTTLS" in client.capabilities
+    client.starttls(ssl_context=context)
+    assert client.login(imap_server.user, imap_server.password)[0] == "OK"
+    client.logout()
+    secure = imaplib.IMAP4_SSL(
+        imap_server.host, imap_server.ssl_port, ssl_context=context, timeout=10
+    )
+    assert secure.login(imap_server.user, imap_server.password)[0] == "OK"
+    secure.logout()
+
+
+def test_imap_other_mailboxes(imap_server: ImapMailbox) -> None:
+    assert imap_server.mailboxes() == ["INBOX"]
+    imap_server.append(outgoing(), when=SENT, mailbox="Archive")
+    assert imap_server.mailboxes() == ["Archive", "INBOX"]
+    assert (imap_server.count("Archive"), imap_server.count()) == (1, 0)
+
+
+def test_imap_each_test_has_an_empty_mailbox(imap_server: ImapMailbox, dovecot: Dovecot) -> None:
+    assert imap_server.count() == 0 and imap_server.mailboxes() == ["INBOX"]
+    assert imap_server.address == f"127.0.0.1:{dovecot.port}"
+    assert dovecot.version.startswith("2.3")
+
+
+def test_imap_append_needs_a_timezone(imap_server: ImapMailbox) -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        imap_server.append(outgoing(), when=datetime(2024, 6, 12, 9, 0))
+    assert imap_server.count() == 0
+
+
+def test_without_dovecot_the_fixture_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without Dovecot fails the IMAP tests (CI installs it): never a silent skip."""
+    monkeypatch.setattr(mail_servers.shutil, "which", lambda *args, **kwargs: None)
+    with pytest.raises(pytest.fail.Exception, match="apt-get install dovecot-imapd"):
+        mail_servers.dovecot_binary()
+
+
+def test_replies_of_every_kind_survive_the_imap_server(imap_server: ImapMailbox) -> None:
+    """What the mail tests will put in the mailbox comes back as the mail programs wrote it."""
+    kinds: list[dict[str, object]] = [
+        {"filename_style": "rfc2231"},
+        {"filename_style": "encoded-word"},
+        {"filename_style": "raw-utf8"},
+        {"forwarded": "attached", "filename_style": "encoded-word"},
+        {"forwarded": "inline", "filename_style": "rfc2231"},
+    ]
+    for n, kind in enumerate(kinds):
+        raw = reply_message(
+            sender=f"thon{n}@gmail.com", to="vanphong@xa-thu-nghiem.vn", subject="Re: Biểu mẫu",
+            date=SENT, attachments=[(NAME, b"PK\x03\x04%d" % n)], **kind,  # type: ignore[arg-type]
+        )  # fmt: skip
+        imap_server.append(raw, when=SENT + timedelta(minutes=n))
+    read = independent_read(imap_server)
+    assert len(read) == len(kinds)
+    for n, (_, raw) in enumerate(read):
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        assert isinstance(message, EmailMessage)
+        assert attachment_names(message) == [NAME], kinds[n]
+        [data] = [p.get_content() for p in message.walk() if p.get_filename()]
+        assert data == b"PK\x03\x04%d" % n
+    assert imap_server.flags() == [frozenset()] * len(kinds)
