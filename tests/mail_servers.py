@@ -336,8 +336,8 @@ first_valid_gid = {gid}
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 default_internal_group = {internal_group}
-# one file per user: Dovecot re-reads a changed passwd-file at most once a second,
-# a new file is read at once
+# one file per user: a user added to a shared file within the same second as the
+# previous lookup was not found (2.3.19 re-reads a changed file only so often)
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {folder}/users/%u
