@@ -595,7 +595,7 @@ def test_an_on_time_report_overwritten_or_resaved_after_the_deadline_stays_on_ti
         recorded = db.execute(
             "SELECT unit, period, arrived, file, sha256 FROM first_arrivals ORDER BY unit"
         ).fetchall()
-    assert version == 2
+    assert version == 3
     assert recorded[0] == (
         "T01", PERIOD, ON_TIME.astimezone().isoformat(), "T01.xlsx",
         hashlib.sha256(first).hexdigest(),
@@ -641,7 +641,7 @@ def test_an_old_ledger_is_upgraded_in_place_and_keeps_its_arrivals(tmp_path: Pat
     db.close()
     assert _timeliness(_status(root), "T01") == "Đúng hạn"
     with sqlite3.connect(ledger) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
         assert db.execute("SELECT sha256, arrived, file FROM arrivals").fetchall() == [
             (sha, ON_TIME.isoformat(), "T01.xlsx")
         ]
@@ -662,7 +662,7 @@ def test_a_ledger_from_a_newer_wbt_is_left_alone_and_said_so(tmp_path: Path) -> 
     db.close()
     kept = ledger.read_bytes()
     out = _status(root)
-    newer = problems.make("inbox.ledger_newer", path=str(ledger), found=9, supported=2)
+    newer = problems.make("inbox.ledger_newer", path=str(ledger), found=9, supported=3)
     assert newer.severity is Severity.WARNING
     assert f"Cảnh báo: {newer.message}" in out
     assert "bị hỏng" not in out
@@ -680,7 +680,9 @@ def test_on_time_is_judged_in_the_plans_time_zone_not_the_computers(
     box = root / "inbox"
     # 15/06 16:59 UTC is 23:59 in Việt Nam; 15/06 20:00 UTC is 16/06 03:00 there.
     put(box, "T01.xlsx", filled("T01", VILLAGE), datetime(2024, 6, 15, 16, 59, tzinfo=UTC))
-    put(box, "T02.xlsx", filled("T02", VILLAGE), datetime(2024, 6, 15, 20, 0, tzinfo=UTC))
+    # (T02's form dated after the deadline: late, nothing to confirm.)
+    made_late = {**VILLAGE, "ngay_bao_cao": datetime(2024, 6, 16)}
+    put(box, "T02.xlsx", filled("T02", made_late), datetime(2024, 6, 15, 20, 0, tzinfo=UTC))
     out = _status(root)
     assert (_timeliness(out, "T01"), _timeliness(out, "T02")) == ("Đúng hạn", "Trễ hạn")
     bites = problems.make(
@@ -735,7 +737,7 @@ def test_two_versions_arriving_at_the_same_time_say_which_was_used(tmp_path: Pat
     put(box, "T04 ban 1.xlsx", filled("T04", {**VILLAGE, "tt_loa": 1}), ON_TIME)
     put(box, "T04 ban 2.xlsx", filled("T04", {**VILLAGE, "tt_loa": 2}), ON_TIME)
     out = _status(root)
-    assert _columns(out, "T04")[4] == "T04 ban 2.xlsx"
+    assert _columns(out, "T04")[5] == "T04 ban 2.xlsx"
     tie = problems.make(
         "inbox.arrival_tie", file="T04 ban 2.xlsx", unit="T04", name="Thôn 4",
         arrived=ON_TIME.strftime("%d/%m/%Y %H:%M"), others="T04 ban 1.xlsx",

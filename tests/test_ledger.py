@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workbook_tools import problems
-from workbook_tools.inbox.ledger import open_ledger
+from workbook_tools.inbox.ledger import FILE, MAIL, MailArrival, open_ledger
 
 NOW = datetime(2024, 6, 25, 9, 0)
 SHA = "a" * 64
@@ -70,7 +70,7 @@ def test_a_process_killed_mid_run_leaves_a_sound_ledger(tmp_path: Path) -> None:
         "import os, sys\n"
         "from datetime import datetime\n"
         "from pathlib import Path\n"
-        "from workbook_tools.inbox.ledger import open_ledger\n"
+        "from workbook_tools.inbox.ledger import FILE, MAIL, MailArrival, open_ledger\n"
         "ledger = open_ledger(Path(sys.argv[1]))\n"
         "ledger.arrival('c' * 64, 'lost.xlsx', datetime(2024, 6, 2), datetime(2024, 6, 25))\n"
         "os._exit(1)\n"
@@ -238,7 +238,7 @@ def test_a_version_1_ledger_is_upgraded_in_place_with_its_rows(tmp_path: Path) -
     assert rows(path) == [(SHA, "2024-06-10T14:30:00", "T01.xlsx")]
     assert [r[0] for r in first_rows(path)] == ["T01"]
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
     db.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".wbt-ledger.sqlite3"]
 
@@ -249,14 +249,93 @@ def test_a_ledger_from_a_newer_wbt_is_left_untouched_and_the_run_uses_memory(
     path = tmp_path / ".wbt-ledger.sqlite3"
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE arrivals (sha256 TEXT PRIMARY KEY, seen_at INTEGER)")
-        db.execute("PRAGMA user_version = 3")
+        db.execute("PRAGMA user_version = 4")
     db.close()
     kept = path.read_bytes()
     with open_ledger(path, now=NOW) as ledger:
         arrived = ledger.arrival(SHA, "T01.xlsx", datetime(2024, 6, 10), NOW)
         found = list(ledger.problems)
     assert arrived == datetime(2024, 6, 10)
-    assert found == [problems.make("inbox.ledger_newer", path=str(path), found=3, supported=2)]
+    assert found == [problems.make("inbox.ledger_newer", path=str(path), found=4, supported=3)]
     assert "bị hỏng" not in found[0].message and "cập nhật wbt" in found[0].message
     assert path.read_bytes() == kept
     assert sorted(p.name for p in tmp_path.iterdir()) == [".wbt-ledger.sqlite3"]
+
+
+def test_a_version_2_ledger_is_upgraded_its_first_arrivals_from_the_files(tmp_path: Path) -> None:
+    """Version 3 adds the mails, the corrections and the source of a first arrival: a
+    version 2 ledger keeps its rows, their source the files' own time."""
+    path = tmp_path / ".wbt-ledger.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE arrivals (sha256 TEXT PRIMARY KEY, arrived TEXT NOT NULL, "
+            "file TEXT NOT NULL, recorded TEXT NOT NULL)"
+        )
+        db.execute(
+            "CREATE TABLE first_arrivals (unit TEXT NOT NULL, period TEXT NOT NULL, arrived TEXT "
+            "NOT NULL, file TEXT NOT NULL, sha256 TEXT NOT NULL, recorded TEXT NOT NULL, "
+            "PRIMARY KEY (unit, period))"
+        )
+        db.execute(
+            "INSERT INTO first_arrivals VALUES ('T01', '6T-2024', '2024-06-10T14:30:00', "
+            "'T01.xlsx', ?, '2024-06-11T08:00:00')",
+            (SHA,),
+        )
+        db.execute("PRAGMA user_version = 2")
+    db.close()
+    with open_ledger(path, now=NOW) as ledger:
+        assert ledger.problems == []
+        first = ledger.first_of("T01", "6T-2024")
+        assert first is not None and first.source == FILE
+        assert first.arrived == datetime(2024, 6, 10, 14, 30)
+        ledger.add_correction("T01", "6T-2024", datetime(2024, 6, 9), "nhận qua Zalo", NOW)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
+        assert db.execute("SELECT unit, source FROM first_arrivals").fetchall() == [
+            ("T01", "file")
+        ]
+        assert db.execute("SELECT unit, reason FROM corrections").fetchall() == [
+            ("T01", "nhận qua Zalo")
+        ]
+    db.close()
+
+
+def test_corrections_are_kept_each_and_the_newest_applies(tmp_path: Path) -> None:
+    path = tmp_path / ".wbt-ledger.sqlite3"
+    with open_ledger(path, now=NOW) as ledger:
+        ledger.add_correction("T07", "6T-2024", datetime(2024, 6, 14, 12), "nhận qua Zalo", NOW)
+    later = datetime(2024, 6, 26, 10, 0)
+    with open_ledger(path, now=later) as ledger:
+        ledger.add_correction("T07", "6T-2024", datetime(2024, 6, 13, 12), "nhận bản giấy", later)
+        ledger.add_correction("T08", "CN-2024", datetime(2024, 12, 1, 12), "khác kỳ", later)
+    with open_ledger(path, now=later) as ledger:
+        history = ledger.corrections("6T-2024")
+        applied = ledger.correction("T07", "6T-2024")
+        assert ledger.correction("T07", "CN-2024") is None
+    assert [(c.unit, c.reason) for c in history] == [
+        ("T07", "nhận qua Zalo"),
+        ("T07", "nhận bản giấy"),
+    ]
+    assert applied is not None and applied.reason == "nhận bản giấy"
+    assert applied.arrived == datetime(2024, 6, 13, 12) and applied.recorded == later
+
+
+def test_a_fetched_attachment_arrives_with_its_mail_and_is_fetched_once(tmp_path: Path) -> None:
+    path = tmp_path / ".wbt-ledger.sqlite3"
+    mail = MailArrival(
+        "<abc@thon1>", SHA, datetime(2024, 6, 14, 9), "thon1@example.org", "a/T01.xlsx", NOW
+    )
+    with open_ledger(path, now=NOW) as ledger:
+        ledger.record_mail(mail)
+        ledger.record_mail(mail)
+    with open_ledger(path, now=NOW) as ledger:
+        assert ledger.fetched("<abc@thon1>", SHA)
+        assert not ledger.fetched("<other@thon1>", SHA)
+        # The file itself was saved after the deadline: the mail's time is earlier.
+        found = ledger.arrival_and_source(SHA, "a/T01.xlsx", datetime(2024, 6, 25, 8), NOW)
+        other = ledger.arrival_and_source("b" * 64, "b.xlsx", datetime(2024, 6, 20), NOW)
+    assert found == (datetime(2024, 6, 14, 9), MAIL)
+    assert other == (datetime(2024, 6, 20), FILE)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM mail_arrivals").fetchone() == (1,)
+    db.close()

@@ -380,9 +380,14 @@ def test_submissions_and_problems_sheets(formulas: openpyxl.Workbook) -> None:
         "Tệp cũ hoặc trùng (không dùng)",
         "Số lỗi",
         "Số cảnh báo",
+        "Nguồn thời điểm nhận",
     ]
     rows = {ws.cell(r, 2).value: r for r in range(5, 27)}
-    assert ws.cell(rows["T03"], 5).value == "Trễ hạn"
+    # Late by its file's time, but its form says it was made before the deadline.
+    assert ws.cell(rows["T03"], 5).value == "Trễ hạn, cần xác nhận"
+    assert ws.cell(rows["T03"], 12).value == "theo ngày của tệp, cần xác nhận"
+    assert ws.cell(rows["T01"], 12).value == "theo ngày của tệp"
+    assert ws.cell(rows["T07"], 12).value is None
     assert ws.cell(rows["T07"], 5).value == "Chưa nộp"
     assert ws.cell(rows["T01"], 5).value == "Đúng hạn"
     assert ws.cell(rows["T01"], 6).value == "T01_0610.xlsx"

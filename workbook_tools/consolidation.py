@@ -36,6 +36,7 @@ from fractions import Fraction
 import pandas as pd
 
 from workbook_tools import expressions, problems
+from workbook_tools.inbox.ledger import Correction
 from workbook_tools.inbox.model import InboxResult, Submission, used_submissions
 from workbook_tools.inbox.read import ARRIVALS, roster_status
 from workbook_tools.numbers import number_text, percent_text
@@ -94,8 +95,6 @@ REPORTING_LABELS = {
 }
 
 
-
-
 # --- result ----------------------------------------------------------------------
 
 
@@ -111,6 +110,10 @@ class EntryCompleteness:
     superseded: tuple[str, ...]  # older or duplicate files for the same period
     errors: int  # of the used file; with none used, of the files that were not usable
     warnings: int
+    #: Where ``first_arrival`` comes from: "mail", "file", "officer" (inbox.arrival).
+    arrival_source: str | None = None
+    needs_confirmation: bool = False  # late by its time, made before the deadline by its form
+    correction: Correction | None = None  # the officer's correction applied, with its reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,6 +463,9 @@ def _completeness(plan: Plan, period: Period, inbox: InboxResult) -> Completenes
                 superseded=tuple(s.file for s in row.others if s.status in ARRIVALS),
                 errors=row.errors,  # with no file used: the errors that left it unused
                 warnings=row.warnings,
+                arrival_source=row.arrival_source if submission else None,
+                needs_confirmation=row.needs_confirmation if submission else False,
+                correction=row.correction if submission else None,
             )
         )
     return Completeness(deadline=period.unit_deadline, entries=tuple(rows))

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from workbook_tools.checks import check_read
 from workbook_tools.errors import WorkspaceError
+from workbook_tools.inbox.ledger import Correction
 from workbook_tools.inbox.model import EntryStatus, FileRead, InboxResult
 from workbook_tools.inbox.read import FileReader, Progress, collect, read_file, roster_status
 from workbook_tools.inbox.scan import has_files, named_files
@@ -336,6 +337,70 @@ def merge(
 
             pdfs = make_pdfs([p for p in paths.written if p != paths.summary])
     return MergeOutcome(consolidation, paths, pdfs)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivalOutcome:
+    """The officer's corrections of arrivals (``wbt arrival``): the one just recorded
+    (None when only listing) and every correction of the period, oldest first."""
+
+    recorded: Correction | None
+    history: Sequence[Correction]
+
+
+def arrival(
+    ws: Workspace,
+    plan: Plan,
+    period: Period,
+    unit: str | None = None,
+    when: str | None = None,
+    reason: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> ArrivalOutcome:
+    """Record when ``unit``'s report for ``period`` arrived, in the officer's word (``when``:
+    "14/06/2024" or "14/06/2024 16:30", the plan's time) and why; or, with no ``unit``,
+    list the corrections of the period.
+
+    A correction is a new row of the ledger: earlier ones are kept, the newest applies
+    (:mod:`workbook_tools.inbox.arrival`). Status, check, merge and the report follow it.
+    """
+    from workbook_tools.forms import select_entries
+    from workbook_tools.inbox.arrival import parse_arrival
+    from workbook_tools.inbox.ledger import open_ledger
+    from workbook_tools.inbox.read import plan_zone
+
+    if not ws.root.is_dir():
+        raise WorkspaceError(
+            f"Không có thư mục làm việc {ws.root}. Hãy dùng --dir để chỉ đến thư mục có "
+            "templates/, inbox/, outbox/."
+        )
+    now = (now or datetime.now()).replace(microsecond=0)
+    recorded = None
+    if unit is not None:
+        (entry,) = select_entries(plan, [unit])
+        if not when:
+            raise WorkspaceError(
+                "Hãy ghi ngày nhận bài bằng --date, ví dụ --date 14/06/2024 (hoặc "
+                "--date \"14/06/2024 16:30\")."
+            )
+        why = (reason or "").strip()
+        if not why:
+            raise WorkspaceError(
+                'Hãy ghi lý do bằng --reason, ví dụ --reason "nhận qua Zalo ngày 14/06": lý '
+                "do được lưu cùng ngày sửa và in trong báo cáo."
+            )
+        arrived = parse_arrival(when, plan_zone(plan))
+    with run_lock(ws.root), open_ledger(ws.ledger, now=now) as ledger:
+        if ledger.problems and unit is not None:
+            # Kept in memory only: the correction would be lost; say so, record nothing.
+            raise WorkspaceError(
+                "Không ghi được sửa đổi: " + " ".join(p.message for p in ledger.problems)
+            )
+        if unit is not None:
+            recorded = ledger.add_correction(entry.code, period.code, arrived, why, now)
+        history = ledger.corrections(period.code)
+    return ArrivalOutcome(recorded, history)
 
 
 def _require_inbox(ws: Workspace) -> None:

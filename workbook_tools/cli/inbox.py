@@ -20,13 +20,16 @@ from workbook_tools.cli.common import (
     shown_path,
 )
 from workbook_tools.deadline import commune_deadline_text
+from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, source_label
 from workbook_tools.inbox.model import EntryStatus, InboxResult
 from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import Kind, Period, Plan
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
-_HEADERS = ("Mã", "Tên", "Nộp", "Hạn", "Tệp dùng", "Lỗi", "Cảnh báo")
+_HEADERS = ("Mã", "Tên", "Nộp", "Hạn", "Thời điểm nhận", "Tệp dùng", "Lỗi", "Cảnh báo")
+#: The columns right-aligned: the counts.
+_COUNTS = 6
 
 
 @cli.command("status")
@@ -106,7 +109,7 @@ def _print(
     click.echo("")
     _table(rows)
     click.echo("")
-    click.echo(_summary_line(rows))
+    click.echo(_summary_line(rows, period.code))
     _problems_by_unit(rows, result, who)
 
 
@@ -115,7 +118,7 @@ def _table(rows: Sequence[EntryStatus]) -> None:
     widths = [max(len(line[i]) for line in table) for i in range(len(_HEADERS))]
     for n, line in enumerate(table):
         text = "  ".join(
-            cell.rjust(w) if i >= 5 else cell.ljust(w)
+            cell.rjust(w) if i >= _COUNTS else cell.ljust(w)
             for i, (cell, w) in enumerate(zip(line, widths, strict=True))
         )
         click.echo(text.rstrip())
@@ -123,20 +126,23 @@ def _table(rows: Sequence[EntryStatus]) -> None:
             click.echo("  ".join("-" * w for w in widths))
 
 
-def _row(r: EntryStatus) -> tuple[str, str, str, str, str, str, str]:
+def _row(r: EntryStatus) -> tuple[str, ...]:
     timeliness = "-" if r.on_time is None else ("Đúng hạn" if r.on_time else "Trễ hạn")
+    if r.needs_confirmation:  # late by its time, made before the deadline by its form
+        timeliness = NEEDS_CONFIRMATION.capitalize()
     return (
         r.entry.code,
         r.entry.name,
         "Đã nộp" if r.received else "Chưa nộp",
         timeliness if r.received else "-",
+        source_label(r.arrival_source) if r.received and r.arrival_source else "-",
         r.used.file if r.used is not None else "-",
         str(r.errors),
         str(r.warnings),
     )
 
 
-def _summary_line(rows: Sequence[EntryStatus]) -> str:
+def _summary_line(rows: Sequence[EntryStatus], period: str = "KỲ") -> str:
     received = [r for r in rows if r.received]
     on_time = sum(r.on_time is True for r in received)
     missing = [r.entry.code for r in rows if not r.received]
@@ -144,7 +150,22 @@ def _summary_line(rows: Sequence[EntryStatus]) -> str:
         f"Đã nộp {len(received)}/{len(rows)} (đúng hạn {on_time}, trễ hạn "
         f"{len(received) - on_time})"
     )
-    return line + (f"; chưa nộp: {', '.join(missing)}." if missing else ".")
+    line += f"; chưa nộp: {', '.join(missing)}." if missing else "."
+    doubtful = [r.entry.code for r in rows if r.received and r.needs_confirmation]
+    if doubtful:
+        line += (
+            f"\nCần xác nhận ({', '.join(doubtful)}): nhận sau hạn nhưng biểu mẫu ghi ngày báo "
+            "cáo trước hạn. Nếu bài đã gửi đúng hạn, hãy ghi lại bằng: wbt arrival "
+            f'--period {period} --unit MÃ --date dd/mm/yyyy --reason "lý do".'
+        )
+    corrected = [r for r in rows if r.received and r.correction is not None]
+    for r in corrected:
+        assert r.correction is not None
+        line += (
+            f"\n{r.entry.code} - {r.entry.name}: cán bộ xác nhận nhận ngày "
+            f"{r.correction.arrived:%d/%m/%Y} ({r.correction.reason})."
+        )
+    return line
 
 
 def _problems_by_unit(rows: Sequence[EntryStatus], result: InboxResult, who: str) -> None:

@@ -156,6 +156,13 @@ def now_for_forms(now: datetime | None = None) -> datetime:
     return (now or datetime.now()).replace(microsecond=0)
 
 
+def select_entries(plan: Plan, unit_codes: Sequence[str]) -> list[RosterEntry]:
+    """The roster's entries of ``unit_codes`` (any case), in roster order; every entry when
+    none is given. An unknown code raises :class:`WorkbookToolsError` naming it and the
+    nearest code."""
+    return _entries(plan, unit_codes) if unit_codes else list(plan.roster)
+
+
 def _entries(plan: Plan, unit_codes: Sequence[str]) -> list[RosterEntry]:
     by_code = {e.code.casefold(): e for e in plan.roster}
     wanted: set[str] = set()

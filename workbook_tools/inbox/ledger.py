@@ -10,6 +10,13 @@ hash, is kept in ``first_arrivals``, and on time and late follow it, whatever
 later happens to the files (overwritten by a correction under the same name,
 opened and saved again). Both stay the same however often the commands run.
 
+Where an arrival time comes from is kept too (:mod:`workbook_tools.inbox.arrival`):
+``wbt fetch`` records the mail that carried each attachment in ``mail_arrivals``
+(its trusted time, sender and Message-ID: fetching again adds nothing), and
+``wbt arrival`` the officer's corrections in ``corrections`` (a row each, never
+rewritten: the newest of a unit and period applies). A file's arrival is the
+earlier of its own first sight and its mail's time; its source goes with it.
+
 Losing the ledger loses nothing but that memory, so it never stops a run: a
 corrupt ledger is set aside and rebuilt, an unusable one is replaced by memory
 for the run, each with a warning. A ledger written by a newer wbt (a higher
@@ -34,7 +41,9 @@ from workbook_tools import problems
 from workbook_tools.problems import Problem
 
 #: 1: ``arrivals``. 2: ``first_arrivals`` added (a version 1 ledger is upgraded in place).
-_SCHEMA_VERSION = 2
+#: 3: ``mail_arrivals`` and ``corrections`` added, ``first_arrivals.source`` (older
+#: ledgers upgraded in place: their first arrivals were the files' own times).
+_SCHEMA_VERSION = 3
 _SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS arrivals (
@@ -52,14 +61,42 @@ CREATE TABLE IF NOT EXISTS first_arrivals (
     file TEXT NOT NULL,           -- the file that arrived then, its path in the inbox
     sha256 TEXT NOT NULL,         -- and its content hash
     recorded TEXT NOT NULL,       -- ISO local time the tool first saw it
+    source TEXT NOT NULL DEFAULT 'file',  -- where 'arrived' comes from: file or mail
     PRIMARY KEY (unit, period)
 )
 """,
+    """
+CREATE TABLE IF NOT EXISTS mail_arrivals (
+    message_id TEXT NOT NULL,     -- the mail's Message-ID (or a hash of its bytes)
+    sha256 TEXT NOT NULL,         -- content hash of the attachment
+    arrived TEXT NOT NULL,        -- ISO time with offset: the mail's trusted time
+    sender TEXT NOT NULL,         -- the From address
+    file TEXT NOT NULL,           -- where the attachment was saved in the inbox
+    recorded TEXT NOT NULL,       -- ISO local time it was fetched
+    PRIMARY KEY (message_id, sha256)
 )
+""",
+    """
+CREATE TABLE IF NOT EXISTS corrections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit TEXT NOT NULL,           -- roster code
+    period TEXT NOT NULL,         -- period code
+    arrived TEXT NOT NULL,        -- ISO date (or time): when the officer says it arrived
+    reason TEXT NOT NULL,         -- why, in the officer's words
+    recorded TEXT NOT NULL        -- ISO time with offset the correction was made
+)
+""",
+)
+#: Columns added to a table after it was first made: (table, column, its definition).
+_ADDED_COLUMNS = (("first_arrivals", "source", "TEXT NOT NULL DEFAULT 'file'"),)
 _COLUMNS = {
     "arrivals": {"sha256", "arrived", "file", "recorded"},
-    "first_arrivals": {"unit", "period", "arrived", "file", "sha256", "recorded"},
+    "first_arrivals": {"unit", "period", "arrived", "file", "sha256", "recorded", "source"},
+    "mail_arrivals": {"message_id", "sha256", "arrived", "sender", "file", "recorded"},
+    "corrections": {"id", "unit", "period", "arrived", "reason", "recorded"},
 }
+#: Where an arrival time comes from (stored as these codes).
+FILE, MAIL, OFFICER = "file", "mail", "officer"
 #: SQLite keeps an interrupted transaction in these files beside the database;
 #: they belong to it and move with it when it is set aside.
 _SIDE_FILES = ("-journal", "-wal", "-shm")
@@ -83,6 +120,31 @@ class FirstArrival:
     file: str
     sha256: str
     recorded: datetime
+    source: str = FILE  # FILE or MAIL: the file's own time or its mail's
+
+
+@dataclass(frozen=True, slots=True)
+class MailArrival:
+    """An attachment fetched from a mail (``wbt fetch``): the mail's time, sender, id."""
+
+    message_id: str
+    sha256: str
+    arrived: datetime  # naive local time, as the files' times
+    sender: str
+    file: str
+    recorded: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """The officer's word on when a unit's report arrived (``wbt arrival``), and why."""
+
+    unit: str
+    period: str
+    arrived: datetime  # naive local time (a date given alone: its last minute)
+    reason: str
+    recorded: datetime  # when the correction was made, naive local time
+    number: int = 0  # its order among all corrections: the newest applies
 
 
 class NewerLedgerError(Exception):
@@ -110,6 +172,11 @@ class Ledger:
         self._unwritten: list[Arrival] = []
         self._firsts: dict[tuple[str, str], FirstArrival] = {}
         self._unwritten_firsts: dict[tuple[str, str], FirstArrival] = {}
+        self._mails: dict[str, list[MailArrival]] = {}  # by sha256
+        self._fetched: set[tuple[str, str]] = set()  # (message_id, sha256)
+        self._unwritten_mails: list[MailArrival] = []
+        self._corrections: list[Correction] = []
+        self._unwritten_corrections: list[Correction] = []
         self.problems: list[Problem] = []
 
     # --- the one question a run asks ------------------------------------------
@@ -133,8 +200,74 @@ class Ledger:
             self._unwritten.append(entry)
         return arrived
 
+    def arrival_and_source(
+        self, sha256: str, file: str, modified: datetime, now: datetime
+    ) -> tuple[datetime, str]:
+        """:meth:`arrival`, or the time of the mail that carried ``sha256`` when that is
+        earlier (``wbt fetch``), and where the time comes from (:data:`FILE`, :data:`MAIL`)."""
+        arrived = self.arrival(sha256, file, modified, now)
+        mail = self.mail_of(sha256)
+        if mail is not None and mail.arrived < arrived:
+            return mail.arrived, MAIL
+        return arrived, FILE
+
+    def mail_of(self, sha256: str) -> MailArrival | None:
+        """The earliest mail that carried the content ``sha256``, or None."""
+        if not self._loaded:
+            self._load()
+        found = self._mails.get(sha256)
+        return min(found, key=lambda m: m.arrived) if found else None
+
+    def fetched(self, message_id: str, sha256: str) -> bool:
+        """Whether this attachment of this mail was fetched before."""
+        if not self._loaded:
+            self._load()
+        return (message_id, sha256) in self._fetched
+
+    def record_mail(self, mail: MailArrival) -> None:
+        """An attachment fetched from a mail: kept with the run's transaction."""
+        if not self._loaded:
+            self._load()
+        if (mail.message_id, mail.sha256) in self._fetched:
+            return
+        self._fetched.add((mail.message_id, mail.sha256))
+        self._mails.setdefault(mail.sha256, []).append(mail)
+        if self._db is not None:
+            self._unwritten_mails.append(mail)
+
+    def corrections(self, period: str | None = None) -> list[Correction]:
+        """Every correction (of ``period``), oldest first: the history, never rewritten."""
+        if not self._loaded:
+            self._load()
+        return [c for c in self._corrections if period is None or c.period == period]
+
+    def correction(self, unit: str, period: str) -> Correction | None:
+        """The correction that applies to ``unit`` for ``period``: the newest, or None."""
+        mine = [c for c in self.corrections(period) if c.unit == unit]
+        return mine[-1] if mine else None
+
+    def add_correction(
+        self, unit: str, period: str, arrived: datetime, reason: str, now: datetime
+    ) -> Correction:
+        """Record the officer's correction: a new row; earlier ones are kept."""
+        if not self._loaded:
+            self._load()
+        number = max((c.number for c in self._corrections), default=0) + 1
+        entry = Correction(unit, period, arrived, reason, now, number)
+        self._corrections.append(entry)
+        if self._db is not None:
+            self._unwritten_corrections.append(entry)
+        return entry
+
     def first_arrival(
-        self, unit: str, period: str, arrived: datetime, file: str, sha256: str, now: datetime
+        self,
+        unit: str,
+        period: str,
+        arrived: datetime,
+        file: str,
+        sha256: str,
+        now: datetime,
+        source: str = FILE,
     ) -> FirstArrival:
         """The first arrival of ``unit``'s report for ``period``, given this run's earliest.
 
@@ -146,7 +279,7 @@ class Ledger:
         known = self.first_of(unit, period)
         if known is not None and known.arrived <= arrived:
             return known
-        entry = FirstArrival(unit, period, arrived, file, sha256, now)
+        entry = FirstArrival(unit, period, arrived, file, sha256, now, source)
         self._firsts[unit, period] = entry
         if self._db is not None:
             self._unwritten_firsts[unit, period] = entry
@@ -183,9 +316,9 @@ class Ledger:
                     continue  # a row edited by hand: seen as new, recorded again over it
                 self._memory.setdefault(known.sha256, known)
             rows = self._db.execute(
-                "SELECT unit, period, arrived, file, sha256, recorded FROM first_arrivals"
+                "SELECT unit, period, arrived, file, sha256, recorded, source FROM first_arrivals"
             )
-            for unit, period, arrived, file, sha256, recorded in rows:
+            for unit, period, arrived, file, sha256, recorded, source in rows:
                 try:
                     first = FirstArrival(
                         str(unit),
@@ -194,10 +327,44 @@ class Ledger:
                         str(file),
                         str(sha256),
                         _local(datetime.fromisoformat(recorded)),
+                        MAIL if source == MAIL else FILE,
                     )
                 except (TypeError, ValueError, OverflowError, OSError):
                     continue  # edited by hand: recorded again from the files
                 self._firsts.setdefault((first.unit, first.period), first)
+            rows = self._db.execute(
+                "SELECT message_id, sha256, arrived, sender, file, recorded FROM mail_arrivals"
+            )
+            for message_id, sha256, arrived, sender, file, recorded in rows:
+                try:
+                    mail = MailArrival(
+                        str(message_id),
+                        str(sha256),
+                        _local(datetime.fromisoformat(arrived)),
+                        str(sender),
+                        str(file),
+                        _local(datetime.fromisoformat(recorded)),
+                    )
+                except (TypeError, ValueError, OverflowError, OSError):
+                    continue  # edited by hand: the file's own time stands
+                self._fetched.add((mail.message_id, mail.sha256))
+                self._mails.setdefault(mail.sha256, []).append(mail)
+            rows = self._db.execute(
+                "SELECT id, unit, period, arrived, reason, recorded FROM corrections ORDER BY id"
+            )
+            for number, unit, period, arrived, reason, recorded in rows:
+                try:
+                    correction = Correction(
+                        str(unit),
+                        str(period),
+                        _local(datetime.fromisoformat(arrived)),
+                        str(reason),
+                        _local(datetime.fromisoformat(recorded)),
+                        int(number),
+                    )
+                except (TypeError, ValueError, OverflowError, OSError):
+                    continue  # edited by hand: not applied
+                self._corrections.append(correction)
         except sqlite3.DatabaseError as err:
             self._fall_back_to_memory(err)
 
@@ -217,7 +384,8 @@ class Ledger:
             )
             self._db.executemany(
                 "INSERT OR REPLACE INTO first_arrivals "
-                "(unit, period, arrived, file, sha256, recorded) VALUES (?, ?, ?, ?, ?, ?)",
+                "(unit, period, arrived, file, sha256, recorded, source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         f.unit,
@@ -226,13 +394,39 @@ class Ledger:
                         f.file,
                         f.sha256,
                         f.recorded.isoformat(),
+                        f.source,
                     )
                     for f in self._unwritten_firsts.values()
+                ],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO mail_arrivals "
+                "(message_id, sha256, arrived, sender, file, recorded) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        m.message_id,
+                        m.sha256,
+                        _with_offset(m.arrived),
+                        m.sender,
+                        m.file,
+                        _with_offset(m.recorded),
+                    )
+                    for m in self._unwritten_mails
+                ],
+            )
+            self._db.executemany(
+                "INSERT INTO corrections (unit, period, arrived, reason, recorded) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (c.unit, c.period, _with_offset(c.arrived), c.reason, _with_offset(c.recorded))
+                    for c in self._unwritten_corrections
                 ],
             )
             self._db.execute("COMMIT")
             self._unwritten.clear()
             self._unwritten_firsts.clear()
+            self._unwritten_mails.clear()
+            self._unwritten_corrections.clear()
         except sqlite3.DatabaseError as err:
             self._fall_back_to_memory(err)
 
@@ -335,6 +529,10 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("BEGIN")
         for table in _SCHEMA:
             db.execute(table)
+        for table, column, definition in _ADDED_COLUMNS:
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if column not in columns:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         for table, wanted in _COLUMNS.items():
             columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
             if not wanted <= columns:

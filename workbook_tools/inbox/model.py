@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from workbook_tools.inbox.ledger import FirstArrival
+from workbook_tools.inbox.ledger import Correction, FirstArrival
 from workbook_tools.plan.model import RosterEntry
 from workbook_tools.problems import Problem
 from workbook_tools.values import Value
@@ -48,6 +48,7 @@ class Submission:
     cells: dict[str, str] = field(default_factory=dict)  # field code -> "Sheet!B12"
     superseded_by: str | None = None  # file that replaced this one
     stored_as: str | None = None  # its name on disk, if not ``file`` (a decomposed name)
+    arrival_source: str = "file"  # where ``arrived`` comes from: "file" or "mail" (ledger)
 
 
 class RawCell(NamedTuple):
@@ -90,6 +91,9 @@ class InboxResult:
     #: Each unit's first arrival for the period, as the ledger keeps it (roster code ->):
     #: on time and late follow it, whatever later happened to the unit's files.
     first_arrivals: dict[str, FirstArrival] = field(default_factory=dict)
+    #: The officer's corrections that apply (the newest of each unit; ``wbt arrival``):
+    #: a unit's arrival is the corrected one, whatever its files say.
+    corrections: dict[str, Correction] = field(default_factory=dict)
 
     def used(self) -> dict[str, Submission]:
         """The submission used for each roster code."""
@@ -115,6 +119,12 @@ class EntryStatus:
     errors: int  # problem records for this unit, by severity
     warnings: int
     first_file: str | None = None  # the file that first arrived (it may be gone since)
+    #: Where ``first_arrival`` comes from: "mail", "file" or "officer" (None: none arrived).
+    arrival_source: str | None = None
+    #: Late by its time, but its form says it was made on or before the deadline: the
+    #: officer is to confirm when it arrived (``wbt arrival``).
+    needs_confirmation: bool = False
+    correction: Correction | None = None  # the officer's correction applied, with its reason
 
     @property
     def received(self) -> bool:

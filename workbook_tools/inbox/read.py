@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 from python_calamine import CalamineError
 
 from workbook_tools import problems, safety
+from workbook_tools.inbox.arrival import report_date
 from workbook_tools.inbox.cells import LayoutCache, find_cells
 from workbook_tools.inbox.identify import identify
-from workbook_tools.inbox.ledger import FirstArrival, Ledger, open_ledger
+from workbook_tools.inbox.ledger import FILE, OFFICER, FirstArrival, Ledger, open_ledger
 from workbook_tools.inbox.model import (
     EntryStatus,
     FileRead,
@@ -119,7 +120,9 @@ def collect(
         if submission.status is SubmissionStatus.USED:
             read.problems.extend(read.cell_problems)  # about the values: only the used file's
         if submission.status in ARRIVALS:
-            submission.on_time = plan_date(submission.arrived, zone) <= period.unit_deadline
+            correction = result.corrections.get(submission.unit or "")
+            arrived = correction.arrived if correction is not None else submission.arrived
+            submission.on_time = plan_date(arrived, zone) <= period.unit_deadline
         result.submissions.append(submission)
         result.problems.extend(read.problems)
     return result
@@ -164,13 +167,26 @@ def _first_arrivals(
         earliest = min(unit_reads, key=lambda r: (r.submission.arrived, r.submission.file))
         s = earliest.submission
         try:
-            first = ledger.first_arrival(unit, period.code, s.arrived, s.file, s.sha256, now)
+            first = ledger.first_arrival(
+                unit, period.code, s.arrived, s.file, s.sha256, now, s.arrival_source
+            )
         except Exception:  # the ledger must not stop the run: this run's arrival stands
-            first = FirstArrival(unit, period.code, s.arrived, s.file, s.sha256, now)
+            first = FirstArrival(
+                unit, period.code, s.arrived, s.file, s.sha256, now, s.arrival_source
+            )
         result.first_arrivals[unit] = first
+        try:
+            correction = ledger.correction(unit, period.code)
+        except Exception:  # the ledger must not stop the run: the files' arrival stands
+            correction = None
+        if correction is not None:
+            result.corrections[unit] = correction
         holder = next(
-            (r for r in unit_reads if (r.submission.file, r.submission.sha256)
-             == (first.file, first.sha256)),
+            (
+                r
+                for r in unit_reads
+                if (r.submission.file, r.submission.sha256) == (first.file, first.sha256)
+            ),
             next(
                 (r for r in unit_reads if r.submission.status is SubmissionStatus.USED),
                 earliest,
@@ -245,9 +261,17 @@ def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[Entry
         used = next((s for s in mine if s.status is SubmissionStatus.USED), None)
         arrivals = sorted((s.arrived, s.file) for s in mine if s.status in ARRIVALS)
         first, first_file = arrivals[0] if arrivals else (None, None)
+        sources = {(s.arrived, s.file): s.arrival_source for s in mine if s.status in ARRIVALS}
+        source = sources.get(arrivals[0]) if arrivals else None
         recorded = result.first_arrivals.get(entry.code)
         if first is not None and recorded is not None and recorded.arrived <= first:
-            first, first_file = recorded.arrived, recorded.file
+            first, first_file, source = recorded.arrived, recorded.file, recorded.source
+        correction = result.corrections.get(entry.code) if first is not None else None
+        if correction is not None:
+            first, source = correction.arrived, OFFICER
+        on_time = None if first is None else plan_date(first, zone) <= period.unit_deadline
+        made = report_date(plan, entry, used.values) if used is not None else None
+        doubtful = on_time is False and made is not None and made <= period.unit_deadline
         counted = problems_of.get(entry.code, [])
         if used is not None:
             counted = [p for p in counted if p.file in (None, used.file)]
@@ -257,10 +281,13 @@ def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[Entry
                 used=used,
                 others=tuple(s for s in mine if s is not used),
                 first_arrival=first,
-                on_time=None if first is None else plan_date(first, zone) <= period.unit_deadline,
+                on_time=on_time,
                 errors=sum(p.severity is Severity.ERROR for p in counted),
                 warnings=sum(p.severity is Severity.WARNING for p in counted),
                 first_file=first_file,
+                arrival_source=source,
+                needs_confirmation=doubtful and source != OFFICER,
+                correction=correction,
             )
         )
     return out
@@ -339,10 +366,13 @@ def _arrived(read: FileRead, ledger: Ledger, now: datetime) -> FileRead:
     """``read``, with the arrival of its content: first seen, as the ledger keeps it."""
     submission = read.submission
     try:
+        source = FILE
         if read.modified is None:
             arrived = now
         elif read.record:
-            arrived = ledger.arrival(submission.sha256, submission.file, read.modified, now)
+            arrived, source = ledger.arrival_and_source(
+                submission.sha256, submission.file, read.modified, now
+            )
         else:
             arrived = min(read.modified, now)
     except Exception as err:  # the ledger must not stop the run either
@@ -353,6 +383,7 @@ def _arrived(read: FileRead, ledger: Ledger, now: datetime) -> FileRead:
         failed.submission.arrived = now
         return failed
     submission.arrived = arrived
+    submission.arrival_source = source
     return read
 
 

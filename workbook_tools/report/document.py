@@ -66,6 +66,8 @@ from workbook_tools.consolidation import (
     TaskStatus,
 )
 from workbook_tools.errors import TemplateError
+from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, SOURCE_LABELS
+from workbook_tools.inbox.ledger import OFFICER
 from workbook_tools.numbers import number_text, percent_text
 from workbook_tools.plan.model import (
     ALL_FORMS,
@@ -424,6 +426,32 @@ def _situation(c: Consolidation, period: str) -> list[str]:
         lines.append(f"Chưa nộp báo cáo ({len(done.missing)}): {_names(c, done.missing)}.")
     if done.late:
         lines.append(f"Nộp báo cáo trễ hạn ({len(done.late)}): {_names(c, done.late)}.")
+    sources = [e.arrival_source for e in done.entries if e.arrival_source is not None]
+    if sources:
+        counted = [
+            f"{sources.count(code)} {label}"
+            for code, label in SOURCE_LABELS.items()
+            if code in sources
+        ]
+        lines.append(f"Thời điểm nhận báo cáo: {', '.join(counted)}.")
+    doubtful = [e.entry.code for e in done.entries if e.needs_confirmation]
+    if doubtful:
+        lines.append(
+            f"Nhận sau hạn nhưng biểu mẫu ghi ngày báo cáo trước hạn, {NEEDS_CONFIRMATION} "
+            f"({len(doubtful)}): {_names(c, doubtful)}."
+        )
+    corrected = [e for e in done.entries if e.correction is not None]
+    if corrected:
+        lines.append(
+            f"Thời điểm nhận do {SOURCE_LABELS[OFFICER]} ({len(corrected)}): "
+            + "; ".join(
+                f"{e.entry.name} (nhận ngày {e.correction.arrived:%d/%m/%Y}, "
+                f"{_clean(e.correction.reason)})"
+                for e in corrected
+                if e.correction is not None
+            )
+            + "."
+        )
     return lines
 
 

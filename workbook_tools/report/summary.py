@@ -20,6 +20,8 @@ from workbook_tools.consolidation import (
     IndicatorResult,
 )
 from workbook_tools.deadline import days_left
+from workbook_tools.inbox.arrival import arrival_note
+from workbook_tools.inbox.ledger import Correction
 from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import COMMUNE_LEAD
 
@@ -42,6 +44,17 @@ def _fraction_text(value: Fraction | None) -> str | None:
 
 def _when(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _correction(correction: Correction | None) -> dict[str, Any] | None:
+    """The officer's correction of a unit's arrival: when, why, and when it was made."""
+    if correction is None:
+        return None
+    return {
+        "arrived": _when(correction.arrived),
+        "reason": correction.reason,
+        "recorded": _when(correction.recorded),
+    }
 
 
 def commune_days_left(c: Consolidation) -> int:
@@ -125,6 +138,11 @@ def build_summary(consolidation: Consolidation) -> dict[str, Any]:
                     "status_label": REPORTING_LABELS[e.status],
                     "file": e.file,
                     "first_arrival": _when(e.first_arrival),
+                    # "mail", "file", "officer" (None: nothing arrived), and in words
+                    "arrival_source": e.arrival_source,
+                    "arrival_source_label": arrival_note(e.arrival_source) or None,
+                    "needs_confirmation": e.needs_confirmation,
+                    "correction": _correction(e.correction),
                     "superseded": list(e.superseded),
                     "errors": e.errors,
                     "warnings": e.warnings,

@@ -41,6 +41,7 @@ from workbook_tools.consolidation import (
     TaskStatus,
 )
 from workbook_tools.deadline import commune_deadline_text
+from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, arrival_note
 from workbook_tools.inbox.model import Submission, SubmissionStatus
 from workbook_tools.plan.model import (
     COMMUNE_LEAD,
@@ -99,6 +100,7 @@ SUBMISSION_HEADERS = (
     "Tệp cũ hoặc trùng (không dùng)",
     "Số lỗi",
     "Số cảnh báo",
+    "Nguồn thời điểm nhận",
 )
 #: The files table shares its columns with the roster table above it:
 #: (header, first column, last column).
@@ -1053,7 +1055,7 @@ def numbered_headings(sections: Sequence[str]) -> dict[str, str]:
             out[section] = section
         else:
             number += 1
-            out[section] = f"{number}. {section[found.end():]}"
+            out[section] = f"{number}. {section[found.end() :]}"
     return out
 
 
@@ -1148,7 +1150,7 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
     the inbox's other files and why they were not used."""
     ws = workbook.add_worksheet(SUBMISSIONS_SHEET)
     done = c.completeness
-    widths = (5, 8, 24, 9, 11, 34, 16, 16, 34, 8, 10)
+    widths = (5, 8, 24, 9, 11, 34, 16, 16, 34, 8, 10, 30)
     set_widths(ws, widths)
     last = len(widths) - 1
     sheet_title(
@@ -1171,6 +1173,9 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
         write_entry(ws, row, number, e.entry, formats)
         ws.write_string(row, 3, c.plan.settings.kind_label(e.entry.kind), center.text)
         write_status(ws, row, 4, e.status, formats)
+        if e.needs_confirmation:  # not silently late: the officer is to confirm it
+            style = _REPORTING_STYLES[e.status]
+            ws.write_string(row, 4, f"Trễ hạn, {NEEDS_CONFIRMATION}", formats("cell", style))
         write_value(ws, row, 5, e.file, cell)
         write_value(ws, row, 6, e.first_arrival, cell)
         write_value(ws, row, 7, e.used_arrival, cell)
@@ -1182,7 +1187,12 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
         else:
             ws.write_blank(row, 9, None, center.text)
             ws.write_blank(row, 10, None, center.text)
-        ws.set_row(row, _height([(e.file or "", 34), (superseded, 34), (e.entry.name, 24)]))
+        source = arrival_note(e.arrival_source, e.needs_confirmation, e.correction)
+        write_value(ws, row, 11, source or None, cell)
+        ws.set_row(
+            row,
+            _height([(e.file or "", 34), (superseded, 34), (e.entry.name, 24), (source, 30)]),
+        )
         row += 1
     ws.autofilter(header, 0, row - 1, last)
     ws.freeze_panes(header + 1, 3)

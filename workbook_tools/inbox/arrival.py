@@ -1,0 +1,118 @@
+"""Where a unit's arrival time comes from, in the officer's words, and when it is in doubt.
+
+Three sources (the ledger's codes, :mod:`workbook_tools.inbox.ledger`):
+
+- ``mail``: the mail that carried the file (``wbt fetch``): its Date header, when
+  the mail's own Received headers bear it out (:mod:`workbook_tools.mail.fetch`);
+- ``file``: the file's own modification time when the tool first saw it (a file
+  saved into ``inbox/`` by hand);
+- ``officer``: the officer's correction (``wbt arrival``), with its reason; the
+  newest correction of a unit and period applies, the older ones are kept.
+
+A report whose time is after the deadline although the form itself says it was
+made on or before it (its "Ngày báo cáo" field) is not silently late: it "needs
+confirming" (:data:`NEEDS_CONFIRMATION`) until the officer corrects its arrival
+(or confirms it late the same way).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from workbook_tools.errors import WorkbookToolsError
+from workbook_tools.inbox.ledger import FILE, MAIL, OFFICER, Correction
+from workbook_tools.plan.model import FieldType, Plan, RosterEntry
+
+SOURCE_LABELS = {
+    MAIL: "theo thư điện tử",
+    FILE: "theo ngày của tệp",
+    OFFICER: "cán bộ xác nhận",
+}
+NEEDS_CONFIRMATION = "cần xác nhận"
+
+#: The label of the form's field in which the unit types its report's date.
+REPORT_DATE_LABEL = "ngày báo cáo"
+
+
+def source_label(source: str | None) -> str:
+    """'theo thư điện tử', 'theo ngày của tệp', 'cán bộ xác nhận'; '' for no arrival."""
+    return SOURCE_LABELS.get(source or "", "")
+
+
+def report_date_field(plan: Plan, entry: RosterEntry) -> str | None:
+    """The code of the date field of ``entry``'s form labelled "Ngày báo cáo", if any.
+
+    Forms carry the day the unit made its report in such a field (its label is the
+    plan's, whatever its code): the first date field with that label.
+    """
+    for f in plan.fields_for(entry):
+        if f.type is FieldType.DATE and _folded(f.label) == REPORT_DATE_LABEL:
+            return f.code
+    return None
+
+
+def report_date(plan: Plan, entry: RosterEntry, values: Mapping[str, object]) -> date | None:
+    """The day ``entry``'s form says it was made (its "Ngày báo cáo"), if it says."""
+    code = report_date_field(plan, entry)
+    value = values.get(code) if code is not None else None
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+def _folded(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split()).rstrip(":")
+
+
+def arrival_note(
+    source: str | None, needs_confirmation: bool = False, correction: Correction | None = None
+) -> str:
+    """Where a unit's arrival comes from, as the status and the report say it:
+    'theo thư điện tử'; 'theo ngày của tệp, cần xác nhận'; 'cán bộ xác nhận: nhận qua
+    Zalo (ghi ngày 25/06/2024)'."""
+    if source is None:
+        return ""
+    text = source_label(source)
+    if source == OFFICER and correction is not None:
+        text += f": {correction.reason} (ghi ngày {correction.recorded:%d/%m/%Y})"
+    if needs_confirmation:
+        text += f", {NEEDS_CONFIRMATION}"
+    return text
+
+
+def parse_arrival(text: str, zone: ZoneInfo) -> datetime:
+    """The officer's "14/06/2024" or "14/06/2024 16:30" (the plan's time, ``zone``) as
+    naive local time of this computer, as the files' times are kept.
+
+    A day given alone is taken at its noon: the same day on any computer whose clock is
+    within twelve hours of the plan's (the report shows the day the officer typed).
+
+    Raises :class:`WorkbookToolsError` naming what was typed and the form expected.
+    """
+    cleaned = " ".join(text.split())
+    for pattern in ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y"):
+        try:
+            moment = datetime.strptime(cleaned, pattern)
+        except ValueError:
+            continue
+        if "%H" not in pattern:
+            moment = moment.replace(hour=12)
+        try:
+            return moment.replace(tzinfo=zone).astimezone().replace(tzinfo=None)
+        except (OverflowError, OSError, ValueError):  # outside what the platform converts
+            return moment
+    raise WorkbookToolsError(
+        f"Ngày '{text}' không đúng dạng ngày/tháng/năm. Hãy ghi như 14/06/2024, hoặc kèm giờ "
+        "như 14/06/2024 16:30 (giờ theo múi giờ của kế hoạch)."
+    )
+
+
+def plan_time(moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment`` (naive local time of this computer) as the plan's time, to be shown."""
+    try:
+        return moment.astimezone(zone).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):  # a time the platform cannot convert
+        return moment
