@@ -270,6 +270,34 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     names = {e.code: e.name for e in c.plan.roster}
     if done.late:
         click.echo("  Trễ hạn: " + ", ".join(f"{names[x]} ({x})" for x in done.late))
+    from workbook_tools.inbox.arrival import SOURCE_LABELS
+
+    sources = [e.arrival_source for e in done.entries if e.arrival_source is not None]
+    if sources:
+        click.echo(
+            "  Thời điểm nhận: "
+            + ", ".join(
+                f"{sources.count(code)} {label}"
+                for code, label in SOURCE_LABELS.items()
+                if code in sources
+            )
+            + "."
+        )
+    doubtful = [e.entry for e in done.entries if e.needs_confirmation]
+    if doubtful:
+        click.secho(
+            "  Cần xác nhận (nhận sau hạn, biểu mẫu ghi ngày báo cáo trước hạn): "
+            + ", ".join(f"{e.name} ({e.code})" for e in doubtful)
+            + f". Ghi ngày nhận đúng bằng: wbt arrival --period {c.period.code} --unit MÃ "
+            '--date dd/mm/yyyy --reason "lý do".',
+            fg="yellow",
+        )
+    for e in done.entries:
+        if e.correction is not None:
+            click.echo(
+                f"  {e.entry.name} ({e.entry.code}): cán bộ xác nhận nhận ngày "
+                f"{e.correction.arrived:%d/%m/%Y} ({e.correction.reason})."
+            )
     if done.missing:
         click.secho(
             "  Chưa nộp: " + ", ".join(f"{names[x]} ({x})" for x in done.missing), fg="yellow"

@@ -1,0 +1,122 @@
+"""Where an arrival comes from, and the officer's correction (``wbt arrival``), as the
+officer sees them: status, and the report's workbook, JSON and Word document."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.demo_folders import demo_folder
+from tests.inbox_forms import snapshot
+from workbook_tools.cli import cli
+
+PERIOD = "6T-2024"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_folder(tmp_path_factory, "arrival")
+
+
+def wbt(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, [*args, "--dir", str(root)], catch_exceptions=False)
+
+
+def columns(output: str, code: str) -> list[str]:
+    line = next(line for line in output.splitlines() if line.startswith(f"{code} "))
+    return re.split(r" {2,}", line.strip())
+
+
+def test_a_correction_is_kept_with_its_reason_and_the_newest_applies(root: Path) -> None:
+    inbox = snapshot(root / "inbox")
+    # The demo's T03 was saved after the deadline; its form says 10/06: in doubt.
+    before = wbt(root, "status", "--period", PERIOD)
+    assert columns(before.output, "T03")[3:5] == ["Cần xác nhận", "theo ngày của tệp"]
+    assert columns(before.output, "T01")[3:5] == ["Đúng hạn", "theo ngày của tệp"]
+
+    done = wbt(
+        root, "arrival", "--period", PERIOD, "--unit", "t03", "--date", "14/06/2024",
+        "--reason", "nhận qua Zalo",
+    )
+    assert done.exit_code == 0, done.output
+    assert "Đã ghi: T03 - Thôn 3 nộp báo cáo 6T-2024 ngày 14/06/2024" in done.output
+    after = wbt(root, "status", "--period", PERIOD)
+    assert columns(after.output, "T03")[3:5] == ["Đúng hạn", "cán bộ xác nhận"]
+    assert "T03 - Thôn 3: cán bộ xác nhận nhận ngày 14/06/2024 (nhận qua Zalo)." in after.output
+    assert "Cần xác nhận (" not in after.output
+
+    # A second correction adds a row: the newest applies, the first is kept.
+    again = wbt(
+        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "16/06/2024 08:00",
+        "--reason", "Zalo gửi ngày 16/06, xem lại tin nhắn",
+    )
+    assert again.exit_code == 0, again.output
+    late = wbt(root, "status", "--period", PERIOD)
+    assert columns(late.output, "T03")[3:5] == ["Trễ hạn", "cán bộ xác nhận"]
+    listed = wbt(root, "arrival", "--period", PERIOD).output
+    assert "T03 nhận ngày 14/06/2024 12:00 (nhận qua Zalo)" in listed
+    assert "T03 nhận ngày 16/06/2024 08:00 (Zalo gửi ngày 16/06, xem lại tin nhắn)" in listed
+    with sqlite3.connect(root / ".wbt-ledger.sqlite3") as db:
+        reasons = [r for (r,) in db.execute("SELECT reason FROM corrections ORDER BY id")]
+    db.close()
+    assert reasons == ["nhận qua Zalo", "Zalo gửi ngày 16/06, xem lại tin nhắn"]
+    assert snapshot(root / "inbox") == inbox  # nothing in the inbox touched
+
+
+def test_the_report_lists_the_correction_with_its_reason(root: Path) -> None:
+    wbt(
+        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "14/06/2024",
+        "--reason", "nhận qua Zalo",
+    )
+    merged = wbt(root, "merge", "--period", PERIOD)
+    assert merged.exit_code == 0, merged.output
+    assert "Thôn 3 (T03): cán bộ xác nhận nhận ngày 14/06/2024 (nhận qua Zalo)." in merged.output
+    assert "Thời điểm nhận: 19 theo ngày của tệp, 1 cán bộ xác nhận." in merged.output
+    outbox = root / "outbox" / PERIOD
+
+    ws = openpyxl.load_workbook(outbox / f"BaoCao_TongHop_{PERIOD}.xlsx")["Tình hình nộp"]
+    assert ws.cell(4, 12).value == "Nguồn thời điểm nhận"
+    rows = {ws.cell(r, 2).value: r for r in range(5, 27)}
+    assert ws.cell(rows["T03"], 5).value == "Đúng hạn"
+    assert ws.cell(rows["T03"], 12).value.startswith("cán bộ xác nhận: nhận qua Zalo (ghi ngày ")
+    assert ws.cell(rows["T01"], 12).value == "theo ngày của tệp"
+
+    summary = json.loads((outbox / f"tong_hop_{PERIOD}.json").read_text(encoding="utf-8"))
+    entries = {e["unit"]: e for e in summary["completeness"]["entries"]}
+    assert entries["T03"]["status"] == "dung_han"
+    assert entries["T03"]["arrival_source"] == "officer"
+    assert entries["T03"]["arrival_source_label"] == "cán bộ xác nhận"
+    assert entries["T03"]["correction"]["reason"] == "nhận qua Zalo"
+    assert entries["T03"]["correction"]["arrived"].startswith("2024-06-1")
+    assert entries["T01"]["arrival_source"] == "file"
+    assert entries["T07"]["arrival_source"] is None  # nothing arrived
+
+    document = docx.Document(str(next(outbox.glob("*.docx"))))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert (
+        "Thời điểm nhận do cán bộ xác nhận (1): Thôn 3 (nhận ngày 14/06/2024, nhận qua Zalo)."
+        in text
+    )
+    assert "19 theo ngày của tệp, 1 cán bộ xác nhận" in text
+
+
+def test_a_bad_correction_is_refused_with_a_message(root: Path) -> None:
+    cases = [
+        (("--unit", "T3", "--date", "14/06/2024", "--reason", "x"), "Có phải ý bạn là 'T03'?"),
+        (("--unit", "T03", "--date", "31/13/2024", "--reason", "x"), "không đúng dạng"),
+        (("--unit", "T03", "--date", "14/06/2024"), "Hãy ghi lý do bằng --reason"),
+        (("--unit", "T03", "--reason", "x"), "Hãy ghi ngày nhận bài bằng --date"),
+    ]
+    for args, said in cases:
+        result = wbt(root, "arrival", "--period", PERIOD, *args)
+        assert result.exit_code == 1 and said in result.output, result.output
+        assert "Traceback" not in result.output
+    # Refused before the ledger is opened: nothing recorded, not even an empty ledger.
+    assert not (root / ".wbt-ledger.sqlite3").exists()
