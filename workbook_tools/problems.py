@@ -199,6 +199,20 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "biểu mẫu nào trong cột Biểu mẫu có đủ các trường đó, nên quy tắc sẽ không bao giờ "
         "được kiểm tra. Hãy sửa cột Biểu mẫu hoặc công thức.",
     ),
+    # The roster's mail addresses (warnings: the plan is used all the same). {row} is
+    # the row's number, {cell} the email cell.
+    "plan.email_missing": (
+        Severity.WARNING,
+        "Dòng {row} của trang '{sheet}' ({unit} - {name}) chưa có email (ô {cell}): wbt send "
+        "và wbt remind không gửi thư được cho {name}. Hãy nhập địa chỉ email, ví dụ "
+        "thon1@gmail.com, nếu muốn gửi biểu mẫu qua thư.",
+    ),
+    "plan.email_invalid": (
+        Severity.WARNING,
+        "Ô {cell} (dòng {row} của trang '{sheet}', {unit} - {name}) có email '{value}' không "
+        "đúng dạng địa chỉ thư. Hãy sửa lại, ví dụ thon1@gmail.com (không dấu, không khoảng "
+        "trắng); nhiều địa chỉ cách nhau bằng dấu chấm phẩy.",
+    ),
     # --- formulas of the plan workbook (workbook_tools.expressions) ----------
     # {position} is a 1-based character number within the formula; {suggestion}
     # is "" or " Có phải ý bạn là '…'?".

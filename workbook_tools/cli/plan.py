@@ -41,6 +41,8 @@ def check(plan_path: Path | None, root: Path) -> None:
     loaded = load_plan(path)
     for line in describe(loaded):
         click.echo(line)
+    for problem in loaded.warnings:
+        click.secho(f"Cảnh báo: {problem.message}", fg="yellow")
     click.secho(f"Kế hoạch {path.name} hợp lệ.", fg="green")
 
 

@@ -9,6 +9,7 @@ the units that hold one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -19,6 +20,7 @@ from fractions import Fraction
 from workbook_tools.errors import UnknownPeriodError
 from workbook_tools.numbers import target_text
 from workbook_tools.plan.relative import RelativeTarget
+from workbook_tools.problems import Problem
 from workbook_tools.values import ALLOWED_VALUES, DEFAULT_DECIMALS, Value
 
 # The value types are the plan's words too: re-exported for the plan's readers.
@@ -164,6 +166,9 @@ class Settings:
     outlier_k: Fraction = DEFAULT_OUTLIER_K
     outlier_min: int = DEFAULT_OUTLIER_MIN
     change_factor: Fraction = DEFAULT_CHANGE_FACTOR
+    #: The commune's mail address forms are sent from (``wbt send``) and replies come
+    #: to; the mail server's user name unless ``--user`` says another. Optional.
+    sender_email: str = ""
 
     def kind_label(self, kind: Kind) -> str:
         """How a roster kind is named as a heading: "Tổ dân phố", "Đơn vị"."""
@@ -207,8 +212,13 @@ class RosterEntry:
     kind: Kind
     name: str
     contact: str = ""
-    email: str = ""
+    email: str = ""  # one address, or several separated by ';' or ','
     phone: str = ""
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """The entry's mail addresses that are well formed (:func:`email_addresses`)."""
+        return email_addresses(self.email)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +376,9 @@ class Plan:
     rules: tuple[Rule, ...]
     indicators: tuple[Indicator, ...]
     source: str = ""  # where it was read from, for messages
+    #: What ``wbt plan check`` warns of but does not stop a run for (a village with no
+    #: email address): problem records of the catalogue.
+    warnings: tuple[Problem, ...] = dataclass_field(default=(), compare=False)
     _by_code: dict[str, RosterEntry] = dataclass_field(
         default_factory=dict, repr=False, compare=False
     )
@@ -501,6 +514,33 @@ def constants(plan: Plan, period: Period) -> dict[str, Value]:
         UNIT_DEADLINE_CONSTANT: period.unit_deadline,
         COMMUNE_DEADLINE_CONSTANT: period.commune_deadline,
     }
+
+
+#: A mail address as the roster gives it: something@domain.tld, no space, no second "@".
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
+
+
+def email_addresses(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The well-formed addresses in a roster's email cell, and the malformed parts.
+
+    Several addresses are separated by ';' or ',' (and spaces); a "Name <a@b.vn>" part
+    gives its address. Letters with accents are not taken: mail programs in use refuse
+    them in addresses.
+    """
+    good: list[str] = []
+    bad: list[str] = []
+    for part in re.split(r"[;,]", text):
+        part = part.strip()
+        if not part:
+            continue
+        inner = re.search(r"<([^<>]*)>\s*$", part)
+        address = (inner.group(1) if inner else part).strip().strip(".")
+        if _EMAIL.match(address) and ".." not in address:
+            good.append(address)
+        else:
+            bad.append(part)
+    return tuple(good), tuple(bad)
 
 
 def codes(entries: Iterable[RosterEntry]) -> list[str]:

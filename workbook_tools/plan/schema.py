@@ -156,6 +156,13 @@ SETTINGS = (
         ColumnKind.TEXT,
         False,
     ),
+    Setting(
+        "sender_email",
+        "Email của xã để gửi biểu mẫu, nhắc nộp bài và nhận bài (wbt send, wbt remind, wbt "
+        "fetch); cũng là tên đăng nhập máy chủ thư nếu không ghi --user. Có thể để trống",
+        ColumnKind.TEXT,
+        False,
+    ),
 )
 
 _FORMS_HELP = (
@@ -277,7 +284,9 @@ ROSTER_SHEET = Sheet(
     ),
     help=(
         "Các thôn và đơn vị báo cáo về xã. Thay tên thôn mẫu bằng tên thật; thêm hoặc bớt "
-        "dòng tùy theo thực tế. Người liên hệ, email, điện thoại có thể để trống."
+        "dòng tùy theo thực tế. Email dùng để gửi biểu mẫu và nhắc nộp bài (wbt send, wbt "
+        "remind) và để nhận ra thư trả lời (wbt fetch); nhiều địa chỉ cách nhau bằng dấu chấm "
+        "phẩy; để trống thì wbt plan check nhắc. Người liên hệ, điện thoại có thể để trống."
     ),
     example="T01 | thon | Thôn 1 | Nguyễn Văn A | | 0912345678",
 )

@@ -50,6 +50,7 @@ from workbook_tools.plan.model import (
     Severity,
     Task,
     TaskRole,
+    email_addresses,
 )
 from workbook_tools.plan.relative import EXAMPLES as RELATIVE_EXAMPLES
 from workbook_tools.plan.relative import RelativeTarget, looks_relative, parse_relative
@@ -159,6 +160,7 @@ class _Validator:
         self.tables = tables
         self.source = tables.source
         self.problems: list[Problem] = list(tables.problems)
+        self.warnings: list[Problem] = []  # kept with the plan: they stop nothing
         # Codes of rows that have a problem of their own: a reference to them is
         # not reported again, so one mistake gives one message.
         self.broken_roster: set[str] = set()
@@ -360,6 +362,7 @@ class _Validator:
             outlier_k=_setting(values, "outlier_k", DEFAULT_OUTLIER_K),
             outlier_min=_setting(values, "outlier_min", DEFAULT_OUTLIER_MIN),
             change_factor=_setting(values, "change_factor", DEFAULT_CHANGE_FACTOR),
+            sender_email=str(values.get("sender_email") or "").strip(),
         )
 
     def setting_value(self, table: Table, row: Row, setting: Setting) -> object:
@@ -535,17 +538,43 @@ class _Validator:
                 if code is not None:
                     self.broken_roster.add(code)
                 continue
-            out.append(
-                RosterEntry(
-                    code=code,
-                    kind=Kind(kind),
-                    name=name,
-                    contact=self.text(table, row, "contact"),
-                    email=self.text(table, row, "email"),
-                    phone=self.text(table, row, "phone"),
+            entry = RosterEntry(
+                code=code,
+                kind=Kind(kind),
+                name=name,
+                contact=self.text(table, row, "contact"),
+                email=self.text(table, row, "email"),
+                phone=self.text(table, row, "phone"),
+            )
+            out.append(entry)
+            self.check_email(table, row, entry)
+        return out
+
+    def check_email(self, table: Table, row: Row, entry: RosterEntry) -> None:
+        """A warning for an entry with no mail address, or one that is not an address:
+        ``wbt send`` and ``wbt remind`` cannot write to it (the plan is used all the same)."""
+        cell = row.cells.get("email")
+        if cell is None and "email" not in table.letters:
+            return  # the column is missing: an older plan, reported as a header problem
+        letter = table.letters.get("email", "")
+        address = cell.address if cell is not None else f"{letter}{row.number}"
+        good, bad = email_addresses(entry.email)
+        found: list[tuple[str, str | None]] = [("plan.email_invalid", part) for part in bad]
+        if not good and not bad:
+            found.append(("plan.email_missing", None))
+        for code, part in found:
+            self.warnings.append(
+                make(
+                    code,
+                    file=self.source,
+                    sheet=table.name,
+                    cell=address,
+                    unit=entry.code,
+                    value=part,
+                    row=row.number,
+                    name=entry.name,
                 )
             )
-        return out
 
     def roster_codes(
         self,
@@ -1265,6 +1294,7 @@ class _Validator:
             rules=tuple(rules),
             indicators=tuple(indicators),
             source=self.source,
+            warnings=tuple(self.warnings),
         )
 
 
