@@ -120,6 +120,8 @@ class FeedbackCopies:
 
     written: list[Path] = field(default_factory=list)  # the copies, in the inbox's order
     failed: list[str] = field(default_factory=list)  # why others were not written (Vietnamese)
+    #: The copy of each returned file (its name in the inbox ->), to send back with it.
+    by_file: dict[str, Path] = field(default_factory=dict)
 
 
 def write_feedback_copies(
@@ -159,6 +161,7 @@ def write_feedback_copies(
     copies_named = Counter(key(file) for file, _ in chosen)
     written: list[Path] = []
     failed: list[str] = []
+    copies: dict[str, Path] = {}
     for file, found in chosen:
         submission = submissions.get(file)
         original = inbox_dir / _stored_name(submission, file)
@@ -166,24 +169,24 @@ def write_feedback_copies(
         title = f"{plan.entry(unit).name} - {period.name}" if unit else period.name
         name = feedback_name(file, with_extension=copies_named[key(file)] > 1)
         try:
-            written.append(
-                write_feedback(
-                    original,
-                    found,
-                    target / PurePosixPath(file).parent,
-                    labels=labels,
-                    title=title,
-                    name=name,
-                    shown=PurePosixPath(file).name,
-                )
+            copy = write_feedback(
+                original,
+                found,
+                target / PurePosixPath(file).parent,
+                labels=labels,
+                title=title,
+                name=name,
+                shown=PurePosixPath(file).name,
             )
+            written.append(copy)
+            copies[file] = copy
         except OutputError as err:  # writing the copy: write_atomic says which and why
             failed.append(str(err))
         except OSError as err:  # reading the returned file again: it went away since it was read
             failed.append(
                 f"Không đọc lại được tệp {original} để tạo bản phản hồi ({err.strerror})."
             )
-    return FeedbackCopies(written=written, failed=failed)
+    return FeedbackCopies(written=written, failed=failed, by_file=copies)
 
 
 def _openable(submission: Submission | None, problems: Sequence[Problem], path: Path) -> bool:
