@@ -1173,9 +1173,11 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
         write_entry(ws, row, number, e.entry, formats)
         ws.write_string(row, 3, c.plan.settings.kind_label(e.entry.kind), center.text)
         write_status(ws, row, 4, e.status, formats)
+        status_text = ""
         if e.needs_confirmation:  # not silently late: the officer is to confirm it
             style = _REPORTING_STYLES[e.status]
-            ws.write_string(row, 4, f"Trễ hạn, {NEEDS_CONFIRMATION}", formats("cell", style))
+            status_text = f"Trễ hạn, {NEEDS_CONFIRMATION}"
+            ws.write_string(row, 4, status_text, formats("cell", style))
         write_value(ws, row, 5, e.file, cell)
         write_value(ws, row, 6, e.first_arrival, cell)
         write_value(ws, row, 7, e.used_arrival, cell)
@@ -1191,7 +1193,15 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
         write_value(ws, row, 11, source or None, cell)
         ws.set_row(
             row,
-            _height([(e.file or "", 34), (superseded, 34), (e.entry.name, 24), (source, 30)]),
+            _height(
+                [
+                    (e.file or "", 34),
+                    (superseded, 34),
+                    (e.entry.name, 24),
+                    (source, 30),
+                    (status_text, 11),
+                ]
+            ),
         )
         row += 1
     ws.autofilter(header, 0, row - 1, last)
