@@ -582,7 +582,7 @@ def start_dovecot(certificate: Certificate) -> Dovecot:
         uid, gid = os.getuid(), os.getgid()
         login_user = internal_user = pwd.getpwuid(uid).pw_name
         internal_group = grp.getgrgid(gid).gr_name
-        chroot = "  chroot =\n"
+        chroot = "  chroot =\n"  # only root may chroot (imap-login and anvil do by default)
     # Short and outside pytest's private temporary folder: the mail processes' user must
     # reach the mail, and Unix socket paths are limited to 108 bytes.
     folder = Path(tempfile.mkdtemp(prefix="wbt-dovecot-", dir="/tmp"))
@@ -599,6 +599,8 @@ def start_dovecot(certificate: Certificate) -> Dovecot:
             keyfile=certificate.keyfile, uid=uid, gid=gid, login_user=login_user,
             internal_user=internal_user, internal_group=internal_group, chroot=chroot,
         )  # fmt: skip
+        if chroot:
+            config += "service anvil {\n" + chroot + "}\n"
         (folder / "dovecot.conf").write_text(config, encoding="utf-8")
         with (folder / "stderr.log").open("wb") as stderr:
             process = subprocess.Popen(
