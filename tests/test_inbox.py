@@ -595,7 +595,7 @@ def test_an_on_time_report_overwritten_or_resaved_after_the_deadline_stays_on_ti
         recorded = db.execute(
             "SELECT unit, period, arrived, file, sha256 FROM first_arrivals ORDER BY unit"
         ).fetchall()
-    assert version == 3
+    assert version == 4
     assert recorded[0] == (
         "T01", PERIOD, ON_TIME.astimezone().isoformat(), "T01.xlsx",
         hashlib.sha256(first).hexdigest(),
@@ -641,7 +641,7 @@ def test_an_old_ledger_is_upgraded_in_place_and_keeps_its_arrivals(tmp_path: Pat
     db.close()
     assert _timeliness(_status(root), "T01") == "Đúng hạn"
     with sqlite3.connect(ledger) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (3,)
+        assert db.execute("PRAGMA user_version").fetchone() == (4,)
         assert db.execute("SELECT sha256, arrived, file FROM arrivals").fetchall() == [
             (sha, ON_TIME.isoformat(), "T01.xlsx")
         ]
@@ -662,7 +662,7 @@ def test_a_ledger_from_a_newer_wbt_is_left_alone_and_said_so(tmp_path: Path) -> 
     db.close()
     kept = ledger.read_bytes()
     out = _status(root)
-    newer = problems.make("inbox.ledger_newer", path=str(ledger), found=9, supported=3)
+    newer = problems.make("inbox.ledger_newer", path=str(ledger), found=9, supported=4)
     assert newer.severity is Severity.WARNING
     assert f"Cảnh báo: {newer.message}" in out
     assert "bị hỏng" not in out

@@ -238,7 +238,7 @@ def test_a_version_1_ledger_is_upgraded_in_place_with_its_rows(tmp_path: Path) -
     assert rows(path) == [(SHA, "2024-06-10T14:30:00", "T01.xlsx")]
     assert [r[0] for r in first_rows(path)] == ["T01"]
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (3,)
+        assert db.execute("PRAGMA user_version").fetchone() == (4,)
     db.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".wbt-ledger.sqlite3"]
 
@@ -249,14 +249,14 @@ def test_a_ledger_from_a_newer_wbt_is_left_untouched_and_the_run_uses_memory(
     path = tmp_path / ".wbt-ledger.sqlite3"
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE arrivals (sha256 TEXT PRIMARY KEY, seen_at INTEGER)")
-        db.execute("PRAGMA user_version = 4")
+        db.execute("PRAGMA user_version = 5")
     db.close()
     kept = path.read_bytes()
     with open_ledger(path, now=NOW) as ledger:
         arrived = ledger.arrival(SHA, "T01.xlsx", datetime(2024, 6, 10), NOW)
         found = list(ledger.problems)
     assert arrived == datetime(2024, 6, 10)
-    assert found == [problems.make("inbox.ledger_newer", path=str(path), found=4, supported=3)]
+    assert found == [problems.make("inbox.ledger_newer", path=str(path), found=5, supported=4)]
     assert "bị hỏng" not in found[0].message and "cập nhật wbt" in found[0].message
     assert path.read_bytes() == kept
     assert sorted(p.name for p in tmp_path.iterdir()) == [".wbt-ledger.sqlite3"]
@@ -290,7 +290,7 @@ def test_a_version_2_ledger_is_upgraded_its_first_arrivals_from_the_files(tmp_pa
         assert first.arrived == datetime(2024, 6, 10, 14, 30)
         ledger.add_correction("T01", "6T-2024", datetime(2024, 6, 9), "nhận qua Zalo", NOW)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (3,)
+        assert db.execute("PRAGMA user_version").fetchone() == (4,)
         assert db.execute("SELECT unit, source FROM first_arrivals").fetchall() == [
             ("T01", "file")
         ]

@@ -381,6 +381,7 @@ def test_submissions_and_problems_sheets(formulas: openpyxl.Workbook) -> None:
         "Số lỗi",
         "Số cảnh báo",
         "Nguồn thời điểm nhận",
+        "Xem xét",
     ]
     rows = {ws.cell(r, 2).value: r for r in range(5, 27)}
     # Late by its file's time, but its form says it was made before the deadline.

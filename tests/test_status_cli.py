@@ -62,14 +62,15 @@ def test_status_prints_who_reported_and_leaves_inbox_and_outbox_alone(workspace:
         "Báo cáo 6 tháng đầu năm 2024 (6T-2024), hạn nộp 15/06/2024: 22 thôn, đơn vị phải nộp."
     )
     assert columns(out, "Mã") == [
-        "Mã", "Tên", "Nộp", "Hạn", "Thời điểm nhận", "Tệp dùng", "Lỗi", "Cảnh báo"
+        "Mã", "Tên", "Nộp", "Hạn", "Thời điểm nhận", "Tệp dùng", "Lỗi", "Cảnh báo", "Xem xét"
     ]
     assert columns(out, "T01") == ["T01", "Thôn 1", "Đã nộp", "Đúng hạn", "theo ngày của tệp",
-                                   form_name("T01"), "0", "0"]
+                                   form_name("T01"), "0", "0", "chưa xem xét"]
     # Saved after the deadline, but the form says it was made on 10/06: not silently late.
     assert columns(out, "T02") == ["T02", "Thôn 2", "Đã nộp", "Cần xác nhận",
-                                   "theo ngày của tệp", "Thon 2/T02.xlsx", "1", "0"]
-    assert columns(out, "T06") == ["T06", "Thôn 6", "Chưa nộp", "-", "-", "-", "0", "0"]
+                                   "theo ngày của tệp", "Thon 2/T02.xlsx", "1", "0",
+                                   "chưa xem xét"]
+    assert columns(out, "T06") == ["T06", "Thôn 6", "Chưa nộp", "-", "-", "-", "0", "0", "-"]
     assert "Cần xác nhận (T02): nhận sau hạn nhưng biểu mẫu ghi ngày báo cáo trước hạn." in out
     assert f"wbt arrival --period {PERIOD} --unit MÃ --date dd/mm/yyyy" in out
     missing = [e.code for e in sample_plan().roster if e.code not in ("T01", "T02")]

@@ -36,8 +36,14 @@ from fractions import Fraction
 import pandas as pd
 
 from workbook_tools import expressions, problems
-from workbook_tools.inbox.ledger import Correction
-from workbook_tools.inbox.model import InboxResult, Submission, used_submissions
+from workbook_tools.inbox.ledger import Correction, LockEvent, Review
+from workbook_tools.inbox.lock import LockState
+from workbook_tools.inbox.model import (
+    InboxResult,
+    Submission,
+    SubmissionStatus,
+    used_submissions,
+)
 from workbook_tools.inbox.read import ARRIVALS, roster_status
 from workbook_tools.numbers import number_text, percent_text
 from workbook_tools.plan.model import (
@@ -114,6 +120,7 @@ class EntryCompleteness:
     arrival_source: str | None = None
     needs_confirmation: bool = False  # late by its time, made before the deadline by its form
     correction: Correction | None = None  # the officer's correction applied, with its reason
+    review: Review | None = None  # the officer's review of the file used (None: not yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +270,18 @@ class Consolidation:
     opinions: tuple[Opinion, ...]
     submissions: tuple[Submission, ...]
     problems: tuple[Problem, ...]
+    #: Every lock (chốt số liệu) and unlock of the period, oldest first (inbox.lock).
+    lock_history: tuple[LockEvent, ...] = ()
+
+    @property
+    def lock(self) -> LockState:
+        """The period's lock: in force or not, with its history."""
+        return LockState(self.period.code, self.lock_history)
+
+    @property
+    def after_lock(self) -> tuple[Submission, ...]:
+        """The files that came after the lock ("nộp sau khi chốt số liệu"): not used."""
+        return tuple(s for s in self.submissions if s.status is SubmissionStatus.AFTER_LOCK)
 
 
 # --- population -------------------------------------------------------------------
@@ -352,6 +371,7 @@ def consolidate(
                 *_commune_rule_problems(plan, period, used),
             ],
         ),
+        lock_history=inbox.lock_history,
     )
 
 
@@ -466,6 +486,7 @@ def _completeness(plan: Plan, period: Period, inbox: InboxResult) -> Completenes
                 arrival_source=row.arrival_source if submission else None,
                 needs_confirmation=row.needs_confirmation if submission else False,
                 correction=row.correction if submission else None,
+                review=row.review,
             )
         )
     return Completeness(deadline=period.unit_deadline, entries=tuple(rows))

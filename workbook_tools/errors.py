@@ -44,6 +44,11 @@ class WorkspaceError(WorkbookToolsError):
     """The working folder is not usable (no plan, no inbox, locked by another run)."""
 
 
+class LockError(WorkbookToolsError):
+    """A lock (chốt số liệu), unlock or review that cannot be done, or a merge of a locked
+    period that would not give the locked figures: the message says why and what to do."""
+
+
 class UnknownPeriodError(WorkbookToolsError):
     """A period code that is not in the plan: the one message every command gives."""
 

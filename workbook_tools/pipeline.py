@@ -9,7 +9,10 @@ typed data and hands plain data on:
   in worker processes when there are many), then the arrivals recorded and
   the newest file of each unit chosen;
 - :func:`status`, :func:`check`, :func:`merge`: that, and then who reported,
-  the feedback copies, or the consolidation and the report.
+  the feedback copies, or the consolidation and the report;
+- :func:`lock`, :func:`unlock`, :func:`review`: the officer's decisions on a
+  period's files (chốt số liệu, a unit's file accepted or returned), kept in the
+  ledger (:mod:`~workbook_tools.inbox.lock`); the inbox step applies them.
 
 The working folder's lock is held by each command that writes (the ledger,
 the outbox). pandas and xlsxwriter are imported only by the commands that
@@ -27,10 +30,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbook_tools.checks import check_read
-from workbook_tools.errors import WorkspaceError
-from workbook_tools.inbox.ledger import Correction
-from workbook_tools.inbox.model import EntryStatus, FileRead, InboxResult
-from workbook_tools.inbox.read import FileReader, Progress, collect, read_file, roster_status
+from workbook_tools.errors import LockError, WorkspaceError
+from workbook_tools.inbox.ledger import (
+    LOCK,
+    UNLOCK,
+    Correction,
+    LedgerWriteError,
+    LockEvent,
+    Review,
+    open_ledger,
+    record_decisions,
+)
+from workbook_tools.inbox.lock import LockState, ReviewState, locked_files, shown_time, who_runs
+from workbook_tools.inbox.model import (
+    EntryStatus,
+    FileRead,
+    InboxResult,
+    Submission,
+)
+from workbook_tools.inbox.read import (
+    ARRIVALS,
+    FileReader,
+    Progress,
+    collect,
+    read_file,
+    roster_status,
+)
 from workbook_tools.inbox.scan import has_files, named_files
 from workbook_tools.plan.model import Period, Plan
 from workbook_tools.workers import ordered_map, worker_count
@@ -98,6 +123,29 @@ class MergeOutcome:
     consolidation: Consolidation
     paths: ReportPaths
     pdf: PdfOutcome | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LockOutcome:
+    """A period locked (``wbt lock``) or unlocked (``wbt unlock``)."""
+
+    event: LockEvent  # the history row written
+    report: Path  # the JSON summary of the locked report
+    #: Lock: the files in the inbox now that the locked report did not have (they
+    #: count as "nộp sau khi chốt số liệu"). Unlock: none.
+    after_lock: tuple[Submission, ...] = ()
+    previous: LockEvent | None = None  # unlock: the lock it ended
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewOutcome:
+    """A unit's file reviewed (``wbt review``): the review written, the file, and for a file
+    returned, its feedback copy (None if it could not be written: ``feedback_error``)."""
+
+    review: Review
+    submission: Submission
+    feedback: Path | None = None
+    feedback_error: str | None = None
 
 
 #: The blank plan's file name (``wbt init --blank``).
@@ -321,7 +369,9 @@ def merge(
             from workbook_tools.report.write import write_report
 
             result = collect(plan, period, reads, ws.ledger, now, total=total, progress=progress)
+        _require_locked_files(result)
         consolidation = consolidate(plan, period.code, result, generated_at=now)
+        _require_locked_figures(consolidation)
         template = ws.report_template
         paths = write_report(
             consolidation,
@@ -401,6 +451,260 @@ def arrival(
             recorded = ledger.add_correction(entry.code, period.code, arrived, why, now)
         history = ledger.corrections(period.code)
     return ArrivalOutcome(recorded, history)
+
+
+def _require_locked_files(result: InboxResult) -> None:
+    """A locked period's merge stops when a locked file is gone: its report would differ."""
+    gone = [p for p in result.problems if p.code == "lock.file_missing"]
+    if gone:
+        lines = "\n".join(f"  - {p.message}" for p in gone)
+        raise LockError(
+            "Chưa tổng hợp lại: báo cáo đã chốt được giữ nguyên, vì thiếu tệp đã chốt:\n" + lines
+        )
+
+
+def _require_locked_figures(consolidation: Consolidation) -> None:
+    """A locked period's merge gives the locked figures, or writes nothing."""
+    from workbook_tools.report.summary import build_summary, figures_digest
+
+    lock = consolidation.lock.current
+    if lock is None or not lock.figures_sha256:
+        return
+    if figures_digest(build_summary(consolidation)) != lock.figures_sha256:
+        code = consolidation.period.code
+        raise LockError(
+            f"Số liệu tổng hợp lại của kỳ {code} khác với số liệu đã chốt lúc "
+            f"{shown_time(lock.at)}, dù các tệp vẫn là các tệp đã chốt: có thể tệp kế hoạch "
+            "(chỉ tiêu, công thức, danh sách) đã được sửa sau khi chốt. Chưa ghi báo cáo mới; "
+            "báo cáo đã chốt được giữ nguyên. Nếu cần tổng hợp theo kế hoạch mới, hãy mở chốt "
+            f'bằng lệnh wbt unlock --period {code} --reason "lý do" rồi chạy lại wbt merge.'
+        )
+
+
+def lock(
+    ws: Workspace,
+    plan: Plan,
+    period: Period,
+    reason: str = "",
+    *,
+    now: datetime | None = None,
+    who: str | None = None,
+) -> LockOutcome:
+    """Chốt số liệu: lock ``period`` on the report its last merge wrote.
+
+    The lock records that report (its JSON summary's SHA-256, the workbook's as wbt
+    wrote it, and the digest of its figures) and the files it used, by SHA-256.
+    What is locked is exactly what the report used: the report is what was sent.
+    Files in the inbox since that merge are not part of it: they are returned in
+    :attr:`LockOutcome.after_lock` and count as "nộp sau khi chốt số liệu" (to have
+    them in, run ``wbt merge`` first, then lock).
+
+    Raises :class:`LockError` when the period is locked already, has no report, its
+    JSON summary is not the one wbt wrote, a file the report used is no longer in
+    the inbox, or the ledger cannot be written.
+    """
+    import json
+
+    from workbook_tools.report.summary import figures_digest
+    from workbook_tools.report.write import digest, read_record, report_paths
+    from workbook_tools.workspace import finish_interrupted
+
+    _require_inbox(ws)
+    now = (now or datetime.now()).replace(microsecond=0)
+    code = period.code
+    outbox = ws.period_outbox(code)
+    paths = report_paths(outbox, code)
+    merge_first = f"Hãy chạy wbt merge --period {code} để tổng hợp, rồi chốt số liệu."
+    with run_lock(ws.root):
+        finish_interrupted(outbox)  # a report written halfway: the old pair back first
+        result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now)
+        current = LockState(code, result.lock_history).current
+        if current is not None:
+            raise LockError(
+                f"Kỳ {code} đã chốt số liệu lúc {shown_time(current.at)}. Muốn chốt lại theo "
+                f'báo cáo mới, hãy mở chốt trước: wbt unlock --period {code} --reason "lý do", '
+                "chạy wbt merge, rồi chốt lại."
+            )
+        try:
+            data = paths.summary.read_bytes()
+        except FileNotFoundError:
+            raise LockError(
+                f"Kỳ {code} chưa có báo cáo tổng hợp (không có tệp {paths.summary}): chưa có gì "
+                f"để chốt. {merge_first}"
+            ) from None
+        except OSError as err:
+            raise LockError(
+                f"Không đọc được tệp {paths.summary} ({err.strerror or err}). {merge_first}"
+            ) from err
+        record = read_record(outbox)
+        if record.written.get(paths.summary.name) != digest(data):
+            raise LockError(
+                f"Tệp {paths.summary} không phải bản wbt ghi ở lần tổng hợp gần nhất (đã bị sửa "
+                f"hoặc chép từ nơi khác), nên không biết báo cáo dùng những tệp nào. {merge_first}"
+            )
+        try:
+            summary = json.loads(data)
+            made = datetime.fromisoformat(summary["generated_at"])
+            files = locked_files(summary["submissions"])
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise LockError(f"Tệp {paths.summary} không đọc được ({err}). {merge_first}") from err
+        if summary.get("period") != code:
+            raise LockError(f"Tệp {paths.summary} không phải báo cáo kỳ {code}. {merge_first}")
+        present = {s.sha256 for s in result.submissions}
+        gone = [f for f in files if f.used and f.sha256 not in present]
+        if gone:
+            lines = "\n".join(f"  - {f.file} ({f.unit})" for f in gone)
+            raise LockError(
+                f"Chưa chốt được số liệu kỳ {code}: báo cáo đã dùng những tệp sau, nhưng không "
+                f"còn tệp nào có nội dung đó trong inbox/:\n{lines}\nHãy chép lại các tệp đó "
+                f"vào inbox/ (đúng như lúc tổng hợp), hoặc chạy wbt merge --period {code} để "
+                "tổng hợp theo các tệp đang có, rồi chốt số liệu."
+            )
+        known = {f.sha256 for f in files}
+        after = tuple(
+            s
+            for s in result.submissions
+            if s.unit is not None and s.status in ARRIVALS and s.sha256 not in known
+        )
+        event = LockEvent(
+            period=code,
+            action=LOCK,
+            at=now,
+            reason=" ".join(reason.split()),
+            who=who if who is not None else who_runs(),
+            report_sha256=digest(data),
+            workbook_sha256=record.written.get(paths.workbook.name, ""),
+            figures_sha256=figures_digest(summary),
+            report_made=made.replace(tzinfo=None),
+            files=files,
+        )
+        _record(ws, events=[event])
+    return LockOutcome(event, paths.summary, after)
+
+
+def unlock(
+    ws: Workspace,
+    plan: Plan,
+    period: Period,
+    reason: str,
+    *,
+    now: datetime | None = None,
+    who: str | None = None,
+) -> LockOutcome:
+    """Mở chốt: reopen a locked ``period``; ``reason`` is required, kept in the history.
+
+    The next merge chooses the files as usual again (the files that came after
+    the lock included). Raises :class:`LockError` with no reason, when the period
+    is not locked, or the ledger cannot be written.
+    """
+    from workbook_tools.report.write import report_paths
+
+    code = period.code
+    reason = " ".join(reason.split())
+    if not reason:
+        raise LockError(
+            f"Cần ghi lý do mở chốt số liệu, ví dụ: wbt unlock --period {code} --reason "
+            '"Thôn 7 gửi bản sửa, UBND huyện đồng ý tổng hợp lại". Lý do được ghi vào sổ và '
+            "hiện trong báo cáo."
+        )
+    now = (now or datetime.now()).replace(microsecond=0)
+    with run_lock(ws.root):
+        with open_ledger(ws.ledger, now=now) as ledger:
+            history = ledger.lock_history(code)
+            trouble = list(ledger.problems)
+        if trouble:
+            raise LockError(trouble[0].message)
+        current = LockState(code, history).current
+        if current is None:
+            raise LockError(f"Kỳ {code} chưa chốt số liệu: không có gì để mở chốt.")
+        event = LockEvent(
+            period=code,
+            action=UNLOCK,
+            at=now,
+            reason=reason,
+            who=who if who is not None else who_runs(),
+        )
+        _record(ws, events=[event])
+    summary = report_paths(ws.period_outbox(code), code).summary
+    return LockOutcome(event, summary, previous=current)
+
+
+def review(
+    ws: Workspace,
+    plan: Plan,
+    period: Period,
+    unit: str,
+    decision: ReviewState,
+    reason: str = "",
+    *,
+    now: datetime | None = None,
+    who: str | None = None,
+) -> ReviewOutcome:
+    """The officer's review of ``unit``'s file used for ``period``: accepted, or returned
+    for correction (``reason`` required) with its feedback copy written in
+    ``outbox/<period>/phan_hoi/`` (the file's problems and the reason).
+
+    The review is kept in the ledger with the file's SHA-256: a new file from the
+    unit is not reviewed yet. Raises :class:`LockError` for an unknown unit, one
+    with no file used, a return with no reason, or a ledger that cannot be written.
+    """
+    from workbook_tools.forms import select_entries
+    from workbook_tools.inbox.lock import returned_problem
+    from workbook_tools.report.feedback import write_feedback_copies
+
+    _require_inbox(ws)
+    code = period.code
+    (entry,) = select_entries(plan, [unit])  # an unknown code: said with the nearest
+    reason = " ".join(reason.split())
+    if decision is ReviewState.RETURNED and not reason:
+        raise LockError(
+            f"Cần ghi lý do trả lại để sửa, ví dụ: wbt review --period {code} --unit "
+            f'{entry.code} --return --reason "Số lượt người được tuyên truyền chưa khớp sổ '
+            'theo dõi". Lý do được ghi vào bản phản hồi gửi đơn vị.'
+        )
+    now = (now or datetime.now()).replace(microsecond=0)
+    with run_lock(ws.root):
+        result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now)
+        used = result.used().get(entry.code)
+        if used is None:
+            raise LockError(
+                f"{entry.name} ({entry.code}) chưa có tệp nào dùng được cho kỳ {code}: chưa có gì "
+                "để xem xét. Xem wbt status --period " + code + " để biết lý do."
+            )
+        decided = Review(
+            period=code,
+            unit=entry.code,
+            file=used.file,
+            sha256=used.sha256,
+            decision=str(decision),
+            reason=reason,
+            at=now,
+            who=who if who is not None else who_runs(),
+        )
+        _record(ws, reviews=[decided])
+        if decision is not ReviewState.RETURNED:
+            return ReviewOutcome(decided, used)
+        # The copy holds the file's problems and the officer's reason (this review's).
+        result.problems[:] = [
+            p for p in result.problems
+            if p.file == used.file and p.code != "review.returned"
+        ]
+        result.problems.append(returned_problem(plan, decided))
+        copies = write_feedback_copies(
+            plan, result, ws.inbox, ws.period_outbox(code), files={used.file}
+        )
+    copy = copies.written[0] if copies.written else None
+    error = copies.failed[0] if copies.failed else None
+    return ReviewOutcome(decided, used, copy, error)
+
+
+def _record(
+    ws: Workspace, *, events: Sequence[LockEvent] = (), reviews: Sequence[Review] = ()
+) -> None:
+    try:
+        record_decisions(ws.ledger, events=events, reviews=reviews)
+    except LedgerWriteError as err:
+        raise LockError(str(err)) from err
 
 
 def _require_inbox(ws: Workspace) -> None:

@@ -658,6 +658,27 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "sửa; lần chạy này tính thời điểm nhận theo ngày sửa tệp và không ghi lại. Hãy cập nhật "
         "wbt lên phiên bản mới nhất rồi chạy lại.",
     ),
+    # --- chốt số liệu and the officer's review (workbook_tools.inbox.lock) ----
+    "lock.after_lock": (
+        Severity.INFO,
+        "Tệp {file} của {name} nộp sau khi chốt số liệu kỳ {period} (chốt lúc {locked}): không "
+        "được tính vào báo cáo đã chốt. Nếu cần tính, hãy mở chốt bằng lệnh wbt unlock --period "
+        "{period} --reason \"lý do\" rồi chạy lại wbt merge.",
+    ),
+    "lock.file_missing": (
+        Severity.ERROR,
+        "Kỳ {period} đã chốt số liệu lúc {locked} với tệp {file} của {name}, nhưng tệp đó không "
+        "còn trong inbox/ như lúc chốt ({how}), nên không tổng hợp lại được đúng số liệu đã chốt. "
+        "Hãy chép lại vào inbox/ đúng tệp {file} như lúc chốt (bản nhận qua email, Zalo, hoặc "
+        "bản sao lưu), hoặc, nếu muốn tổng hợp theo các tệp đang có, mở chốt bằng lệnh wbt "
+        "unlock --period {period} --reason \"lý do\".",
+    ),
+    "review.returned": (
+        Severity.WARNING,
+        "Tệp {file} của {name} đã bị cán bộ trả lại để sửa lúc {at}: {reason}. Số liệu của tệp "
+        "vẫn được tổng hợp cho đến khi {name} gửi bản đã sửa; lưu bản đó vào inbox/ rồi chạy "
+        "lại lệnh.",
+    ),
     # --- values of a returned form (workbook_tools.checks) -------------------
     # {where} is "Ô C12 (trang 'Báo cáo')", {label} the field's label on the form,
     # {value} what the cell holds, {read_as} how a guess was read, {hint} "" or a

@@ -21,15 +21,19 @@ from workbook_tools.cli.common import (
 )
 from workbook_tools.deadline import commune_deadline_text
 from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, source_label
-from workbook_tools.inbox.model import EntryStatus, InboxResult
+from workbook_tools.inbox.lock import LockState
+from workbook_tools.inbox.model import EntryStatus, InboxResult, SubmissionStatus
 from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import Kind, Period, Plan
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
+from workbook_tools.report.locking import lock_lines, review_text
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
-_HEADERS = ("Mã", "Tên", "Nộp", "Hạn", "Thời điểm nhận", "Tệp dùng", "Lỗi", "Cảnh báo")
+_HEADERS = (
+    "Mã", "Tên", "Nộp", "Hạn", "Thời điểm nhận", "Tệp dùng", "Lỗi", "Cảnh báo", "Xem xét"
+)
 #: The columns right-aligned: the counts.
-_COUNTS = 6
+_COUNTS = (6, 7)
 
 
 @cli.command("status")
@@ -106,6 +110,7 @@ def _print(
     for p in result.problems:
         if p.file is None and p.unit is None:  # the ledger's own warnings
             click.secho(f"{SEVERITY_LABELS[p.severity]}: {p.message}", fg=_COLORS[p.severity])
+    _lock_lines(plan, period, result)
     click.echo("")
     _table(rows)
     click.echo("")
@@ -113,12 +118,20 @@ def _print(
     _problems_by_unit(rows, result, who)
 
 
+def _lock_lines(plan: Plan, period: Period, result: InboxResult) -> None:
+    """A locked period said at once: since when, and the files that came after."""
+    state = LockState(period.code, result.lock_history)
+    after = [s for s in result.submissions if s.status is SubmissionStatus.AFTER_LOCK]
+    for line in lock_lines(plan, state, after):
+        click.secho(line, fg="yellow" if state.locked else None)
+
+
 def _table(rows: Sequence[EntryStatus]) -> None:
     table = [_HEADERS] + [_row(r) for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(_HEADERS))]
     for n, line in enumerate(table):
         text = "  ".join(
-            cell.rjust(w) if i >= _COUNTS else cell.ljust(w)
+            cell.rjust(w) if i in _COUNTS else cell.ljust(w)
             for i, (cell, w) in enumerate(zip(line, widths, strict=True))
         )
         click.echo(text.rstrip())
@@ -139,6 +152,7 @@ def _row(r: EntryStatus) -> tuple[str, ...]:
         r.used.file if r.used is not None else "-",
         str(r.errors),
         str(r.warnings),
+        review_text(r.review, reported=r.received) or "-",
     )
 
 

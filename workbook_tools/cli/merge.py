@@ -302,6 +302,10 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
         click.secho(
             "  Chưa nộp: " + ", ".join(f"{names[x]} ({x})" for x in done.missing), fg="yellow"
         )
+    from workbook_tools.report.locking import lock_lines
+
+    for line in lock_lines(c.plan, c.lock, c.after_lock):  # chốt số liệu
+        click.secho(line, fg="yellow" if c.lock.locked else None)
     met = sum(r.outcome is Outcome.MET for r in c.indicators)
     failed = sum(r.outcome in (Outcome.NOT_MET, Outcome.NO_DATA) for r in c.indicators)
     click.echo(f"Chỉ tiêu: {met} đạt, {failed} không đạt, trên {len(c.indicators)} chỉ tiêu.")

@@ -18,7 +18,9 @@
    the period (on time or late follows it, whatever later happens to the
    unit's files), and keeps, for each village and
    unit, the file that arrived last, listing the others as superseded
-   (byte-identical copies count once).
+   (byte-identical copies count once); of a locked period (chốt số liệu),
+   the files locked instead, later ones listed apart, and each unit's review
+   by the officer (:mod:`~workbook_tools.inbox.lock`).
 
 It returns plain data and prints nothing. The inbox folder is only read. A
 file that cannot be read for any reason becomes a problem record naming it,

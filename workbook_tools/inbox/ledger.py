@@ -17,7 +17,16 @@ Where an arrival time comes from is kept too (:mod:`workbook_tools.inbox.arrival
 rewritten: the newest of a unit and period applies). A file's arrival is the
 earlier of its own first sight and its mail's time; its source goes with it.
 
-Losing the ledger loses nothing but that memory, so it never stops a run: a
+The officer's decisions on a period's files are kept here too, as history rows
+never rewritten: each lock (chốt số liệu) and unlock of a period, with the files
+the locked report used (``lock_events``, ``lock_files``; their meaning is
+:mod:`workbook_tools.inbox.lock`), and each review of a unit's file, accepted or
+returned (``reviews``). They are read with the run's arrivals and written by
+:func:`record_decisions`, in a transaction of their own that either holds or
+raises: a lock is never kept in memory only.
+
+Losing the ledger loses nothing but that memory (and those decisions, which the
+report's JSON summary also lists), so it never stops a run: a
 corrupt ledger is set aside and rebuilt, an unusable one is replaced by memory
 for the run, each with a warning. A ledger written by a newer wbt (a higher
 schema version) is left exactly as it is, with a warning, and the run keeps
@@ -32,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,7 +53,8 @@ from workbook_tools.problems import Problem
 #: 1: ``arrivals``. 2: ``first_arrivals`` added (a version 1 ledger is upgraded in place).
 #: 3: ``mail_arrivals`` and ``corrections`` added, ``first_arrivals.source`` (older
 #: ledgers upgraded in place: their first arrivals were the files' own times).
-_SCHEMA_VERSION = 3
+#: 4: ``lock_events``, ``lock_files`` and ``reviews`` added (chốt số liệu, reviews).
+_SCHEMA_VERSION = 4
 _SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS arrivals (
@@ -86,6 +97,42 @@ CREATE TABLE IF NOT EXISTS corrections (
     recorded TEXT NOT NULL        -- ISO time with offset the correction was made
 )
 """,
+    """
+CREATE TABLE IF NOT EXISTS lock_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    period TEXT NOT NULL,         -- period code
+    action TEXT NOT NULL,         -- 'lock' (chốt số liệu) or 'unlock' (mở chốt)
+    at TEXT NOT NULL,             -- ISO time with its UTC offset
+    reason TEXT NOT NULL,         -- the officer's words ('' for a lock given none)
+    who TEXT NOT NULL,            -- the computer's user who ran the command
+    report_sha256 TEXT NOT NULL,  -- lock: the JSON summary locked, as on disk ('' for unlock)
+    workbook_sha256 TEXT NOT NULL,-- lock: the report workbook as wbt wrote it ('' if unknown)
+    figures_sha256 TEXT NOT NULL, -- lock: the locked figures (report.summary.figures_digest)
+    report_made TEXT NOT NULL     -- lock: when the locked report was made ('' for unlock)
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS lock_files (
+    event INTEGER NOT NULL REFERENCES lock_events (id),
+    unit TEXT NOT NULL,           -- roster code
+    file TEXT NOT NULL,           -- its path in the inbox when locked
+    sha256 TEXT NOT NULL,         -- its content hash
+    used INTEGER NOT NULL         -- 1: the unit's file the report used; 0: another one there
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS reviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    period TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    file TEXT NOT NULL,           -- the unit's file reviewed, its path in the inbox
+    sha256 TEXT NOT NULL,         -- its content hash: a new file is not reviewed yet
+    decision TEXT NOT NULL,       -- 'accepted' or 'returned'
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,             -- ISO time with its UTC offset
+    who TEXT NOT NULL
+)
+""",
 )
 #: Columns added to a table after it was first made: (table, column, its definition).
 _ADDED_COLUMNS = (("first_arrivals", "source", "TEXT NOT NULL DEFAULT 'file'"),)
@@ -94,6 +141,12 @@ _COLUMNS = {
     "first_arrivals": {"unit", "period", "arrived", "file", "sha256", "recorded", "source"},
     "mail_arrivals": {"message_id", "sha256", "arrived", "sender", "file", "recorded"},
     "corrections": {"id", "unit", "period", "arrived", "reason", "recorded"},
+    "lock_events": {
+        "id", "period", "action", "at", "reason", "who", "report_sha256", "workbook_sha256",
+        "figures_sha256", "report_made",
+    },
+    "lock_files": {"event", "unit", "file", "sha256", "used"},
+    "reviews": {"id", "period", "unit", "file", "sha256", "decision", "reason", "at", "who"},
 }
 #: Where an arrival time comes from (stored as these codes).
 FILE, MAIL, OFFICER = "file", "mail", "officer"
@@ -145,6 +198,54 @@ class Correction:
     reason: str
     recorded: datetime  # when the correction was made, naive local time
     number: int = 0  # its order among all corrections: the newest applies
+
+
+@dataclass(frozen=True, slots=True)
+class LockedFile:
+    """A file of a unit in the inbox when its period was locked."""
+
+    unit: str
+    file: str
+    sha256: str
+    used: bool  # the file the locked report used for the unit (else superseded or a copy)
+
+
+@dataclass(frozen=True, slots=True)
+class LockEvent:
+    """One lock (chốt số liệu) or unlock of a period: a history row, never rewritten."""
+
+    period: str
+    action: str  # LOCK or UNLOCK
+    at: datetime  # naive local time
+    reason: str
+    who: str
+    report_sha256: str = ""  # lock: the JSON summary locked, as it was on disk
+    workbook_sha256: str = ""  # lock: the report workbook as wbt wrote it
+    figures_sha256: str = ""  # lock: the locked figures (report.summary.figures_digest)
+    report_made: datetime | None = None  # lock: when the locked report was made
+    files: tuple[LockedFile, ...] = ()  # lock: every file of a unit then in the inbox
+
+
+LOCK = "lock"
+UNLOCK = "unlock"
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The officer's review of a unit's file for a period: accepted or returned."""
+
+    period: str
+    unit: str
+    file: str
+    sha256: str  # the file reviewed: a new file of the unit is not reviewed yet
+    decision: str  # ACCEPTED or RETURNED
+    reason: str
+    at: datetime  # naive local time
+    who: str
+
+
+ACCEPTED = "accepted"
+RETURNED = "returned"
 
 
 class NewerLedgerError(Exception):
@@ -296,6 +397,69 @@ class Ledger:
         if not self._loaded:
             self._load()
         return self._memory.get(sha256)
+
+    def lock_history(self, period: str) -> tuple[LockEvent, ...]:
+        """Every lock and unlock of ``period``, oldest first (none with no ledger)."""
+        if self._db is None:
+            return ()
+        try:
+            events = self._db.execute(
+                "SELECT id, action, at, reason, who, report_sha256, workbook_sha256, "
+                "figures_sha256, report_made FROM lock_events WHERE period = ? ORDER BY id",
+                (period,),
+            ).fetchall()
+            files: dict[int, list[LockedFile]] = {}
+            for event, unit, file, sha256, used in self._db.execute(
+                "SELECT f.event, f.unit, f.file, f.sha256, f.used FROM lock_files AS f "
+                "JOIN lock_events AS e ON e.id = f.event WHERE e.period = ? "
+                "ORDER BY f.rowid",
+                (period,),
+            ):
+                files.setdefault(int(event), []).append(
+                    LockedFile(str(unit), str(file), str(sha256), bool(used))
+                )
+        except sqlite3.DatabaseError as err:
+            self._fall_back_to_memory(err)
+            return ()
+        history = []
+        for id_, action, at, reason, who, report, workbook, figures, made in events:
+            try:
+                when = _local(datetime.fromisoformat(at))
+                made_at = _local(datetime.fromisoformat(made)) if made else None
+            except (TypeError, ValueError, OverflowError, OSError):
+                continue  # edited by hand: not a time
+            history.append(
+                LockEvent(
+                    period, str(action), when, str(reason), str(who), str(report),
+                    str(workbook), str(figures), made_at, tuple(files.get(int(id_), ())),
+                )
+            )
+        return tuple(history)
+
+    def reviews(self, period: str) -> tuple[Review, ...]:
+        """Every review of a file of ``period``, oldest first (none with no ledger)."""
+        if self._db is None:
+            return ()
+        try:
+            rows = self._db.execute(
+                "SELECT unit, file, sha256, decision, reason, at, who FROM reviews "
+                "WHERE period = ? ORDER BY id",
+                (period,),
+            ).fetchall()
+        except sqlite3.DatabaseError as err:
+            self._fall_back_to_memory(err)
+            return ()
+        out = []
+        for unit, file, sha256, decision, reason, at, who in rows:
+            try:
+                when = _local(datetime.fromisoformat(at))
+            except (TypeError, ValueError, OverflowError, OSError):
+                continue
+            out.append(
+                Review(period, str(unit), str(file), str(sha256), str(decision), str(reason),
+                       when, str(who))
+            )
+        return tuple(out)
 
     def _load(self) -> None:
         """Every recorded arrival, read at once: one query, not one per file."""
@@ -546,6 +710,72 @@ def _connect(path: Path) -> sqlite3.Connection:
             db.close()
         raise
     return db
+
+
+class LedgerWriteError(Exception):
+    """The officer's decision could not be recorded in the ledger: the message says why."""
+
+
+def record_decisions(
+    path: Path, *, events: Sequence[LockEvent] = (), reviews: Sequence[Review] = ()
+) -> None:
+    """Record lock events (with their files) and reviews in the ledger at ``path``: all in
+    one transaction, or none. Raises :class:`LedgerWriteError` (Vietnamese) if they cannot
+    be written: unlike arrivals, a decision is never kept in memory only."""
+    try:
+        db = _connect(path)
+    except NewerLedgerError as err:
+        raise LedgerWriteError(
+            f"Sổ {path} do một phiên bản wbt mới hơn tạo ra (sổ phiên bản {err.version}); "
+            "phiên bản này không ghi vào đó. Hãy cập nhật wbt lên phiên bản mới nhất rồi chạy "
+            "lại lệnh."
+        ) from err
+    except (sqlite3.DatabaseError, OSError) as err:
+        raise LedgerWriteError(
+            f"Không mở được sổ {path} để ghi ({_reason_text(err)}). Hãy kiểm tra quyền ghi vào "
+            "thư mục làm việc, đóng các lệnh wbt khác đang chạy, rồi chạy lại lệnh."
+        ) from err
+    try:
+        for event in events:
+            cursor = db.execute(
+                "INSERT INTO lock_events (period, action, at, reason, who, report_sha256, "
+                "workbook_sha256, figures_sha256, report_made) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.period, event.action, _with_offset(event.at), event.reason,
+                    event.who, event.report_sha256, event.workbook_sha256,
+                    event.figures_sha256,
+                    _with_offset(event.report_made) if event.report_made else "",
+                ),
+            )
+            db.executemany(
+                "INSERT INTO lock_files (event, unit, file, sha256, used) VALUES (?, ?, ?, ?, ?)",
+                [(cursor.lastrowid, f.unit, f.file, f.sha256, int(f.used)) for f in event.files],
+            )
+        db.executemany(
+            "INSERT INTO reviews (period, unit, file, sha256, decision, reason, at, who) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (r.period, r.unit, r.file, r.sha256, r.decision, r.reason, _with_offset(r.at),
+                 r.who)
+                for r in reviews
+            ],
+        )
+        db.execute("COMMIT")
+    except sqlite3.DatabaseError as err:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+        raise LedgerWriteError(
+            f"Không ghi được vào sổ {path} ({_reason_text(err)}); chưa ghi gì. Hãy kiểm tra "
+            "quyền ghi và chỗ trống trên ổ đĩa, đóng các lệnh wbt khác đang chạy, rồi chạy "
+            "lại lệnh."
+        ) from err
+    finally:
+        db.close()
+
+
+def _reason_text(err: BaseException) -> str:
+    return err.strerror if isinstance(err, OSError) and err.strerror else str(err)
 
 
 def _is_corruption(err: sqlite3.OperationalError) -> bool:

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from workbook_tools.inbox.ledger import Correction, FirstArrival
+from workbook_tools.inbox.ledger import Correction, FirstArrival, LockEvent, Review
 from workbook_tools.plan.model import RosterEntry
 from workbook_tools.problems import Problem
 from workbook_tools.values import Value
@@ -23,6 +23,7 @@ class SubmissionStatus(StrEnum):
     DUPLICATE = "duplicate"  # byte-identical to another file, counted once
     OTHER_PERIOD = "other_period"  # a form of another period of the same plan: skipped
     REJECTED = "rejected"  # not usable: other plan, unreadable, unidentified
+    AFTER_LOCK = "after_lock"  # came after the period was locked: not used (inbox.lock)
 
 
 class IdentifiedBy(StrEnum):
@@ -94,6 +95,10 @@ class InboxResult:
     #: The officer's corrections that apply (the newest of each unit; ``wbt arrival``):
     #: a unit's arrival is the corrected one, whatever its files say.
     corrections: dict[str, Correction] = field(default_factory=dict)
+    #: Every lock and unlock of the period, oldest first (:mod:`~workbook_tools.inbox.lock`).
+    lock_history: tuple[LockEvent, ...] = ()
+    #: Each unit's review in force: the officer's last word on the file it uses now.
+    reviews: dict[str, Review] = field(default_factory=dict)
 
     def used(self) -> dict[str, Submission]:
         """The submission used for each roster code."""
@@ -125,6 +130,7 @@ class EntryStatus:
     #: officer is to confirm when it arrived (``wbt arrival``).
     needs_confirmation: bool = False
     correction: Correction | None = None  # the officer's correction applied, with its reason
+    review: Review | None = None  # the officer's review of the file used; None: not yet
 
     @property
     def received(self) -> bool:

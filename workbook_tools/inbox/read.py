@@ -25,6 +25,14 @@ from workbook_tools.inbox.arrival import report_date
 from workbook_tools.inbox.cells import LayoutCache, find_cells
 from workbook_tools.inbox.identify import identify
 from workbook_tools.inbox.ledger import FILE, OFFICER, FirstArrival, Ledger, open_ledger
+from workbook_tools.inbox.lock import (
+    LockState,
+    ReviewState,
+    apply_lock,
+    current_reviews,
+    returned_problem,
+    review_state,
+)
 from workbook_tools.inbox.model import (
     EntryStatus,
     FileRead,
@@ -112,9 +120,14 @@ def collect(
             kept.append(_arrived(read, ledger, now))
             if progress is not None:
                 progress(done, total, read.submission.file)
+        # A locked period: its locked files chosen again (inbox.lock).
+        result.lock_history = ledger.lock_history(period.code)
+        lock_problems = apply_lock(plan, LockState(period.code, result.lock_history), kept)
         _choose_newest(plan, kept)
         _first_arrivals(plan, period, kept, ledger, now, zone, result)
+        reviews = ledger.reviews(period.code)
     result.problems.extend(ledger.problems)  # after the commit, which may add one
+    result.problems.extend(lock_problems)
     for read in kept:
         submission = read.submission
         if submission.status is SubmissionStatus.USED:
@@ -125,6 +138,12 @@ def collect(
             submission.on_time = plan_date(arrived, zone) <= period.unit_deadline
         result.submissions.append(submission)
         result.problems.extend(read.problems)
+    used = {s.unit: (s.file, s.sha256) for s in result.submissions
+            if s.status is SubmissionStatus.USED and s.unit is not None}
+    result.reviews = current_reviews(reviews, used)
+    for review in result.reviews.values():
+        if review_state(review) is ReviewState.RETURNED:
+            result.problems.append(returned_problem(plan, review))
     return result
 
 
@@ -288,6 +307,7 @@ def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[Entry
                 arrival_source=source,
                 needs_confirmation=doubtful and source != OFFICER,
                 correction=correction,
+                review=result.reviews.get(entry.code) if used is not None else None,
             )
         )
     return out

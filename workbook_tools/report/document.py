@@ -79,6 +79,7 @@ from workbook_tools.plan.model import (
     RosterEntry,
     Task,
 )
+from workbook_tools.report.locking import document_sentence
 from workbook_tools.report.workbook import SUMMED_TYPES, vietnamese_date_line
 from workbook_tools.template_guide import OFFICER_TEMPLATE
 from workbook_tools.template_guide import TEMPLATE_GUIDE as TEMPLATE_GUIDE  # re-exported
@@ -452,6 +453,10 @@ def _situation(c: Consolidation, period: str) -> list[str]:
             )
             + "."
         )
+    # Chốt số liệu: since when, and who came after.
+    locked = document_sentence(c.plan, c.lock, c.after_lock)
+    if locked:
+        lines.append(locked)
     return lines
 
 

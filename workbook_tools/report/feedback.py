@@ -30,7 +30,7 @@ import math
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -125,9 +125,15 @@ class FeedbackCopies:
 
 
 def write_feedback_copies(
-    plan: Plan, result: InboxResult, inbox_dir: Path, folder: Path
+    plan: Plan,
+    result: InboxResult,
+    inbox_dir: Path,
+    folder: Path,
+    *,
+    files: Collection[str] | None = None,
 ) -> FeedbackCopies:
-    """One feedback copy per returned file with an error or a warning.
+    """One feedback copy per returned file with an error or a warning (of ``files`` only,
+    if given: a file the officer returns, ``wbt review --return``).
 
     ``result`` is what the inbox and checks steps found for a period,
     ``inbox_dir`` the folder its file names are relative to, ``folder`` the
@@ -147,7 +153,9 @@ def write_feedback_copies(
         (file, found)
         for file, found in by_file.items()
         # Superseded, duplicate, other period: nothing to correct.
-        if needs_feedback(found) and _openable(submissions.get(file), found, inbox_dir / file)
+        if (files is None or file in files)
+        and needs_feedback(found)
+        and _openable(submissions.get(file), found, inbox_dir / file)
     ]
     labels = {f.code: f.label for f in plan.all_fields}
     period = plan.period(result.period)

@@ -1,12 +1,19 @@
 """The machine-readable summary (SPEC, "Machine-readable summary"): a JSON dict.
 
 The keys SPEC names are a contract; the others are extra, for people and
-programs that want more. ``value`` is the exact fraction as a float, never
-rounded; the exact fraction is also given as text ("11/12").
+programs that want more. Extra keys of issue 20: ``lock`` (chốt số liệu: ``locked``,
+``at``, ``reason``, ``who``, ``report_sha256``, ``files``, ``history`` of every lock and
+unlock, ``after_lock``: the files that came after it, not used) and, per entry of
+``completeness.entries``, ``review`` ("accepted", "returned", "pending") with its
+``review_label``, ``review_reason``, ``review_at``.
+
+``value`` is the exact fraction as a float, never rounded; the exact fraction is also
+given as text ("11/12").
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from fractions import Fraction
@@ -21,7 +28,8 @@ from workbook_tools.consolidation import (
 )
 from workbook_tools.deadline import days_left
 from workbook_tools.inbox.arrival import arrival_note
-from workbook_tools.inbox.ledger import Correction
+from workbook_tools.inbox.ledger import Correction, LockEvent, Review
+from workbook_tools.inbox.lock import REVIEW_LABELS, review_state
 from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import COMMUNE_LEAD
 
@@ -146,6 +154,7 @@ def build_summary(consolidation: Consolidation) -> dict[str, Any]:
                     "superseded": list(e.superseded),
                     "errors": e.errors,
                     "warnings": e.warnings,
+                    **_review(e.review, reported=e.file is not None),
                 }
                 for e in done.entries
             ],
@@ -183,7 +192,83 @@ def build_summary(consolidation: Consolidation) -> dict[str, Any]:
         "village_totals": {code: number(total) for code, total in c.village_totals.items()},
         "unit_totals": {code: number(total) for code, total in c.unit_totals.items()},
         "tasks": _tasks(c),
+        "lock": _lock(c),
     }
+
+
+def _review(review: Review | None, *, reported: bool) -> dict[str, Any]:
+    """A unit's review by the officer: "accepted", "returned" or "pending" (its file used
+    never reviewed), with the label the report shows; all None for a unit with no file."""
+    if not reported:
+        return dict.fromkeys(("review", "review_label", "review_reason", "review_at"))
+    state = review_state(review)
+    return {
+        "review": str(state),
+        "review_label": REVIEW_LABELS[state],
+        "review_reason": review.reason if review is not None else None,
+        "review_at": _when(review.at) if review is not None else None,
+    }
+
+
+def _lock_event(event: LockEvent) -> dict[str, Any]:
+    return {
+        "action": event.action,
+        "at": _when(event.at),
+        "reason": event.reason,
+        "who": event.who,
+        "report_sha256": event.report_sha256 or None,
+        "figures_sha256": event.figures_sha256 or None,
+    }
+
+
+def _lock(c: Consolidation) -> dict[str, Any]:
+    """Chốt số liệu: whether the period is locked, since when and why, its history (every
+    lock and unlock), the files locked, and those that came after ("after_lock"), not used."""
+    state = c.lock
+    current = state.current
+    return {
+        "locked": current is not None,
+        "at": _when(current.at) if current else None,
+        "reason": current.reason if current else None,
+        "who": current.who if current else None,
+        "report_sha256": current.report_sha256 if current else None,
+        "files": [
+            {"unit": f.unit, "file": f.file, "sha256": f.sha256}
+            for f in (current.files if current else ())
+            if f.used
+        ],
+        "history": [_lock_event(e) for e in state.history],
+        "after_lock": [
+            {"unit": s.unit, "file": s.file, "arrived": _when(s.arrived), "sha256": s.sha256}
+            for s in c.after_lock
+        ],
+    }
+
+
+#: What the locked figures are: each indicator's numbers, the totals, who reported.
+#: A later merge of a locked period must give them again, byte for byte.
+FIGURE_KEYS = ("code", "numerator", "denominator", "value", "target", "met", "outcome")
+COMPLETENESS_KEYS = ("expected", "received", "on_time", "missing", "late")
+
+
+def figures(summary: dict[str, Any]) -> dict[str, Any]:
+    """The figures of a summary (as :func:`build_summary` makes it, or read from its file)."""
+    done = summary.get("completeness") or {}
+    return {
+        "indicators": [
+            {k: ind.get(k) for k in FIGURE_KEYS} for ind in summary.get("indicators") or []
+        ],
+        "completeness": {k: done.get(k) for k in COMPLETENESS_KEYS},
+        "village_totals": summary.get("village_totals"),
+        "unit_totals": summary.get("unit_totals"),
+    }
+
+
+def figures_digest(summary: dict[str, Any]) -> str:
+    """SHA-256 of :func:`figures`, its JSON with sorted keys: the same figures, the same
+    digest, whatever else the summary says (when it was made, the lock's lines…)."""
+    text = json.dumps(figures(summary), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _tasks(c: Consolidation) -> list[dict[str, Any]]:

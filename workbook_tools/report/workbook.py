@@ -58,6 +58,7 @@ from workbook_tools.plan.model import (
 )
 from workbook_tools.problems import SEVERITY_LABELS, Severity
 from workbook_tools.report.entries import Entries, ResolvedEntries, resolve
+from workbook_tools.report.locking import AFTER_LOCK_LABEL, lock_lines, review_text
 from workbook_tools.report.summary import run_day
 
 SUMMARY_SHEET = "Tổng hợp"
@@ -101,6 +102,7 @@ SUBMISSION_HEADERS = (
     "Số lỗi",
     "Số cảnh báo",
     "Nguồn thời điểm nhận",
+    "Xem xét",  # the officer's review of the file used (wbt review)
 )
 #: The files table shares its columns with the roster table above it:
 #: (header, first column, last column).
@@ -136,6 +138,7 @@ SUBMISSION_STATUS_LABELS = {
     SubmissionStatus.DUPLICATE: "Trùng với tệp khác",
     SubmissionStatus.OTHER_PERIOD: "Thuộc kỳ báo cáo khác",
     SubmissionStatus.REJECTED: "Không dùng được",
+    SubmissionStatus.AFTER_LOCK: AFTER_LOCK_LABEL,
 }
 
 _OPTIONS = {
@@ -680,13 +683,16 @@ def _completeness_block(
         write_sum(ws, row, col, first, row - 1, count, total_format)
     _received_ratio(ws, row, Fraction(done.received, done.expected or 1), formats, "total")
     row += 1
-    for label, codes in (("Chưa nộp", done.missing), ("Trễ hạn", done.late)):
-        if codes:
-            names = ", ".join(c.plan.entry(code).name for code in codes)
-            line = f"{label} ({len(codes)}): {names}."
-            write_merged(ws, row, 0, last, line, formats("text"))
-            rows.set(row, _height([(line, 160)]))
-            row += 1
+    lines = [
+        f"{label} ({len(codes)}): {', '.join(c.plan.entry(code).name for code in codes)}."
+        for label, codes in (("Chưa nộp", done.missing), ("Trễ hạn", done.late))
+        if codes
+    ]
+    # Chốt số liệu: its state, its history, the files after it.
+    for line in [*lines, *lock_lines(c.plan, c.lock, c.after_lock)]:
+        write_merged(ws, row, 0, last, line, formats("text"))
+        rows.set(row, _height([(line, 160)]))
+        row += 1
     return row
 
 
@@ -1150,7 +1156,7 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
     the inbox's other files and why they were not used."""
     ws = workbook.add_worksheet(SUBMISSIONS_SHEET)
     done = c.completeness
-    widths = (5, 8, 24, 9, 11, 34, 16, 16, 34, 8, 10, 30)
+    widths = (5, 8, 24, 9, 11, 34, 16, 16, 34, 8, 10, 30, 16)
     set_widths(ws, widths)
     last = len(widths) - 1
     sheet_title(
@@ -1183,6 +1189,7 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
         write_value(ws, row, 7, e.used_arrival, cell)
         superseded = "\n".join(e.superseded)
         write_value(ws, row, 8, superseded or None, cell)
+        review = review_text(e.review, reported=e.file is not None)
         if e.file:
             write_value(ws, row, 9, e.errors, center)
             write_value(ws, row, 10, e.warnings, center)
@@ -1191,6 +1198,7 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
             ws.write_blank(row, 10, None, center.text)
         source = arrival_note(e.arrival_source, e.needs_confirmation, e.correction)
         write_value(ws, row, 11, source or None, cell)
+        write_value(ws, row, 12, review, cell)
         ws.set_row(
             row,
             _height(
@@ -1200,6 +1208,7 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
                     (e.entry.name, 24),
                     (source, 30),
                     (status_text, 11),
+                    (review or "", 16),
                 ]
             ),
         )

@@ -3,13 +3,13 @@ never over a report open in Excel; never over what the officer typed into it.
 
 The period's folder holds the report (workbook, Word report from the officer's template
 or the built-in one, JSON summary) and a hidden record of it, ``.wbt-report.json``: the
-SHA-256 of each report file as the tool wrote it, and the officer's entries for the
-period (:mod:`.entries`). All are replaced together
-(:func:`~workbook_tools.workspace.write_together`). A report file whose content is no
-longer what the record says (the officer typed the number into it, say), or that the
-record does not know (made by hand, or by a wbt before the record), is first kept beside
-it under a dated name (:func:`kept_name`), in the same replacement: the copy is there if
-and only if the new report is.
+SHA-256 of each report file as the tool wrote it (the JSON summary's too, which
+``wbt lock`` checks), and the officer's entries for the period (:mod:`.entries`). All
+are replaced together (:func:`~workbook_tools.workspace.write_together`). A report file
+whose content is no longer what the record says (the officer typed the number into it,
+say), or that the record does not know (made by hand, or by a wbt before the record), is
+first kept beside it under a dated name (:func:`kept_name`), in the same replacement: the
+copy is there if and only if the new report is.
 
 A Word template that cannot be used (:class:`~workbook_tools.errors.TemplateError`)
 does not stop the rest: the workbook and the JSON summary are written, the Word
@@ -195,6 +195,8 @@ def write_report(
     summary = summary_bytes(consolidation)
     copies = officer_copies(reports, record)
     written = {p.name: digest(data) for p, data in reports}
+    # The summary's too: a lock (wbt lock) checks that it locks the summary wbt wrote.
+    written[paths.summary.name] = digest(summary)
     if template_error is not None and paths.document.name in record.written:
         # The Word report not rewritten: what the tool wrote last is still known.
         written[paths.document.name] = record.written[paths.document.name]

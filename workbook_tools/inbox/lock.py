@@ -1,0 +1,224 @@
+"""Chốt số liệu (a period's figures locked) and the officer's review of each unit's file.
+
+Part of the inbox step: both decide which file of a unit counts, and how the
+officer stands on it. Their history is kept in the ledger
+(:mod:`~workbook_tools.inbox.ledger`: ``lock_events``, ``lock_files``,
+``reviews``), read by :func:`~workbook_tools.inbox.read.collect` with the
+arrivals, so that ``wbt status``, ``wbt check`` and ``wbt merge`` all see it.
+
+**A lock** records the files of the period's report as it was when the officer
+locked it (the report sent): for each unit the file used (by SHA-256), and every
+other file of a unit then in the inbox. While the period is locked,
+:func:`apply_lock` makes the inbox step choose exactly those files again, so the
+report's figures stay the locked ones:
+
+- a unit's locked file (by content, whatever its name now) is its file used;
+- a unit's other files that were there when locked stay unused (superseded);
+- any other file of a unit, arrived after the lock or changed since, is not
+  used: its status is ``after_lock`` ("nộp sau khi chốt số liệu"), listed apart;
+- a locked file no longer in the inbox (deleted, moved, changed) is an error
+  naming it and how to fix it (``lock.file_missing``): ``wbt merge`` then
+  refuses to write a report that would silently differ.
+
+An unlock (with a reason) reopens the period: the files are chosen as usual
+again. Every lock and unlock stays in the history, shown in the report.
+
+**A review** is the officer's word on one file of a unit: accepted ("đã chấp
+nhận") or returned for correction ("trả lại để sửa", with a reason and the
+feedback copy). It belongs to that file (its SHA-256): a new file from the unit
+is not reviewed yet ("chưa xem xét").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from workbook_tools import problems
+from workbook_tools.inbox.ledger import (
+    ACCEPTED,
+    LOCK,
+    RETURNED,
+    LockedFile,
+    LockEvent,
+    Review,
+)
+from workbook_tools.inbox.model import FileRead, SubmissionStatus
+from workbook_tools.plan.model import Plan
+from workbook_tools.problems import Problem
+
+
+@dataclass(frozen=True, slots=True)
+class LockState:
+    """A period's lock history, and what it means now."""
+
+    period: str
+    history: tuple[LockEvent, ...]  # oldest first
+
+    @property
+    def current(self) -> LockEvent | None:
+        """The lock in force (the last event, if it is a lock), or None."""
+        if self.history and self.history[-1].action == LOCK:
+            return self.history[-1]
+        return None
+
+    @property
+    def locked(self) -> bool:
+        return self.current is not None
+
+    def used_files(self) -> dict[str, LockedFile]:
+        """Each unit's file used by the locked report (none when not locked)."""
+        lock = self.current
+        return {} if lock is None else {f.unit: f for f in lock.files if f.used}
+
+
+class ReviewState(StrEnum):
+    ACCEPTED = ACCEPTED
+    RETURNED = RETURNED
+    PENDING = "pending"
+
+
+REVIEW_LABELS = {
+    ReviewState.ACCEPTED: "đã chấp nhận",
+    ReviewState.RETURNED: "trả lại để sửa",
+    ReviewState.PENDING: "chưa xem xét",
+}
+
+
+def who_runs() -> str:
+    """The computer's user running the command (the officer), as the lock records them."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name to be found (a service account, say): not a reason to stop
+        return ""
+
+
+def apply_lock(plan: Plan, state: LockState | None, reads: Sequence[FileRead]) -> list[Problem]:
+    """Make the inbox step choose the locked files of a locked period (see the module).
+
+    Runs before the newest file of each unit is chosen: of each unit's files, only
+    its locked one stays a candidate; the others get their note. Returns the errors
+    about locked files no longer in the inbox (``lock.file_missing``).
+    """
+    lock = None if state is None else state.current
+    if state is None or lock is None:
+        return []
+    locked = state.used_files()
+    known = {f.sha256 for f in lock.files}
+    present: set[str] = set()
+    for read in reads:
+        s = read.submission
+        if s.status is not SubmissionStatus.USED or s.unit is None:
+            continue
+        mine = locked.get(s.unit)
+        if mine is not None and s.sha256 == mine.sha256:
+            present.add(s.unit)
+            continue
+        if mine is not None and s.sha256 in known:
+            # There when locked, not used then: not used now either.
+            s.status = SubmissionStatus.SUPERSEDED
+            s.superseded_by = mine.file
+            continue
+        s.status = SubmissionStatus.AFTER_LOCK
+        read.problems.append(
+            problems.make(
+                "lock.after_lock",
+                file=s.file,
+                unit=s.unit,
+                name=_name(plan, s.unit),
+                locked=shown_time(lock.at),
+                period=state.period,
+            )
+        )
+    names = {r.submission.file for r in reads}
+    return [
+        missing_locked_file(plan, lock, mine, changed=mine.file in names)
+        for unit, mine in locked.items()
+        if unit not in present
+    ]
+
+
+def missing_locked_file(
+    plan: Plan, lock: LockEvent, locked: LockedFile, *, changed: bool
+) -> Problem:
+    """The error for a locked file no longer in the inbox as it was locked."""
+    how = (
+        "tệp cùng tên đang có đã bị sửa hoặc thay bằng bản khác"
+        if changed
+        else "không còn tệp nào có nội dung đó"
+    )
+    return problems.make(
+        "lock.file_missing",
+        file=locked.file,
+        unit=locked.unit,
+        name=_name(plan, locked.unit),
+        period=lock.period,
+        locked=shown_time(lock.at),
+        how=how,
+    )
+
+
+def current_reviews(
+    reviews: Iterable[Review], used: dict[str, tuple[str, str]]
+) -> dict[str, Review]:
+    """The review in force of each unit: its last review of the file it uses now.
+
+    ``used`` maps each unit to its file used now (name, SHA-256). A unit whose
+    file used has never been reviewed (a new file came) has none: "chưa xem xét".
+    """
+    out: dict[str, Review] = {}
+    for review in reviews:  # oldest first: the last one stands
+        now = used.get(review.unit)
+        if now is not None and now[1] == review.sha256:
+            out[review.unit] = review
+    return out
+
+
+def review_state(review: Review | None) -> ReviewState:
+    if review is None:
+        return ReviewState.PENDING
+    return ReviewState(review.decision)
+
+
+def returned_problem(plan: Plan, review: Review) -> Problem:
+    """The note that a unit's file was returned for correction, with the officer's reason:
+    on the feedback copy and in the report."""
+    return problems.make(
+        "review.returned",
+        file=review.file,
+        unit=review.unit,
+        name=_name(plan, review.unit),
+        at=shown_time(review.at),
+        reason=review.reason,
+    )
+
+
+def shown_time(moment: datetime) -> str:
+    return f"{moment:%H:%M ngày %d/%m/%Y}"
+
+
+def _name(plan: Plan, unit: str) -> str:
+    try:
+        return plan.entry(unit).name
+    except KeyError:  # a unit no longer on the roster
+        return unit
+
+
+def locked_files(submissions: Iterable[dict[str, object]]) -> tuple[LockedFile, ...]:
+    """The files a report used and had (its JSON summary's ``submissions``), as a lock keeps
+    them: each unit's file used, and its other files then counted (superseded, copies).
+    Files the report had as after a lock, or not usable, are not part of it."""
+    kept = {"used", "superseded", "duplicate"}
+    out = []
+    for s in submissions:
+        unit, file, sha = (s.get(k) for k in ("unit", "file", "sha256"))
+        status = s.get("status")
+        if not (isinstance(unit, str) and isinstance(file, str) and isinstance(sha, str)):
+            continue  # not a file of a unit (unidentified), or a summary edited by hand
+        if sha and status in kept:
+            out.append(LockedFile(unit, file, sha, status == "used"))
+    return tuple(out)
