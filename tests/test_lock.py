@@ -425,6 +425,36 @@ def test_a_lock_is_not_kept_in_memory_when_the_ledger_is_newer(root: Path) -> No
     assert "phiên bản wbt mới hơn" in result.output
 
 
+def test_a_lock_the_ledger_lost_is_put_back_from_the_copy_beside_the_report(root: Path) -> None:
+    locked = summary(root)
+    assert wbt(root, "lock", "--period", PERIOD, "--reason", "Đã gửi").exit_code == 0
+    record = json.loads((root / FOLDER / ".wbt-report.json").read_bytes())
+    assert record["lock"]["locked"] is True and record["lock"]["reason"] == "Đã gửi"
+    assert record["written"]  # the rest of the record kept
+    # The ledger damaged (set aside and rebuilt by the next command), a late file in.
+    (root / LEDGER).write_bytes(b"this is not a database" * 100)
+    add_late_file(root)
+    result = merge(root)
+    assert result.exit_code == 0, result.output
+    after = summary(root)
+    assert figures(after) == figures(locked)
+    assert [a["file"] for a in after["lock"]["after_lock"]] == [LATE_NAME]
+    assert [(h["action"], h["reason"]) for h in after["lock"]["history"]] == [("lock", "Đã gửi")]
+    restored = next(p for p in after["problems"] if p["code"] == "lock.restored")
+    assert restored["severity"] == "warning" and "đã ghi lại việc chốt vào sổ" in restored["message"]
+    assert lock_rows(root) == [(PERIOD, "lock", "Đã gửi")]
+    assert list(root.glob(f"{LEDGER}.hong-*"))
+    # Unlocked: the copy says so too, and nothing is put back.
+    assert wbt(root, "unlock", "--period", PERIOD, "--reason", "Sửa").exit_code == 0
+    record = json.loads((root / FOLDER / ".wbt-report.json").read_bytes())
+    assert record["lock"]["locked"] is False
+    assert [h["action"] for h in record["lock"]["history"]] == ["lock", "unlock"]
+    (root / LEDGER).unlink()
+    assert merge(root).exit_code == 0
+    assert summary(root)["lock"]["locked"] is False
+    assert "T07" not in summary(root)["completeness"]["missing"]
+
+
 def test_the_catalogue_s_lock_messages_say_how_to_fix() -> None:
     missing = problems.make(
         "lock.file_missing", file="T01.xlsx", unit="T01", name="Thôn 1", period=PERIOD,

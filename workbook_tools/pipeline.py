@@ -58,6 +58,7 @@ from workbook_tools.inbox.read import (
 )
 from workbook_tools.inbox.scan import has_files, named_files
 from workbook_tools.plan.model import Period, Plan
+from workbook_tools.problems import Problem
 from workbook_tools.workers import ordered_map, worker_count
 from workbook_tools.workspace import Workspace, run_lock
 
@@ -135,6 +136,8 @@ class LockOutcome:
     #: count as "nộp sau khi chốt số liệu"). Unlock: none.
     after_lock: tuple[Submission, ...] = ()
     previous: LockEvent | None = None  # unlock: the lock it ended
+    #: Why the copy of the lock beside the report could not be written (None: it was).
+    copy_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +372,10 @@ def merge(
             from workbook_tools.report.write import write_report
 
             result = collect(plan, period, reads, ws.ledger, now, total=total, progress=progress)
+        if not result.lock_history and _restore_lost_lock(ws, period):
+            # The ledger had lost the lock the report shows: put back, the inbox read again.
+            result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now)
+            result.problems.append(_restored_note(ws, period, result))
         _require_locked_files(result)
         consolidation = consolidate(plan, period.code, result, generated_at=now)
         _require_locked_figures(consolidation)
@@ -453,6 +460,51 @@ def arrival(
     return ArrivalOutcome(recorded, history)
 
 
+def _copy_lock(outbox: Path, state: LockState) -> str | None:
+    """The lock kept in the period's record beside the report too (a second place, from
+    which a ledger that lost it gets it back); why not, if it cannot be written."""
+    from workbook_tools.errors import OutputError
+    from workbook_tools.inbox.lock import lock_record
+    from workbook_tools.report.write import record_lock
+
+    if not outbox.is_dir():
+        return None  # no report there: nothing to keep it beside
+    try:
+        record_lock(outbox, lock_record(state))
+    except OutputError as err:
+        return str(err)
+    return None
+
+
+def _restore_lost_lock(ws: Workspace, period: Period) -> bool:
+    """A lock the period's record beside its report keeps (``wbt lock`` wrote it there
+    too) that the ledger no longer has (set aside as corrupt and rebuilt, deleted):
+    written back into the ledger, so that the merge still gives the locked figures.
+    True if so. Raises :class:`LockError` if the ledger cannot take it.
+    """
+    from workbook_tools.inbox.lock import history_from_record
+    from workbook_tools.report.write import read_record
+
+    kept = read_record(ws.period_outbox(period.code)).lock
+    history = history_from_record(period.code, kept) if kept is not None else ()
+    if not history:
+        return False
+    _record(ws, events=history)
+    return True
+
+
+def _restored_note(ws: Workspace, period: Period, result: InboxResult) -> Problem:
+    from workbook_tools import problems
+
+    lock = LockState(period.code, result.lock_history).current
+    return problems.make(
+        "lock.restored",
+        path=str(ws.ledger),
+        period=period.code,
+        locked=shown_time(lock.at) if lock is not None else "",
+    )
+
+
 def _require_locked_files(result: InboxResult) -> None:
     """A locked period's merge stops when a locked file is gone: its report would differ."""
     gone = [p for p in result.problems if p.code == "lock.file_missing"]
@@ -475,8 +527,9 @@ def _require_locked_figures(consolidation: Consolidation) -> None:
         raise LockError(
             f"Số liệu tổng hợp lại của kỳ {code} khác với số liệu đã chốt lúc "
             f"{shown_time(lock.at)}, dù các tệp vẫn là các tệp đã chốt: có thể tệp kế hoạch "
-            "(chỉ tiêu, công thức, danh sách) đã được sửa sau khi chốt. Chưa ghi báo cáo mới; "
-            "báo cáo đã chốt được giữ nguyên. Nếu cần tổng hợp theo kế hoạch mới, hãy mở chốt "
+            "(chỉ tiêu, công thức, danh sách) hoặc thời điểm nhận bài (wbt arrival) đã được sửa "
+            "sau khi chốt. Chưa ghi báo cáo mới; "
+            "báo cáo đã chốt được giữ nguyên. Nếu cần tổng hợp theo các thay đổi đó, hãy mở chốt "
             f'bằng lệnh wbt unlock --period {code} --reason "lý do" rồi chạy lại wbt merge.'
         )
 
@@ -489,6 +542,7 @@ def lock(
     *,
     now: datetime | None = None,
     who: str | None = None,
+    progress: Progress | None = None,
 ) -> LockOutcome:
     """Chốt số liệu: lock ``period`` on the report its last merge wrote.
 
@@ -517,7 +571,7 @@ def lock(
     merge_first = f"Hãy chạy wbt merge --period {code} để tổng hợp, rồi chốt số liệu."
     with run_lock(ws.root):
         finish_interrupted(outbox)  # a report written halfway: the old pair back first
-        result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now)
+        result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now, progress=progress)
         current = LockState(code, result.lock_history).current
         if current is not None:
             raise LockError(
@@ -579,7 +633,8 @@ def lock(
             files=files,
         )
         _record(ws, events=[event])
-    return LockOutcome(event, paths.summary, after)
+        copy_error = _copy_lock(outbox, LockState(code, (*result.lock_history, event)))
+    return LockOutcome(event, paths.summary, after, copy_error=copy_error)
 
 
 def unlock(
@@ -625,8 +680,10 @@ def unlock(
             who=who if who is not None else who_runs(),
         )
         _record(ws, events=[event])
-    summary = report_paths(ws.period_outbox(code), code).summary
-    return LockOutcome(event, summary, previous=current)
+        outbox = ws.period_outbox(code)
+        copy_error = _copy_lock(outbox, LockState(code, (*history, event)))
+    summary = report_paths(outbox, code).summary
+    return LockOutcome(event, summary, previous=current, copy_error=copy_error)
 
 
 def review(
@@ -639,6 +696,7 @@ def review(
     *,
     now: datetime | None = None,
     who: str | None = None,
+    progress: Progress | None = None,
 ) -> ReviewOutcome:
     """The officer's review of ``unit``'s file used for ``period``: accepted, or returned
     for correction (``reason`` required) with its feedback copy written in
@@ -664,7 +722,7 @@ def review(
         )
     now = (now or datetime.now()).replace(microsecond=0)
     with run_lock(ws.root):
-        result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now)
+        result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now, progress=progress)
         used = result.used().get(entry.code)
         if used is None:
             raise LockError(

@@ -673,6 +673,12 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "bản sao lưu), hoặc, nếu muốn tổng hợp theo các tệp đang có, mở chốt bằng lệnh wbt "
         "unlock --period {period} --reason \"lý do\".",
     ),
+    "lock.restored": (
+        Severity.WARNING,
+        "Sổ {path} không còn ghi việc chốt số liệu kỳ {period} (sổ bị hỏng, bị xóa hoặc được tạo "
+        "lại), trong khi báo cáo đã chốt ghi là đã chốt lúc {locked}: đã ghi lại việc chốt vào sổ "
+        "theo báo cáo đó, và tổng hợp đúng các tệp đã chốt. Hãy sao lưu sổ cùng thư mục làm việc.",
+    ),
     "review.returned": (
         Severity.WARNING,
         "Tệp {file} của {name} đã bị cán bộ trả lại để sửa lúc {at}: {reason}. Số liệu của tệp "

@@ -15,6 +15,7 @@ from workbook_tools.cli.common import (
     open_period,
     period_option,
     plan_option,
+    progress_bar,
     shown_path,
 )
 from workbook_tools.inbox.lock import REVIEW_LABELS, ReviewState, shown_time
@@ -47,7 +48,8 @@ def lock_command(period_code: str, root: Path, plan_path: Path | None, reason: s
     Ví dụ: wbt lock --period Q1-2025 --reason "Đã gửi Báo cáo số 45/BC-UBND"
     """
     ws, plan, period = open_period(root, plan_path, period_code)
-    outcome = pipeline.lock(ws, plan, period, reason)
+    with progress_bar("Đang đọc bài nộp") as progress:
+        outcome = pipeline.lock(ws, plan, period, reason, progress=progress)
     event = outcome.event
     made = f" lúc {shown_time(event.report_made)}" if event.report_made else ""
     click.secho(
@@ -73,6 +75,7 @@ def lock_command(period_code: str, root: Path, plan_path: Path | None, reason: s
             f"Nếu cần tính các tệp đó: wbt unlock --period {period.code} --reason \"lý do\", "
             f"rồi wbt merge --period {period.code}, rồi chốt lại."
         )
+    _copy_warning(outcome.copy_error)
 
 
 @cli.command("unlock")
@@ -108,6 +111,7 @@ def unlock_command(period_code: str, root: Path, plan_path: Path | None, reason:
         f"Chạy wbt merge --period {period.code} để tổng hợp lại theo các tệp đang có trong "
         "inbox/; sau khi gửi báo cáo mới, chốt lại bằng wbt lock."
     )
+    _copy_warning(outcome.copy_error)
 
 
 @cli.command("review")
@@ -153,7 +157,8 @@ def review_command(
         raise click.UsageError("Hãy chọn --accept (chấp nhận) hoặc --return (trả lại để sửa).")
     ws, plan, period = open_period(root, plan_path, period_code)
     state = ReviewState(decision)
-    outcome = pipeline.review(ws, plan, period, unit, state, reason)
+    with progress_bar("Đang đọc bài nộp") as progress:
+        outcome = pipeline.review(ws, plan, period, unit, state, reason, progress=progress)
     entry = plan.entry(outcome.review.unit)
     click.secho(
         f"{entry.name} ({entry.code}), tệp {outcome.submission.file}: "
@@ -167,6 +172,16 @@ def review_command(
     if outcome.feedback_error:
         click.secho(f"Lỗi: {outcome.feedback_error}", fg="red", err=True)
         raise SystemExit(1)
+
+
+def _copy_warning(error: str | None) -> None:
+    """The lock is in the ledger; its copy beside the report could not be written."""
+    if error:
+        click.secho(
+            "Cảnh báo: đã ghi vào sổ .wbt-ledger.sqlite3 nhưng chưa ghi được bản sao cất cạnh "
+            f"báo cáo (tệp ẩn .wbt-report.json): {error}",
+            fg="yellow",
+        )
 
 
 def _list_files(plan: Plan, files: tuple[Submission, ...]) -> None:

@@ -222,3 +222,81 @@ def locked_files(submissions: Iterable[dict[str, object]]) -> tuple[LockedFile, 
         if sha and status in kept:
             out.append(LockedFile(unit, file, sha, status == "used"))
     return tuple(out)
+
+
+def _when(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _event_record(event: LockEvent) -> dict[str, object]:
+    return {
+        "action": event.action,
+        "at": _when(event.at),
+        "reason": event.reason,
+        "who": event.who,
+        "report_sha256": event.report_sha256 or None,
+        "workbook_sha256": event.workbook_sha256 or None,
+        "figures_sha256": event.figures_sha256 or None,
+        "report_made": _when(event.report_made),
+    }
+
+
+def lock_record(state: LockState) -> dict[str, object]:
+    """A period's lock as plain JSON data: in the report's JSON summary (its ``lock``) and in
+    the period's hidden record beside the report (``.wbt-report.json``), from which
+    :func:`history_from_record` puts it back into a ledger that lost it."""
+    current = state.current
+    return {
+        "locked": current is not None,
+        "at": _when(current.at) if current else None,
+        "reason": current.reason if current else None,
+        "who": current.who if current else None,
+        "report_sha256": current.report_sha256 if current else None,
+        # Every file of a unit in the inbox when locked; "used": the one the report used.
+        "files": [
+            {"unit": f.unit, "file": f.file, "sha256": f.sha256, "used": f.used}
+            for f in (current.files if current else ())
+        ],
+        "history": [_event_record(e) for e in state.history],
+    }
+
+
+_FILE_KEYS = ("unit", "file", "sha256")
+
+
+def history_from_record(period: str, shown: dict[str, object]) -> tuple[LockEvent, ...]:
+    """The lock history of a :func:`lock_record` (read back from a file), as the ledger
+    keeps it: to put back a lock the ledger lost. The lock in force gets the files
+    locked. Empty if it is not a lock in force, or cannot be read (edited by hand)."""
+    history = shown.get("history")
+    files = shown.get("files")
+    if not isinstance(history, list) or not isinstance(files, list):
+        return ()
+    locked = tuple(
+        LockedFile(str(f["unit"]), str(f["file"]), str(f["sha256"]), bool(f.get("used", True)))
+        for f in files
+        if isinstance(f, dict) and all(isinstance(f.get(k), str) for k in _FILE_KEYS)
+    )
+    events = []
+    try:
+        for n, h in enumerate(history):
+            made = h.get("report_made")
+            events.append(
+                LockEvent(
+                    period=period,
+                    action=str(h["action"]),
+                    at=datetime.fromisoformat(str(h["at"])),
+                    reason=str(h.get("reason") or ""),
+                    who=str(h.get("who") or ""),
+                    report_sha256=str(h.get("report_sha256") or ""),
+                    workbook_sha256=str(h.get("workbook_sha256") or ""),
+                    figures_sha256=str(h.get("figures_sha256") or ""),
+                    report_made=datetime.fromisoformat(made) if isinstance(made, str) else None,
+                    files=locked if n == len(history) - 1 else (),
+                )
+            )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return ()
+    if not events or events[-1].action != LOCK:
+        return ()
+    return tuple(events)

@@ -2,8 +2,9 @@
 
 The keys SPEC names are a contract; the others are extra, for people and
 programs that want more. Extra keys of issue 20: ``lock`` (chốt số liệu: ``locked``,
-``at``, ``reason``, ``who``, ``report_sha256``, ``files``, ``history`` of every lock and
-unlock, ``after_lock``: the files that came after it, not used) and, per entry of
+``at``, ``reason``, ``who``, ``report_sha256``, ``files`` locked, ``history`` of every
+lock and unlock, ``after_lock``: the files that came after it, not used; enough to put a
+lock back into a ledger that lost it) and, per entry of
 ``completeness.entries``, ``review`` ("accepted", "returned", "pending") with its
 ``review_label``, ``review_reason``, ``review_at``.
 
@@ -28,8 +29,8 @@ from workbook_tools.consolidation import (
 )
 from workbook_tools.deadline import days_left
 from workbook_tools.inbox.arrival import arrival_note
-from workbook_tools.inbox.ledger import Correction, LockEvent, Review
-from workbook_tools.inbox.lock import REVIEW_LABELS, review_state
+from workbook_tools.inbox.ledger import Correction, Review
+from workbook_tools.inbox.lock import REVIEW_LABELS, lock_record, review_state
 from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import COMMUNE_LEAD
 
@@ -210,34 +211,11 @@ def _review(review: Review | None, *, reported: bool) -> dict[str, Any]:
     }
 
 
-def _lock_event(event: LockEvent) -> dict[str, Any]:
-    return {
-        "action": event.action,
-        "at": _when(event.at),
-        "reason": event.reason,
-        "who": event.who,
-        "report_sha256": event.report_sha256 or None,
-        "figures_sha256": event.figures_sha256 or None,
-    }
-
-
 def _lock(c: Consolidation) -> dict[str, Any]:
     """Chốt số liệu: whether the period is locked, since when and why, its history (every
     lock and unlock), the files locked, and those that came after ("after_lock"), not used."""
-    state = c.lock
-    current = state.current
     return {
-        "locked": current is not None,
-        "at": _when(current.at) if current else None,
-        "reason": current.reason if current else None,
-        "who": current.who if current else None,
-        "report_sha256": current.report_sha256 if current else None,
-        "files": [
-            {"unit": f.unit, "file": f.file, "sha256": f.sha256}
-            for f in (current.files if current else ())
-            if f.used
-        ],
-        "history": [_lock_event(e) for e in state.history],
+        **lock_record(c.lock),
         "after_lock": [
             {"unit": s.unit, "file": s.file, "arrived": _when(s.arrived), "sha256": s.sha256}
             for s in c.after_lock

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from workbook_tools.consolidation import Consolidation
 from workbook_tools.errors import OutputError, TemplateError
@@ -87,17 +88,22 @@ class ReportPaths:
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """The period's record: each report file's SHA-256 as written, the officer's entries."""
+    """The period's record: each report file's SHA-256 as written, the officer's entries,
+    and a copy of the period's lock (chốt số liệu) as ``wbt lock`` and ``wbt unlock`` left
+    it (:func:`~workbook_tools.inbox.lock.lock_record`): a second place it is kept."""
 
     written: dict[str, str]  # file name -> hex digest
     entries: Entries
+    lock: dict[str, Any] | None = None
 
     def to_bytes(self) -> bytes:
-        data = {
+        data: dict[str, Any] = {
             "format": RECORD_FORMAT,
             "written": self.written,
             "entries": self.entries.to_json(),
         }
+        if self.lock is not None:
+            data["lock"] = self.lock
         return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
@@ -123,7 +129,20 @@ def read_record(folder: Path) -> Record:
     if not isinstance(written, dict):
         written = {}
     digests = {str(k): v for k, v in written.items() if isinstance(v, str)}
-    return Record(digests, Entries.from_json(data.get("entries")))
+    lock = data.get("lock")
+    return Record(
+        digests, Entries.from_json(data.get("entries")), lock if isinstance(lock, dict) else None
+    )
+
+
+def record_lock(folder: Path, lock: dict[str, Any]) -> None:
+    """Keep ``lock`` (the period's lock as plain data) in the period's record in ``folder``,
+    the rest of the record as it was; replaced whole or not at all (:class:`OutputError`)."""
+    record = read_record(folder)
+    path = folder / RECORD_NAME
+    write_together(
+        [(path, Record(record.written, record.entries, lock).to_bytes())], hidden={path}
+    )
 
 
 def digest(data: bytes) -> str:
@@ -200,7 +219,7 @@ def write_report(
     if template_error is not None and paths.document.name in record.written:
         # The Word report not rewritten: what the tool wrote last is still known.
         written[paths.document.name] = record.written[paths.document.name]
-    new_record = Record(written, stored)
+    new_record = Record(written, stored, record.lock)
     files = [
         *reports,
         (paths.summary, summary),
