@@ -441,7 +441,8 @@ def test_a_lock_the_ledger_lost_is_put_back_from_the_copy_beside_the_report(root
     assert [a["file"] for a in after["lock"]["after_lock"]] == [LATE_NAME]
     assert [(h["action"], h["reason"]) for h in after["lock"]["history"]] == [("lock", "Đã gửi")]
     restored = next(p for p in after["problems"] if p["code"] == "lock.restored")
-    assert restored["severity"] == "warning" and "đã ghi lại việc chốt vào sổ" in restored["message"]
+    assert restored["severity"] == "warning"
+    assert "đã ghi lại việc chốt vào sổ" in restored["message"]
     assert lock_rows(root) == [(PERIOD, "lock", "Đã gửi")]
     assert list(root.glob(f"{LEDGER}.hong-*"))
     # Unlocked: the copy says so too, and nothing is put back.
