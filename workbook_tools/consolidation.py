@@ -28,7 +28,7 @@ Semantics (SPEC, "Indicators"):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from fractions import Fraction
@@ -36,6 +36,8 @@ from fractions import Fraction
 import pandas as pd
 
 from workbook_tools import expressions, problems
+from workbook_tools.comparison import past_and_peer_problems
+from workbook_tools.history import NO_LAST_YEAR, NO_PREVIOUS, Figures, History
 from workbook_tools.inbox.ledger import Correction, LockEvent, Review
 from workbook_tools.inbox.lock import LockState
 from workbook_tools.inbox.model import (
@@ -63,6 +65,7 @@ from workbook_tools.plan.model import (
 from workbook_tools.plan.model import TASK_ROLE_LABELS as TASK_ROLE_LABELS
 from workbook_tools.plan.model import TaskRole as TaskRole
 from workbook_tools.plan.model import constants as formula_constants
+from workbook_tools.plan.relative import BASE_WORDS, Base, Direction
 from workbook_tools.problems import Problem, Severity
 from workbook_tools.values import Value
 
@@ -77,6 +80,8 @@ class Outcome(StrEnum):
     NOT_ARISEN = "khong_phat_sinh"  # denominator 0
     NO_TARGET = "khong_co_chi_tieu"
     NO_DATA = "chua_co_so_lieu"  # nobody concerned gave a usable value: not met
+    #: A target against an earlier report with no such report (or no figure in it).
+    NOT_EVALUABLE = "chua_danh_gia"
 
 
 OUTCOME_LABELS = {
@@ -85,6 +90,7 @@ OUTCOME_LABELS = {
     Outcome.NOT_ARISEN: "Không phát sinh",
     Outcome.NO_TARGET: "Không có chỉ tiêu",
     Outcome.NO_DATA: "Không đạt (chưa có số liệu)",
+    Outcome.NOT_EVALUABLE: "Chưa đánh giá được",
 }
 
 
@@ -200,6 +206,18 @@ class IndicatorResult:
     # Of those that reported, the ones a COUNT or SUM could not read (a value it
     # needs blank or in error): roster code -> the fields, in form order.
     gaps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The same indicator in the previous period's report and in the same period's of
+    #: the year before, as sent (None: no such report, or it had no such indicator).
+    previous: Figures | None = None
+    last_year: Figures | None = None
+
+    @property
+    def figure(self) -> Fraction | None:
+        """What is compared with earlier reports: the count of an indicator with no
+        denominator, else the rate."""
+        if self.indicator.is_count:
+            return None if self.numerator is None else Fraction(self.numerator)
+        return self.value
 
     @property
     def blank(self) -> tuple[str, ...]:
@@ -272,6 +290,8 @@ class Consolidation:
     problems: tuple[Problem, ...]
     #: Every lock (chốt số liệu) and unlock of the period, oldest first (inbox.lock).
     lock_history: tuple[LockEvent, ...] = ()
+    #: The earlier reports the period was read against (none by default).
+    history: History = field(default_factory=History)
 
     @property
     def lock(self) -> LockState:
@@ -327,8 +347,13 @@ def consolidate(
     inbox: InboxResult,
     *,
     generated_at: datetime,
+    history: History | None = None,
 ) -> Consolidation:
     """Merge the usable values of ``inbox`` and compute every indicator of ``plan``.
+
+    ``history``: the earlier reports (their summaries, :mod:`~workbook_tools.history`)
+    each indicator is compared with, targets relative to them judged by, and the
+    figures checked against (:mod:`~workbook_tools.comparison`).
 
     A ``period_code`` the plan does not have raises :class:`UnknownPeriodError`.
     """
@@ -344,7 +369,8 @@ def consolidate(
     unit_fields = tuple(f for f in _fields_of(plan, plan.units) if f.task is None)
     villages = _frame(plan.villages, village_fields, used)
     units = _frame(plan.units, unit_fields, used)
-    indicators = _indicators(plan, period, used)
+    history = history or History()
+    indicators = tuple(_compared(r, history) for r in _indicators(plan, period, used))
 
     return Consolidation(
         plan=plan,
@@ -369,9 +395,20 @@ def consolidate(
                 *inbox.problems,
                 *_indicator_problems(plan, indicators, used),
                 *_commune_rule_problems(plan, period, used),
+                *history.problems,
+                *past_and_peer_problems(
+                    plan,
+                    period,
+                    ((villages, village_fields), (units, unit_fields)),
+                    villages,
+                    village_fields,
+                    used,
+                    history,
+                ),
             ],
         ),
         lock_history=inbox.lock_history,
+        history=history,
     )
 
 
@@ -586,20 +623,27 @@ def _indicator(
     holders: Mapping[str, set[str]],
 ) -> IndicatorResult:
     target = indicator.target
-    at_most = indicator.comparator is Comparator.AT_MOST
+    relative = indicator.relative
+    # A target against an earlier report is judged later (_compared); which way helps
+    # it decides the side missing data is put on, as a fixed target's comparator does.
+    judged = target is not None or relative is not None
+    if relative is not None:
+        at_most = relative.direction is Direction.DOWN
+    else:
+        at_most = indicator.comparator is Comparator.AT_MOST
     # Missing data never helps the commune: a COUNT puts an entry that did not
     # report, or whose condition is unknown, on the side that does not help the
     # target. Above the fraction bar that is "meets" for a "≤" target; below it,
     # where a larger count lowers the fraction, "meets" for a "≥" target.
     parsed = [expressions.parse(indicator.numerator)]
     numerator = expressions.evaluate_aggregate(
-        parsed[0], population, known, unknown_meets=target is not None and at_most
+        parsed[0], population, known, unknown_meets=judged and at_most
     )
     denominator: int | Fraction | None = None
     if indicator.denominator is not None:
         parsed.append(expressions.parse(indicator.denominator))
         denominator = expressions.evaluate_aggregate(
-            parsed[1], population, known, unknown_meets=target is not None and not at_most
+            parsed[1], population, known, unknown_meets=judged and not at_most
         )
 
     concerned = _concerned(plan, parsed, holders)
@@ -631,15 +675,15 @@ def _indicator(
     else:
         value = Fraction(numerator) / Fraction(denominator)
         outcome = Outcome.NO_TARGET
-    if target is None:
+    if not judged:
         outcome = Outcome.NO_TARGET
     elif outcome is Outcome.NO_DATA:
         met = False  # like a village that did not report: not shown to be met
-    elif value is not None:
+    elif value is not None and target is not None:
         met = reaches(value, target, indicator.comparator)
         outcome = Outcome.MET if met else Outcome.NOT_MET
 
-    counted = _counted_side(parsed, target is not None and at_most)
+    counted = _counted_side(parsed, judged and at_most)
     return IndicatorResult(
         indicator=indicator,
         numerator=numerator,
@@ -653,6 +697,41 @@ def _indicator(
         note=_note(plan, indicator, concerned, reported, excluded, gaps, counted, value, outcome),
         gaps=gaps,
     )
+
+
+def _compared(result: IndicatorResult, history: History) -> IndicatorResult:
+    """``result`` with its figures of the earlier reports, its target relative to one of
+    them judged (:mod:`~workbook_tools.plan.relative`): "chưa đánh giá được" without it."""
+    code = result.code
+    previous = history.previous.indicators.get(code) if history.previous else None
+    last_year = history.last_year.indicators.get(code) if history.last_year else None
+    result = replace(result, previous=previous, last_year=last_year)
+    relative = result.indicator.relative
+    if relative is None or result.outcome is not Outcome.NO_TARGET:
+        return result  # no such target; or no data (not met), or nothing arose
+    is_count = result.indicator.is_count
+    if relative.base is Base.PREVIOUS:
+        report, base, missing = history.previous, previous, NO_PREVIOUS
+    else:
+        report, base, missing = history.last_year, last_year, NO_LAST_YEAR
+    earlier = base.figure(is_count) if base is not None else None
+    figure = result.figure
+    if report is not None and earlier is None:
+        missing = f"{report.period_name} ({report.period}) không có số liệu của chỉ tiêu này"
+    if earlier is None or figure is None:
+        note = _joined(result.note, f"chưa đánh giá được: {missing}")
+        return replace(result, met=None, outcome=Outcome.NOT_EVALUABLE, note=note)
+    met = relative.reached(figure, earlier)
+    shown = number_text(earlier) if is_count else percent_text(earlier)
+    words = BASE_WORDS[relative.base]
+    assert report is not None
+    note = _joined(result.note, f"{words} ({report.period}): {shown}")
+    return replace(result, met=met, outcome=Outcome.MET if met else Outcome.NOT_MET, note=note)
+
+
+def _joined(note: str, more: str) -> str:
+    text = f"{note}; {more}" if note else more
+    return text[:1].upper() + text[1:]
 
 
 def _bodies(

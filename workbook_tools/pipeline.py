@@ -344,6 +344,7 @@ def merge(
     cleared: frozenset[str] = frozenset(),
     pdf: bool = False,
     builtin_template: bool = False,
+    compare_with: Path | None = None,
 ) -> MergeOutcome:
     """Read and check the inbox, consolidate it and write the report of ``period``.
 
@@ -357,6 +358,11 @@ def merge(
     one, else from the built-in one; ``builtin_template``: from the built-in one even
     so. A template that cannot be used leaves the Word report unwritten and is said in
     ``paths.template_error``; the workbook and the JSON summary are written all the same.
+
+    Each indicator is compared with the earlier reports as sent (their JSON summaries,
+    :func:`~workbook_tools.history.find_history`): the plan's previous period's in
+    ``outbox/``, and the same period of the year before, found in ``outbox/`` by its
+    dates or in ``compare_with`` (last year's summary, or a folder holding it).
     """
     if not ws.inbox.is_dir() or not has_files(ws.inbox):
         raise WorkspaceError(
@@ -369,6 +375,7 @@ def merge(
             # The report's libraries (pandas, xlsxwriter: a fifth of a second to
             # load) are loaded while the worker processes read, if there are any.
             from workbook_tools.consolidation import consolidate
+            from workbook_tools.history import find_history
             from workbook_tools.report.write import write_report
 
             result = collect(plan, period, reads, ws.ledger, now, total=total, progress=progress)
@@ -377,7 +384,8 @@ def merge(
             result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now)
             result.problems.append(_restored_note(ws, period, result))
         _require_locked_files(result)
-        consolidation = consolidate(plan, period.code, result, generated_at=now)
+        history = find_history(plan, period, ws.outbox, compare_with)
+        consolidation = consolidate(plan, period.code, result, generated_at=now, history=history)
         _require_locked_figures(consolidation)
         template = ws.report_template
         paths = write_report(

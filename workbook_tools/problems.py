@@ -19,6 +19,9 @@ class Severity(StrEnum):
     INFO = "info"  # for the record (a superseded file, a skipped period)
 
 
+#: The codes of the checks against the past and the peers ("cần xác minh").
+CHECK_PREFIX = "compare."
+
 SEVERITY_LABELS = {
     Severity.ERROR: "Lỗi",
     Severity.WARNING: "Cảnh báo",
@@ -886,6 +889,32 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Chỉ tiêu {indicator} chưa có số liệu: {name} ({unit}) đã nộp nhưng để trống hoặc "
         "ghi sai ô {cells}. Ô để trống không được tính là 0: hãy đề nghị {name} điền số "
         "liệu (ghi 0 nếu không phát sinh) và gửi lại.",
+    ),
+    # --- checks against the past and the peers (wbt merge; "cần xác minh") ----
+    # {name} the entry's name, {label} the field's, {period_name} this report's,
+    # {previous_name} the earlier report's; figures as the officer writes them.
+    "compare.cumulative_fall": (
+        Severity.WARNING,
+        "Cần xác minh: {name} ({unit}) ghi «{label}» là {value} trong {period_name}, thấp "
+        "hơn số {previous} đã ghi trong {previous_name}. Số liệu này cộng dồn từ đầu năm nên "
+        "không thể giảm. Hãy hỏi lại {name} và đề nghị sửa, gửi lại nếu ghi sai.",
+    ),
+    "compare.far_from_previous": (
+        Severity.WARNING,
+        "Cần xác minh: {name} ({unit}) ghi «{label}» là {value}, {how} số {previous} đã ghi "
+        "trong {previous_name}. Hãy hỏi lại {name} xem số liệu có đúng không.",
+    ),
+    "compare.far_from_peers": (
+        Severity.WARNING,
+        "Cần xác minh: {name} ({unit}) ghi «{label}» là {value}, khác xa các {village} "
+        "khác: trung vị của {count} {village} đã ghi là {median}, số này lệch {difference} "
+        "(ngưỡng cần xác minh: lệch quá {threshold}). Hãy hỏi lại {name} xem số liệu có "
+        "đúng không.",
+    ),
+    "compare.summary_unreadable": (
+        Severity.WARNING,
+        "Không đọc được tệp tổng hợp {file} của một kỳ trước ({reason}) nên chưa so sánh "
+        "được với kỳ đó. Hãy tổng hợp lại kỳ đó bằng 'wbt merge' để ghi lại tệp.",
     ),
     "indicator.no_data_missing": (
         Severity.WARNING,

@@ -20,7 +20,8 @@ from workbook_tools.cli.common import (
 )
 from workbook_tools.numbers import percent_text
 from workbook_tools.pipeline import MergeOutcome
-from workbook_tools.problems import Severity
+from workbook_tools.plan.model import Kind
+from workbook_tools.problems import CHECK_PREFIX, Severity
 from workbook_tools.report.entries import Entries, EntryError, clean_recipient, parse_date
 from workbook_tools.template_guide import BUILTIN_OPTION, OFFICER_TEMPLATE
 from workbook_tools.workspace import Workspace
@@ -88,6 +89,14 @@ def _signing_date(
     help=f"Ghi báo cáo Word theo mẫu có sẵn của wbt, không theo templates/{OFFICER_TEMPLATE} "
     "của xã (dùng khi mẫu của xã có lỗi).",
 )
+@click.option(
+    "--compare-with",
+    "compare_with",
+    metavar="TỆP",
+    type=click.Path(exists=True, path_type=Path),
+    help="Tệp tổng hợp (tong_hop_KỲ.json) cùng kỳ năm trước, hoặc thư mục làm việc, thư mục "
+    "outbox/ của năm trước, để so sánh (mặc định: tìm trong outbox/).",
+)
 @handle_errors
 def merge_command(
     period_code: str,
@@ -102,6 +111,7 @@ def merge_command(
     recipients: tuple[str, ...],
     pdf: bool,
     builtin_template: bool,
+    compare_with: Path | None,
 ) -> None:
     """Tổng hợp các báo cáo trong inbox/ thành báo cáo chung của xã.
 
@@ -120,6 +130,11 @@ def merge_command(
     --recipient) được ghi vào báo cáo và ghi nhớ cho kỳ: các lần tổng hợp sau của
     kỳ dùng lại, cho đến khi ghi giá trị khác; ghi "" để bỏ. Báo cáo cũ đã được sửa
     tay được giữ lại bên cạnh, với tên có ngày sửa.
+
+    Mỗi chỉ tiêu được so với báo cáo kỳ trước của kế hoạch và báo cáo cùng kỳ
+    năm trước (các tệp tổng hợp đã ghi trong outbox/, hoặc --compare-with); số
+    liệu cộng dồn bị giảm, khác xa kỳ trước hay khác xa các thôn khác được cảnh
+    báo "cần xác minh".
 
     Ví dụ: wbt merge --period Q1-2025 --number "45/BC-UBND" --date 08/04/2025
     """
@@ -152,6 +167,7 @@ def merge_command(
             cleared=frozenset(cleared),
             pdf=pdf,
             builtin_template=builtin_template,
+            compare_with=compare_with,
         )
     print_summary(ws, outcome)
     print_officer_files(ws, outcome)
@@ -312,15 +328,12 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     for r in c.indicators:
         ratio = r.value is not None and not r.indicator.is_count
         shown = percent_text(r.value) if ratio and r.value is not None else str(r.numerator or 0)
-        target = (
-            f" / chỉ tiêu {r.indicator.target_shown}"
-            if (r.target is not None)
-            else ""
-        )
+        target = f" / chỉ tiêu {r.indicator.target_shown}" if r.indicator.target_shown else ""
         click.secho(
             f"  {r.code:<7} {shown}{target}: {OUTCOME_LABELS[r.outcome]}",
             fg=colors.get(r.outcome),
         )
+    print_comparison(outcome)
     errors = sum(p.severity is Severity.ERROR for p in c.problems)
     warnings = sum(p.severity is Severity.WARNING for p in c.problems)
     if errors or warnings:
@@ -328,3 +341,33 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
             f'Dữ liệu: {errors} lỗi, {warnings} cảnh báo — xem trang "Lỗi dữ liệu" của báo cáo; '
             f"'wbt check' tạo bản phản hồi để gửi lại cho {c.plan.settings.roster_words}."
         )
+
+
+#: The terminal lists this many figures to verify at most (the report lists them all).
+SHOWN_CHECKS = 15
+
+
+def print_comparison(outcome: MergeOutcome) -> None:
+    """The earlier reports compared with (or why not), and the figures to verify."""
+    c = outcome.consolidation
+    history = c.history
+    for report, note, words in (
+        (history.previous, history.previous_note, "kỳ trước"),
+        (history.last_year, history.last_year_note, "cùng kỳ năm trước"),
+    ):
+        if report is None:
+            click.echo(f"So sánh: {note}.")
+        else:
+            click.echo(f"So sánh với {words}: {report.period_name} ({report.source}).")
+    checks = [p for p in c.problems if p.code.startswith(CHECK_PREFIX)]
+    if not checks:
+        return
+    village = c.plan.settings.kind_word(Kind.VILLAGE)
+    click.secho(
+        f"Cần xác minh {len(checks)} số liệu (so với kỳ trước, các {village} khác):", fg="yellow"
+    )
+    for p in checks[:SHOWN_CHECKS]:
+        where = f" [{p.file}, ô {p.cell}]" if p.file and p.cell else ""
+        click.secho(f"  - {p.message}{where}", fg="yellow")
+    if len(checks) > SHOWN_CHECKS:
+        click.echo(f'  … và {len(checks) - SHOWN_CHECKS} số liệu khác, xem trang "Lỗi dữ liệu".')

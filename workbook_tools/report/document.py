@@ -647,7 +647,7 @@ def _indicator_row(number: int, r: IndicatorResult) -> dict[str, Any]:
 
 
 def _indicator_sentence(r: IndicatorResult) -> str:
-    target = "" if r.indicator.target is None else f", mức cần đạt {_target_text(r)}"
+    target = "" if not r.indicator.target_shown else f", mức cần đạt {_target_text(r)}"
     return (
         f"Chỉ tiêu {r.code} ({r.indicator.text}): {_result_text(r)}{target} — "
         f"{OUTCOME_LABELS[r.outcome]}."

@@ -28,11 +28,13 @@ from workbook_tools.consolidation import (
     IndicatorResult,
 )
 from workbook_tools.deadline import days_left
+from workbook_tools.history import UNIT_VALUES_KEY, EarlierReport, Figures
 from workbook_tools.inbox.arrival import arrival_note
 from workbook_tools.inbox.ledger import Correction, Review
 from workbook_tools.inbox.lock import REVIEW_LABELS, lock_record, review_state
 from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import COMMUNE_LEAD
+from workbook_tools.values import NUMBER_TYPES
 
 #: Version of the summary's layout; bump when a key changes meaning.
 SCHEMA_VERSION = 1
@@ -76,8 +78,30 @@ def run_day(c: Consolidation) -> date:
     return plan_date(c.generated_at, plan_zone(c.plan))
 
 
-def _indicator(result: IndicatorResult) -> dict[str, Any]:
+def _earlier(result: IndicatorResult, figures: Figures | None, name: str) -> dict[str, Any] | None:
+    """An indicator's figures in an earlier report, and the change since: this figure less
+    that one (a rate's in points of a fraction, 0.15 for 15 points; a count's in things)."""
+    if figures is None:
+        return None
+    then, now = figures.figure(result.indicator.is_count), result.figure
+    return {
+        "period": figures.period,
+        "period_name": name,
+        "numerator": number(figures.numerator),
+        "denominator": number(figures.denominator),
+        "value": None if figures.value is None else float(figures.value),
+        # --- extra ---
+        "change": None if then is None or now is None else number(now - then),
+    }
+
+
+def _name(report: EarlierReport | None) -> str:
+    return "" if report is None else report.period_name
+
+
+def _indicator(result: IndicatorResult, c: Consolidation) -> dict[str, Any]:
     ind = result.indicator
+    history = c.history
     return {
         "code": ind.code,
         "numerator": number(result.numerator),
@@ -106,6 +130,11 @@ def _indicator(result: IndicatorResult) -> dict[str, Any]:
             for code, fields in result.gaps.items()
             if code not in result.excluded
         },
+        # The same indicator in earlier reports, as sent (null: no such report, said in
+        # "comparison"); a target against one of them: "relative_target".
+        "previous": _earlier(result, result.previous, _name(history.previous)),
+        "same_period_last_year": _earlier(result, result.last_year, _name(history.last_year)),
+        "relative_target": None if ind.relative is None else ind.relative.shown,
     }
 
 
@@ -117,7 +146,7 @@ def build_summary(consolidation: Consolidation) -> dict[str, Any]:
     return {
         "plan": settings.plan_id,
         "period": c.period.code,
-        "indicators": [_indicator(r) for r in c.indicators],
+        "indicators": [_indicator(r, c) for r in c.indicators],
         "completeness": {
             "expected": done.expected,
             "received": done.received,
@@ -194,6 +223,10 @@ def build_summary(consolidation: Consolidation) -> dict[str, Any]:
         "unit_totals": {code: number(total) for code, total in c.unit_totals.items()},
         "tasks": _tasks(c),
         "lock": _lock(c),
+        "comparison": _comparison(c),
+        # Each reporting entry's number values (null: left blank), for the checks of
+        # the next period against this one (history.py reads them back).
+        UNIT_VALUES_KEY: _unit_values(c),
     }
 
 
@@ -247,6 +280,51 @@ def figures_digest(summary: dict[str, Any]) -> str:
     digest, whatever else the summary says (when it was made, the lock's lines…)."""
     text = json.dumps(figures(summary), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _comparison(c: Consolidation) -> dict[str, Any]:
+    """Which earlier reports the indicators were compared with; why one is missing."""
+    history = c.history
+
+    def said(report: EarlierReport | None, note: str) -> dict[str, Any]:
+        if report is None:
+            return {"period": None, "file": None, "note": note}
+        return {
+            "period": report.period,
+            "period_name": report.period_name,
+            "file": report.source,
+            "note": "",
+        }
+
+    return {
+        "previous": said(history.previous, history.previous_note),
+        "same_period_last_year": said(history.last_year, history.last_year_note),
+    }
+
+
+def _unit_values(c: Consolidation) -> list[dict[str, Any]]:
+    """One record per entry that reported: its number fields' values, blank as null."""
+    reported = {e.entry.code for e in c.completeness.entries if e.file is not None}
+    out: list[dict[str, Any]] = []
+    for frame, fields in ((c.villages, c.village_fields), (c.units, c.unit_fields)):
+        codes = [f.code for f in fields if f.type in NUMBER_TYPES]
+        if not codes or frame.empty:
+            continue
+        columns = [[_plain(v) for v in frame[code].tolist()] for code in codes]
+        for at, unit in enumerate(frame.index.tolist()):
+            if unit in reported:
+                values = {code: column[at] for code, column in zip(codes, columns, strict=True)}
+                out.append({"unit": unit, "values": values})
+    return out
+
+
+def _plain(value: object) -> int | float | None:
+    """A table's number as JSON holds it; null for a blank (pandas' NA)."""
+    if isinstance(value, Fraction):
+        return number(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return None if value != value else value  # NaN
+    return None
 
 
 def _tasks(c: Consolidation) -> list[dict[str, Any]]:

@@ -218,6 +218,7 @@ _OUTCOME_STYLES = {
     Outcome.NO_DATA: "not_met",
     Outcome.NOT_ARISEN: "not_arisen",
     Outcome.NO_TARGET: "center",
+    Outcome.NOT_EVALUABLE: "not_arisen",
 }
 _REPORTING_STYLES = {
     ReportingStatus.ON_TIME: "met",
@@ -752,7 +753,9 @@ def _indicator_block(
         else:
             value_format = formats("cell", "center", num_format=shape)
             ws.write_number(row, 6, float(result.value), value_format)
-        if ind.target is None:
+        if ind.relative is not None:  # against an earlier report: said in words
+            ws.write_string(row, 7, ind.target_shown, center.text)
+        elif ind.target is None:
             ws.write_blank(row, 7, None, center.text)
         else:
             sign = COMPARATOR_SIGNS[ind.comparator]

@@ -1,0 +1,246 @@
+"""Periods side by side (issue 20, second half): each indicator against the previous
+period's report and the same period's of the year before, as sent (their JSON
+summaries); figures to verify against the past and the peers ("cần xác minh");
+targets relative to an earlier report.
+
+The demo's working folder (6T-2024, 21 returned files) is merged first; the annual
+report's forms (CN-2024) are then filled and put in the same inbox, as an officer
+does in December. Everything is read back from the files written: the JSON with
+json, the terminal's words from the command.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.demo_folders import demo_folder
+from tests.inbox_forms import CA, VILLAGE, filled, form_name, put
+from tests.plan_samples import row, sample_data, write_workbook
+from workbook_tools import pipeline
+from workbook_tools.cli import cli
+from workbook_tools.plan import load_plan
+from workbook_tools.workspace import Workspace
+
+SIX_MONTHS, ANNUAL = "6T-2024", "CN-2024"
+JUNE, DECEMBER = datetime(2024, 6, 25, 9), datetime(2024, 12, 16, 9)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_folder(tmp_path_factory, "compare")
+
+
+def summary(root: Path, period: str) -> dict[str, Any]:
+    return json.loads((root / "outbox" / period / f"tong_hop_{period}.json").read_text("utf-8"))
+
+
+def merge(root: Path, period: str, now: datetime, **options: Any) -> pipeline.MergeOutcome:
+    ws = Workspace(root)
+    plan = load_plan(ws.find_plan())
+    return pipeline.merge(ws, plan, plan.period(period), now=now, **options)
+
+
+def annual_forms(root: Path, sessions: dict[str, object], **more: object) -> None:
+    """Every village's annual report, with its own count of sessions (None: left blank)."""
+    for code, count in sessions.items():
+        values = {**VILLAGE, "ngay_bao_cao": datetime(2024, 12, 10), **more, "tt_so_buoi": count}
+        data = filled(code, values, ANNUAL)
+        put(root / "inbox", form_name(code, ANNUAL), data, datetime(2024, 12, 10, 9))
+
+
+def by_code(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {i["code"]: i for i in data["indicators"]}
+
+
+def test_the_first_period_says_there_is_nothing_earlier(root: Path) -> None:
+    merge(root, SIX_MONTHS, JUNE)
+    data = summary(root, SIX_MONTHS)
+    for indicator in data["indicators"]:
+        assert "previous" in indicator and indicator["previous"] is None
+        assert indicator["same_period_last_year"] is None
+    assert data["comparison"]["previous"]["period"] is None
+    assert data["comparison"]["previous"]["note"].startswith("chưa có số liệu kỳ trước")
+    assert data["comparison"]["same_period_last_year"]["note"] == (
+        "chưa có số liệu cùng kỳ năm trước"
+    )
+    # What the next period is checked against: each reporting entry's numbers.
+    values = {r["unit"]: r["values"] for r in data["unit_values"]}
+    assert "T07" not in values  # the demo's T07 did not report
+    assert isinstance(values["T01"]["tt_so_buoi"], int)
+
+
+def test_the_annual_report_carries_the_six_months_figures(root: Path) -> None:
+    merge(root, SIX_MONTHS, JUNE)
+    june = by_code(summary(root, SIX_MONTHS))
+    sessions_june = {r["unit"]: r["values"] for r in summary(root, SIX_MONTHS)["unit_values"]}
+    # Each village reports at least its six months' sessions: none fell.
+    codes = [f"T{i:02d}" for i in range(1, 13)]
+    annual_forms(
+        root,
+        {code: (sessions_june.get(code, {}).get("tt_so_buoi") or 0) + 2 for code in codes},
+        tt_luot_nguoi=5000,
+        tt_loa=100,
+        tt_mang_xa_hoi=100,
+    )
+    merge(root, ANNUAL, DECEMBER)
+    data = summary(root, ANNUAL)
+    assert data["comparison"]["previous"]["period"] == SIX_MONTHS
+    assert data["comparison"]["previous"]["file"] == "outbox/6T-2024/tong_hop_6T-2024.json"
+    for code, indicator in by_code(data).items():
+        previous = indicator["previous"]
+        assert previous is not None, code
+        assert previous["period"] == SIX_MONTHS
+        for key in ("numerator", "denominator", "value"):
+            assert previous[key] == june[code][key], (code, key)
+    ct11 = by_code(data)["CT1.1"]
+    assert ct11["previous"]["change"] == pytest.approx(ct11["value"] - june["CT1.1"]["value"])
+    # The count of news items: its change in items.
+    ct12 = by_code(data)["CT1.2"]
+    assert ct12["previous"]["change"] == ct12["numerator"] - june["CT1.2"]["numerator"]
+    assert not [p for p in data["problems"] if p["code"] == "compare.cumulative_fall"]
+
+
+def test_a_fall_in_a_figure_adding_up_is_a_warning_naming_unit_and_field(root: Path) -> None:
+    merge(root, SIX_MONTHS, JUNE)
+    june = {r["unit"]: r["values"] for r in summary(root, SIX_MONTHS)["unit_values"]}
+    before = june["T03"]["tt_so_buoi"]
+    assert before >= 2
+    sessions: dict[str, object] = {f"T{i:02d}": 50 for i in range(1, 13)}
+    sessions["T03"] = before - 1  # fewer sessions in the year than in its first half
+    sessions["T05"] = None  # left blank: not compared, a blank is no 0
+    annual_forms(root, sessions, tt_luot_nguoi=5000, tt_loa=100, tt_mang_xa_hoi=100)
+    result = CliRunner().invoke(cli, ["merge", "--period", ANNUAL, "--dir", str(root)])
+    assert result.exit_code == 0, result.output
+    falls = [p for p in summary(root, ANNUAL)["problems"] if p["code"] == "compare.cumulative_fall"]
+    assert [(p["unit"], p["field"]) for p in falls] == [("T03", "tt_so_buoi")]
+    (fall,) = falls
+    assert fall["severity"] == "warning"
+    assert fall["cell"] and fall["file"].endswith(".xlsx")
+    assert fall["value"] == str(before - 1)
+    message = fall["message"]
+    assert message.startswith("Cần xác minh: Thôn 3 (T03)")
+    assert "«Số buổi, cuộc tuyên truyền»" in message
+    assert f"là {before - 1} trong Báo cáo năm 2024" in message
+    assert f"thấp hơn số {before} đã ghi trong Báo cáo 6 tháng đầu năm 2024" in message
+    # The terminal says it too.
+    assert "Cần xác minh" in result.output
+    assert "Thôn 3 (T03) ghi «Số buổi, cuộc tuyên truyền»" in result.output
+    assert "So sánh với kỳ trước: Báo cáo 6 tháng đầu năm 2024" in result.output
+
+
+def test_an_outlier_among_twelve_villages_is_flagged_a_small_count_is_not(
+    tmp_path: Path,
+) -> None:
+    ws = pipeline.init(tmp_path / "xa").ws
+    counts = [2, 3, 0, 1, 2, 4, 3, 2, 0, 1, 3, 400]
+    for i, count in enumerate(counts, start=1):
+        code = f"T{i:02d}"
+        data = filled(code, {**VILLAGE, "tt_so_buoi": count}, SIX_MONTHS)
+        put(ws.inbox, form_name(code), data, datetime(2024, 6, 10, 9))
+    put(ws.inbox, form_name("CA"), filled("CA", CA), datetime(2024, 6, 10, 9))
+    merge(ws.root, SIX_MONTHS, JUNE)
+    flagged = [
+        p for p in summary(ws.root, SIX_MONTHS)["problems"] if p["code"] == "compare.far_from_peers"
+    ]
+    assert [(p["unit"], p["field"], p["value"]) for p in flagged] == [("T12", "tt_so_buoi", "400")]
+    assert "trung vị của 12 thôn đã ghi là 2" in flagged[0]["message"]
+    assert "lệch 398" in flagged[0]["message"]
+
+
+def test_every_village_alike_and_blanks_flag_nothing(tmp_path: Path) -> None:
+    ws = pipeline.init(tmp_path / "xa").ws
+    counts: list[object] = [0] * 10 + [None, 3]  # many zeros, a blank, a small count
+    for i, count in enumerate(counts, start=1):
+        code = f"T{i:02d}"
+        data = filled(code, {**VILLAGE, "tt_so_buoi": count}, SIX_MONTHS)
+        put(ws.inbox, form_name(code), data, datetime(2024, 6, 10, 9))
+    merge(ws.root, SIX_MONTHS, JUNE)
+    problems = summary(ws.root, SIX_MONTHS)["problems"]
+    assert not [p for p in problems if p["code"].startswith("compare.")]
+
+
+# --- targets relative to the past ------------------------------------------------------
+
+
+def with_relative_target(root: Path, target: str) -> None:
+    """The working folder's plan, its count CT1.2 given a target against the past."""
+    data = sample_data()
+    row(data, "indicators", "CT1.2")["target"] = target
+    write_workbook(data, root / "templates" / "kehoach_2024.xlsx")
+
+
+def test_a_relative_target_without_the_earlier_report_is_not_judged(root: Path) -> None:
+    with_relative_target(root, "tăng ít nhất 10 % so với cùng kỳ")
+    merge(root, SIX_MONTHS, JUNE)
+    ct12 = by_code(summary(root, SIX_MONTHS))["CT1.2"]
+    assert ct12["met"] is None
+    assert ct12["outcome"] == "chua_danh_gia"
+    assert ct12["outcome_label"] == "Chưa đánh giá được"
+    assert "chưa đánh giá được: chưa có số liệu cùng kỳ năm trước" in ct12["note"]
+    assert ct12["target_shown"] == "tăng ít nhất 10% so với cùng kỳ năm trước"
+
+
+def last_years_summary(path: Path, count: int) -> Path:
+    """The summary a merge wrote for 6T-2023, as much of it as is read back."""
+    data = {
+        "plan": "PCMD-TienNong-2023",
+        "period": "6T-2023",
+        "period_name": "Báo cáo 6 tháng đầu năm 2023",
+        "period_start": "2023-01-01",
+        "period_end": "2023-06-30",
+        "indicators": [{"code": "CT1.2", "numerator": count, "denominator": None, "value": None}],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("last_year", "met"), [(100, True), (1000, False)])
+def test_a_relative_target_met_or_not_against_last_years_report(
+    root: Path, last_year: int, met: bool
+) -> None:
+    with_relative_target(root, "tăng ít nhất 10 % so với cùng kỳ")
+    # Found in outbox/ by its dates: the same period, a year earlier.
+    last_years_summary(root / "outbox" / "6T-2023" / "tong_hop_6T-2023.json", last_year)
+    merge(root, SIX_MONTHS, JUNE)
+    data = summary(root, SIX_MONTHS)
+    ct12 = by_code(data)["CT1.2"]
+    assert ct12["same_period_last_year"]["period"] == "6T-2023"
+    assert ct12["same_period_last_year"]["numerator"] == last_year
+    assert ct12["same_period_last_year"]["change"] == ct12["numerator"] - last_year
+    assert ct12["met"] is met
+    assert ct12["outcome"] == ("dat" if met else "khong_dat")
+    assert "cùng kỳ năm trước (6T-2023)" in ct12["note"]
+    assert data["comparison"]["same_period_last_year"]["period"] == "6T-2023"
+
+
+def test_last_years_report_given_by_path(root: Path, tmp_path: Path) -> None:
+    with_relative_target(root, "không giảm so với cùng kỳ")
+    given = last_years_summary(tmp_path / "nam_truoc" / "tong_hop.json", 10**6)
+    result = CliRunner().invoke(
+        cli, ["merge", "--period", SIX_MONTHS, "--dir", str(root), "--compare-with", str(given)]
+    )
+    assert result.exit_code == 0, result.output
+    ct12 = by_code(summary(root, SIX_MONTHS))["CT1.2"]
+    assert ct12["same_period_last_year"]["numerator"] == 10**6
+    assert ct12["met"] is False
+    assert "So sánh với cùng kỳ năm trước: Báo cáo 6 tháng đầu năm 2023" in result.output
+
+
+def test_an_unreadable_earlier_summary_is_a_warning_not_a_stop(root: Path) -> None:
+    merge(root, SIX_MONTHS, JUNE)
+    (root / "outbox" / SIX_MONTHS / f"tong_hop_{SIX_MONTHS}.json").write_text("{hỏng", "utf-8")
+    annual_forms(root, {"T01": 5})
+    merge(root, ANNUAL, DECEMBER)
+    data = summary(root, ANNUAL)
+    assert all(i["previous"] is None for i in data["indicators"])
+    (problem,) = [p for p in data["problems"] if p["code"] == "compare.summary_unreadable"]
+    assert problem["file"] == "outbox/6T-2024/tong_hop_6T-2024.json"
+    assert "không phải JSON" in problem["message"]
+    assert "không đọc được" in data["comparison"]["previous"]["note"]

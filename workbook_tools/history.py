@@ -1,0 +1,252 @@
+"""Earlier reports, as they were sent: the JSON summaries of earlier periods.
+
+A period is read against two earlier reports: the plan's previous period (6T-2024
+before CN-2024) and the same period of the year before (6T-2023 before 6T-2024).
+Each is what the commune sent: the JSON summary ``wbt merge`` wrote into that
+period's folder of ``outbox/`` (:data:`~workbook_tools.report.write.SUMMARY_NAME`),
+not its returned files read again. The same period of the year before is found
+in ``outbox/`` by its dates (a summary whose period starts and ends a year
+earlier), or given by path (``wbt merge --compare-with``): last year's summary
+file, or a folder holding it.
+
+:func:`find_history` looks the files up and reads them; :func:`earlier_report`
+turns one summary's data into an :class:`EarlierReport` (plain data; a summary
+that is not one is said, never raised).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from workbook_tools import problems
+from workbook_tools.plan.model import Period, Plan
+from workbook_tools.problems import Problem
+
+#: The summary's file name in its period's folder (report.write.SUMMARY_NAME's pattern).
+SUMMARY_PATTERN = "tong_hop_*.json"
+SUMMARY_NAME = "tong_hop_{period}.json"
+#: The key of each reporting entry's number values in a summary (for the next period).
+UNIT_VALUES_KEY = "unit_values"
+
+#: What the report says where an earlier report is missing.
+NO_PREVIOUS = "chưa có số liệu kỳ trước"
+NO_LAST_YEAR = "chưa có số liệu cùng kỳ năm trước"
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One indicator's figures in a report: as its JSON summary has them, exact."""
+
+    period: str  # the report's period code
+    numerator: Fraction | None
+    denominator: Fraction | None
+    value: Fraction | None  # the rate (None: a count, or nothing to divide)
+
+    def figure(self, is_count: bool) -> Fraction | None:
+        """What is compared: the count of an indicator with no denominator, else the rate."""
+        return self.numerator if is_count else self.value
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierReport:
+    """An earlier period's report, from its JSON summary."""
+
+    source: str  # the summary file, as the officer finds it
+    period: str  # "6T-2024"
+    period_name: str  # "Báo cáo 6 tháng đầu năm 2024"
+    start: date | None
+    end: date | None
+    indicators: Mapping[str, Figures]  # indicator code -> its figures
+    #: Roster code -> field code -> the number reported (None: left blank). Entries
+    #: that did not report are absent; so is everything of a summary made before
+    #: the summaries held them.
+    values: Mapping[str, Mapping[str, Fraction | None]] = field(default_factory=dict)
+
+    @property
+    def months(self) -> int | None:
+        if self.start is None or self.end is None:
+            return None
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def covered_by(self, period: Period) -> bool:
+        """Whether ``period`` covers this report's whole period (CN-2024 covers 6T-2024):
+        a figure adding up over the year is then at least this report's."""
+        if self.start is None or self.end is None:
+            return False
+        inside = period.start <= self.start and self.end <= period.end
+        return inside and (self.start, self.end) != (period.start, period.end)
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """The earlier reports a period is read against, and why one is missing."""
+
+    previous: EarlierReport | None = None
+    last_year: EarlierReport | None = None
+    #: Vietnamese: why there is no previous report / none of last year ("" when there is).
+    previous_note: str = NO_PREVIOUS
+    last_year_note: str = NO_LAST_YEAR
+    problems: tuple[Problem, ...] = ()  # an earlier summary that could not be read
+
+
+def previous_period(plan: Plan, period: Period) -> Period | None:
+    """The plan's period before ``period`` (in the plan's order); None for the first."""
+    codes = [p.code for p in plan.periods]
+    at = codes.index(period.code)
+    return plan.periods[at - 1] if at > 0 else None
+
+
+def year_before(day: date) -> date:
+    """The same day a year earlier (29/02 → 28/02)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def find_history(
+    plan: Plan, period: Period, outbox: Path, compare_with: Path | None = None
+) -> History:
+    """The earlier reports of ``period``: the previous period's summary in ``outbox``, and
+    the same period of the year before (``compare_with``: its summary, or a folder to
+    look in; else ``outbox``). A summary that cannot be read is a warning, and missing."""
+    found: list[Problem] = []
+    previous, previous_note = None, NO_PREVIOUS
+    before = previous_period(plan, period)
+    if before is None:
+        previous_note = f"{NO_PREVIOUS} ({period.code} là kỳ đầu tiên của kế hoạch)"
+    else:
+        path = outbox / before.code / SUMMARY_NAME.format(period=before.code)
+        if path.is_file():
+            previous = _read(path, outbox.parent, found)
+            if previous is None:
+                previous_note = f"{NO_PREVIOUS} (không đọc được {_shown(path, outbox.parent)})"
+        else:
+            previous_note = (
+                f"{NO_PREVIOUS} (chưa tổng hợp kỳ {before.code}: không có "
+                f"{_shown(path, outbox.parent)})"
+            )
+    if previous is not None:
+        previous_note = ""
+    last_year = _last_year(period, outbox, compare_with, found)
+    last_year_note = "" if last_year is not None else NO_LAST_YEAR
+    return History(previous, last_year, previous_note, last_year_note, tuple(found))
+
+
+def _last_year(
+    period: Period, outbox: Path, compare_with: Path | None, found: list[Problem]
+) -> EarlierReport | None:
+    if compare_with is not None and compare_with.is_file():
+        return _read(compare_with, None, found)
+    folder = compare_with if compare_with is not None else outbox
+    dates = (year_before(period.start), year_before(period.end))
+    for path in _summaries(folder):
+        report = _read(path, outbox.parent, found, quiet=True)
+        if report is not None and (report.start, report.end) == dates:
+            return report
+    return None
+
+
+def _summaries(folder: Path) -> Iterable[Path]:
+    """The summaries in ``folder``: its own, its periods' folders', an outbox's in it."""
+    if not folder.is_dir():
+        return []
+    patterns = (SUMMARY_PATTERN, f"*/{SUMMARY_PATTERN}", f"outbox/*/{SUMMARY_PATTERN}")
+    return sorted({p for pattern in patterns for p in folder.glob(pattern) if p.is_file()})
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _read(
+    path: Path, root: Path | None, found: list[Problem], *, quiet: bool = False
+) -> EarlierReport | None:
+    """The summary at ``path``; None (and a warning, unless ``quiet``) if it is none."""
+    shown = _shown(path, root)
+    try:
+        data = json.loads(path.read_bytes())
+    except OSError as err:
+        reason = err.strerror or str(err)
+    except ValueError:
+        reason = "tệp không phải JSON hoặc đã hỏng"
+    else:
+        report = earlier_report(data, shown)
+        if report is not None:
+            return report
+        reason = "tệp không phải tệp tổng hợp của wbt"
+    if not quiet:
+        found.append(problems.make("compare.summary_unreadable", file=shown, reason=reason))
+    return None
+
+
+def earlier_report(data: Any, source: str) -> EarlierReport | None:
+    """An earlier report from a summary's data; None if the data is no summary."""
+    if not isinstance(data, dict) or not isinstance(data.get("indicators"), list):
+        return None
+    period = data.get("period")
+    if not isinstance(period, str):
+        return None
+    indicators: dict[str, Figures] = {}
+    for item in data["indicators"]:
+        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
+            continue
+        value = _exact(item.get("value_exact")) or _number(item.get("value"))
+        indicators[item["code"]] = Figures(
+            period, _number(item.get("numerator")), _number(item.get("denominator")), value
+        )
+    values: dict[str, dict[str, Fraction | None]] = {}
+    for record in data.get(UNIT_VALUES_KEY) or ():
+        if not isinstance(record, dict) or not isinstance(record.get("unit"), str):
+            continue
+        given = record.get("values")
+        if isinstance(given, dict):
+            values[record["unit"]] = {str(k): _number(v) for k, v in given.items()}
+    return EarlierReport(
+        source=source,
+        period=period,
+        period_name=str(data.get("period_name") or period),
+        start=_date(data.get("period_start")),
+        end=_date(data.get("period_end")),
+        indicators=indicators,
+        values=values,
+    )
+
+
+def _number(value: object) -> Fraction | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+    except (ValueError, OverflowError):  # NaN, infinity
+        return None
+
+
+def _exact(value: object) -> Fraction | None:
+    """A fraction written "11/12" (the summary's ``value_exact``)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _date(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
