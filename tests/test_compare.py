@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import docx
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -24,6 +27,7 @@ from tests.inbox_forms import CA, VILLAGE, filled, form_name, put
 from tests.plan_samples import row, sample_data, write_workbook
 from workbook_tools import pipeline
 from workbook_tools.cli import cli
+from workbook_tools.numbers import percent_text
 from workbook_tools.plan import load_plan
 from workbook_tools.workspace import Workspace
 
@@ -244,3 +248,68 @@ def test_an_unreadable_earlier_summary_is_a_warning_not_a_stop(root: Path) -> No
     assert problem["file"] == "outbox/6T-2024/tong_hop_6T-2024.json"
     assert "không phải JSON" in problem["message"]
     assert "không đọc được" in data["comparison"]["previous"]["note"]
+
+
+# --- what the officer reads: the comparison sheet, its chart, the Word report ------------
+
+
+def test_the_report_compares_in_a_sheet_a_chart_and_words(root: Path) -> None:
+    merge(root, SIX_MONTHS, JUNE)
+    codes = [f"T{i:02d}" for i in range(1, 13)]
+    # Every village now integrates the task with other programmes: CT2.2 moves to 100 %.
+    annual_forms(root, dict.fromkeys(codes, 50), tt_luot_nguoi=5000, tt_loa=100, lg_hiv="Có")
+    merge(root, ANNUAL, DECEMBER)
+    data = by_code(summary(root, ANNUAL))
+    june = by_code(summary(root, SIX_MONTHS))
+    folder = root / "outbox" / ANNUAL
+
+    book = openpyxl.load_workbook(folder / f"BaoCao_TongHop_{ANNUAL}.xlsx")
+    try:
+        ws = book["So sánh các kỳ"]
+        header = [c.value for c in ws[4]]
+        assert header[:8] == [
+            "STT",
+            "Mã",
+            "Chỉ tiêu",
+            "Kỳ này",
+            "Kỳ trước (6T-2024)",
+            "Thay đổi so với kỳ trước",
+            "Cùng kỳ năm trước",
+            "Thay đổi so với cùng kỳ",
+        ]
+        rows = {r[1]: r for r in ws.iter_rows(min_row=5, max_col=8, values_only=True) if r[1]}
+        ct22 = rows["CT2.2"]
+        assert ct22[3] == pytest.approx(data["CT2.2"]["value"])
+        assert ct22[4] == pytest.approx(june["CT2.2"]["value"])
+        # The change of a rate in percentage points.
+        points = (data["CT2.2"]["value"] - june["CT2.2"]["value"]) * 100
+        assert ct22[5] == pytest.approx(points)
+        assert ct22[6] == "Chưa có số liệu cùng kỳ năm trước"
+        assert rows["CT1.2"][4] == june["CT1.2"]["numerator"]  # a count: its number
+        assert "Kỳ trước: Báo cáo 6 tháng đầu năm 2024 (6T-2024)" in ws["A2"].value
+
+        (chart,) = ws._charts  # type: ignore[attr-defined]
+        assert [s.tx.v for s in chart.series] == ["Kỳ này (CN-2024)", "Kỳ trước (6T-2024)"]
+        (categories,) = {s.cat.strRef.f for s in chart.series}
+        sheet, cells = categories.split("!")
+        assert sheet.strip("'") == "So sánh các kỳ"
+        first, last = cells.replace("$", "").split(":")
+        ratios = [code for code, i in data.items() if i["denominator"] is not None]
+        assert [c.value for (c,) in ws[first:last]] == ratios
+        this, before = (s.val.numRef.f.split("!")[1].replace("$", "") for s in chart.series)
+        cells_now = [c.value for (c,) in ws[this.split(":")[0] : this.split(":")[1]]]
+        cells_then = [c.value for (c,) in ws[before.split(":")[0] : before.split(":")[1]]]
+        assert cells_now == pytest.approx([data[c]["value"] for c in ratios])
+        assert cells_then == pytest.approx([june[c]["value"] for c in ratios])
+        assert ws.column_dimensions[first.rstrip("0123456789")].hidden
+    finally:
+        book.close()
+
+    text = "\n".join(p.text for p in docx.Document(folder / f"BaoCao_{ANNUAL}.docx").paragraphs)
+    assert "So với các kỳ báo cáo trước:" in text
+    before, after = (percent_text(Fraction(june["CT2.2"]["value_exact"])), "100,0%")
+    assert (
+        f"Chỉ tiêu CT2.2 ({june['CT2.2']['text']}): tỷ lệ tăng từ {before} "
+        f"(6 tháng đầu năm 2024) lên {after}."
+    ) in text
+    assert "Chưa có số liệu cùng kỳ năm trước để so sánh." in text

@@ -197,7 +197,15 @@ def test_sheets_and_title_block(formulas: openpyxl.Workbook) -> None:
     assert (
         formulas.sheetnames
         == list(SHEET_NAMES)
-        == ["Tổng hợp", "Theo thôn", "Theo đơn vị", "Tình hình nộp", "Lỗi dữ liệu", "Ý kiến"]
+        == [
+            "Tổng hợp",
+            "So sánh các kỳ",
+            "Theo thôn",
+            "Theo đơn vị",
+            "Tình hình nộp",
+            "Lỗi dữ liệu",
+            "Ý kiến",
+        ]
     )
     ws = formulas["Tổng hợp"]
     # Decree 30: the issuing body in full, underlined under its name, as the motto is.

@@ -76,6 +76,11 @@ TAG_GROUPS: tuple[TagGroup, ...] = (
             ("uu_diem", "III.1 ưu điểm: chỉ tiêu đạt, nhiệm vụ hoàn thành"),
             ("han_che", "III.2 hạn chế: chỉ tiêu chưa đạt, thôn, đơn vị chưa nộp hoặc nộp trễ hạn"),
             ("nguyen_nhan", "III.3 nguyên nhân"),
+            (
+                "so_sanh",
+                "so sánh với kỳ trước, cùng kỳ năm trước: mỗi chỉ tiêu thay đổi một câu "
+                '("… tỷ lệ tăng từ 45,0% (6 tháng đầu năm) lên 60,0%")',
+            ),
             ("nhiem_vu_ky_toi", "IV. nhiệm vụ chưa hoàn thành hoặc còn tiếp tục sau kỳ này"),
             ("noi_nhan", 'các dòng "Nơi nhận" (dòng cuối là "Lưu: …")'),
         ),

@@ -22,7 +22,7 @@ Tags a template may use (the officer reads the same in :data:`TEMPLATE_GUIDE`):
   ``ket_thuc``, ``gui``, ``doi_tuong``, ``tham_quyen_ky``, ``chuc_vu``, ``nguoi_ky``;
 - lists of sentences (one paragraph each, ``{%p for dong in … %}``):
   ``tinh_hinh``, ``uu_diem``, ``han_che``, ``nguyen_nhan``, ``nhiem_vu_ky_toi``,
-  ``noi_nhan``;
+  ``noi_nhan``, ``so_sanh`` (each indicator that moved since an earlier report);
 - ``muc_ke_hoach``: the plan's sections, each with ``so``, ``ten``,
   ``nhiem_vu`` (each ``ten`` and ``bao_cao``, one sentence per unit),
   ``so_lieu`` and ``chi_tieu`` (sentences);
@@ -293,6 +293,7 @@ def build_context(c: Consolidation, entries: ReportEntries) -> dict[str, Any]:
         "muc_ke_hoach": sections,
         "so_muc_chi_tieu": len(sections) + 1,
         "chi_tieu": indicators,
+        "so_sanh": _comparison_sentences(c),
         "uu_diem": _strengths(c) or ["Chưa có chỉ tiêu nào đạt mức cần đạt trong kỳ."],
         "han_che": _weaknesses(c) or ["Không có."],
         "kho_khan": opinions.difficulties,
@@ -644,6 +645,44 @@ def _indicator_row(number: int, r: IndicatorResult) -> dict[str, Any]:
         "danh_gia": OUTCOME_LABELS[r.outcome],
         "ghi_chu": r.note,
     }
+
+
+def _comparison_sentences(c: Consolidation) -> list[str]:
+    """One sentence per indicator that moved since the previous period's report, and since
+    the same period's of the year before: "Chỉ tiêu CT1.1 (…): tỷ lệ tăng từ 45,0% (6 tháng
+    đầu năm 2024) lên 60,0%." Without either report, the sentence says so."""
+    history = c.history
+    out: list[str] = []
+    for report, note, previous in (
+        (history.previous, history.previous_note, True),
+        (history.last_year, history.last_year_note, False),
+    ):
+        if report is None:
+            out.append(f"{_upper_first(note)} để so sánh.")
+            continue
+        phrase = _period_phrase(report.period_name)
+        moved = []
+        for r in c.indicators:
+            figures = r.previous if previous else r.last_year
+            then = None if figures is None else figures.figure(r.indicator.is_count)
+            now = r.figure
+            if then is None or now is None or then == now:
+                continue
+            moved.append(_moved_sentence(r, then, now, phrase))
+        out.extend(moved or [f"Các chỉ tiêu không thay đổi so với {phrase}."])
+    return out
+
+
+def _moved_sentence(r: IndicatorResult, then: Fraction, now: Fraction, phrase: str) -> str:
+    ind = r.indicator
+    up = now > then
+    if ind.is_count:
+        unit = f" {ind.unit_label.strip()}" if ind.unit_label.strip() else ""
+        what, old, new = "", number_text(then), f"{number_text(now)}{unit}"
+    else:
+        what, old, new = "tỷ lệ ", percent_text(then), percent_text(now)
+    verb, to = ("tăng", "lên") if up else ("giảm", "xuống")
+    return f"Chỉ tiêu {ind.code} ({ind.text}): {what}{verb} từ {old} ({phrase}) {to} {new}."
 
 
 def _indicator_sentence(r: IndicatorResult) -> str:

@@ -92,6 +92,10 @@ def build_template() -> bytes:
     _heading(doc, "{{ so_muc_chi_tieu }}. Kết quả thực hiện các chỉ tiêu của Kế hoạch")
     body("Số liệu tổng hợp đến {{ ngay_tong_hop }}:")
     _indicator_table(doc)
+    body("{%p if so_sanh %}")
+    _italic(doc.add_paragraph(), "So với các kỳ báo cáo trước:")
+    _loop(doc, "dong", "so_sanh", "- {{ dong }}")
+    body("{%p endif %}")
 
     _heading(doc, "III. ĐÁNH GIÁ CHUNG")
     _heading(doc, "1. Ưu điểm")

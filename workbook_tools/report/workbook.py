@@ -1,10 +1,11 @@
 """The consolidated report workbook, written with XlsxWriter into memory.
 
 Sheets, each written by a function of its own: Tổng hợp (title block,
-completeness, indicators, chart, signature), Theo thôn, Theo đơn vị, Tình
-hình nộp, Lỗi dữ liệu, Ý kiến. They share the workbook's formats
-(:class:`Formats`, each made once) and a few helpers: a cell written by the
-type of its value, header rows, titles, page setup.
+completeness, indicators, chart, signature), So sánh các kỳ (each indicator
+against the previous period's report and the same period's of the year before,
+with a chart), Theo thôn, Theo đơn vị, Tình hình nộp, Lỗi dữ liệu, Ý kiến.
+They share the workbook's formats (:class:`Formats`, each made once) and a few
+helpers: a cell written by the type of its value, header rows, titles, page setup.
 
 Text typed by users (names, answers, file names, messages quoting values) is
 written with ``write_string`` only, and the workbook is opened with every
@@ -62,6 +63,7 @@ from workbook_tools.report.locking import AFTER_LOCK_LABEL, lock_lines, review_t
 from workbook_tools.report.summary import run_day
 
 SUMMARY_SHEET = "Tổng hợp"
+COMPARISON_SHEET = "So sánh các kỳ"
 VILLAGES_SHEET = "Theo thôn"  # in a plan whose villages are thôn (see villages_sheet_name)
 UNITS_SHEET = "Theo đơn vị"
 SUBMISSIONS_SHEET = "Tình hình nộp"
@@ -69,6 +71,7 @@ PROBLEMS_SHEET = "Lỗi dữ liệu"
 OPINIONS_SHEET = "Ý kiến"
 SHEET_NAMES = (
     SUMMARY_SHEET,
+    COMPARISON_SHEET,
     VILLAGES_SHEET,
     UNITS_SHEET,
     SUBMISSIONS_SHEET,
@@ -301,6 +304,7 @@ def build_workbook(consolidation: Consolidation, entries: ResolvedEntries | None
         if entries is None:
             entries = resolve(Entries(), settings)
         summary_sheet(workbook, c, formats, entries)
+        comparison_sheet(workbook, c, formats)
         villages_sheet(workbook, c, formats)
         units_sheet(workbook, c, formats)
         submissions_sheet(workbook, c, formats)
@@ -847,6 +851,192 @@ def _indicator_chart(
     chart.set_x_axis({"num_font": font})
     chart.set_legend({"position": "bottom", "font": font})
     chart.set_size({"width": 960, "height": 340})
+    ws.insert_chart(at, 1, chart, {"x_offset": 4, "y_offset": 4})
+
+
+# --- So sánh các kỳ --------------------------------------------------------------------
+
+COMPARISON_HEADERS = (
+    "STT",
+    "Mã",
+    "Chỉ tiêu",
+    "Kỳ này",
+    "Kỳ trước",
+    "Thay đổi so với kỳ trước",
+    "Cùng kỳ năm trước",
+    "Thay đổi so với cùng kỳ",
+)
+#: The hidden columns the comparison chart reads (the ratio indicators only).
+COMPARISON_CHART_HEADERS = ("Mã chỉ tiêu (biểu đồ)", "Kỳ này", "Kỳ trước", "Cùng kỳ năm trước")
+#: A change of a rate is in percentage points, of a count in things.
+_POINTS_FORMAT = '+0.0" điểm %";-0.0" điểm %";"không đổi"'
+_COUNT_CHANGE_FORMAT = '+#,##0.##;-#,##0.##;"không đổi"'
+
+
+def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Formats) -> None:
+    """Each indicator this period, in the previous period's report and in the same
+    period's of the year before (as sent), the change since each; a chart of the rates."""
+    ws = workbook.add_worksheet(COMPARISON_SHEET)
+    widths = (5, 8, 52, 13, 13, 15, 13, 15)
+    set_widths(ws, widths)
+    last = len(widths) - 1
+    history = c.history
+    said = []
+    for report, note, words in (
+        (history.previous, history.previous_note, "Kỳ trước"),
+        (history.last_year, history.last_year_note, "Cùng kỳ năm trước"),
+    ):
+        if report is None:
+            said.append(f"{words}: {note}.")
+        else:
+            shown = f"{report.period_name} ({report.period}), theo tệp {report.source}"
+            said.append(f"{words}: {shown}.")
+    note = (
+        " ".join(said)
+        + " Số liệu kỳ trước là số đã gửi (tệp tổng hợp của kỳ đó). Thay đổi của tỉ lệ tính bằng "
+        "điểm phần trăm, của số đếm tính bằng số."
+    )
+    sheet_title(
+        ws,
+        last,
+        f"SO SÁNH CÁC CHỈ TIÊU VỚI KỲ TRƯỚC VÀ CÙNG KỲ NĂM TRƯỚC – {c.period.name.upper()}",
+        note,
+        formats,
+        sum(widths),
+    )
+    header = 3
+    headers = list(COMPARISON_HEADERS)
+    if history.previous is not None:
+        headers[4] = f"Kỳ trước ({history.previous.period})"
+    if history.last_year is not None:
+        headers[6] = f"Cùng kỳ năm trước ({history.last_year.period})"
+    write_headers(ws, header, headers, formats)
+    ws.set_row(header, 32)
+    row = header + 1
+    cell, center = formats("cell"), formats.typed("cell", "center")
+    first = row
+    for number, result in enumerate(c.indicators, start=1):
+        ind = result.indicator
+        shape = "#,##0.##" if ind.is_count else "0.0%"
+        figure_format = formats("cell", "center", num_format=shape)
+        change_format = formats(
+            "cell", "center", num_format=_COUNT_CHANGE_FORMAT if ind.is_count else _POINTS_FORMAT
+        )
+        ws.write_number(row, 0, number, center.int)
+        ws.write_string(row, 1, ind.code, center.text)
+        ws.write_string(row, 2, ind.text, cell)
+        now = result.figure
+        _write_figure(ws, row, 3, now, figure_format, "Chưa có số liệu", center.text)
+        for col, figures, missing in (
+            (4, result.previous, history.previous_note or "Kỳ trước không có chỉ tiêu này"),
+            (6, result.last_year, history.last_year_note or "Năm trước không có chỉ tiêu này"),
+        ):
+            then = None if figures is None else figures.figure(ind.is_count)
+            _write_figure(ws, row, col, then, figure_format, _sentence(missing), center.text)
+            if now is None or then is None:
+                ws.write_blank(row, col + 1, None, center.text)
+            else:
+                change = float(now - then) * (1 if ind.is_count else 100)
+                ws.write_number(row, col + 1, change, change_format)
+        ws.set_row(row, _height([(ind.text, 52), (history.previous_note, 13)]))
+        row += 1
+    if not c.indicators:
+        write_merged(ws, row, 0, last, "Kế hoạch chưa có chỉ tiêu nào.", formats("note"))
+        row += 1
+    ws.freeze_panes(header + 1, 0)
+    page_setup(ws, (header, header))
+    ratios = [r for r in c.indicators if not r.indicator.is_count]
+    if ratios:
+        data = _comparison_chart_data(ws, first, last + 1, ratios, formats)
+        _comparison_chart(workbook, ws, c, first, first + len(ratios) - 1, data, row + 1)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _write_figure(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    figure: Fraction | None,
+    figure_format: Format,
+    missing: str,
+    text_format: Format,
+) -> None:
+    if figure is None:
+        ws.write_string(row, col, missing, text_format)
+    else:
+        ws.write_number(row, col, float(figure), figure_format)
+
+
+def _comparison_chart_data(
+    ws: Worksheet, first: int, col: int, ratios: Sequence[IndicatorResult], formats: Formats
+) -> int:
+    """The ratio indicators' code and rates (this period, previous, a year before) in hidden
+    columns from ``col``, rows from ``first``: the chart's data. Returns the first column."""
+    write_headers(ws, first - 1, COMPARISON_CHART_HEADERS, formats, first_col=col)
+    percent = formats("cell", num_format="0.0%")
+    for row, result in enumerate(ratios, start=first):
+        ws.write_string(row, col, result.code, formats("cell"))
+        rates = (
+            result.value,
+            None if result.previous is None else result.previous.value,
+            None if result.last_year is None else result.last_year.value,
+        )
+        for offset, rate in enumerate(rates, start=1):
+            if rate is None:
+                ws.write_blank(row, col + offset, None, percent)
+            else:
+                ws.write_number(row, col + offset, float(rate), percent)
+    ws.set_column(col, col + len(COMPARISON_CHART_HEADERS) - 1, 14, None, {"hidden": True})
+    return col
+
+
+def _comparison_chart(
+    workbook: xlsxwriter.Workbook,
+    ws: Worksheet,
+    c: Consolidation,
+    first: int,
+    last: int,
+    data: int,
+    at: int,
+) -> None:
+    """The rates of this period, the previous period and the same period a year before,
+    side by side per indicator (rows ``first``..``last`` of the hidden columns)."""
+    chart = workbook.add_chart({"type": "column"})
+    assert chart is not None  # a known chart type
+    chart.show_hidden_data()
+    font = {"name": "Times New Roman"}
+    history = c.history
+    series = [(data + 1, f"Kỳ này ({c.period.code})", "#4472C4")]
+    if history.previous is not None:
+        series.append((data + 2, f"Kỳ trước ({history.previous.period})", "#A5A5A5"))
+    if history.last_year is not None:
+        series.append((data + 3, f"Cùng kỳ năm trước ({history.last_year.period})", "#ED7D31"))
+    for col, name, colour in series:
+        chart.add_series(
+            {
+                "name": name,
+                "categories": [COMPARISON_SHEET, first, data, last, data],
+                "values": [COMPARISON_SHEET, first, col, last, col],
+                "fill": {"color": colour},
+            }
+        )
+    chart.set_title(
+        {"name": "Các chỉ tiêu tỉ lệ qua các kỳ báo cáo", "name_font": {**font, "size": 12}}
+    )
+    chart.set_y_axis(
+        {
+            "min": 0,
+            "num_format": "0%",
+            "num_font": font,
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+        }
+    )
+    chart.set_x_axis({"num_font": font})
+    chart.set_legend({"position": "bottom", "font": font})
+    chart.set_size({"width": 900, "height": 340})
     ws.insert_chart(at, 1, chart, {"x_offset": 4, "y_offset": 4})
 
 
