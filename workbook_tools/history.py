@@ -28,9 +28,9 @@ from workbook_tools import problems
 from workbook_tools.plan.model import Period, Plan
 from workbook_tools.problems import Problem
 
-#: The summary's file name in its period's folder (report.write.SUMMARY_NAME's pattern).
-SUMMARY_PATTERN = "tong_hop_*.json"
+#: The summary's file name in its period's folder (report/write.py writes it there).
 SUMMARY_NAME = "tong_hop_{period}.json"
+SUMMARY_PATTERN = SUMMARY_NAME.format(period="*")
 #: The key of each reporting entry's number values in a summary (for the next period).
 UNIT_VALUES_KEY = "unit_values"
 
@@ -93,6 +93,13 @@ class History:
     previous_note: str = NO_PREVIOUS
     last_year_note: str = NO_LAST_YEAR
     problems: tuple[Problem, ...] = ()  # an earlier summary that could not be read
+
+    def sides(self) -> tuple[tuple[str, EarlierReport | None, str], ...]:
+        """Each earlier report: what it is called ("kỳ trước"), it, why it is missing."""
+        return (
+            ("kỳ trước", self.previous, self.previous_note),
+            ("cùng kỳ năm trước", self.last_year, self.last_year_note),
+        )
 
 
 def previous_period(plan: Plan, period: Period) -> Period | None:

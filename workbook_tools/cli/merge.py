@@ -351,10 +351,7 @@ def print_comparison(outcome: MergeOutcome) -> None:
     """The earlier reports compared with (or why not), and the figures to verify."""
     c = outcome.consolidation
     history = c.history
-    for report, note, words in (
-        (history.previous, history.previous_note, "kỳ trước"),
-        (history.last_year, history.last_year_note, "cùng kỳ năm trước"),
-    ):
+    for words, report, note in history.sides():
         if report is None:
             click.echo(f"So sánh: {note}.")
         else:

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.chart import Chart
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
@@ -794,16 +795,30 @@ def _chart_data(
 ) -> int:
     """The ratio indicators' code, rate and target in hidden columns from ``col``, rows
     from ``first`` (the heading above): the chart's data. Returns the first column."""
-    write_headers(ws, first - 1, CHART_DATA_HEADERS, formats, first_col=col)
+    rates = [(r.code, (r.value, r.indicator.target)) for r in ratios]
+    return _hidden_rates(ws, first, col, CHART_DATA_HEADERS, rates, formats)
+
+
+def _hidden_rates(
+    ws: Worksheet,
+    first: int,
+    col: int,
+    headers: Sequence[str],
+    rates: Sequence[tuple[str, Sequence[Fraction | None]]],
+    formats: Formats,
+) -> int:
+    """A chart's data in hidden columns from ``col``: under ``headers`` (row ``first`` - 1),
+    each indicator's code and its rates (blank where None). Returns the first column."""
+    write_headers(ws, first - 1, headers, formats, first_col=col)
     percent = formats("cell", num_format="0.0%")
-    for row, result in enumerate(ratios, start=first):
-        ws.write_string(row, col, result.code, formats("cell"))
-        for offset, number in ((1, result.value), (2, result.indicator.target)):
+    for row, (code, numbers) in enumerate(rates, start=first):
+        ws.write_string(row, col, code, formats("cell"))
+        for offset, number in enumerate(numbers, start=1):
             if number is None:
                 ws.write_blank(row, col + offset, None, percent)
             else:
                 ws.write_number(row, col + offset, float(number), percent)
-    ws.set_column(col, col + len(CHART_DATA_HEADERS) - 1, 14, None, {"hidden": True})
+    ws.set_column(col, col + len(headers) - 1, 14, None, {"hidden": True})
     return col
 
 
@@ -837,9 +852,14 @@ def _indicator_chart(
                 "font": {**font, "size": 9},
             }
         chart.add_series(options)
-    chart.set_title(
-        {"name": "Kết quả các chỉ tiêu tỉ lệ so với mức cần đạt", "name_font": {**font, "size": 12}}
-    )
+    _rate_chart_layout(chart, "Kết quả các chỉ tiêu tỉ lệ so với mức cần đạt", 960)
+    ws.insert_chart(at, 1, chart, {"x_offset": 4, "y_offset": 4})
+
+
+def _rate_chart_layout(chart: Chart, title: str, width: int) -> None:
+    """A chart of rates: its title, a percentage axis from 0, the legend below."""
+    font = {"name": "Times New Roman"}
+    chart.set_title({"name": title, "name_font": {**font, "size": 12}})
     chart.set_y_axis(
         {
             "min": 0,
@@ -850,8 +870,7 @@ def _indicator_chart(
     )
     chart.set_x_axis({"num_font": font})
     chart.set_legend({"position": "bottom", "font": font})
-    chart.set_size({"width": 960, "height": 340})
-    ws.insert_chart(at, 1, chart, {"x_offset": 4, "y_offset": 4})
+    chart.set_size({"width": width, "height": 340})
 
 
 # --- So sánh các kỳ --------------------------------------------------------------------
@@ -882,10 +901,8 @@ def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: F
     last = len(widths) - 1
     history = c.history
     said = []
-    for report, note, words in (
-        (history.previous, history.previous_note, "Kỳ trước"),
-        (history.last_year, history.last_year_note, "Cùng kỳ năm trước"),
-    ):
+    for side, report, note in history.sides():
+        words = _sentence(side)
         if report is None:
             said.append(f"{words}: {note}.")
         else:
@@ -975,22 +992,18 @@ def _comparison_chart_data(
 ) -> int:
     """The ratio indicators' code and rates (this period, previous, a year before) in hidden
     columns from ``col``, rows from ``first``: the chart's data. Returns the first column."""
-    write_headers(ws, first - 1, COMPARISON_CHART_HEADERS, formats, first_col=col)
-    percent = formats("cell", num_format="0.0%")
-    for row, result in enumerate(ratios, start=first):
-        ws.write_string(row, col, result.code, formats("cell"))
-        rates = (
-            result.value,
-            None if result.previous is None else result.previous.value,
-            None if result.last_year is None else result.last_year.value,
+    rates = [
+        (
+            r.code,
+            (
+                r.value,
+                None if r.previous is None else r.previous.value,
+                None if r.last_year is None else r.last_year.value,
+            ),
         )
-        for offset, rate in enumerate(rates, start=1):
-            if rate is None:
-                ws.write_blank(row, col + offset, None, percent)
-            else:
-                ws.write_number(row, col + offset, float(rate), percent)
-    ws.set_column(col, col + len(COMPARISON_CHART_HEADERS) - 1, 14, None, {"hidden": True})
-    return col
+        for r in ratios
+    ]
+    return _hidden_rates(ws, first, col, COMPARISON_CHART_HEADERS, rates, formats)
 
 
 def _comparison_chart(
@@ -1007,7 +1020,6 @@ def _comparison_chart(
     chart = workbook.add_chart({"type": "column"})
     assert chart is not None  # a known chart type
     chart.show_hidden_data()
-    font = {"name": "Times New Roman"}
     history = c.history
     series = [(data + 1, f"Kỳ này ({c.period.code})", "#4472C4")]
     if history.previous is not None:
@@ -1023,20 +1035,7 @@ def _comparison_chart(
                 "fill": {"color": colour},
             }
         )
-    chart.set_title(
-        {"name": "Các chỉ tiêu tỉ lệ qua các kỳ báo cáo", "name_font": {**font, "size": 12}}
-    )
-    chart.set_y_axis(
-        {
-            "min": 0,
-            "num_format": "0%",
-            "num_font": font,
-            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
-        }
-    )
-    chart.set_x_axis({"num_font": font})
-    chart.set_legend({"position": "bottom", "font": font})
-    chart.set_size({"width": 900, "height": 340})
+    _rate_chart_layout(chart, "Các chỉ tiêu tỉ lệ qua các kỳ báo cáo", 900)
     ws.insert_chart(at, 1, chart, {"x_offset": 4, "y_offset": 4})
 
 

@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from workbook_tools import history
 from workbook_tools.consolidation import Consolidation
 from workbook_tools.errors import OutputError, TemplateError
 from workbook_tools.report.document import DOCUMENT_NAME, ReportEntries, build_document
@@ -44,7 +45,7 @@ from workbook_tools.workspace import (
 )
 
 WORKBOOK_NAME = "BaoCao_TongHop_{period}.xlsx"
-SUMMARY_NAME = "tong_hop_{period}.json"
+SUMMARY_NAME = history.SUMMARY_NAME  # the earlier periods' are read back by history.py
 #: The hidden record of the period's report: what the tool wrote, the officer's entries.
 RECORD_NAME = ".wbt-report.json"
 RECORD_FORMAT = 1
