@@ -141,19 +141,26 @@ def find_history(
             )
     if previous is not None:
         previous_note = ""
-    last_year = _last_year(period, outbox, compare_with, found)
+    own = {p.code for p in plan.periods}  # this plan's year: never a year earlier
+    last_year = _last_year(period, outbox, compare_with, found, own)
     last_year_note = "" if last_year is not None else NO_LAST_YEAR
     return History(previous, last_year, previous_note, last_year_note, tuple(found))
 
 
 def _last_year(
-    period: Period, outbox: Path, compare_with: Path | None, found: list[Problem]
+    period: Period,
+    outbox: Path,
+    compare_with: Path | None,
+    found: list[Problem],
+    own: set[str],
 ) -> EarlierReport | None:
     if compare_with is not None and compare_with.is_file():
         return _read(compare_with, None, found)
     folder = compare_with if compare_with is not None else outbox
     dates = (year_before(period.start), year_before(period.end))
     for path in _summaries(folder):
+        if compare_with is None and path.parent.name in own:
+            continue  # a period of this plan's own year
         report = _read(path, outbox.parent, found, quiet=True)
         if report is not None and (report.start, report.end) == dates:
             return report
