@@ -34,7 +34,6 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from workbook_tools import problems
@@ -45,6 +44,7 @@ from workbook_tools.plan.model import Field, Kind, Period, Plan
 from workbook_tools.problems import Problem
 from workbook_tools.values import NUMBER_TYPES
 
+NAN = float("nan")
 #: Fewer villages giving a figure than this: no median worth comparing with.
 MIN_PEERS = 5
 #: MAD × this estimates the standard deviation of normal figures.
@@ -78,12 +78,12 @@ def _as_float(column: pd.Series) -> pd.Series:
     if column.dtype == object:
         column = column.map(lambda v: v if isinstance(v, int | Fraction) else None)
         return pd.Series(
-            [np.nan if v is None else float(v) for v in column.tolist()],
+            [NAN if v is None else float(v) for v in column.tolist()],
             index=column.index,
             dtype="float64",
         )
     return pd.Series(
-        column.to_numpy(dtype="float64", na_value=np.nan), index=column.index, dtype="float64"
+        column.to_numpy(dtype="float64", na_value=NAN), index=column.index, dtype="float64"
     )
 
 
@@ -99,7 +99,7 @@ def _previous_frame(
     """The previous report's numbers of ``fields`` for the entries ``codes`` (NaN: blank,
     absent or not reported then)."""
     rows = {
-        code: {f: (np.nan if v is None else float(v)) for f, v in values.items()}
+        code: {f: (NAN if v is None else float(v)) for f, v in values.items()}
         for code, values in previous.values.items()
     }
     frame = pd.DataFrame.from_dict(rows, orient="index", dtype="float64")
@@ -187,16 +187,15 @@ def _against_peers(
         column = _as_float(villages[f.code]).dropna()
         if len(column) < MIN_PEERS:
             continue
-        values = column.to_numpy()
-        median = float(np.median(values))
-        deviation = np.abs(values - median)
-        scale = MAD_SCALE * float(np.median(deviation))
+        median = float(column.median())
+        deviation = (column - median).abs()
+        scale = MAD_SCALE * float(deviation.median())
         if scale == 0:
             scale = MEAN_AD_SCALE * float(deviation.mean())
         if scale == 0:
             continue  # every village gave the same figure
         threshold = max(k * scale, least)
-        flagged = column.index[deviation > threshold]
+        flagged = deviation.index[(deviation > threshold).to_numpy()]
         for code in flagged:
             out.append(
                 _problem(
