@@ -105,6 +105,7 @@ LAST_YEAR, PREVIOUS = Base.SAME_PERIOD_LAST_YEAR, Base.PREVIOUS
         ("giảm tối thiểu 2,5 % so với kỳ trước", (DOWN, Fraction(1, 40), PREVIOUS)),
         ("không giảm so với kỳ trước", (UP, Fraction(0), PREVIOUS)),
         ("không tăng so với cùng kỳ", (DOWN, Fraction(0), LAST_YEAR)),
+        ("tăng ít nhất 5 phần trăm so với cùng kỳ năm ngoái", (UP, Fraction(1, 20), LAST_YEAR)),
     ],
 )
 def test_relative_targets_read(text: str, expected: tuple) -> None:

@@ -8,7 +8,7 @@ report's instead of a fixed level. The officer writes it in words; the grammar
     relative  := change "so với" base
     change    := ("tăng" | "giảm") ("ít nhất" | "tối thiểu") PERCENT
                | "không giảm" | "không tăng"
-    base      := "cùng kỳ" ["năm trước"]    -- the same period of the year before
+    base      := "cùng kỳ" ["năm trước" | "năm ngoái"]  -- the same period of the year before
                | "kỳ trước"                  -- the plan's previous period
 
 The figure compared is the indicator's rate (a ratio) or its count (an
@@ -86,7 +86,7 @@ _CHANGE = re.compile(
 )
 _STEADY = re.compile(r"^không\s+(?P<verb>giảm|tăng)$")
 _BASES = (
-    (re.compile(r"^cùng kỳ(?:\s+(?:của\s+)?năm trước)?$"), Base.SAME_PERIOD_LAST_YEAR),
+    (re.compile(r"^cùng kỳ(?:\s+(?:của\s+)?năm (?:trước|ngoái))?$"), Base.SAME_PERIOD_LAST_YEAR),
     (re.compile(r"^kỳ trước$"), Base.PREVIOUS),
 )
 #: The largest rise or fall written: "tăng ít nhất 1000 %".
