@@ -165,9 +165,11 @@ def test_a_late_file_after_the_lock_leaves_the_figures_and_is_named_until_unlock
     text = document_text(root)
     assert "Số liệu của báo cáo được chốt lúc " in text
     assert "báo cáo nộp sau khi chốt số liệu (Thôn 7) không được tổng hợp vào báo cáo này" in text
-    # Status says so in one place too.
-    status = wbt(root, "status", "--period", PERIOD)
-    assert "Số liệu đã chốt lúc " in status.output and line in status.output
+    # Status and check say so too, before their table.
+    for command in ("status", "check"):
+        shown = wbt(root, command, "--period", PERIOD).output
+        table = shown.index("\nMã ")
+        assert "Số liệu đã chốt lúc " in shown[:table] and line in shown[:table], command
 
     # Unlock: the reason is required, then the late file counts.
     refused = wbt(root, "unlock", "--period", PERIOD)
@@ -445,6 +447,8 @@ def test_a_lock_the_ledger_lost_is_put_back_from_the_copy_beside_the_report(root
     assert "đã ghi lại việc chốt vào sổ" in restored["message"]
     assert lock_rows(root) == [(PERIOD, "lock", "Đã gửi")]
     assert list(root.glob(f"{LEDGER}.hong-*"))
+    record = json.loads((root / FOLDER / ".wbt-report.json").read_bytes())
+    assert record["lock"]["locked"] is True  # the merge kept the copy
     # Unlocked: the copy says so too, and nothing is put back.
     assert wbt(root, "unlock", "--period", PERIOD, "--reason", "Sửa").exit_code == 0
     record = json.loads((root / FOLDER / ".wbt-report.json").read_bytes())
