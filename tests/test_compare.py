@@ -29,6 +29,7 @@ from workbook_tools import pipeline
 from workbook_tools.cli import cli
 from workbook_tools.numbers import percent_text
 from workbook_tools.plan import load_plan
+from workbook_tools.plan.relative import parse_relative
 from workbook_tools.workspace import Workspace
 
 SIX_MONTHS, ANNUAL = "6T-2024", "CN-2024"
@@ -313,3 +314,41 @@ def test_the_report_compares_in_a_sheet_a_chart_and_words(root: Path) -> None:
         f"(6 tháng đầu năm 2024) lên {after}."
     ) in text
     assert "Chưa có số liệu cùng kỳ năm trước để so sánh." in text
+
+
+def test_a_target_against_the_previous_period(root: Path) -> None:
+    with_relative_target(root, "tăng ít nhất 10 % so với kỳ trước")
+    merge(root, SIX_MONTHS, JUNE)
+    june = by_code(summary(root, SIX_MONTHS))["CT1.2"]
+    assert june["outcome"] == "chua_danh_gia"
+    assert "chưa đánh giá được: chưa có số liệu kỳ trước" in june["note"]
+    # The year's news items: far more than the first half's, so at least 10 % more.
+    codes = [f"T{i:02d}" for i in range(1, 13)]
+    annual_forms(root, dict.fromkeys(codes, 50), tt_loa=500, tt_mang_xa_hoi=500)
+    merge(root, ANNUAL, DECEMBER)
+    annual = by_code(summary(root, ANNUAL))["CT1.2"]
+    assert annual["previous"]["numerator"] == june["numerator"]
+    assert annual["numerator"] >= june["numerator"] * 1.1
+    assert annual["met"] is True and annual["outcome"] == "dat"
+    assert f"kỳ trước ({SIX_MONTHS})" in annual["note"]
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "earlier", "met"),
+    [
+        ("tăng ít nhất 10 % so với kỳ trước", Fraction(110), Fraction(100), True),
+        ("tăng ít nhất 10 % so với kỳ trước", Fraction(109), Fraction(100), False),
+        ("tăng ít nhất 10 % so với kỳ trước", Fraction(1), Fraction(0), True),  # from nothing
+        ("tăng ít nhất 10 % so với kỳ trước", Fraction(0), Fraction(0), False),
+        ("giảm ít nhất 20 % so với kỳ trước", Fraction(8), Fraction(10), True),
+        ("giảm ít nhất 20 % so với kỳ trước", Fraction(9), Fraction(10), False),
+        ("không giảm so với kỳ trước", Fraction(1, 2), Fraction(1, 2), True),
+        ("không tăng so với kỳ trước", Fraction(3, 5), Fraction(1, 2), False),
+    ],
+)
+def test_what_a_relative_target_asks(
+    text: str, figure: Fraction, earlier: Fraction, met: bool
+) -> None:
+    target = parse_relative(text)
+    assert not isinstance(target, str)
+    assert target.reached(figure, earlier) is met
