@@ -535,9 +535,9 @@ def _require_locked_figures(consolidation: Consolidation) -> None:
         raise LockError(
             f"Số liệu tổng hợp lại của kỳ {code} khác với số liệu đã chốt lúc "
             f"{shown_time(lock.at)}, dù các tệp vẫn là các tệp đã chốt: có thể tệp kế hoạch "
-            "(chỉ tiêu, công thức, danh sách) hoặc thời điểm nhận bài (wbt arrival) đã được sửa "
-            "sau khi chốt. Chưa ghi báo cáo mới; "
-            "báo cáo đã chốt được giữ nguyên. Nếu cần tổng hợp theo các thay đổi đó, hãy mở chốt "
+            "(chỉ tiêu, công thức, danh sách), thời điểm nhận bài (wbt arrival) hoặc báo cáo kỳ "
+            "trước dùng để so sánh đã thay đổi sau khi chốt. Chưa ghi báo cáo mới; báo cáo đã "
+            "chốt được giữ nguyên. Nếu cần tổng hợp theo các thay đổi đó, hãy mở chốt "
             f'bằng lệnh wbt unlock --period {code} --reason "lý do" rồi chạy lại wbt merge.'
         )
 
