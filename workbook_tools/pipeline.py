@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -57,13 +57,17 @@ from workbook_tools.inbox.read import (
     roster_status,
 )
 from workbook_tools.inbox.scan import has_files, named_files
-from workbook_tools.plan.model import Period, Plan
+from workbook_tools.plan.model import Period, Plan, RosterEntry
 from workbook_tools.problems import Problem
 from workbook_tools.workers import ordered_map, worker_count
 from workbook_tools.workspace import Workspace, run_lock
 
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
     from workbook_tools.consolidation import Consolidation
+    from workbook_tools.mail.fetch import FetchResult, RawMail
+    from workbook_tools.mail.transport import Server
     from workbook_tools.report.entries import Entries
     from workbook_tools.report.feedback import FeedbackCopies
     from workbook_tools.report.pdf import PdfOutcome
@@ -771,6 +775,253 @@ def _record(
         record_decisions(ws.ledger, events=events, reviews=reviews)
     except LedgerWriteError as err:
         raise LockError(str(err)) from err
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One unit's message (``wbt send``, ``wbt remind``): sent, written as a draft, or not
+    and why (Vietnamese)."""
+
+    entry: RosterEntry
+    addresses: tuple[str, ...]
+    done: bool
+    why: str = ""  # for a message not sent: no address, no form, the server's refusal…
+    path: Path | None = None  # the .eml draft written
+    what: str = ""  # for a reminder: "chưa nộp", "trễ hạn", "có lỗi"
+
+
+@dataclass(frozen=True, slots=True)
+class MailOutcome:
+    """The messages of ``wbt send`` or ``wbt remind``: each unit's, and where the drafts
+    went (None: sent through ``server``)."""
+
+    deliveries: Sequence[Delivery]
+    folder: Path | None
+    server: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOutcome:
+    """What ``wbt fetch`` took into the inbox."""
+
+    result: FetchResult
+
+
+#: The outbox's folders of mail drafts: the forms sent, the reminders.
+SENT_FOLDER = "thu_gui"
+REMINDER_FOLDER = "thu_nhac"
+
+
+def send(
+    ws: Workspace,
+    plan: Plan,
+    period: Period,
+    unit_codes: Sequence[str] = (),
+    server: Server | None = None,
+    *,
+    now: datetime | None = None,
+) -> MailOutcome:
+    """One message to each village and unit (of ``unit_codes`` only, if given) with its own
+    form of ``period`` attached (``wbt generate`` wrote it in ``outbox/KỲ/bieu_mau``): as
+    ``.eml`` drafts in ``outbox/KỲ/thu_gui``, or through ``server``.
+
+    A unit with no address, or whose form is not generated yet, is listed as not sent
+    with why; the others go all the same.
+    """
+    from workbook_tools.forms import forms_folder, select_forms
+    from workbook_tools.mail.compose import attachment_from, form_message, sender_address
+
+    _require_root(ws)
+    now = (now or datetime.now()).replace(microsecond=0)
+    sender = sender_address(plan, server.user if server is not None else None)
+    if server is not None and not sender:
+        raise WorkspaceError(
+            "Chưa biết địa chỉ gửi thư: hãy ghi email của xã vào mục sender_email ở trang Cài "
+            "đặt của kế hoạch, hoặc ghi --user là địa chỉ email dùng để gửi."
+        )
+    folder = forms_folder(ws.period_outbox(period.code))
+    prepared: list[tuple[RosterEntry, EmailMessage | None, str]] = []
+    for spec in select_forms(plan, period.code, unit_codes):
+        entry = spec.entry
+        form = folder / spec.filename
+        if not entry.addresses:
+            prepared.append((entry, None, _no_address(plan, entry)))
+        elif not form.is_file():
+            prepared.append(
+                (
+                    entry,
+                    None,
+                    f"chưa có biểu mẫu {spec.filename} trong {folder}: hãy chạy wbt generate "
+                    f"--period {period.code} trước",
+                )
+            )
+        else:
+            attachment = attachment_from(form)
+            message = form_message(plan, period, entry, attachment, sender=sender, now=now)
+            prepared.append((entry, message, ""))
+    return _dispatch(ws, period, prepared, server, SENT_FOLDER)
+
+
+def remind(
+    ws: Workspace,
+    plan: Plan,
+    period: Period,
+    server: Server | None = None,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> MailOutcome:
+    """A message to each unit whose report of ``period`` is missing, late or has errors
+    (as ``wbt check`` finds them, its feedback copies written): what is missing or wrong
+    said plainly, the feedback copy attached for errors, the blank form for a missing
+    report. ``.eml`` drafts in ``outbox/KỲ/thu_nhac``, or through ``server``."""
+    from workbook_tools.forms import forms_folder, select_forms
+    from workbook_tools.inbox.arrival import plan_time
+    from workbook_tools.inbox.read import plan_date, plan_zone
+    from workbook_tools.mail.compose import (
+        Attachment,
+        Standing,
+        attachment_from,
+        reminder_message,
+        sender_address,
+    )
+    from workbook_tools.problems import Severity
+
+    now = (now or datetime.now()).replace(microsecond=0)
+    sender = sender_address(plan, server.user if server is not None else None)
+    if server is not None and not sender:
+        raise WorkspaceError(
+            "Chưa biết địa chỉ gửi thư: hãy ghi email của xã vào mục sender_email ở trang Cài "
+            "đặt của kế hoạch, hoặc ghi --user là địa chỉ email dùng để gửi."
+        )
+    checked = check(ws, plan, period, progress=progress)
+    zone = plan_zone(plan)
+    today = plan_date(now, zone)
+    forms = forms_folder(ws.period_outbox(period.code))
+    names = {s.entry.code: s.filename for s in select_forms(plan, period.code)}
+    prepared: list[tuple[RosterEntry, EmailMessage | None, str]] = []
+    what: dict[str, str] = {}
+    for row in checked.rows:
+        entry = row.entry
+        used = row.used
+        errors = [
+            p.message
+            for p in checked.result.problems
+            if p.unit == entry.code
+            and p.severity is Severity.ERROR
+            and (used is None or p.file == used.file)
+        ]
+        late = row.received and row.on_time is False
+        if row.received and not late and not (errors and used is not None):
+            continue
+        what[entry.code] = ", ".join(
+            w
+            for w, yes in (
+                ("chưa nộp", not row.received),
+                ("trễ hạn", late),
+                ("có lỗi", bool(errors) and used is not None),
+            )
+            if yes
+        )
+        if not entry.addresses:
+            prepared.append((entry, None, _no_address(plan, entry)))
+            continue
+        attachments: list[Attachment] = []
+        if used is not None and errors:
+            copy = checked.feedback.by_file.get(used.file)
+            if copy is not None and copy.is_file():
+                attachments.append(attachment_from(copy))
+        elif not row.received and (forms / names[entry.code]).is_file():
+            attachments.append(attachment_from(forms / names[entry.code]))
+        standing = Standing(
+            received=row.received,
+            late=late,
+            first_arrival=plan_time(row.first_arrival, zone) if row.first_arrival else None,
+            errors=errors if used is not None else [],
+            file=used.file if used is not None else None,
+        )
+        message = reminder_message(
+            plan, period, entry, standing, attachments, sender=sender, now=now, today=today
+        )
+        prepared.append((entry, message, ""))
+    outcome = _dispatch(ws, period, prepared, server, REMINDER_FOLDER)
+    deliveries = [
+        Delivery(d.entry, d.addresses, d.done, d.why, d.path, what.get(d.entry.code, ""))
+        for d in outcome.deliveries
+    ]
+    return MailOutcome(deliveries, outcome.folder, outcome.server)
+
+
+def fetch(
+    ws: Workspace,
+    plan: Plan,
+    period: Period,
+    mails: Iterable[RawMail],
+    *,
+    now: datetime | None = None,
+) -> FetchOutcome:
+    """The attachments of ``mails`` (:mod:`workbook_tools.mail.fetch`: an mbox, a folder of
+    ``.eml``, an IMAP mailbox read only) saved into ``inbox/``, their mail recorded in the
+    ledger: arrival "theo thư điện tử". Fetching again adds nothing."""
+    from workbook_tools.inbox.ledger import open_ledger
+    from workbook_tools.mail.fetch import take
+
+    _require_inbox(ws)
+    now = (now or datetime.now()).replace(microsecond=0)
+    with run_lock(ws.root), open_ledger(ws.ledger, now=now) as ledger:
+        result = take(plan, mails, ws.inbox, ledger, now, since=period.start)
+        result.problems.extend(ledger.problems)
+    return FetchOutcome(result)
+
+
+def _dispatch(
+    ws: Workspace,
+    period: Period,
+    prepared: Sequence[tuple[RosterEntry, EmailMessage | None, str]],
+    server: Server | None,
+    folder_name: str,
+) -> MailOutcome:
+    """The messages written as drafts into ``outbox/KỲ/<folder_name>``, or sent."""
+    from workbook_tools.mail.compose import draft_bytes, eml_name
+    from workbook_tools.mail.transport import deliver
+    from workbook_tools.workspace import write_atomic
+
+    out: list[Delivery] = []
+    if server is None:
+        folder = ws.period_outbox(period.code) / folder_name
+        with run_lock(ws.root):
+            for entry, message, why in prepared:
+                if message is None:
+                    out.append(Delivery(entry, entry.addresses, False, why))
+                    continue
+                path = folder / eml_name(period, entry)
+                write_atomic(path, draft_bytes(message), what="thư nháp")
+                out.append(Delivery(entry, entry.addresses, True, path=path))
+        return MailOutcome(out, folder)
+    failed = deliver(server, [(e.code, m) for e, m, _ in prepared if m is not None])
+    for entry, message, why in prepared:
+        if message is None:
+            out.append(Delivery(entry, entry.addresses, False, why))
+        else:
+            reason = failed.get(entry.code, "")
+            out.append(Delivery(entry, entry.addresses, not reason, reason))
+    return MailOutcome(out, None, server.shown)
+
+
+def _no_address(plan: Plan, entry: RosterEntry) -> str:
+    if entry.email.strip():
+        return (
+            f"email '{entry.email}' ở trang Danh sách của kế hoạch không đúng dạng địa chỉ thư"
+        )
+    return "chưa có email ở trang Danh sách của kế hoạch"
+
+
+def _require_root(ws: Workspace) -> None:
+    if not ws.root.is_dir():
+        raise WorkspaceError(
+            f"Không có thư mục làm việc {ws.root}. Hãy dùng --dir để chỉ đến thư mục có "
+            "templates/, inbox/, outbox/."
+        )
 
 
 def _require_inbox(ws: Workspace) -> None:

@@ -216,6 +216,17 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "đúng dạng địa chỉ thư. Hãy sửa lại, ví dụ thon1@gmail.com (không dấu, không khoảng "
         "trắng); nhiều địa chỉ cách nhau bằng dấu chấm phẩy.",
     ),
+    # --- the mailbox (wbt fetch): {where} is the mail ("thư số 3 trong hop_thu.mbox").
+    "mail.unreadable": (
+        Severity.ERROR,
+        "Không đọc được {where} ({reason}): thư bị hỏng. Các thư khác vẫn được lấy; hãy mở thư "
+        "này bằng chương trình thư và lưu tệp đính kèm vào inbox/ nếu có.",
+    ),
+    "mail.date_untrusted": (
+        Severity.INFO,
+        "{where}: {reason}. Thời điểm nhận được lấy theo lúc máy chủ thư nhận thư "
+        "({used}); nếu cần, hãy ghi lại ngày nhận bằng wbt arrival.",
+    ),
     # --- formulas of the plan workbook (workbook_tools.expressions) ----------
     # {position} is a 1-based character number within the formula; {suggestion}
     # is "" or " Có phải ý bạn là '…'?".
@@ -641,6 +652,13 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "tính là {verdict}. Nếu thời điểm theo giờ của kế hoạch là đúng thì không cần làm gì; "
         "nếu không, hãy kiểm tra cài đặt giờ của máy tính (Windows: Settings > Time & "
         "language).",
+    ),
+    # A file fetched from a mail (wbt fetch) whose sender is not on the roster.
+    "inbox.unknown_sender": (
+        Severity.WARNING,
+        "Tệp {file} lấy từ thư của {sender}, địa chỉ không có trong trang Danh sách của kế "
+        "hoạch. Tệp vẫn được đọc; hãy kiểm tra người gửi có đúng là người của {name} không, "
+        "và nếu đúng thì ghi địa chỉ đó vào cột Email của trang Danh sách.",
     ),
     "inbox.ledger_corrupt": (
         Severity.WARNING,

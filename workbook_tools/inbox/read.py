@@ -116,8 +116,10 @@ def collect(
     with open_ledger(ledger_path, now=now) as ledger:
         # Arrivals are recorded one file after the other in path order,
         # whoever read the files: every run records the same.
+        known = {a.casefold() for e in plan.roster for a in e.addresses}
         for done, read in enumerate(reads, start=1):
             kept.append(_arrived(read, ledger, now))
+            _sender_noted(plan, read, ledger, known)
             if progress is not None:
                 progress(done, total, read.submission.file)
         # A locked period: its locked files chosen again (inbox.lock).
@@ -145,6 +147,29 @@ def collect(
         if review_state(review) is ReviewState.RETURNED:
             result.problems.append(returned_problem(plan, review))
     return result
+
+
+def _sender_noted(plan: Plan, read: FileRead, ledger: Ledger, known: set[str]) -> None:
+    """A file fetched from a mail whose sender is not on the roster: flagged, still read."""
+    s = read.submission
+    if not read.record or not s.sha256:
+        return
+    try:
+        mail = ledger.mail_of(s.sha256)
+    except Exception:  # the ledger must not stop the run
+        return
+    if mail is None or mail.sender.casefold() in known:
+        return
+    name = plan.entry(s.unit).name if s.unit is not None else plan.settings.roster_words
+    read.problems.append(
+        problems.make(
+            "inbox.unknown_sender",
+            file=s.file,
+            unit=s.unit,
+            sender=mail.sender or "(không rõ người gửi)",
+            name=name,
+        )
+    )
 
 
 def plan_zone(plan: Plan) -> ZoneInfo:

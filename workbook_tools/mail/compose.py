@@ -1,0 +1,240 @@
+"""The messages the commune sends: a form to fill (``wbt send``), a reminder (``wbt remind``).
+
+Plain data in, an :class:`~email.message.EmailMessage` out; nothing here touches the
+network or the disk. Subjects and bodies are Vietnamese, in the officer's words,
+and say the deadline and how to reply: answer this mail with the filled form
+attached, its name unchanged. Attachments' names are encoded as mail programs
+expect (RFC 2231 for names with accents). A message is dated now and has its own
+Message-ID, so a reply's ``In-Reply-To`` names it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from workbook_tools.forms.contract import ascii_slug
+from workbook_tools.plan.model import Period, Plan, RosterEntry
+
+#: Attachments' MIME types, by extension.
+_TYPES = {
+    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".xlsm": ("application", "vnd.ms-excel.sheet.macroEnabled.12"),
+    ".xls": ("application", "vnd.ms-excel"),
+    ".ods": ("application", "vnd.oasis.opendocument.spreadsheet"),
+}
+#: The most problems a reminder lists one by one; the feedback copy has them all.
+PROBLEMS_LISTED = 15
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to attach: its bytes and the name the recipient sees."""
+
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a unit stands, for its reminder: what is missing, late or wrong."""
+
+    received: bool
+    late: bool
+    first_arrival: datetime | None  # in the plan's time, as shown
+    errors: Sequence[str]  # the error messages of its file, in the officer's words
+    file: str | None = None  # the file used
+
+
+def sender_address(plan: Plan, user: str | None = None) -> str:
+    """The commune's address: the plan's ``sender_email``, else the mail user if it is one."""
+    if plan.settings.sender_email:
+        return plan.settings.sender_email
+    return user if user and "@" in user else ""
+
+
+def form_message(
+    plan: Plan,
+    period: Period,
+    entry: RosterEntry,
+    form: Attachment,
+    *,
+    sender: str,
+    now: datetime,
+) -> EmailMessage:
+    """The form of ``entry`` for ``period``, attached, with how and by when to return it."""
+    s = plan.settings
+    deadline = f"{period.unit_deadline:%d/%m/%Y}"
+    subject = f"[UBND xã {s.commune}] Biểu mẫu {period.name} – {entry.name} (hạn nộp {deadline})"
+    body = "\n".join(
+        [
+            f"Kính gửi: {_addressee(entry)},",
+            "",
+            f"Ủy ban nhân dân xã {s.commune} gửi {entry.name} biểu mẫu {period.name} theo "
+            f"{s.plan_title} (tệp đính kèm {form.name}).",
+            "",
+            f"Đề nghị {entry.name} điền biểu mẫu và gửi lại chậm nhất ngày {deadline}.",
+            "",
+            "Cách gửi lại:",
+            "1. Lưu tệp đính kèm về máy, mở bằng Excel (hoặc WPS, LibreOffice); nếu Excel hỏi "
+            'thì bấm "Enable Editing" (Cho phép sửa).',
+            "2. Điền vào các ô tô màu, rồi lưu lại (Ctrl+S), giữ dạng .xlsx.",
+            "3. Giữ nguyên tên tệp; không đổi tên trang, không chèn hay xóa dòng, cột.",
+            "4. Trả lời thư này (bấm Trả lời / Reply) và đính kèm tệp đã điền. Không cần nén "
+            "tệp, không gửi ảnh chụp.",
+            "5. Cần sửa sau khi đã gửi thì gửi lại cả tệp đã sửa: bản gửi sau được dùng, ngày "
+            "gửi bản đầu vẫn được tính để xét đúng hạn.",
+            "",
+            "Ngày gửi thư trả lời được ghi là ngày nộp báo cáo.",
+            *_contact(sender),
+            "",
+            "Trân trọng,",
+            f"Ủy ban nhân dân xã {s.commune}",
+        ]
+    )
+    return _message(subject, body, entry, [form], sender=sender, now=now)
+
+
+def reminder_message(
+    plan: Plan,
+    period: Period,
+    entry: RosterEntry,
+    standing: Standing,
+    attachments: Sequence[Attachment],
+    *,
+    sender: str,
+    now: datetime,
+    today: date,
+) -> EmailMessage:
+    """A reminder to ``entry``: its report missing, late or with errors, said plainly;
+    ``attachments``: its feedback copy (errors) or its blank form (missing)."""
+    s = plan.settings
+    deadline = f"{period.unit_deadline:%d/%m/%Y}"
+    left = (period.unit_deadline - today).days
+    if left > 0:
+        when = f"còn {left} ngày"
+    elif left == 0:
+        when = "hôm nay là ngày cuối"
+    else:
+        when = f"đã quá hạn {-left} ngày"
+    lines = [f"Kính gửi: {_addressee(entry)},", ""]
+    if not standing.received:
+        subject = f"[UBND xã {s.commune}] Nhắc nộp {period.name} – {entry.name}"
+        lines += [
+            f"Đến ngày {today:%d/%m/%Y}, Ủy ban nhân dân xã {s.commune} chưa nhận được "
+            f"{period.name} của {entry.name}. Hạn nộp là ngày {deadline} ({when}).",
+            "",
+            f"Đề nghị {entry.name} điền biểu mẫu và gửi lại sớm bằng cách trả lời thư này, "
+            "đính kèm tệp đã điền (giữ nguyên tên tệp)."
+            + (" Biểu mẫu được gửi kèm lại thư này." if attachments else ""),
+            "Nếu đã gửi rồi, xin trả lời thư này và đính kèm lại tệp đã gửi.",
+        ]
+    else:
+        parts = []
+        if standing.late:
+            parts.append("nộp trễ hạn")
+        if standing.errors:
+            parts.append("có lỗi cần sửa")
+        subject = (
+            f"[UBND xã {s.commune}] {period.name} – {entry.name}: {' và '.join(parts)}"
+        )
+        if standing.late and standing.first_arrival is not None:
+            lines += [
+                f"Báo cáo {period.name} của {entry.name} được nhận ngày "
+                f"{standing.first_arrival:%d/%m/%Y}, sau hạn nộp {deadline}, nên được ghi là "
+                "nộp trễ hạn. Nếu đã gửi đúng hạn bằng cách khác (Zalo, bản giấy…), xin trả lời "
+                "thư này nói rõ ngày gửi để cán bộ xã ghi lại.",
+                "",
+            ]
+        if standing.errors:
+            shown = list(standing.errors[:PROBLEMS_LISTED])
+            more = len(standing.errors) - len(shown)
+            lines += [
+                f"Tệp {standing.file or ''} của {entry.name} có {len(standing.errors)} lỗi, "
+                "chưa dùng được các số liệu đó:",
+                *(f"- {text}" for text in shown),
+            ]
+            if more > 0:
+                lines.append(f"- … và {more} lỗi khác (xem bản phản hồi đính kèm).")
+            lines += [
+                "",
+                "Bản phản hồi đính kèm tô màu các ô cần sửa; trang \"Cần sửa\" liệt kê từng chỗ "
+                "và cách sửa."
+                if attachments
+                else "",
+                "Đề nghị sửa trên tệp của mình rồi gửi lại cả tệp bằng cách trả lời thư này "
+                "(giữ nguyên tên tệp).",
+            ]
+    lines += [*_contact(sender), "", "Trân trọng,", f"Ủy ban nhân dân xã {s.commune}"]
+    body = "\n".join(line for n, line in enumerate(lines) if line or lines[n - 1])
+    return _message(subject, body, entry, attachments, sender=sender, now=now)
+
+
+def draft_bytes(message: EmailMessage, *, draft: bool = True) -> bytes:
+    """The message as an ``.eml`` file: CRLF lines; with ``draft``, ``X-Unsent: 1`` so that
+    Outlook opens it as a message to send (Thunderbird: "Edit as New")."""
+    if draft and "X-Unsent" not in message:
+        message["X-Unsent"] = "1"
+    return message.as_bytes(policy=SMTP)
+
+
+def eml_name(period: Period, entry: RosterEntry) -> str:
+    """``6T-2024_T01_Thon-1.eml``: the period, the code and the name, ASCII only."""
+    name = ascii_slug(entry.name)[:40].strip("-")
+    parts = [ascii_slug(period.code) or "ky", ascii_slug(entry.code) or "don-vi"]
+    if name and name.casefold() != parts[1].casefold():
+        parts.append(name)
+    return "_".join(parts) + ".eml"
+
+
+def attachment_from(path: Path, name: str | None = None) -> Attachment:
+    """A file on disk to attach, under its own name (or ``name``)."""
+    return Attachment(unicodedata.normalize("NFC", name or path.name), path.read_bytes())
+
+
+# --- the parts ---------------------------------------------------------------------
+
+
+def _message(
+    subject: str,
+    body: str,
+    entry: RosterEntry,
+    attachments: Sequence[Attachment],
+    *,
+    sender: str,
+    now: datetime,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject
+    if sender:
+        message["From"] = Address(addr_spec=sender)
+    message["To"] = [Address(display_name=entry.name, addr_spec=a) for a in entry.addresses]
+    message["Date"] = format_datetime(now.astimezone())
+    domain = sender.rpartition("@")[2] if "@" in sender else None
+    message["Message-ID"] = make_msgid("wbt", domain=domain)
+    message.set_content(body)
+    for attachment in attachments:
+        maintype, subtype = _TYPES.get(
+            Path(attachment.name).suffix.lower(), ("application", "octet-stream")
+        )
+        message.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.name
+        )
+    return message
+
+
+def _addressee(entry: RosterEntry) -> str:
+    return f"{entry.contact} – {entry.name}" if entry.contact else entry.name
+
+
+def _contact(sender: str) -> list[str]:
+    if not sender:
+        return []
+    return ["", f"Mọi thắc mắc xin trả lời thư này hoặc gửi về {sender}."]

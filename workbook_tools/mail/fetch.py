@@ -1,0 +1,619 @@
+"""Replies taken from a mailbox into ``inbox/`` (``wbt fetch``), their arrival from the mail.
+
+Where the mail is read: an mbox file, a folder of ``.eml`` files, or an IMAP mailbox.
+IMAP is read only: the mailbox is opened with EXAMINE, messages are read with
+``BODY.PEEK[]`` (which sets no \\Seen flag), nothing is ever stored, moved, copied
+or deleted, and the session ends with LOGOUT (never CLOSE). Only the mail since
+the period began is asked for.
+
+Which attachments are taken: a part whose name ends in ``.xlsx``, ``.xlsm``,
+``.xls``, ``.ods`` (a form, whatever state it is in), or ``.zip`` (opened here);
+a part with no name whose type is a spreadsheet's. Every other named part (a
+photo, a PDF, a Word file, a signature ``.p7s``) is listed as skipped, with its
+name; unnamed parts (the text, inline images of a signature) are not attachments.
+Forwarded messages (``message/rfc822`` parts) are walked like the others.
+
+Each attachment is saved into ``inbox/`` in a folder of its mail
+(``thu_2024-06-14_0930_t01@xa.vn_1a2b3c``), under a safe name
+(:func:`safe_name`): the name mail programs encode (RFC 2231, encoded-words, raw
+UTF-8) decoded, NFC, no folder parts, no character or name Windows refuses, never
+over an existing file (a suffix is added). Nothing already in ``inbox/`` is
+touched. A zip is opened within the safety step's limits
+(:mod:`workbook_tools.safety.zipped`: members, sizes, bombs) and its spreadsheets
+are saved beside it; a zip refused is said, and nothing of it saved. The files
+saved then go through the same first look as any file of the inbox (and here,
+:func:`workbook_tools.safety.inspect`, to say at once which are damaged).
+
+Arrival: the mail's ``Date``, checked against its ``Received`` headers (and, from
+IMAP, the time the server put it in the mailbox). Mail takes seconds or minutes
+from the sender's program to its server; a ``Date`` more than
+:data:`DATE_TOLERANCE` (two hours) before the first ``Received`` stamp, or after
+the last, comes from a computer whose clock is wrong (or a header written by
+hand), and is not trusted: the first ``Received`` stamp (when the sender's server
+took the mail) is the arrival then. Two hours leave room for a mail program that
+kept the message in its outbox a while, or a clock some minutes off; they do not
+leave room for a clock set to the wrong day or time zone. A mail with no
+``Received`` header (saved from a mail program) is taken at its ``Date``.
+
+Each attachment's mail (its Message-ID, sender, time) goes into the ledger
+(:class:`~workbook_tools.inbox.ledger.MailArrival`): on time and late follow it
+("theo thư điện tử"). The same attachment twice (the same SHA-256, in two mails
+or already in the inbox) is saved once; a mail fetched before adds nothing: fetch
+again and again, the inbox is the same. An attachment whose sender is not on the
+roster is saved and flagged (``inbox.unknown_sender``, shown by status and merge).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import imaplib
+import mailbox
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from email import policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import parseaddr, parsedate_to_datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from workbook_tools import problems, safety
+from workbook_tools.inbox.ledger import Ledger, MailArrival
+from workbook_tools.mail.transport import MailError, Server, network_reason, tls_context
+from workbook_tools.plan.model import Plan
+from workbook_tools.problems import Problem
+from workbook_tools.safety import zipped
+from workbook_tools.safety.findings import DEFAULT_LIMITS, Findings, Refused
+from workbook_tools.workspace import write_atomic
+
+#: How far a mail's Date may be from its Received stamps and still be believed.
+DATE_TOLERANCE = timedelta(hours=2)
+#: The attachments taken, by extension (a zip is opened).
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+TAKEN = (*SPREADSHEETS, ".zip")
+#: A part with no name, taken by its type: the extension it is saved with.
+_BY_TYPE = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+}
+#: Names Windows keeps for devices, whatever the extension.
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
+             *(f"LPT{n}" for n in range(1, 10))}
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
+_ENCODED_WORD = re.compile(r"=\?[^?]+\?[BbQq]\?[^?]*\?=")
+_MAX_STEM = 100  # characters of a saved name before its extension
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True, slots=True)
+class RawMail:
+    """One message as read from a mailbox: its bytes, where it was, and (IMAP) when the
+    server put it in the mailbox."""
+
+    data: bytes
+    where: str  # "thư số 3 trong hop_thu.mbox", "tra_loi.eml", "INBOX, thư UID 12"
+    delivered: datetime | None = None  # aware
+
+
+@dataclass(frozen=True, slots=True)
+class MailTime:
+    """When a mail was sent, as far as its headers can be believed."""
+
+    arrived: datetime | None  # aware; None: the mail says nothing
+    trusted_date: bool  # its Date header was used
+    note: str = ""  # why the Date was not used
+
+
+@dataclass(slots=True)
+class Saved:
+    """An attachment saved into the inbox."""
+
+    file: str  # relative to inbox/, with '/'
+    message_id: str
+    sender: str
+    arrived: datetime  # naive local time
+    known_sender: bool
+    problems: list[Problem] = field(default_factory=list)  # the first look's, at once
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A part of a mail that was not saved, and why (in Vietnamese)."""
+
+    where: str
+    name: str
+    why: str
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """What one ``wbt fetch`` did."""
+
+    messages: int = 0  # read from the mailbox
+    saved: list[Saved] = field(default_factory=list)
+    duplicates: list[Skipped] = field(default_factory=list)  # the same content seen before
+    skipped: list[Skipped] = field(default_factory=list)  # not a form, or refused
+    already: int = 0  # attachments of mail fetched before
+    problems: list[Problem] = field(default_factory=list)
+
+
+# --- reading mailboxes ------------------------------------------------------------
+
+
+def read_mbox(path: Path) -> Iterator[RawMail]:
+    """Every message of an mbox file (Thunderbird's folders, Google Takeout), read only."""
+    if not path.is_file():
+        raise MailError(f"Không tìm thấy tệp hộp thư {path}. Hãy kiểm tra đường dẫn sau --mbox.")
+    box = mailbox.mbox(path, create=False)
+    try:
+        for n, key in enumerate(box.iterkeys(), start=1):
+            yield RawMail(box.get_bytes(key), f"thư số {n} trong {path.name}")
+    finally:
+        box.close()
+
+
+def read_eml_folder(folder: Path) -> Iterator[RawMail]:
+    """Every ``.eml`` file of ``folder`` and its subfolders, in name order."""
+    if not folder.is_dir():
+        raise MailError(
+            f"Không tìm thấy thư mục {folder}. Hãy kiểm tra đường dẫn sau --eml (thư mục chứa "
+            "các thư đã lưu dạng .eml)."
+        )
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() == ".eml" and path.is_file():
+            yield RawMail(path.read_bytes(), path.relative_to(folder).as_posix())
+
+
+def read_imap(server: Server, box: str, since: date | None) -> Iterator[RawMail]:
+    """The messages of the IMAP mailbox ``box`` since ``since``, read only (EXAMINE,
+    BODY.PEEK[]: no flag set), with the time the server received each."""
+    imap = _imap_connect(server)
+    try:
+        try:
+            status, data = imap.select(_quoted(box), readonly=True)  # EXAMINE
+            if status != "OK":
+                raise MailError(
+                    f"Không mở được hộp thư '{box}' trên máy chủ {server.shown} "
+                    f"({_said(data)}). Hãy kiểm tra tên hộp thư sau --mailbox (thường là INBOX)."
+                )
+            criteria = ["SINCE", f"{since.day}-{_MONTHS[since.month - 1]}-{since.year}"] if (
+                since is not None
+            ) else ["ALL"]
+            status, data = imap.uid("SEARCH", *criteria)
+            uids = data[0].split() if status == "OK" and data and data[0] else []
+            for uid in uids:
+                number = uid.decode("ascii", "replace")
+                status, data = imap.uid("FETCH", number, "(INTERNALDATE BODY.PEEK[])")
+                raw, delivered = _fetched(data)
+                if status == "OK" and raw is not None:
+                    yield RawMail(raw, f"{box}, thư UID {number}", delivered)
+        except imaplib.IMAP4.error as err:
+            raise MailError(
+                f"Máy chủ thư {server.shown} báo lỗi khi đọc hộp thư '{box}': {err}."
+            ) from None
+        except OSError as err:
+            where = f"máy chủ thư {server.shown}"
+            raise MailError(network_reason(err, where, server.timeout, "993, hoặc 143")) from None
+    finally:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
+            imap.logout()  # never CLOSE: nothing is expunged
+
+
+def _imap_connect(server: Server) -> imaplib.IMAP4:
+    where = f"máy chủ thư {server.shown}"
+    imap: imaplib.IMAP4 | None = None
+    try:
+        if server.implicit_tls or server.port == 993:
+            imap = imaplib.IMAP4_SSL(
+                server.host, server.port, ssl_context=tls_context(), timeout=server.timeout
+            )
+        else:
+            imap = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
+            if "STARTTLS" in imap.capabilities:
+                imap.starttls(ssl_context=tls_context())
+            elif server.password:
+                raise MailError(
+                    f"Máy chủ thư {server.shown} không hỗ trợ mã hóa kết nối (STARTTLS), nên "
+                    "mật khẩu không được gửi đi. Hãy dùng cổng IMAP có mã hóa (thường là 993)."
+                )
+        if server.user:
+            imap.login(server.user, server.password or "")
+        return imap
+    except MailError:
+        _logout(imap)
+        raise
+    except imaplib.IMAP4.error as err:
+        _logout(imap)
+        raise MailError(
+            f"Máy chủ thư {server.shown} không cho đăng nhập với tên {server.user} ({err}): "
+            "sai tên đăng nhập hoặc mật khẩu. Hãy kiểm tra lại (--user, biến môi trường "
+            "WBT_MAIL_PASSWORD); với Gmail, Outlook.com cần dùng mật khẩu ứng dụng (App "
+            "password)."
+        ) from None
+    except OSError as err:
+        _logout(imap)
+        raise MailError(network_reason(err, where, server.timeout, "993, hoặc 143")) from None
+
+
+def _logout(imap: imaplib.IMAP4 | None) -> None:
+    if imap is not None:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
+            imap.logout()
+
+
+def _quoted(box: str) -> str:
+    return '"' + box.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _said(data: object) -> str:
+    if isinstance(data, list) and data and isinstance(data[0], bytes):
+        return data[0].decode("utf-8", "replace")
+    return str(data)
+
+
+_INTERNALDATE = re.compile(
+    rb'INTERNALDATE "\s*(\d{1,2})-([A-Za-z]{3})-(\d{4}) '
+    rb'(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})"'
+)
+
+
+def _fetched(data: Sequence[object]) -> tuple[bytes | None, datetime | None]:
+    """The message's bytes and its INTERNALDATE, from a UID FETCH response."""
+    raw: bytes | None = None
+    delivered: datetime | None = None
+    for item in data:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
+            raw = item[1]
+            head = item[0] if isinstance(item[0], bytes) else b""
+        elif isinstance(item, bytes):
+            head = item
+        else:
+            continue
+        found = _INTERNALDATE.search(head)
+        if found is not None:
+            day, month, year, hour, minute, second, sign, oh, om = found.groups()
+            with contextlib.suppress(ValueError):
+                offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign == b"-" else 1)
+                delivered = datetime(
+                    int(year),
+                    _MONTHS.index(month.decode().title()) + 1,
+                    int(day),
+                    int(hour),
+                    int(minute),
+                    int(second),
+                    tzinfo=UTC,
+                ) - offset
+    return raw, delivered
+
+
+# --- one mail ---------------------------------------------------------------------
+
+
+def mail_time(
+    message: Message, delivered: datetime | None = None, zone: tzinfo | None = None
+) -> MailTime:
+    """When ``message`` was sent: its Date if its Received stamps (and ``delivered``, the
+    mailbox's own time) bear it out, else the first stamp (see the module's note)."""
+    stamps = [t for t in (_received_time(h) for h in _all(message, "Received")) if t]
+    if delivered is not None:
+        stamps.append(delivered)
+    sent = _date(_header(message, "Date"))
+    if not stamps:
+        return MailTime(sent, sent is not None)
+    first, last = min(stamps), max(stamps)
+    if sent is None:
+        return MailTime(first, False, "thư không ghi ngày gửi")
+    if sent < first - DATE_TOLERANCE:
+        return MailTime(
+            first,
+            False,
+            f"ngày gửi ghi trong thư ({_shown(sent, zone)}) sớm hơn nhiều so với lúc máy chủ "
+            f"thư nhận ({_shown(first, zone)}): có thể đồng hồ máy gửi đặt sai",
+        )
+    if sent > last + DATE_TOLERANCE:
+        return MailTime(
+            first,
+            False,
+            f"ngày gửi ghi trong thư ({_shown(sent, zone)}) muộn hơn lúc máy chủ thư nhận "
+            f"({_shown(last, zone)}): có thể đồng hồ máy gửi đặt sai",
+        )
+    return MailTime(sent, True)
+
+
+def _shown(moment: datetime, zone: tzinfo | None = None) -> str:
+    """An aware time as the officer reads it: in the plan's time zone when given."""
+    return f"{moment.astimezone(zone):%d/%m/%Y %H:%M}"
+
+
+def _all(message: Message, name: str) -> list[str]:
+    try:
+        return [str(v) for v in message.get_all(name, [])]
+    except Exception:  # a header the parser cannot make sense of
+        return []
+
+
+def _header(message: Message, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # a header the parser cannot make sense of
+        return ""
+    return "" if value is None else str(value)
+
+
+def _date(text: str) -> datetime | None:
+    if not text.strip():
+        return None
+    try:
+        moment = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    # "-0000": the time is UTC, the zone unknown.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _received_time(header: str) -> datetime | None:
+    """The stamp a server put at the end of its Received header ("…; Fri, 14 Jun 2024 …")."""
+    _, semicolon, stamp = header.rpartition(";")
+    return _date(stamp) if semicolon else None
+
+
+def message_id(message: Message, data: bytes) -> str:
+    """The mail's Message-ID; a mail without one is known by its bytes' hash."""
+    found = _header(message, "Message-ID").strip()
+    return found or f"<sha256-{hashlib.sha256(data).hexdigest()}@wbt>"
+
+
+def sender_of(message: Message) -> str:
+    """The From address, lower case ('' if none)."""
+    return parseaddr(_header(message, "From"))[1].strip().lower()
+
+
+def attachments(message: Message) -> tuple[list[tuple[str, bytes]], list[tuple[str, str]]]:
+    """The parts taken (name, bytes) and the named parts skipped (name, why), forwarded
+    messages included."""
+    taken: list[tuple[str, bytes]] = []
+    skipped: list[tuple[str, str]] = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        name = part_name(part)
+        kind = part.get_content_type().lower()
+        if not name:
+            extension = _BY_TYPE.get(kind)
+            if extension is None:
+                continue  # the text, an inline image: not an attachment
+            name = f"tep_dinh_kem{extension}"
+        if not name.lower().endswith(TAKEN):
+            skipped.append((name, "không phải bảng tính (chỉ lấy tệp .xlsx, .xls, .ods, .zip)"))
+            continue
+        try:
+            content = part.get_payload(decode=True)
+        except Exception:  # a payload the parser cannot decode
+            content = None
+        if not isinstance(content, bytes) or not content:
+            skipped.append((name, "tệp đính kèm rỗng hoặc hỏng, không giải mã được"))
+            continue
+        taken.append((name, content))
+    return taken, skipped
+
+
+def part_name(part: Message) -> str:
+    """A part's file name as the sender's program meant it: RFC 2231 and encoded-words
+    decoded (also where the standard does not put them, as Outlook does), raw UTF-8
+    bytes read as UTF-8 (else Windows' Vietnamese code page), NFC."""
+    try:
+        name = part.get_filename() or part.get_param("name", header="content-type") or ""
+    except Exception:  # a parameter the parser cannot make sense of
+        return ""
+    if isinstance(name, tuple):  # an RFC 2231 triple the parser left undecoded
+        name = str(name[2])
+    name = str(name)
+    if _ENCODED_WORD.search(name):
+        with contextlib.suppress(Exception):
+            name = str(make_header(decode_header(name)))
+    if any("\udc80" <= ch <= "\udcff" for ch in name):
+        raw = name.encode("utf-8", "surrogateescape")
+        try:
+            name = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            name = raw.decode("cp1258", "replace")
+    return unicodedata.normalize("NFC", name).strip()
+
+
+def safe_name(name: str, default: str = "tep_dinh_kem") -> str:
+    """``name`` fit to save on any computer: its last part only (no folder), no control
+    character, none Windows refuses (``<>:"/\\|?*``), no trailing dot or space, not a
+    device name (CON, NUL, COM1…), not hidden, at most 100 characters before its
+    extension; NFC."""
+    text = unicodedata.normalize("NFC", name).replace("\\", "/")
+    text = text.rsplit("/", 1)[-1]
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+                   for ch in text)
+    text = _FORBIDDEN.sub("_", text)
+    text = " ".join(text.split()).strip(" .")
+    stem, dot, extension = text.rpartition(".")
+    if not dot:
+        stem, extension = text, ""
+    stem = stem.strip(" .")[:_MAX_STEM].rstrip(" .")
+    if not stem:
+        stem = default
+    if stem.split(".")[0].upper() in _RESERVED:
+        stem = f"_{stem}"
+    return f"{stem}.{extension}" if extension else stem
+
+
+def unique_path(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``name (2).xlsx``, ``(3)``… where a file (any case) is there."""
+    taken = {p.name.casefold() for p in folder.iterdir()} if folder.is_dir() else set()
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    candidate, n = name, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{stem} ({n}){dot}{extension}"
+    return folder / candidate
+
+
+def unzip(
+    name: str, data: bytes
+) -> tuple[list[tuple[str, bytes]], list[tuple[str, str]], list[Problem]]:
+    """The spreadsheets in a zip attachment, opened within the safety step's limits;
+    the other members skipped; a zip refused (a bomb, too many members, damaged) is said
+    as the safety step says it, and nothing of it is taken."""
+    report = Findings(name, ".zip")
+    taken: list[tuple[str, bytes]] = []
+    skipped: list[tuple[str, str]] = []
+    try:
+        listed = zipped.members(data, DEFAULT_LIMITS, report)
+        inflater = zipped.Inflater(data, DEFAULT_LIMITS, report)
+        for member in listed:
+            if member.is_dir:
+                continue
+            inner = f"{name}/{member.name}"
+            if not member.name.lower().endswith(SPREADSHEETS):
+                skipped.append((inner, "không phải bảng tính"))
+                inflater.inflate(member, keep=False)  # counted against the limits all the same
+                continue
+            taken.append((member.name, inflater.inflate(member, keep=True)))
+    except Refused:
+        return [], [], report.problems
+    except Exception as err:  # a zip too broken for the reader: the same words
+        return [], [], [problems.make("file.corrupt", file=name, reason=f"{type(err).__name__}")]
+    return taken, skipped, report.problems
+
+
+# --- taking a mailbox into the inbox ----------------------------------------------
+
+
+def take(
+    plan: Plan,
+    mails: Iterable[RawMail],
+    inbox: Path,
+    ledger: Ledger,
+    now: datetime,
+    since: date | None = None,
+) -> FetchResult:
+    """Save the attachments of ``mails`` into ``inbox`` and record their mail in ``ledger``.
+
+    ``since``: mail sent before this day (the period's start) is passed over. Run it
+    holding the run lock. A mail that cannot be read is said, and the others are taken.
+    """
+    result = FetchResult()
+    known = {a.casefold() for e in plan.roster for a in e.addresses}
+    seen: dict[str, str] = {}  # sha256 -> the file saved for it in this run
+    for raw in mails:
+        result.messages += 1
+        try:
+            message = BytesParser(policy=policy.default).parsebytes(raw.data)
+        except Exception as err:  # the parser gives up only on the worst
+            result.problems.append(
+                problems.make("mail.unreadable", where=raw.where, reason=type(err).__name__)
+            )
+            continue
+        _take_one(plan, raw, message, inbox, ledger, now, since, known, seen, result)
+    return result
+
+
+def _take_one(
+    plan: Plan,
+    raw: RawMail,
+    message: EmailMessage,
+    inbox: Path,
+    ledger: Ledger,
+    now: datetime,
+    since: date | None,
+    known: set[str],
+    seen: dict[str, str],
+    result: FetchResult,
+) -> None:
+    ident = message_id(message, raw.data)
+    sender = sender_of(message)
+    zone = ZoneInfo(plan.settings.time_zone)
+    when = mail_time(message, raw.delivered, zone)
+    arrived = _local(when.arrived) if when.arrived is not None else now
+    arrived = min(arrived, now)
+    if since is not None and when.arrived is not None and arrived.date() < since:
+        return  # before the period began: not a reply to its forms
+    found, skipped = attachments(message)
+    where = f"{raw.where} (từ {sender or 'không rõ người gửi'})"
+    files: list[tuple[str, bytes]] = []
+    for name, content in found:
+        if name.lower().endswith(".zip"):
+            inner, inner_skipped, refused = unzip(safe_name(name), content)
+            folder_name = safe_name(Path(safe_name(name)).stem)
+            files.extend((f"{folder_name}/{safe_name(n)}", c) for n, c in inner)
+            skipped.extend(inner_skipped)
+            for p in refused:
+                result.problems.append(p)
+                result.skipped.append(Skipped(where, name, p.message))
+        else:
+            files.append((safe_name(name), content))
+    result.skipped.extend(Skipped(where, name, why) for name, why in skipped)
+    if files and not when.trusted_date and when.note and when.arrived is not None:
+        result.problems.append(
+            problems.make(
+                "mail.date_untrusted",
+                where=where,
+                reason=when.note,
+                used=_shown(when.arrived, zone),
+            )
+        )
+    folder: Path | None = None
+    for name, content in files:
+        sha = hashlib.sha256(content).hexdigest()
+        if ledger.fetched(ident, sha):
+            result.already += 1
+            continue
+        existing = seen.get(sha) or _known_file(ledger, sha)
+        if existing is not None:
+            ledger.record_mail(MailArrival(ident, sha, arrived, sender, existing, now))
+            result.duplicates.append(Skipped(where, name, f"giống hệt tệp {existing}"))
+            continue
+        if folder is None:
+            stamp = when.arrived.astimezone(zone) if when.arrived is not None else arrived
+            folder = inbox / mail_folder(stamp, sender, ident)
+        inside, _, base = name.rpartition("/")  # a zip's member: in a folder named after it
+        path = unique_path(folder / inside if inside else folder, base)
+        write_atomic(path, content, what="tệp đính kèm")
+        relative = path.relative_to(inbox).as_posix()
+        seen[sha] = relative
+        ledger.record_mail(MailArrival(ident, sha, arrived, sender, relative, now))
+        saved = Saved(relative, ident, sender, arrived, sender.casefold() in known)
+        with contextlib.suppress(Exception):  # the status will look again anyway
+            inspection = safety.inspect(path, name=relative)
+            saved.problems.extend(
+                p for p in inspection.problems if p.severity is problems.Severity.ERROR
+            )
+        result.saved.append(saved)
+
+
+def _known_file(ledger: Ledger, sha: str) -> str | None:
+    """The inbox file already holding the content ``sha``, as the ledger knows it."""
+    mail = ledger.mail_of(sha)
+    if mail is not None:
+        return mail.file
+    seen = ledger.lookup(sha)
+    return seen.file if seen is not None else None
+
+
+def mail_folder(arrived: datetime, sender: str, ident: str) -> str:
+    """The inbox folder of one mail: ``thu_2024-06-14_0930_t01@xa.vn_1a2b3c``."""
+    tag = hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:6]
+    who = safe_name(sender or "khong-ro-nguoi-gui", default="khong-ro-nguoi-gui")
+    return safe_name(f"thu_{arrived:%Y-%m-%d_%H%M}_{who}_{tag}")
+
+
+def _local(moment: datetime) -> datetime:
+    """An aware time as naive local time, as the ledger keeps the files' times."""
+    try:
+        return moment.astimezone().replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        return moment.replace(tzinfo=None)
