@@ -24,16 +24,19 @@ are saved beside it; a zip refused is said, and nothing of it saved. The files
 saved then go through the same first look as any file of the inbox (and here,
 :func:`workbook_tools.safety.inspect`, to say at once which are damaged).
 
-Arrival: the mail's ``Date``, checked against its ``Received`` headers (and, from
-IMAP, the time the server put it in the mailbox). Mail takes seconds or minutes
-from the sender's program to its server; a ``Date`` more than
-:data:`DATE_TOLERANCE` (two hours) before the first ``Received`` stamp, or after
-the last, comes from a computer whose clock is wrong (or a header written by
-hand), and is not trusted: the first ``Received`` stamp (when the sender's server
-took the mail) is the arrival then. Two hours leave room for a mail program that
-kept the message in its outbox a while, or a clock some minutes off; they do not
-leave room for a clock set to the wrong day or time zone. A mail with no
-``Received`` header (saved from a mail program) is taken at its ``Date``.
+Arrival: the mail's ``Date`` (the sender's computer's clock), checked against the
+receiving side's stamp: the first (topmost) ``Received`` header, which the
+commune's mail provider wrote when the mail reached it, and, from IMAP, the time
+the server put it in the mailbox. Mail takes seconds or minutes from the sender's
+program to the commune's provider; a ``Date`` more than :data:`DATE_TOLERANCE`
+(two hours) before that stamp, or after it, comes from a computer whose clock is
+wrong (or a header written by hand) and is not trusted: the stamp is the arrival
+then, and a note says so (``mail.date_untrusted``; the officer can still correct it
+with ``wbt arrival``). Two hours leave room for a mail program that kept the message
+in its outbox a while, a server that delays a first mail (greylisting: minutes),
+a clock some minutes off; they do not leave room for a clock set to the wrong day
+or time zone (seven hours for Việt Nam). A mail with no ``Received`` header (saved
+from a mail program) is taken at its ``Date``.
 
 Each attachment's mail (its Message-ID, sender, time) goes into the ledger
 (:class:`~workbook_tools.inbox.ledger.MailArrival`): on time and late follow it
@@ -299,30 +302,40 @@ def _fetched(data: Sequence[object]) -> tuple[bytes | None, datetime | None]:
 def mail_time(
     message: Message, delivered: datetime | None = None, zone: tzinfo | None = None
 ) -> MailTime:
-    """When ``message`` was sent: its Date if its Received stamps (and ``delivered``, the
-    mailbox's own time) bear it out, else the first stamp (see the module's note)."""
-    stamps = [t for t in (_received_time(h) for h in _all(message, "Received")) if t]
+    """When ``message`` was sent: its Date if the receiving side's stamp bears it out, else
+    that stamp (see the module's note).
+
+    The receiving side's stamp: the topmost ``Received`` header (the last server the mail
+    went through, the commune's provider: the sender cannot write it) and, from IMAP,
+    ``delivered``, the time the mail was put in the mailbox; the earlier of them.
+    """
+    stamps = []
+    headers = _all(message, "Received")
+    if headers:
+        top = _received_time(headers[0])
+        if top is not None:
+            stamps.append(top)
     if delivered is not None:
         stamps.append(delivered)
     sent = _date(_header(message, "Date"))
     if not stamps:
         return MailTime(sent, sent is not None)
-    first, last = min(stamps), max(stamps)
+    stamp = min(stamps)
     if sent is None:
-        return MailTime(first, False, "thư không ghi ngày gửi")
-    if sent < first - DATE_TOLERANCE:
+        return MailTime(stamp, False, "thư không ghi ngày gửi")
+    if sent < stamp - DATE_TOLERANCE:
         return MailTime(
-            first,
+            stamp,
             False,
             f"ngày gửi ghi trong thư ({_shown(sent, zone)}) sớm hơn nhiều so với lúc máy chủ "
-            f"thư nhận ({_shown(first, zone)}): có thể đồng hồ máy gửi đặt sai",
+            f"thư của xã nhận thư ({_shown(stamp, zone)}): có thể đồng hồ máy gửi đặt sai",
         )
-    if sent > last + DATE_TOLERANCE:
+    if sent > stamp + DATE_TOLERANCE:
         return MailTime(
-            first,
+            stamp,
             False,
-            f"ngày gửi ghi trong thư ({_shown(sent, zone)}) muộn hơn lúc máy chủ thư nhận "
-            f"({_shown(last, zone)}): có thể đồng hồ máy gửi đặt sai",
+            f"ngày gửi ghi trong thư ({_shown(sent, zone)}) muộn hơn lúc máy chủ thư của xã "
+            f"nhận thư ({_shown(stamp, zone)}): có thể đồng hồ máy gửi đặt sai",
         )
     return MailTime(sent, True)
 
