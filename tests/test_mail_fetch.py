@@ -1,0 +1,315 @@
+"""``wbt fetch`` on the mailbox the issue lists, in a real IMAP server (Dovecot), and from
+an mbox file and a folder of .eml files: which attachments are taken and under which
+names, zips within the safety step's limits, the same content once, the mail's time."""
+
+from __future__ import annotations
+
+import io
+import mailbox
+import unicodedata
+import zipfile
+from datetime import datetime, timedelta, timezone
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.inbox_forms import VILLAGE, blank_form, filled, form_name, snapshot
+from tests.mail_servers import ImapMailbox, reply_message
+from workbook_tools import problems
+from workbook_tools.cli import cli
+from workbook_tools.mail import PASSWORD_VARIABLE
+from workbook_tools.mail.fetch import DATE_TOLERANCE, mail_time, safe_name, unique_path
+from workbook_tools.plan import load_sample_plan
+
+PERIOD = "6T-2024"
+VN = timezone(timedelta(hours=7))
+TO = "UBND xã Tiến Nông <vanhoa.tiennong@example.org>"
+ON_TIME = datetime(2024, 6, 13, 15, 0, tzinfo=VN)
+#: A Vietnamese file name, as a village would write it.
+NAME = unicodedata.normalize("NFC", "Báo cáo thôn Đông Phú 6 tháng.xlsx")
+
+
+def wbt(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, [*args, "--dir", str(root)], catch_exceptions=False)
+
+
+def address(code: str) -> str:
+    return load_sample_plan().entry(code).email
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def mailbox_content() -> list[tuple[str, bytes]]:
+    """The issue's mailbox: (what it is, the reply's bytes), each sent before the deadline."""
+    t05 = filled("T05", VILLAGE)
+    replies = [
+        # Two forms in one mail, a photo and a PDF beside them.
+        ("two", reply_message(
+            sender=address("T05"), to=TO, subject="Bao cao", date=ON_TIME,
+            attachments=[(form_name("T05"), t05), (form_name("T06"), filled("T06", VILLAGE)),
+                         ("anh chup.jpg", b"\xff\xd8\xff\xe0 not a form"),
+                         ("cong van.pdf", b"%PDF-1.4 not a form")],
+        )),
+        # Forwarded as a message by the village head, and forwarded inline.
+        ("forwarded", reply_message(
+            sender=address("T07"), to=TO, subject="Bao cao thon 7", date=ON_TIME,
+            attachments=[(form_name("T07"), filled("T07", VILLAGE))], forwarded="attached",
+            original_sender="Ke toan thon 7 <ketoan.thon7@example.org>",
+        )),
+        ("inline", reply_message(
+            sender=address("T08"), to=TO, subject="Bao cao thon 8", date=ON_TIME,
+            attachments=[(form_name("T08"), filled("T08", VILLAGE))], forwarded="inline",
+        )),
+        # A Vietnamese name, written each way mail programs write it.
+        *(
+            (style, reply_message(
+                sender=address(code), to=TO, subject="Báo cáo", date=ON_TIME,
+                attachments=[(NAME, filled(code, VILLAGE))], filename_style=style,
+            ))
+            for code, style in (("T09", "rfc2231"), ("T10", "encoded-word"),
+                                ("T11", "raw-utf8"))
+        ),
+        # A damaged attachment: the download was cut.
+        ("damaged", reply_message(
+            sender=address("T12"), to=TO, subject="Bao cao", date=ON_TIME,
+            attachments=[(form_name("T12"), filled("T12", VILLAGE)[:3000])],
+        )),
+        # Last year's form (another plan).
+        ("last year", reply_message(
+            sender=address("VHXH"), to=TO, subject="Bao cao", date=ON_TIME,
+            attachments=[("VHXH cu.xlsx", blank_form("VHXH", last_year=True))],
+        )),
+        # From an address that is not on the roster.
+        ("unknown", reply_message(
+            sender="Ai do <nguoi.la@gmail.com>", to=TO, subject="Bao cao MN", date=ON_TIME,
+            attachments=[(form_name("MN"), blank_form("MN"))],
+        )),
+        # Two forms zipped; a zip bomb; the same T05 form sent again.
+        ("zip", reply_message(
+            sender=address("CDX"), to=TO, subject="Bao cao", date=ON_TIME,
+            attachments=[("bao cao.zip", zipped({
+                f"thu muc/{form_name('CDX')}": blank_form("CDX"),
+                form_name("THCS"): blank_form("THCS"),
+                "ghi chu.txt": b"xin cam on",
+            }))],
+        )),
+        ("bomb", reply_message(
+            sender=address("TH"), to=TO, subject="Bao cao", date=ON_TIME,
+            attachments=[("nen.zip", zipped({"a.xlsx": bytes(40 << 20)}))],
+        )),
+        ("again", reply_message(
+            sender=address("T05"), to=TO, subject="Gui lai", date=ON_TIME + timedelta(hours=3),
+            attachments=[("ban gui lai.xlsx", t05)],
+        )),
+    ]  # fmt: skip
+    return replies
+
+
+@pytest.fixture(scope="module")
+def replies() -> list[tuple[str, bytes]]:
+    return mailbox_content()
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    root = tmp_path / "xa"
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    return root
+
+
+def test_the_issues_mailbox_fetched_from_imap(
+    root: Path,
+    imap_server: ImapMailbox,
+    replies: list[tuple[str, bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(imap_server.cafile))
+    monkeypatch.setenv(PASSWORD_VARIABLE, imap_server.password)
+    for _, reply in replies:
+        imap_server.append(reply, when=ON_TIME + timedelta(minutes=5))
+    flags = imap_server.flags()
+    result = wbt(root, "fetch", "--period", PERIOD, "--imap", imap_server.address,
+                 "--user", imap_server.user)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = result.output
+    inbox = root / "inbox"
+    saved = {p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file()}
+    by_name: dict[str, list[str]] = {}
+    for file in saved:
+        by_name.setdefault(file.rsplit("/", 1)[-1], []).append(file)
+
+    # Two attachments of one mail: one folder; the photo and the PDF listed as skipped.
+    (t05,) = by_name[form_name("T05")]
+    (t06,) = by_name[form_name("T06")]
+    assert t05.split("/")[0] == t06.split("/")[0] and t05.startswith("thu_2024-06-13_1500_")
+    assert "anh chup.jpg" in out and "cong van.pdf" in out and "không phải bảng tính" in out
+    # Forwarded either way: taken.
+    assert len(by_name[form_name("T07")]) == 1 and len(by_name[form_name("T08")]) == 1
+    # The Vietnamese name, however it was encoded: the same NFC name, in three mails.
+    assert len(by_name[NAME]) == 3
+    # The damaged file is saved (the inbox keeps what came) and said at once.
+    (t12,) = by_name[form_name("T12")]
+    truncated = problems.make("file.truncated", file=t12)
+    assert truncated.message in " ".join(out.split())
+    # The zip's forms, beside it in a folder named after it; its text file skipped.
+    (cdx,) = by_name[form_name("CDX")]
+    (thcs,) = by_name[form_name("THCS")]
+    assert cdx.split("/")[1] == "bao cao" and thcs.split("/")[1] == "bao cao"
+    assert "ghi chu.txt" in out
+    # The zip bomb refused with the safety step's words, nothing of it saved.
+    assert "a.xlsx" not in by_name
+    assert "Đây là tệp nén bất thường, có thể là tệp độc hại" in out
+    # The same T05 form again: taken once.
+    assert "ban gui lai.xlsx" not in by_name and f"giống hệt tệp {t05}" in out
+    # The unknown sender: saved, flagged.
+    (mn,) = by_name[form_name("MN")]
+    assert "từ nguoi.la@gmail.com" in out and "người gửi không có trong trang Danh sách" in out
+    assert len(saved) == 12
+    assert imap_server.flags() == flags  # nothing read, moved or deleted
+    assert imap_server.count() == len(replies)
+
+    # Status: on time by the mail, the unknown sender flagged, last year's form and the
+    # damaged one said as for any file of the inbox.
+    status = wbt(root, "status", "--period", PERIOD).output
+    assert "theo thư điện tử" in status
+    plan = load_sample_plan()
+    unknown = problems.make(
+        "inbox.unknown_sender", file=mn, unit="MN", sender="nguoi.la@gmail.com",
+        name=plan.entry("MN").name,
+    )  # fmt: skip
+    assert unknown.message in status
+    assert f"Tệp {t12} bị thiếu phần cuối" in status
+    (old,) = by_name["VHXH cu.xlsx"]
+    assert f"Tệp {old}" in status and "PCMD-TienNong-2023" in status
+
+    # Fetch again: the same inbox.
+    before = snapshot(inbox)
+    again = wbt(root, "fetch", "--period", PERIOD, "--imap", imap_server.address,
+                "--user", imap_server.user)  # fmt: skip
+    assert "lấy 0 tệp mới" in again.output
+    assert snapshot(inbox) == before
+
+
+def test_an_mbox_and_a_folder_of_eml_give_the_same_files(
+    tmp_path: Path, replies: list[tuple[str, bytes]]
+) -> None:
+    chosen = [reply for what, reply in replies if what not in ("bomb",)]
+    box_path = tmp_path / "Thu den.mbox"
+    box = mailbox.mbox(box_path)
+    for reply in chosen:
+        box.add(reply)
+    box.flush()
+    box.close()
+    emls = tmp_path / "thu"
+    emls.mkdir()
+    for n, reply in enumerate(chosen):
+        (emls / f"thu {n:02d}.eml").write_bytes(reply)
+    kept = box_path.read_bytes()
+
+    found = []
+    for source in (["--mbox", str(box_path)], ["--eml", str(emls)]):
+        root = tmp_path / source[0].strip("-")
+        assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+        result = wbt(root, "fetch", "--period", PERIOD, *source)
+        assert result.exit_code == 0, result.output
+        assert f"Đã đọc {len(chosen)} thư; lấy 12 tệp mới" in result.output
+        found.append(sorted(p.relative_to(root / "inbox").as_posix()
+                            for p in (root / "inbox").rglob("*") if p.is_file()))  # fmt: skip
+    assert found[0] == found[1]
+    assert box_path.read_bytes() == kept  # the mbox is only read
+
+
+def test_one_source_is_asked_for(root: Path) -> None:
+    none = wbt(root, "fetch", "--period", PERIOD)
+    assert none.exit_code == 1 and "Hãy chọn đúng một nơi lấy thư" in none.output
+    two = wbt(root, "fetch", "--period", PERIOD, "--mbox", "a.mbox", "--eml", "thu")
+    assert two.exit_code == 1 and "(đang ghi --mbox và --eml)" in two.output
+    gone = wbt(root, "fetch", "--period", PERIOD, "--mbox", str(root / "khong co.mbox"))
+    assert gone.exit_code == 1 and "Không tìm thấy tệp hộp thư" in gone.output
+
+
+def test_a_refused_imap_login_is_said(
+    root: Path, imap_server: ImapMailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(imap_server.cafile))
+    monkeypatch.setenv(PASSWORD_VARIABLE, "sai")
+    result = wbt(root, "fetch", "--period", PERIOD, "--imap", imap_server.address,
+                 "--user", imap_server.user)  # fmt: skip
+    assert result.exit_code == 1
+    assert f"không cho đăng nhập với tên {imap_server.user}" in result.output
+    assert "Traceback" not in result.output
+    # TLS from the first byte on the IMAPS port works as well.
+    monkeypatch.setenv(PASSWORD_VARIABLE, imap_server.password)
+    ssl_port = f"{imap_server.host}:{imap_server.ssl_port}"
+    ok = wbt(root, "fetch", "--period", PERIOD, "--imap", ssl_port, "--ssl",
+             "--user", imap_server.user)  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert "Đã đọc 0 thư" in ok.output
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("../../Windows/System32/bao cao.xlsx", "bao cao.xlsx"),
+        ("C:\\Users\\thon\\Desktop\\T01.xlsx", "T01.xlsx"),
+        ("CON.xlsx", "_CON.xlsx"),
+        ("lpt1", "_lpt1"),
+        ('bao<cao>:"thon"|1?*.xlsx', "bao_cao___thon__1__.xlsx"),
+        ("bao cao. . .", "bao cao"),
+        (".an.xlsx", "an.xlsx"),
+        ("tab\there\x00.xlsx", "tab here.xlsx"),
+        (unicodedata.normalize("NFD", "Thôn Đông.xlsx"), "Thôn Đông.xlsx"),
+        ("", "tep_dinh_kem"),
+        ("a" * 300 + ".xlsx", "a" * 100 + ".xlsx"),
+    ],
+)
+def test_safe_names(name: str, safe: str) -> None:
+    assert safe_name(name) == safe
+    assert unicodedata.is_normalized("NFC", safe_name(name))
+
+
+def test_no_file_is_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "T01.xlsx").write_bytes(b"first")
+    (tmp_path / "t01 (2).XLSX").write_bytes(b"second")
+    assert unique_path(tmp_path, "T01.xlsx") == tmp_path / "T01 (3).xlsx"
+    assert unique_path(tmp_path, "T02.xlsx") == tmp_path / "T02.xlsx"
+
+
+def _message(date: datetime, received: datetime | None) -> EmailMessage:
+    raw = reply_message(sender=address("T01"), to=TO, subject="x", date=date,
+                        received_date=received)  # fmt: skip
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_a_date_the_receiving_server_contradicts_is_not_trusted() -> None:
+    # Received within the tolerance: the Date is the arrival.
+    fine = mail_time(_message(ON_TIME, ON_TIME + timedelta(minutes=30)))
+    assert (fine.arrived, fine.trusted_date) == (ON_TIME, True)
+    # The sender's clock three days behind the commune's provider: the provider's time.
+    late = ON_TIME + timedelta(days=3)
+    behind = mail_time(_message(ON_TIME, late))
+    assert (behind.arrived, behind.trusted_date) == (late, False)
+    assert "sớm hơn nhiều" in behind.note
+    # A clock ahead of the provider (the Date after the mail arrived): the provider's time.
+    ahead = mail_time(_message(ON_TIME, ON_TIME - DATE_TOLERANCE - timedelta(minutes=1)))
+    assert ahead.arrived == ON_TIME - DATE_TOLERANCE - timedelta(minutes=1)
+    # The IMAP server's own time counts as the receiving side's too; with no stamp at
+    # all (a mail saved from a mail program), the Date is all there is.
+    bare = _message(ON_TIME, None)
+    del bare["Received"]
+    boxed = mail_time(bare, delivered=late)
+    assert boxed.arrived == late and not boxed.trusted_date
+    alone = mail_time(bare)
+    assert (alone.arrived, alone.trusted_date) == (ON_TIME, True)
