@@ -186,6 +186,15 @@ def test_a_refused_connection_a_wrong_password_an_untrusted_certificate_are_said
     )
 
     monkeypatch.setenv("SSL_CERT_FILE", str(smtp_server.cafile))
+    # TLS from the first byte asked of a server that starts in plain text: TLS fails.
+    tls = send(root, "--unit", "T01", "--smtp", smtp_server.address, "--ssl", "--user",
+               smtp_server.user)  # fmt: skip
+    assert tls.exit_code == 1
+    assert (
+        f"Không thiết lập được kết nối bảo mật (TLS) với máy chủ thư {smtp_server.address}"
+        in tls.output
+    )
+    assert "hãy thêm --ssl; nếu không thì bỏ --ssl" in tls.output
     monkeypatch.setenv(PASSWORD_VARIABLE, "sai-mat-khau")
     wrong = send(root, "--unit", "T01", "--unit", "T02", "--smtp", smtp_server.address,
                  "--user", smtp_server.user)  # fmt: skip

@@ -222,6 +222,11 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Không đọc được {where} ({reason}): thư bị hỏng. Các thư khác vẫn được lấy; hãy mở thư "
         "này bằng chương trình thư và lưu tệp đính kèm vào inbox/ nếu có.",
     ),
+    "mail.not_saved": (
+        Severity.ERROR,
+        "Chưa lưu được một tệp đính kèm của {where}: {reason} Lần chạy wbt fetch sau sẽ lấy "
+        "lại tệp này.",
+    ),
     "mail.date_untrusted": (
         Severity.INFO,
         "{where}: {reason}. Thời điểm nhận được lấy theo lúc máy chủ thư nhận thư "

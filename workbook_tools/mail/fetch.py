@@ -66,6 +66,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from workbook_tools import problems, safety
+from workbook_tools.errors import OutputError
 from workbook_tools.inbox.ledger import Ledger, MailArrival
 from workbook_tools.mail.transport import MailError, Server, network_reason, tls_context
 from workbook_tools.plan.model import Plan
@@ -154,12 +155,18 @@ def read_mbox(path: Path) -> Iterator[RawMail]:
     """Every message of an mbox file (Thunderbird's folders, Google Takeout), read only."""
     if not path.is_file():
         raise MailError(f"Không tìm thấy tệp hộp thư {path}. Hãy kiểm tra đường dẫn sau --mbox.")
-    box = mailbox.mbox(path, create=False)
     try:
-        for n, key in enumerate(box.iterkeys(), start=1):
-            yield RawMail(box.get_bytes(key), f"thư số {n} trong {path.name}")
-    finally:
-        box.close()
+        box = mailbox.mbox(path, create=False)
+        try:
+            for n, key in enumerate(box.iterkeys(), start=1):
+                yield RawMail(box.get_bytes(key), f"thư số {n} trong {path.name}")
+        finally:
+            box.close()
+    except OSError as err:
+        raise MailError(
+            f"Không đọc được tệp hộp thư {path} ({err.strerror or err}). Hãy đóng chương trình "
+            "thư đang mở tệp đó, hoặc chép tệp ra chỗ khác rồi chạy lại."
+        ) from None
 
 
 def read_eml_folder(folder: Path) -> Iterator[RawMail]:
@@ -171,7 +178,14 @@ def read_eml_folder(folder: Path) -> Iterator[RawMail]:
         )
     for path in sorted(folder.rglob("*")):
         if path.suffix.lower() == ".eml" and path.is_file():
-            yield RawMail(path.read_bytes(), path.relative_to(folder).as_posix())
+            try:
+                data = path.read_bytes()
+            except OSError as err:
+                raise MailError(
+                    f"Không đọc được thư {path} ({err.strerror or err}). Hãy kiểm tra quyền đọc "
+                    "tệp rồi chạy lại."
+                ) from None
+            yield RawMail(data, path.relative_to(folder).as_posix())
 
 
 def read_imap(server: Server, box: str, since: date | None) -> Iterator[RawMail]:
@@ -595,7 +609,11 @@ def _take_one(
             folder = inbox / mail_folder(stamp, sender, ident)
         inside, _, base = name.rpartition("/")  # a zip's member: in a folder named after it
         path = unique_path(folder / inside if inside else folder, base)
-        write_atomic(path, content, what="tệp đính kèm")
+        try:
+            write_atomic(path, content, what="tệp đính kèm")
+        except OutputError as err:  # this one is not saved (nor recorded): the next run tries
+            result.problems.append(problems.make("mail.not_saved", where=where, reason=str(err)))
+            continue
         relative = path.relative_to(inbox).as_posix()
         seen[sha] = relative
         ledger.record_mail(MailArrival(ident, sha, arrived, sender, relative, now))
