@@ -278,6 +278,22 @@ def test_safe_names(name: str, safe: str) -> None:
     assert unicodedata.is_normalized("NFC", safe_name(name))
 
 
+def test_zip_member_names_in_utf8_or_the_vietnamese_code_page_unmarked() -> None:
+    from workbook_tools.mail.fetch import unzip
+
+    name = unicodedata.normalize("NFC", "Báo cáo thôn.xlsx")
+    raws = [name.encode("utf-8"), "Thôn Đông.xlsx".encode("cp1258")]
+    # zipfile marks any name it cannot write in ASCII as UTF-8: the bytes are put in after,
+    # unmarked, as Windows writes them.
+    stand_ins = [(letter * len(raw)).encode() for letter, raw in zip("QZ", raws, strict=True)]
+    data = zipped({stand_in.decode(): b"x" for stand_in in stand_ins})
+    for stand_in, raw in zip(stand_ins, raws, strict=True):
+        data = data.replace(stand_in, raw)
+    taken, skipped, refused = unzip("nen.zip", data)
+    assert [n for n, _ in taken] == [name, unicodedata.normalize("NFC", "Thôn Đông.xlsx")]
+    assert skipped == [] and refused == []
+
+
 def test_no_file_is_overwritten(tmp_path: Path) -> None:
     (tmp_path / "T01.xlsx").write_bytes(b"first")
     (tmp_path / "t01 (2).XLSX").write_bytes(b"second")

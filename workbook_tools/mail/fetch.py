@@ -504,17 +504,36 @@ def unzip(
         for member in listed:
             if member.is_dir:
                 continue
-            inner = f"{name}/{member.name}"
-            if not member.name.lower().endswith(SPREADSHEETS):
+            member_name = _zip_name(member.name, member.flags)
+            inner = f"{name}/{member_name}"
+            if not member_name.lower().endswith(SPREADSHEETS):
                 skipped.append((inner, "không phải bảng tính"))
                 inflater.inflate(member, keep=False)  # counted against the limits all the same
                 continue
-            taken.append((member.name, inflater.inflate(member, keep=True)))
+            taken.append((member_name, inflater.inflate(member, keep=True)))
     except Refused:
         return [], [], report.problems
     except Exception as err:  # a zip too broken for the reader: the same words
         return [], [], [problems.make("file.corrupt", file=name, reason=f"{type(err).__name__}")]
     return taken, skipped, report.problems
+
+
+def _zip_name(name: str, flags: int) -> str:
+    """A zip member's name: one not marked UTF-8 (flag 0x800) was read as code page 437;
+    Windows' "Send to > Compressed folder" writes UTF-8 bytes or the computer's code page
+    (Vietnamese: 1258) unmarked, so those are tried first."""
+    if flags & 0x800 or name.isascii():
+        return name
+    try:
+        raw = name.encode("cp437")
+    except UnicodeEncodeError:
+        return name
+    for codec in ("utf-8", "cp1258"):
+        try:
+            return unicodedata.normalize("NFC", raw.decode(codec))
+        except UnicodeDecodeError:
+            continue
+    return name
 
 
 # --- taking a mailbox into the inbox ----------------------------------------------
@@ -638,7 +657,8 @@ def _known_file(ledger: Ledger, sha: str) -> str | None:
 def mail_folder(arrived: datetime, sender: str, ident: str) -> str:
     """The inbox folder of one mail: ``thu_2024-06-14_0930_t01@xa.vn_1a2b3c``."""
     tag = hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:6]
-    who = safe_name(sender or "khong-ro-nguoi-gui", default="khong-ro-nguoi-gui")
+    # At most 40 characters of the address: Windows' paths end at 260.
+    who = safe_name((sender or "khong-ro-nguoi-gui")[:40], default="khong-ro-nguoi-gui")
     return safe_name(f"thu_{arrived:%Y-%m-%d_%H%M}_{who}_{tag}")
 
 
