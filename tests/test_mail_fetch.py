@@ -5,6 +5,7 @@ names, zips within the safety step's limits, the same content once, the mail's t
 from __future__ import annotations
 
 import io
+import json
 import mailbox
 import unicodedata
 import zipfile
@@ -191,6 +192,11 @@ def test_the_issues_mailbox_fetched_from_imap(
     assert f"Tệp {t12} bị thiếu phần cuối" in status
     (old,) = by_name["VHXH cu.xlsx"]
     assert f"Tệp {old}" in status and "PCMD-TienNong-2023" in status
+
+    # Merge: the unknown sender in the report's problems too (the JSON summary's).
+    assert wbt(root, "merge", "--period", PERIOD).exit_code == 0
+    data = json.loads((root / "outbox" / PERIOD / f"tong_hop_{PERIOD}.json").read_text("utf-8"))
+    assert unknown.to_dict() in data["problems"]
 
     # Fetch again: the same inbox.
     before = snapshot(inbox)

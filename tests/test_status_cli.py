@@ -162,7 +162,8 @@ def test_an_inbox_of_junk_is_summarised_past_a_screenful(tmp_path: Path) -> None
 
 def test_the_commands_that_only_read_do_not_load_the_report_s_libraries(tmp_path: Path) -> None:
     """pandas, xlsxwriter and python-docx take a third of a second to load: only the
-    commands that write reports need them."""
+    commands that write reports need them; smtplib, imaplib and ssl only the mail
+    commands."""
     root = tmp_path / "xa"
     assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
     put(root / "inbox", "T01.xlsx", filled("T01", VILLAGE), ON_TIME)
@@ -173,7 +174,8 @@ def test_the_commands_that_only_read_do_not_load_the_report_s_libraries(tmp_path
         "try:\n"
         "    main()\n"
         "finally:\n"
-        "    print(sorted(m for m in ('pandas', 'xlsxwriter', 'docx') if m in sys.modules))\n"
+        "    print(sorted(m for m in ('pandas', 'xlsxwriter', 'docx', 'smtplib', 'imaplib', "
+        "'mailbox') if m in sys.modules))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8"})

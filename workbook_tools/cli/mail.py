@@ -24,13 +24,13 @@ from workbook_tools.errors import WorkspaceError
 from workbook_tools.inbox.arrival import plan_time
 from workbook_tools.inbox.read import plan_zone
 from workbook_tools.mail import PASSWORD_VARIABLE
-from workbook_tools.mail.transport import Server, parse_address
 from workbook_tools.plan.model import Period, Plan
 from workbook_tools.problems import SEVERITY_LABELS, Severity
 from workbook_tools.workspace import Workspace
 
 if TYPE_CHECKING:
     from workbook_tools.mail.fetch import FetchResult
+    from workbook_tools.mail.transport import Server
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
 
@@ -127,6 +127,9 @@ def _server(
     address: str, default_port: int, user: str | None, plan: Plan, use_ssl: bool
 ) -> Server:
     """The server, and as whom: the password from the environment, or asked (hidden)."""
+    # smtplib and ssl: loaded by the mail commands only (a tenth of every command's start).
+    from workbook_tools.mail.transport import Server, parse_address
+
     host, port = parse_address(address, default_port)
     login = user if user is not None else (plan.settings.sender_email or None)
     password = None
