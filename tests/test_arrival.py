@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import docx
 import openpyxl
@@ -38,28 +40,50 @@ def test_a_correction_is_kept_with_its_reason_and_the_newest_applies(root: Path)
     inbox = snapshot(root / "inbox")
     # The demo's T03 was saved after the deadline; its form says 10/06: in doubt.
     before = wbt(root, "status", "--period", PERIOD)
-    assert columns(before.output, "T03")[3:5] == ["Cần xác nhận", "theo ngày của tệp"]
-    assert columns(before.output, "T01")[3:5] == ["Đúng hạn", "theo ngày của tệp"]
+    # The time shown is the one the demo saves it at (sample/demo_2024.toml), this
+    # computer's local time, shown where the plan is.
+    saved = datetime(2024, 6, 18, 9, 15).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert columns(before.output, "T03")[3:5] == [
+        "Cần xác nhận", f"{saved:%d/%m %H:%M} theo ngày của tệp"
+    ]
+    assert columns(before.output, "T01")[3] == "Đúng hạn"
+    assert columns(before.output, "T01")[4].endswith(" theo ngày của tệp")
 
     done = wbt(
-        root, "arrival", "--period", PERIOD, "--unit", "t03", "--date", "14/06/2024",
-        "--reason", "nhận qua Zalo",
+        root,
+        "arrival",
+        "--period",
+        PERIOD,
+        "--unit",
+        "t03",
+        "--date",
+        "14/06/2024",
+        "--reason",
+        "nhận qua Zalo",
     )
     assert done.exit_code == 0, done.output
     assert "Đã ghi: T03 - Thôn 3 nộp báo cáo 6T-2024 ngày 14/06/2024" in done.output
     after = wbt(root, "status", "--period", PERIOD)
-    assert columns(after.output, "T03")[3:5] == ["Đúng hạn", "cán bộ xác nhận"]
+    assert columns(after.output, "T03")[3:5] == ["Đúng hạn", "14/06 12:00 cán bộ xác nhận"]
     assert "T03 - Thôn 3: cán bộ xác nhận nhận ngày 14/06/2024 (nhận qua Zalo)." in after.output
     assert "Cần xác nhận (" not in after.output
 
     # A second correction adds a row: the newest applies, the first is kept.
     again = wbt(
-        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "16/06/2024 08:00",
-        "--reason", "Zalo gửi ngày 16/06, xem lại tin nhắn",
+        root,
+        "arrival",
+        "--period",
+        PERIOD,
+        "--unit",
+        "T03",
+        "--date",
+        "16/06/2024 08:00",
+        "--reason",
+        "Zalo gửi ngày 16/06, xem lại tin nhắn",
     )
     assert again.exit_code == 0, again.output
     late = wbt(root, "status", "--period", PERIOD)
-    assert columns(late.output, "T03")[3:5] == ["Trễ hạn", "cán bộ xác nhận"]
+    assert columns(late.output, "T03")[3:5] == ["Trễ hạn", "16/06 08:00 cán bộ xác nhận"]
     listed = wbt(root, "arrival", "--period", PERIOD).output
     assert "T03 nhận ngày 14/06/2024 12:00 (nhận qua Zalo)" in listed
     assert "T03 nhận ngày 16/06/2024 08:00 (Zalo gửi ngày 16/06, xem lại tin nhắn)" in listed
@@ -72,13 +96,23 @@ def test_a_correction_is_kept_with_its_reason_and_the_newest_applies(root: Path)
 
 def test_the_report_lists_the_correction_with_its_reason(root: Path) -> None:
     wbt(
-        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "14/06/2024",
-        "--reason", "nhận qua Zalo",
+        root,
+        "arrival",
+        "--period",
+        PERIOD,
+        "--unit",
+        "T03",
+        "--date",
+        "14/06/2024",
+        "--reason",
+        "nhận qua Zalo",
     )
     merged = wbt(root, "merge", "--period", PERIOD)
     assert merged.exit_code == 0, merged.output
     assert "Thôn 3 (T03): cán bộ xác nhận nhận ngày 14/06/2024 (nhận qua Zalo)." in merged.output
-    assert "Thời điểm nhận: 19 theo ngày của tệp, 1 cán bộ xác nhận." in merged.output
+    assert (
+        "Thời điểm nhận của 20 bài nộp: 19 theo ngày của tệp, 1 cán bộ xác nhận." in merged.output
+    )
     outbox = root / "outbox" / PERIOD
 
     ws = openpyxl.load_workbook(outbox / f"BaoCao_TongHop_{PERIOD}.xlsx")["Tình hình nộp"]

@@ -6,7 +6,9 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
@@ -47,6 +49,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def shown(saved: datetime) -> str:
+    """A file time (this computer's local time) as status shows it: where the plan is."""
+    return f"{saved.astimezone(ZoneInfo('Asia/Ho_Chi_Minh')):%d/%m %H:%M}"
+
+
 def columns(output: str, code: str) -> list[str]:
     """The table row of ``code``, split into its columns."""
     line = next(line for line in output.splitlines() if line.startswith(f"{code} "))
@@ -62,24 +69,52 @@ def test_status_prints_who_reported_and_leaves_inbox_and_outbox_alone(workspace:
         "Báo cáo 6 tháng đầu năm 2024 (6T-2024), hạn nộp 15/06/2024: 22 thôn, đơn vị phải nộp."
     )
     assert columns(out, "Mã") == [
-        "Mã", "Tên", "Nộp", "Hạn", "Thời điểm nhận", "Tệp dùng", "Lỗi", "Cảnh báo", "Xem xét"
+        "Mã",
+        "Tên",
+        "Nộp",
+        "Hạn",
+        "Thời điểm nhận",
+        "Tệp dùng",
+        "Lỗi",
+        "Cảnh báo",
+        "Xem xét",
     ]
-    assert columns(out, "T01") == ["T01", "Thôn 1", "Đã nộp", "Đúng hạn", "theo ngày của tệp",
-                                   form_name("T01"), "0", "0", "chưa xem xét"]
+    assert columns(out, "T01") == [
+        "T01",
+        "Thôn 1",
+        "Đã nộp",
+        "Đúng hạn",
+        f"{shown(ON_TIME)} theo ngày của tệp",
+        form_name("T01"),
+        "0",
+        "0",
+        "chưa xem xét",
+    ]
     # Saved after the deadline, but the form says it was made on 10/06: not silently late.
-    assert columns(out, "T02") == ["T02", "Thôn 2", "Đã nộp", "Cần xác nhận",
-                                   "theo ngày của tệp", "Thon 2/T02.xlsx", "1", "0",
-                                   "chưa xem xét"]
+    assert columns(out, "T02") == [
+        "T02",
+        "Thôn 2",
+        "Đã nộp",
+        "Cần xác nhận",
+        f"{shown(LATE)} theo ngày của tệp",
+        "Thon 2/T02.xlsx",
+        "1",
+        "0",
+        "chưa xem xét",
+    ]
     assert columns(out, "T06") == ["T06", "Thôn 6", "Chưa nộp", "-", "-", "-", "0", "0", "-"]
     assert "Cần xác nhận (T02): nhận sau hạn nhưng biểu mẫu ghi ngày báo cáo trước hạn." in out
     assert f"wbt arrival --period {PERIOD} --unit MÃ --date dd/mm/yyyy" in out
     missing = [e.code for e in sample_plan().roster if e.code not in ("T01", "T02")]
-    assert (
-        f"Đã nộp 2/22 (đúng hạn 1, trễ hạn 1); chưa nộp: {', '.join(missing)}." in out
-    )
+    assert f"Đã nộp 2/22 (đúng hạn 1, trễ hạn 1); chưa nộp: {', '.join(missing)}." in out
     other_period = problems.make(
-        "inbox.other_period", file="T06 nam.xlsx", unit="T06", found="CN-2024",
-        found_name="Báo cáo năm 2024", name="Thôn 6", period=PERIOD,
+        "inbox.other_period",
+        file="T06 nam.xlsx",
+        unit="T06",
+        found="CN-2024",
+        found_name="Báo cáo năm 2024",
+        name="Thôn 6",
+        period=PERIOD,
     )
     assert f"T06 - Thôn 6:\n  Tệp T06 nam.xlsx:\n    - Ghi chú: {other_period.message}\n" in out
     assert "T02 - Thôn 2:\n  Tệp Thon 2/T02.xlsx:\n    - Lỗi: " in out
@@ -177,7 +212,12 @@ def test_the_commands_that_only_read_do_not_load_the_report_s_libraries(tmp_path
         "    print(sorted(m for m in ('pandas', 'xlsxwriter', 'docx', 'smtplib', 'imaplib', "
         "'mailbox') if m in sys.modules))\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-1] == "[]"

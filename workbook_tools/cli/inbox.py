@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -29,9 +30,7 @@ from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
 from workbook_tools.report.locking import lock_lines, review_text
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
-_HEADERS = (
-    "Mã", "Tên", "Nộp", "Hạn", "Thời điểm nhận", "Tệp dùng", "Lỗi", "Cảnh báo", "Xem xét"
-)
+_HEADERS = ("Mã", "Tên", "Nộp", "Hạn", "Thời điểm nhận", "Tệp dùng", "Lỗi", "Cảnh báo", "Xem xét")
 #: The columns right-aligned: the counts.
 _COUNTS = (6, 7)
 
@@ -112,7 +111,7 @@ def _print(
             click.secho(f"{SEVERITY_LABELS[p.severity]}: {p.message}", fg=_COLORS[p.severity])
     _lock_lines(plan, period, result)
     click.echo("")
-    _table(rows)
+    _table(rows, plan_zone(plan))
     click.echo("")
     click.echo(_summary_line(rows, period.code))
     _problems_by_unit(rows, result, who)
@@ -126,8 +125,8 @@ def _lock_lines(plan: Plan, period: Period, result: InboxResult) -> None:
         click.secho(line, fg="yellow" if state.locked else None)
 
 
-def _table(rows: Sequence[EntryStatus]) -> None:
-    table = [_HEADERS] + [_row(r) for r in rows]
+def _table(rows: Sequence[EntryStatus], zone: ZoneInfo) -> None:
+    table = [_HEADERS] + [_row(r, zone) for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(_HEADERS))]
     for n, line in enumerate(table):
         text = "  ".join(
@@ -139,7 +138,7 @@ def _table(rows: Sequence[EntryStatus]) -> None:
             click.echo("  ".join("-" * w for w in widths))
 
 
-def _row(r: EntryStatus) -> tuple[str, ...]:
+def _row(r: EntryStatus, zone: ZoneInfo) -> tuple[str, ...]:
     timeliness = "-" if r.on_time is None else ("Đúng hạn" if r.on_time else "Trễ hạn")
     if r.needs_confirmation:  # late by its time, made before the deadline by its form
         timeliness = NEEDS_CONFIRMATION.capitalize()
@@ -148,12 +147,25 @@ def _row(r: EntryStatus) -> tuple[str, ...]:
         r.entry.name,
         "Đã nộp" if r.received else "Chưa nộp",
         timeliness if r.received else "-",
-        source_label(r.arrival_source) if r.received and r.arrival_source else "-",
+        _arrival(r, zone),
         r.used.file if r.used is not None else "-",
         str(r.errors),
         str(r.warnings),
         review_text(r.review, reported=r.received) or "-",
     )
+
+
+def _arrival(r: EntryStatus, zone: ZoneInfo) -> str:
+    """When the unit's report first arrived, in the plan's time zone (where on time and
+    late are judged), and where that time comes from."""
+    if not r.received or r.first_arrival is None:
+        return "-"
+    try:  # naive: this computer's local time, as file times are read (plan_date)
+        arrived = r.first_arrival.astimezone(zone)
+    except (OverflowError, OSError, ValueError):  # a time the platform cannot convert
+        arrived = r.first_arrival
+    when = f"{arrived:%d/%m %H:%M}"
+    return f"{when} {source_label(r.arrival_source)}" if r.arrival_source else when
 
 
 def _summary_line(rows: Sequence[EntryStatus], period: str = "KỲ") -> str:

@@ -291,7 +291,7 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     sources = [e.arrival_source for e in done.entries if e.arrival_source is not None]
     if sources:
         click.echo(
-            "  Thời điểm nhận: "
+            f"  Thời điểm nhận của {len(sources)} bài nộp: "
             + ", ".join(
                 f"{sources.count(code)} {label}"
                 for code, label in SOURCE_LABELS.items()
