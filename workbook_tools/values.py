@@ -51,3 +51,7 @@ ALLOWED_VALUES: dict[FieldType, tuple[str, ...]] = {
     FieldType.YESNO: YESNO_VALUES,
     FieldType.STATUS: STATUS_VALUES,
 }
+
+
+#: The field types whose column (or row) has a sum for its total.
+SUMMED_TYPES = frozenset({FieldType.INT, FieldType.DECIMAL, FieldType.MONEY})

@@ -80,10 +80,17 @@ from workbook_tools.plan.model import (
     Task,
 )
 from workbook_tools.report.locking import document_sentence
-from workbook_tools.report.workbook import SUMMED_TYPES, vietnamese_date_line
+from workbook_tools.report.wording import (
+    lower_first,
+    period_phrase,
+    plan_citation,
+    summary_line,
+    upper_first,
+    vietnamese_date_line,
+)
 from workbook_tools.template_guide import OFFICER_TEMPLATE
 from workbook_tools.template_guide import TEMPLATE_GUIDE as TEMPLATE_GUIDE  # re-exported
-from workbook_tools.values import STATUS_VALUES
+from workbook_tools.values import STATUS_VALUES, SUMMED_TYPES
 
 DOCUMENT_NAME = "BaoCao_{period}.docx"
 BUILTIN_TEMPLATE = OFFICER_TEMPLATE  # in workbook_tools/sample/: the same name
@@ -270,10 +277,10 @@ def build_context(c: Consolidation, entries: ReportEntries) -> dict[str, Any]:
     place = entries.place or settings.commune
     signed_on = entries.signed_on or c.generated_at.date()
     report_to = settings.report_to if entries.report_to is None else entries.report_to
-    period = _period_phrase(c.period.name)
-    summary = _summary_line(settings.report_title, settings.plan_title, period)
+    period = period_phrase(c.period.name)
+    summary = summary_line(settings.report_title, settings.plan_title, period)
     commune_body = f"Ủy ban nhân dân xã {settings.commune}"
-    plan_cited = _plan_citation(c.plan, commune_body)
+    plan_cited = plan_citation(c.plan, commune_body)
     indicators = [_indicator_row(i, r) for i, r in enumerate(c.indicators, start=1)]
     sections = _sections(c)
     opinions = _opinions(c)
@@ -302,70 +309,13 @@ def build_context(c: Consolidation, entries: ReportEntries) -> dict[str, Any]:
         "nhiem_vu_ky_toi": _next_tasks(c)
         or ["Tiếp tục duy trì các hoạt động đã triển khai theo Kế hoạch."],
         "de_xuat": opinions.proposals,
-        "ket_thuc": f"Trên đây là báo cáo {_lower_first(summary)} của {commune_body}./.",
+        "ket_thuc": f"Trên đây là báo cáo {lower_first(summary)} của {commune_body}./.",
         "gui": report_to,
         "noi_nhan": _receivers(entries, report_to, settings.archive_line),
         "tham_quyen_ky": entries.authority,
         "chuc_vu": entries.signer_title or settings.signer_title,
         "nguoi_ky": entries.signer_name or settings.signer_name,
     }
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _without_prefix(text: str, prefix: str) -> str:
-    """``text`` without a leading ``prefix`` ("Báo cáo "), in any case."""
-    text = text.strip()
-    return text[len(prefix) :].strip() if text.casefold().startswith(prefix.casefold()) else text
-
-
-def title_lines(plan: Plan, period_name: str) -> tuple[str, str]:
-    """The trích yếu and the plan it carries out, as the report workbook prints them
-    under "BÁO CÁO": ("Kết quả thực hiện … 6 tháng đầu năm 2024", "Thực hiện Kế hoạch
-    số … ngày … của Ủy ban nhân dân xã … về …")."""
-    settings = plan.settings
-    summary = _summary_line(settings.report_title, settings.plan_title, _period_phrase(period_name))
-    cited = _plan_citation(plan, f"Ủy ban nhân dân xã {settings.commune}")
-    return summary, f"Thực hiện {cited}"
-
-
-def _period_phrase(period_name: str) -> str:
-    """ "Báo cáo 6 tháng đầu năm 2024" -> "6 tháng đầu năm 2024"."""
-    return _without_prefix(period_name, "Báo cáo ")
-
-
-def _summary_line(report_title: str, plan_title: str, period: str) -> str:
-    """The trích yếu: "Kết quả thực hiện công tác … 6 tháng đầu năm 2024"."""
-    if report_title.strip():
-        subject = _without_prefix(report_title, "Báo cáo ")
-    else:
-        subject = "kết quả thực hiện " + _lower_first(plan_title.strip())
-    return f"{_upper_first(subject)} {period}".strip()
-
-
-def _plan_citation(plan: Plan, commune_body: str) -> str:
-    """ "Kế hoạch số …/KH-UBND ngày … của Ủy ban nhân dân xã … về …"."""
-    settings = plan.settings
-    parts = ["Kế hoạch"]
-    if settings.plan_number.strip():
-        parts.append(f"số {settings.plan_number.strip()}")
-    if settings.plan_date is not None:
-        day = settings.plan_date
-        month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-        parts.append(f"ngày {day.day:02d} tháng {month} năm {day.year}")
-    parts.append(f"của {commune_body}")
-    title = settings.plan_title.strip()
-    if title.casefold().startswith("kế hoạch "):
-        parts.append(f"về {title[len('kế hoạch ') :].strip()}")
-    elif title:
-        parts.append(f"“{title}”")
-    return " ".join(parts)
 
 
 def _receivers(entries: ReportEntries, report_to: str, archive_line: str) -> list[str]:
@@ -658,9 +608,9 @@ def _comparison_sentences(c: Consolidation) -> list[str]:
         (history.last_year, history.last_year_note, False),
     ):
         if report is None:
-            out.append(f"{_upper_first(note)} để so sánh.")
+            out.append(f"{upper_first(note)} để so sánh.")
             continue
-        phrase = _period_phrase(report.period_name)
+        phrase = period_phrase(report.period_name)
         moved = []
         for r in c.indicators:
             figures = r.previous if previous else r.last_year

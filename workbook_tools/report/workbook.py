@@ -62,6 +62,8 @@ from workbook_tools.problems import SEVERITY_LABELS, Severity
 from workbook_tools.report.entries import Entries, ResolvedEntries, resolve
 from workbook_tools.report.locking import AFTER_LOCK_LABEL, lock_lines, review_text
 from workbook_tools.report.summary import run_day
+from workbook_tools.report.wording import title_lines, vietnamese_date_line
+from workbook_tools.values import SUMMED_TYPES
 
 SUMMARY_SHEET = "Tổng hợp"
 COMPARISON_SHEET = "So sánh các kỳ"
@@ -314,16 +316,6 @@ def build_workbook(consolidation: Consolidation, entries: ResolvedEntries | None
     finally:
         workbook.close()
     return buffer.getvalue()
-
-
-def vietnamese_date_line(place: str, day: date) -> str:
-    """The place and date line, e.g. "Tiến Nông, ngày 05 tháng 6 năm 2024".
-
-    Decree 30/2020/NĐ-CP: a zero before a day below 10 and before months 1 and 2.
-    """
-    dd = f"{day.day:02d}"
-    mm = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"{place}, ngày {dd} tháng {mm} năm {day.year}"
 
 
 # --- formats ------------------------------------------------------------------------
@@ -589,10 +581,6 @@ def _total_format(formats: Formats, f: Field) -> Format:
     return formats("cell", "total", "int")
 
 
-#: The field types whose column (or row) has a sum for its total.
-SUMMED_TYPES = frozenset({FieldType.INT, FieldType.DECIMAL, FieldType.MONEY})
-
-
 # --- Tổng hợp -----------------------------------------------------------------------
 
 
@@ -612,7 +600,6 @@ def summary_sheet(
     # Title block (Decree 30/2020/NĐ-CP, appendix I): the issuing body in full,
     # underlined, left; the national name and motto (underlined) right; the number,
     # the place and date; "BÁO CÁO" and its trích yếu once; the plan it carries out.
-    from workbook_tools.report.document import title_lines  # document imports this module
 
     left, right = (0, 3), (4, last)
     bold_center = formats("bold_center")

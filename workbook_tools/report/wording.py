@@ -1,0 +1,75 @@
+"""The words a Decree 30 report is made of, shared by the report workbook and the Word
+report: the place and date line, the trích yếu, the plan cited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from workbook_tools.plan.model import Plan
+
+
+def vietnamese_date_line(place: str, day: date) -> str:
+    """The place and date line, e.g. "Tiến Nông, ngày 05 tháng 6 năm 2024".
+
+    Decree 30/2020/NĐ-CP: a zero before a day below 10 and before months 1 and 2.
+    """
+    dd = f"{day.day:02d}"
+    mm = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{place}, ngày {dd} tháng {mm} năm {day.year}"
+
+
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def without_prefix(text: str, prefix: str) -> str:
+    """``text`` without a leading ``prefix`` ("Báo cáo "), in any case."""
+    text = text.strip()
+    return text[len(prefix) :].strip() if text.casefold().startswith(prefix.casefold()) else text
+
+
+def title_lines(plan: Plan, period_name: str) -> tuple[str, str]:
+    """The trích yếu and the plan it carries out, as the report workbook prints them
+    under "BÁO CÁO": ("Kết quả thực hiện … 6 tháng đầu năm 2024", "Thực hiện Kế hoạch
+    số … ngày … của Ủy ban nhân dân xã … về …")."""
+    settings = plan.settings
+    summary = summary_line(settings.report_title, settings.plan_title, period_phrase(period_name))
+    cited = plan_citation(plan, f"Ủy ban nhân dân xã {settings.commune}")
+    return summary, f"Thực hiện {cited}"
+
+
+def period_phrase(period_name: str) -> str:
+    """ "Báo cáo 6 tháng đầu năm 2024" -> "6 tháng đầu năm 2024"."""
+    return without_prefix(period_name, "Báo cáo ")
+
+
+def summary_line(report_title: str, plan_title: str, period: str) -> str:
+    """The trích yếu: "Kết quả thực hiện công tác … 6 tháng đầu năm 2024"."""
+    if report_title.strip():
+        subject = without_prefix(report_title, "Báo cáo ")
+    else:
+        subject = "kết quả thực hiện " + lower_first(plan_title.strip())
+    return f"{upper_first(subject)} {period}".strip()
+
+
+def plan_citation(plan: Plan, commune_body: str) -> str:
+    """ "Kế hoạch số …/KH-UBND ngày … của Ủy ban nhân dân xã … về …"."""
+    settings = plan.settings
+    parts = ["Kế hoạch"]
+    if settings.plan_number.strip():
+        parts.append(f"số {settings.plan_number.strip()}")
+    if settings.plan_date is not None:
+        day = settings.plan_date
+        month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+        parts.append(f"ngày {day.day:02d} tháng {month} năm {day.year}")
+    parts.append(f"của {commune_body}")
+    title = settings.plan_title.strip()
+    if title.casefold().startswith("kế hoạch "):
+        parts.append(f"về {title[len('kế hoạch ') :].strip()}")
+    elif title:
+        parts.append(f"“{title}”")
+    return " ".join(parts)
