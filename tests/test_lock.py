@@ -468,3 +468,43 @@ def test_the_catalogue_s_lock_messages_say_how_to_fix() -> None:
     assert missing.severity is problems.Severity.ERROR
     assert "Hãy chép lại vào inbox/ đúng tệp T01.xlsx" in missing.message
     assert f"wbt unlock --period {PERIOD}" in missing.message
+
+
+def test_the_locked_report_is_kept_as_sent_when_a_later_merge_rewrites_it(root: Path) -> None:
+    """The report files the lock recorded stay somewhere: a copy in the period's outbox,
+    named in lock's output, untouched by the merge that rewrites the report."""
+    import hashlib
+
+    sent = {p: (root / p).read_bytes() for p in (WORKBOOK, DOCUMENT, SUMMARY)}
+    result = wbt(root, "lock", "--period", PERIOD)
+    assert result.exit_code == 0, result.output
+    copies = sorted((root / FOLDER).glob("da_chot_*"))
+    assert len(copies) == 1 and copies[0].is_dir()
+    kept = copies[0]
+    assert "Bản sao báo cáo đã chốt" in result.output
+    assert str(Path("outbox") / PERIOD / kept.name) in result.output
+    add_late_file(root)
+    result = merge(root)
+    assert result.exit_code == 0, result.output
+    # The merge rewrote the report (its generation time at least) ...
+    assert (root / SUMMARY).read_bytes() != sent[SUMMARY]
+    # ... and the copy holds exactly what the lock recorded.
+    with sqlite3.connect(root / LEDGER) as db:
+        report_sha, workbook_sha = db.execute(
+            "SELECT report_sha256, workbook_sha256 FROM lock_events WHERE action = 'lock'"
+        ).fetchone()
+    db.close()
+
+    def sha(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    assert sorted(p.name for p in kept.iterdir()) == sorted(
+        p.name for p in (WORKBOOK, DOCUMENT, SUMMARY)
+    )
+    assert sha(kept / SUMMARY.name) == report_sha
+    assert sha(kept / WORKBOOK.name) == workbook_sha
+    for path, content in sent.items():
+        assert (kept / path.name).read_bytes() == content
+    assert json.loads((kept / SUMMARY.name).read_bytes())["lock"]["locked"] is False
+    load_workbook(kept / WORKBOOK.name)  # whole, as Excel opens it
+    assert docx.Document(str(kept / DOCUMENT.name)).paragraphs

@@ -142,6 +142,9 @@ class LockOutcome:
     previous: LockEvent | None = None  # unlock: the lock it ended
     #: Why the copy of the lock beside the report could not be written (None: it was).
     copy_error: str | None = None
+    #: Lock: the folder keeping a copy of the locked report's files (workbook, Word
+    #: report, JSON summary) as they were when locked; a later merge leaves it alone.
+    kept: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -644,9 +647,60 @@ def lock(
             report_made=made.replace(tzinfo=None),
             files=files,
         )
+        # The report as sent, kept before anything can replace it (the next merge writes
+        # over the period's report files): in the ledger's lock only if kept.
+        kept = _keep_locked_report(outbox, paths, data, now)
         _record(ws, events=[event])
         copy_error = _copy_lock(outbox, LockState(code, (*result.lock_history, event)))
-    return LockOutcome(event, paths.summary, after, copy_error=copy_error)
+    return LockOutcome(event, paths.summary, after, copy_error=copy_error, kept=kept)
+
+
+#: The folder of a locked report's copy, in the period's outbox (``wbt lock``).
+LOCKED_COPY_FOLDER = "da_chot_{when:%Y-%m-%d_%H%M}"
+
+
+def _keep_locked_report(outbox: Path, paths: ReportPaths, summary: bytes, now: datetime) -> Path:
+    """A copy of the report being locked (its workbook, Word report and JSON summary, byte
+    for byte as on disk; ``summary``: the JSON summary's bytes, as checked) in a new folder
+    of the period's outbox (:data:`LOCKED_COPY_FOLDER`), written all or none. Later merges
+    replace the report files, never this folder. Raises :class:`LockError` if it cannot
+    be written: the lock is then not recorded."""
+    from workbook_tools.errors import OutputError
+    from workbook_tools.workspace import write_together
+
+    files: list[tuple[str, bytes]] = []
+    for path in (paths.workbook, paths.document):
+        try:
+            files.append((path.name, path.read_bytes()))
+        except FileNotFoundError:
+            continue  # not written (a Word template that could not be used): nothing to keep
+        except OSError as err:
+            raise LockError(
+                f"Chưa chốt được số liệu: không đọc được tệp {path} để cất bản sao báo cáo đã "
+                f"chốt ({err.strerror or err}). Hãy đóng tệp nếu đang mở rồi chạy lại lệnh."
+            ) from err
+    files.append((paths.summary.name, summary))
+    name = LOCKED_COPY_FOLDER.format(when=now)
+    folder = outbox / name
+    n = 1
+    while os.path.lexists(folder):  # locked again within the minute: a copy of its own
+        n += 1
+        folder = outbox / f"{name}_{n}"
+    try:
+        folder.mkdir()
+        write_together(
+            [(folder / file, content) for file, content in files], what="bản sao báo cáo đã chốt"
+        )
+    except OSError as err:
+        raise LockError(
+            f"Chưa chốt được số liệu: không tạo được thư mục {folder} để cất bản sao báo cáo "
+            f"đã chốt ({err.strerror or err})."
+        ) from err
+    except OutputError as err:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # nothing kept in it
+        raise LockError(f"Chưa chốt được số liệu: {err}") from err
+    return folder
 
 
 def unlock(

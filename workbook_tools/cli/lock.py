@@ -64,6 +64,11 @@ def lock_command(period_code: str, root: Path, plan_path: Path | None, reason: s
     )
     if event.reason:
         click.echo(f"Lý do: {event.reason}")
+    if outcome.kept is not None:
+        click.echo(
+            "Bản sao báo cáo đã chốt (giữ nguyên, các lần tổng hợp sau không ghi đè): "
+            f"{shown_path(outcome.kept, ws.root)}"
+        )
     if outcome.after_lock:
         click.secho(
             f"{len(outcome.after_lock)} tệp trong inbox/ không có trong báo cáo đã chốt (nộp "
