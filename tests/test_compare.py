@@ -238,6 +238,38 @@ def test_last_years_report_given_by_path(root: Path, tmp_path: Path) -> None:
     assert "So sánh với cùng kỳ năm trước: Báo cáo 6 tháng đầu năm 2023" in result.output
 
 
+def test_compare_with_a_summary_of_another_period_is_refused_naming_both(
+    root: Path, tmp_path: Path
+) -> None:
+    """--compare-with FILE must be the same period a year earlier: 6T-2024's own summary
+    is not "cùng kỳ năm trước" of 6T-2024."""
+    merge(root, SIX_MONTHS, JUNE)
+    own = root / "outbox" / SIX_MONTHS / f"tong_hop_{SIX_MONTHS}.json"
+    given = tmp_path / "ban_sao.json"
+    given.write_bytes(own.read_bytes())
+    before = own.read_bytes()
+    result = CliRunner().invoke(
+        cli, ["merge", "--period", SIX_MONTHS, "--dir", str(root), "--compare-with", str(given)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "là báo cáo Báo cáo 6 tháng đầu năm 2024 (6T-2024, từ 01/01/2024 đến 30/06/2024)" in (
+        result.output
+    )
+    assert "không phải cùng kỳ năm trước của Báo cáo 6 tháng đầu năm 2024 (6T-2024)" in (
+        result.output
+    )
+    assert "cần báo cáo từ 01/01/2023 đến 30/06/2023" in result.output
+    assert own.read_bytes() == before  # nothing written
+    # The same period a year earlier is taken.
+    right = last_years_summary(tmp_path / "nam_truoc.json", 7)
+    result = CliRunner().invoke(
+        cli, ["merge", "--period", SIX_MONTHS, "--dir", str(root), "--compare-with", str(right)]
+    )
+    assert result.exit_code == 0, result.output
+    assert by_code(summary(root, SIX_MONTHS))["CT1.2"]["same_period_last_year"]["numerator"] == 7
+
+
 def test_an_unreadable_earlier_summary_is_a_warning_not_a_stop(root: Path) -> None:
     merge(root, SIX_MONTHS, JUNE)
     (root / "outbox" / SIX_MONTHS / f"tong_hop_{SIX_MONTHS}.json").write_text("{hỏng", "utf-8")

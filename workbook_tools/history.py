@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from workbook_tools import problems
+from workbook_tools.errors import WorkspaceError
 from workbook_tools.plan.model import Period, Plan
 from workbook_tools.problems import Problem
 
@@ -154,10 +155,13 @@ def _last_year(
     found: list[Problem],
     own: set[str],
 ) -> EarlierReport | None:
-    if compare_with is not None and compare_with.is_file():
-        return _read(compare_with, None, found)
-    folder = compare_with if compare_with is not None else outbox
     dates = (year_before(period.start), year_before(period.end))
+    if compare_with is not None and compare_with.is_file():
+        report = _read(compare_with, None, found)
+        if report is not None and (report.start, report.end) != dates:
+            raise WorkspaceError(_not_last_year(period, report, compare_with, dates))
+        return report
+    folder = compare_with if compare_with is not None else outbox
     for path in _summaries(folder):
         if compare_with is None and path.parent.name in own:
             continue  # a period of this plan's own year
@@ -165,6 +169,22 @@ def _last_year(
         if report is not None and (report.start, report.end) == dates:
             return report
     return None
+
+
+def _not_last_year(
+    period: Period, report: EarlierReport, path: Path, dates: tuple[date, date]
+) -> str:
+    """Why a summary given by --compare-with is not the same period a year earlier."""
+    if report.start is not None and report.end is not None:
+        span = f"từ {report.start:%d/%m/%Y} đến {report.end:%d/%m/%Y}"
+    else:
+        span = "không ghi ngày bắt đầu, kết thúc"
+    return (
+        f"Tệp {path} (--compare-with) là báo cáo {report.period_name} ({report.period}, {span}), "
+        f"không phải cùng kỳ năm trước của {period.name} ({period.code}): cần báo cáo từ "
+        f"{dates[0]:%d/%m/%Y} đến {dates[1]:%d/%m/%Y}. Hãy chỉ đến tệp tổng hợp "
+        "(tong_hop_….json) của kỳ đó năm trước, hoặc bỏ --compare-with. Chưa ghi báo cáo."
+    )
 
 
 def _summaries(folder: Path) -> Iterable[Path]:
