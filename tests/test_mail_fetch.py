@@ -7,24 +7,32 @@ from __future__ import annotations
 import io
 import json
 import mailbox
+import socket
+import socketserver
+import sqlite3
+import ssl
+import threading
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from tests.inbox_forms import VILLAGE, blank_form, filled, form_name, snapshot
-from tests.mail_servers import ImapMailbox, reply_message
+from tests.mail_servers import Certificate, ImapMailbox, reply_message
 from workbook_tools import problems
 from workbook_tools.cli import cli
 from workbook_tools.mail import PASSWORD_VARIABLE
 from workbook_tools.mail.fetch import DATE_TOLERANCE, mail_time, safe_name, unique_path
 from workbook_tools.plan import load_sample_plan
+from workbook_tools.workspace import Workspace
 
 PERIOD = "6T-2024"
 VN = timezone(timedelta(hours=7))
@@ -335,3 +343,139 @@ def test_a_date_the_receiving_server_contradicts_is_not_trusted() -> None:
     assert boxed.arrived == late and not boxed.trusted_date
     alone = mail_time(bare)
     assert (alone.arrived, alone.trusted_date) == (ON_TIME, True)
+
+
+# --- a mailbox that cannot be read to its end ---------------------------------------
+
+
+class _FlakyImap(socketserver.ThreadingTCPServer):
+    """A tiny IMAP server over TLS that holds ``messages`` (UIDs 1, 2, …) and drops the
+    connection when the body of UID ``drop`` is asked for (as a mobile connection, a
+    provider's limit does): the tool's client is real imaplib, the failure a real EOF."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, context: ssl.SSLContext, messages: list[bytes], drop: int) -> None:
+        super().__init__(("127.0.0.1", 0), _FlakyHandler)
+        self.context = context
+        self.messages = messages
+        self.drop = drop
+        self.bodies_sent: list[int] = []
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        return self.context.wrap_socket(sock, server_side=True), address
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.server_address[1]}"
+
+
+class _FlakyHandler(socketserver.StreamRequestHandler):
+    server: _FlakyImap
+
+    def handle(self) -> None:
+        out = self.wfile.write
+        out(b"* OK fake IMAP ready\r\n")
+        while line := self.rfile.readline():
+            tag, _, command = line.decode("utf-8", "replace").strip().partition(" ")
+            verb = command.upper()
+            if verb.startswith("CAPABILITY"):
+                out(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n")
+            elif verb.startswith("LOGOUT"):
+                out(b"* BYE\r\n" + f"{tag} OK bye\r\n".encode())
+                return
+            elif verb.startswith(("EXAMINE", "SELECT")):
+                out(f"* {len(self.server.messages)} EXISTS\r\n* FLAGS ()\r\n".encode())
+                out(f"{tag} OK [READ-ONLY] done\r\n".encode())
+                continue
+            elif verb.startswith("UID SEARCH"):
+                uids = " ".join(str(n) for n in range(1, len(self.server.messages) + 1))
+                out(f"* SEARCH {uids}\r\n".encode())
+            elif verb.startswith("UID FETCH"):
+                uid_set = command.split()[2]
+                headers_only = "HEADER.FIELDS" in verb
+                for uid in _uids(uid_set, len(self.server.messages)):
+                    data = self.server.messages[uid - 1]
+                    if headers_only:
+                        head = data.split(b"\r\n\r\n", 1)[0]
+                        data = b"".join(
+                            h + b"\r\n" for h in head.split(b"\r\n")
+                            if h.lower().startswith(b"message-id:")
+                        ) + b"\r\n"
+                        item = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+                    else:
+                        if uid == self.server.drop:
+                            return  # the connection dropped
+                        self.server.bodies_sent.append(uid)
+                        item = b'INTERNALDATE "13-Jun-2024 15:05:00 +0700" BODY[]'
+                    out(f"* {uid} FETCH (UID {uid} ".encode() + item
+                        + f" {{{len(data)}}}\r\n".encode() + data + b")\r\n")
+            elif not verb.startswith(("LOGIN", "AUTHENTICATE", "NOOP")):
+                out(f"{tag} BAD unknown\r\n".encode())
+                continue
+            out(f"{tag} OK done\r\n".encode())
+
+
+def _uids(text: str, count: int) -> list[int]:
+    found: list[int] = []
+    for piece in text.split(","):
+        first, _, last = piece.partition(":")
+        end = count if last == "*" else int(last or first)
+        found.extend(range(int(first), end + 1))
+    return [n for n in found if 1 <= n <= count]
+
+
+@pytest.fixture
+def flaky_imap(
+    mail_certificate: Certificate, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[list[bytes], int], _FlakyImap]]:
+    started: list[_FlakyImap] = []
+    monkeypatch.setenv("SSL_CERT_FILE", str(mail_certificate.cafile))
+    monkeypatch.setenv(PASSWORD_VARIABLE, "mat khau")
+
+    def start(messages: list[bytes], drop: int) -> _FlakyImap:
+        server = _FlakyImap(mail_certificate.server_context(), messages, drop)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.shutdown()
+        server.server_close()
+
+
+def _fetch_flaky(root: Path, server: _FlakyImap) -> Result:
+    return wbt(root, "fetch", "--period", PERIOD, "--imap", server.address, "--ssl",
+               "--user", "xa@example.org")  # fmt: skip
+
+
+def test_a_connection_lost_midway_keeps_what_was_taken(
+    root: Path, flaky_imap: Callable[[list[bytes], int], _FlakyImap]
+) -> None:
+    first = reply_message(sender=address("T01"), to=TO, subject="Bao cao", date=ON_TIME,
+                          attachments=[(form_name("T01"), filled("T01", VILLAGE))])  # fmt: skip
+    second = reply_message(sender=address("T02"), to=TO, subject="Bao cao", date=ON_TIME,
+                           attachments=[(form_name("T02"), filled("T02", VILLAGE))])  # fmt: skip
+    server = flaky_imap([first, second], 2)
+    inbox = root / "inbox"
+    for _ in range(2):
+        result = _fetch_flaky(root, server)
+        assert result.exit_code == 1
+        said = " ".join(result.output.split())
+        assert "Mất kết nối với máy chủ thư" in said and "Traceback" not in said
+        assert "hãy chạy lại lệnh để lấy tiếp, không mất gì" in said
+        files = sorted(p.name for p in inbox.rglob("*") if p.is_file())
+        assert files == [form_name("T01")]  # once, however many times it is run
+    with sqlite3.connect(Workspace(root).ledger) as db:
+        rows = db.execute("SELECT sender, file FROM mail_arrivals").fetchall()
+    assert [(s, f.rsplit("/", 1)[-1]) for s, f in rows] == [(address("T01"), form_name("T01"))]
+    # The connection good again: the rest is taken, nothing twice.
+    server.drop = 0
+    result = _fetch_flaky(root, server)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in inbox.rglob("*") if p.is_file()) == sorted(
+        [form_name("T01"), form_name("T02")]
+    )

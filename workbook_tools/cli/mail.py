@@ -362,3 +362,6 @@ def _print_fetch(ws: Workspace, plan: Plan, period: Period, result: FetchResult)
             f"Chạy wbt status --period {period.code} để xem tình hình nộp của các "
             f"{plan.settings.roster_words}."
         )
+    if result.stopped:
+        click.secho(f"Lỗi: {result.stopped}", fg="red", err=True)
+        raise SystemExit(1)

@@ -594,6 +594,16 @@ class Ledger:
         except sqlite3.DatabaseError as err:
             self._fall_back_to_memory(err)
 
+    def save(self) -> None:
+        """Write what this run recorded so far and go on in a new transaction: what is
+        saved stays recorded if the run stops later (``wbt fetch``: each mail's files)."""
+        self.commit()
+        if self._db is not None:
+            try:
+                self._db.execute("BEGIN")
+            except sqlite3.DatabaseError as err:
+                self._fall_back_to_memory(err)
+
     def close(self, *, commit: bool = True) -> None:
         if self._db is None:
             return

@@ -146,6 +146,7 @@ class FetchResult:
     skipped: list[Skipped] = field(default_factory=list)  # not a form, or refused
     already: int = 0  # attachments of mail fetched before
     problems: list[Problem] = field(default_factory=list)
+    stopped: str = ""  # the mailbox could not be read to its end: why (what was taken is kept)
 
 
 # --- reading mailboxes ------------------------------------------------------------
@@ -211,13 +212,23 @@ def read_imap(server: Server, box: str, since: date | None) -> Iterator[RawMail]
                 raw, delivered = _fetched(data)
                 if status == "OK" and raw is not None:
                     yield RawMail(raw, f"{box}, thư UID {number}", delivered)
+        except imaplib.IMAP4.abort as err:  # the connection lost (before IMAP4.error)
+            raise MailError(
+                f"Mất kết nối với máy chủ thư {server.shown} khi đang đọc hộp thư '{box}' "
+                f"(máy chủ báo: {err}). Các thư đã lấy vẫn được giữ; hãy chạy lại lệnh để lấy "
+                "tiếp, không mất gì."
+            ) from None
         except imaplib.IMAP4.error as err:
             raise MailError(
-                f"Máy chủ thư {server.shown} báo lỗi khi đọc hộp thư '{box}': {err}."
+                f"Máy chủ thư {server.shown} từ chối một lệnh đọc hộp thư '{box}' (máy chủ "
+                f"báo: {err}). Các thư đã lấy vẫn được giữ; hãy chạy lại lệnh sau ít phút."
             ) from None
         except OSError as err:
             where = f"máy chủ thư {server.shown}"
-            raise MailError(network_reason(err, where, server.timeout, "993, hoặc 143")) from None
+            raise MailError(
+                network_reason(err, where, server.timeout, "993, hoặc 143")
+                + " Các thư đã lấy vẫn được giữ; chạy lại lệnh sẽ lấy tiếp."
+            ) from None
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             imap.logout()  # never CLOSE: nothing is expunged
@@ -550,12 +561,29 @@ def take(
     """Save the attachments of ``mails`` into ``inbox`` and record their mail in ``ledger``.
 
     ``since``: mail sent before this day (the period's start) is passed over. Run it
-    holding the run lock. A mail that cannot be read is said, and the others are taken.
+    holding the run lock. A mail that cannot be parsed is said, and the others are taken.
+
+    Each mail's files are recorded in the ledger (committed) as soon as they are written:
+    a run stopped later (the connection lost, Ctrl-C, a crash) keeps them recorded, and
+    the next run adds nothing for them. A mailbox that cannot be read to its end (the
+    connection lost midway) stops the run there: what was taken is kept, and
+    :attr:`FetchResult.stopped` says why. One that cannot be read at all (no such file,
+    no connection, the login refused) raises :class:`MailError`.
     """
     result = FetchResult()
     known = {a.casefold() for e in plan.roster for a in e.addresses}
     seen: dict[str, str] = {}  # sha256 -> the file saved for it in this run
-    for raw in mails:
+    reading = iter(mails)
+    while True:
+        try:
+            raw = next(reading)
+        except StopIteration:
+            break
+        except MailError as err:
+            if result.messages == 0:
+                raise
+            result.stopped = str(err)
+            break
         result.messages += 1
         try:
             message = BytesParser(policy=policy.default).parsebytes(raw.data)
@@ -564,7 +592,10 @@ def take(
                 problems.make("mail.unreadable", where=raw.where, reason=type(err).__name__)
             )
             continue
-        _take_one(plan, raw, message, inbox, ledger, now, since, known, seen, result)
+        try:
+            _take_one(plan, raw, message, inbox, ledger, now, since, known, seen, result)
+        finally:
+            ledger.save()  # this mail's files recorded, whatever comes next
     return result
 
 
