@@ -154,3 +154,34 @@ def test_a_bad_correction_is_refused_with_a_message(root: Path) -> None:
         assert "Traceback" not in result.output
     # Refused before the ledger is opened: nothing recorded, not even an empty ledger.
     assert not (root / ".wbt-ledger.sqlite3").exists()
+
+
+def test_an_arrival_after_today_or_before_the_period_is_refused_with_the_range(
+    root: Path,
+) -> None:
+    """A future day, a day before the period starts (a typo 2014 for 2024, 01/01/0001)
+    is refused, saying the days allowed; nothing is recorded."""
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    cases = [
+        ("14/06/2042", "là ngày trong tương lai"),
+        ("01/01/0001", "trước ngày bắt đầu kỳ báo cáo (01/01/2024)"),
+        ("14/06/2014", "trước ngày bắt đầu kỳ báo cáo (01/01/2024)"),
+        ("31/12/2023 23:59", "trước ngày bắt đầu kỳ báo cáo (01/01/2024)"),
+    ]
+    for typed, said in cases:
+        result = wbt(
+            root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", typed,
+            "--reason", "nhận qua Zalo",
+        )
+        assert result.exit_code == 1, (typed, result.output)
+        text = " ".join(result.output.split())
+        assert f"Ngày nhận '{typed}' {said}" in text, text
+        assert f"phải từ 01/01/2024 đến hôm nay {today:%d/%m/%Y}" in text
+        assert "Traceback" not in result.output
+    assert not (root / ".wbt-ledger.sqlite3").exists()
+    # The first day of the period is allowed.
+    done = wbt(
+        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "01/01/2024",
+        "--reason", "nhận qua Zalo",
+    )
+    assert done.exit_code == 0, done.output

@@ -508,3 +508,46 @@ def test_the_locked_report_is_kept_as_sent_when_a_later_merge_rewrites_it(root: 
     assert json.loads((kept / SUMMARY.name).read_bytes())["lock"]["locked"] is False
     load_workbook(kept / WORKBOOK.name)  # whole, as Excel opens it
     assert docx.Document(str(kept / DOCUMENT.name)).paragraphs
+
+
+def test_an_arrival_correction_on_a_locked_period_is_refused_a_review_is_harmless(
+    root: Path,
+) -> None:
+    """A correction of an arrival would change the locked figures (on time, late), so it
+    waits for an unlock; a review changes no figure: allowed, and the merge still gives the
+    locked figures."""
+    locked = summary(root)
+    assert wbt(root, "lock", "--period", PERIOD).exit_code == 0
+    refused = wbt(
+        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "14/06/2024",
+        "--reason", "nhận qua Zalo",
+    )
+    assert refused.exit_code == 1
+    text = " ".join(refused.output.split())
+    assert f"Kỳ {PERIOD} đã chốt số liệu lúc " in text
+    assert f"hãy mở chốt bằng wbt unlock --period {PERIOD}" in text
+    assert "trước khi sửa ngày nhận" in text
+    with sqlite3.connect(root / LEDGER) as db:
+        assert db.execute("SELECT COUNT(*) FROM corrections").fetchone() == (0,)
+    db.close()
+    result = merge(root)
+    assert result.exit_code == 0, result.output
+    assert figures(summary(root)) == figures(locked)
+    # A review of a locked period: kept, the figures stay the locked ones.
+    returned = wbt(
+        root, "review", "--period", PERIOD, "--unit", "T01", "--return", "--reason", "Sai số"
+    )
+    assert returned.exit_code == 0, returned.output
+    result = merge(root)
+    assert result.exit_code == 0, result.output
+    after = summary(root)
+    assert figures(after) == figures(locked)
+    entry = next(e for e in after["completeness"]["entries"] if e["unit"] == "T01")
+    assert "trả lại" in json.dumps(entry, ensure_ascii=False)
+    # Unlocked, the correction is taken.
+    assert wbt(root, "unlock", "--period", PERIOD, "--reason", "sửa ngày nhận").exit_code == 0
+    done = wbt(
+        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "14/06/2024",
+        "--reason", "nhận qua Zalo",
+    )
+    assert done.exit_code == 0, done.output

@@ -438,7 +438,7 @@ def arrival(
     (:mod:`workbook_tools.inbox.arrival`). Status, check, merge and the report follow it.
     """
     from workbook_tools.forms import select_entries
-    from workbook_tools.inbox.arrival import parse_arrival
+    from workbook_tools.inbox.arrival import arrival_out_of_range, parse_arrival
     from workbook_tools.inbox.ledger import open_ledger
     from workbook_tools.inbox.read import plan_zone
 
@@ -463,11 +463,23 @@ def arrival(
                 "do được lưu cùng ngày sửa và in trong báo cáo."
             )
         arrived = parse_arrival(when, plan_zone(plan))
+        wrong = arrival_out_of_range(when, arrived, plan_zone(plan), period.start, now)
+        if wrong is not None:
+            raise WorkspaceError(wrong)
     with run_lock(ws.root), open_ledger(ws.ledger, now=now) as ledger:
         if ledger.problems and unit is not None:
             # Kept in memory only: the correction would be lost; say so, record nothing.
             raise WorkspaceError(
                 "Không ghi được sửa đổi: " + " ".join(p.message for p in ledger.problems)
+            )
+        locked = LockState(period.code, ledger.lock_history(period.code)).current
+        if unit is not None and locked is not None:
+            # A locked report's arrivals are part of its figures (on time, late): a
+            # correction now would stop every merge until unlocked.
+            raise LockError(
+                f"Kỳ {period.code} đã chốt số liệu lúc {shown_time(locked.at)}: hãy mở chốt "
+                f'bằng wbt unlock --period {period.code} --reason "lý do" trước khi sửa ngày '
+                "nhận, rồi chạy wbt merge và chốt lại."
             )
         if unit is not None:
             recorded = ledger.add_correction(entry.code, period.code, arrived, why, now)

@@ -110,6 +110,33 @@ def parse_arrival(text: str, zone: ZoneInfo) -> datetime:
     )
 
 
+def arrival_out_of_range(
+    text: str, arrived: datetime, zone: ZoneInfo, start: date, now: datetime
+) -> str | None:
+    """Why the officer's arrival ``arrived`` (as :func:`parse_arrival` gave it for ``text``)
+    cannot be: a day after today or before the period's ``start`` (days where the plan is;
+    ``now``: this computer's time). None if it can."""
+    day = _plan_day(arrived, zone)
+    today = _plan_day(now, zone)
+    if start <= day <= today:
+        return None
+    if day > today:
+        why = f"là ngày trong tương lai (hôm nay là {today:%d/%m/%Y})"
+    else:
+        why = f"trước ngày bắt đầu kỳ báo cáo ({start:%d/%m/%Y})"
+    return (
+        f"Ngày nhận '{text}' {why}: chưa ghi. Ngày nhận bài phải từ {start:%d/%m/%Y} đến "
+        f"hôm nay {today:%d/%m/%Y}; hãy kiểm tra lại năm, tháng đã gõ."
+    )
+
+
+def _plan_day(moment: datetime, zone: ZoneInfo) -> date:
+    try:
+        return moment.astimezone(zone).date()
+    except (OverflowError, OSError, ValueError):  # a time the platform cannot convert
+        return moment.date()
+
+
 def plan_time(moment: datetime, zone: ZoneInfo) -> datetime:
     """``moment`` (naive local time of this computer) as the plan's time, to be shown."""
     try:
