@@ -338,8 +338,13 @@ def read_properties(
 def _part(data: bytes, name: str, parts: Mapping[str, bytes] | None) -> bytes | None:
     if parts is not None:
         # Part names are looked up whatever their case, as spreadsheet programs do.
-        # The safety step keeps every such part the file has.
-        return next((data for key, data in parts.items() if key.lower() == name.lower()), None)
+        # The safety step keeps every such part the file has, and refuses a file
+        # with two names differing only in case: a name spelt as asked is the one.
+        exact = parts.get(name)
+        if exact is not None:
+            return exact
+        wanted = name.lower()
+        return next((data for key, data in parts.items() if key.lower() == wanted), None)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         try:
             info = archive.getinfo(name)
