@@ -168,16 +168,15 @@ def check_form(
 def _limit_problem(f: Field, cleaned: Cleaned) -> tuple[str, int] | None:
     """The limit ``cleaned`` breaks: its catalogue code and the limit."""
     value = cleaned.value
+    if isinstance(value, str):  # asked first: a text is no number (Fraction's check is slow)
+        # No text longer than a spreadsheet cell holds, whatever the plan allows.
+        longest = min(f.max_length or CELL_CHARS, CELL_CHARS)
+        return ("value.too_long", longest) if len(value) > longest else None
     if isinstance(value, int | Fraction):
         if f.minimum is not None and value < f.minimum:
             return "value.below_minimum", f.minimum
         if f.maximum is not None and value > f.maximum:
             return "value.above_maximum", f.maximum
-    if isinstance(value, str):
-        # No text longer than a spreadsheet cell holds, whatever the plan allows.
-        longest = min(f.max_length or CELL_CHARS, CELL_CHARS)
-        if len(value) > longest:
-            return "value.too_long", longest
     return None
 
 
