@@ -479,3 +479,44 @@ def test_a_connection_lost_midway_keeps_what_was_taken(
     assert sorted(p.name for p in inbox.rglob("*") if p.is_file()) == sorted(
         [form_name("T01"), form_name("T02")]
     )
+
+
+def _with_headers(raw: bytes, **headers: str) -> bytes:
+    """``raw`` with its (top) headers of these names written as given, by hand."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    for name, value in headers.items():
+        key = name.replace("_", "-").encode()
+        at = next(i for i, h in enumerate(lines) if h.lower().startswith(key.lower() + b":"))
+        end = at + 1
+        while end < len(lines) and lines[end][:1] in (b" ", b"\t"):
+            end += 1  # a folded header's continuation lines
+        lines[at:end] = [key + b": " + value.encode()]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def test_a_mail_dated_at_the_ends_of_the_calendar_does_not_stop_the_fetch(
+    tmp_path: Path, root: Path
+) -> None:
+    emls = tmp_path / "thu"
+    emls.mkdir()
+    for n, code in enumerate(("T01", "T02", "T03")):
+        raw = reply_message(sender=address(code), to=TO, subject="Bao cao", date=ON_TIME,
+                            attachments=[(form_name(code), filled(code, VILLAGE))])  # fmt: skip
+        if code == "T01":
+            raw = _with_headers(raw, Date="Fri, 31 Dec 9999 23:59:59 -1200")
+        elif code == "T02":
+            raw = _with_headers(raw, Date="Mon, 1 Jan 1900 00:00:00 +1400",
+                                Received="from x by mx.example.org; Mon, 1 Jan 1900 00:00:00 "
+                                "+1400")  # fmt: skip
+        (emls / f"thu {n}.eml").write_bytes(raw)
+    result = wbt(root, "fetch", "--period", PERIOD, "--eml", str(emls))
+    assert result.exit_code == 0, result.output
+    assert "Đã đọc 3 thư; lấy 3 tệp mới" in result.output
+    times = [mail_time(BytesParser(policy=policy.default).parsebytes(f.read_bytes()))
+             for f in sorted(emls.iterdir())[:2]]  # fmt: skip
+    # The year 9999 not believed: the provider's stamp, said; the year 1900: no date.
+    assert times[0].arrived == ON_TIME + timedelta(seconds=40) and not times[0].trusted_date
+    assert "không đọc được" in times[0].note
+    assert times[1].arrived is None
+    assert wbt(root, "status", "--period", PERIOD).exit_code == 0

@@ -20,6 +20,7 @@ from workbook_tools.cli.common import (
     progress_bar,
     shown_path,
 )
+from workbook_tools.clock import in_zone
 from workbook_tools.deadline import commune_deadline_text
 from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, source_label
 from workbook_tools.inbox.lock import LockState
@@ -160,10 +161,7 @@ def _arrival(r: EntryStatus, zone: ZoneInfo) -> str:
     late are judged), and where that time comes from."""
     if not r.received or r.first_arrival is None:
         return "-"
-    try:  # naive: this computer's local time, as file times are read (plan_date)
-        arrived = r.first_arrival.astimezone(zone)
-    except (OverflowError, OSError, ValueError):  # a time the platform cannot convert
-        arrived = r.first_arrival
+    arrived = in_zone(r.first_arrival, zone)  # naive: this computer's local time
     when = f"{arrived:%d/%m %H:%M}"
     return f"{when} {source_label(r.arrival_source)}" if r.arrival_source else when
 

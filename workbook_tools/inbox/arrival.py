@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from workbook_tools.clock import in_zone, local
 from workbook_tools.errors import WorkbookToolsError
 from workbook_tools.inbox.ledger import FILE, MAIL, OFFICER, Correction
 from workbook_tools.plan.model import FieldType, Plan, RosterEntry
@@ -100,10 +101,7 @@ def parse_arrival(text: str, zone: ZoneInfo) -> datetime:
             continue
         if "%H" not in pattern:
             moment = moment.replace(hour=12)
-        try:
-            return moment.replace(tzinfo=zone).astimezone().replace(tzinfo=None)
-        except (OverflowError, OSError, ValueError):  # outside what the platform converts
-            return moment
+        return local(moment.replace(tzinfo=zone))
     raise WorkbookToolsError(
         f"Ngày '{text}' không đúng dạng ngày/tháng/năm. Hãy ghi như 14/06/2024, hoặc kèm giờ "
         "như 14/06/2024 16:30 (giờ theo múi giờ của kế hoạch)."
@@ -139,7 +137,4 @@ def _plan_day(moment: datetime, zone: ZoneInfo) -> date:
 
 def plan_time(moment: datetime, zone: ZoneInfo) -> datetime:
     """``moment`` (naive local time of this computer) as the plan's time, to be shown."""
-    try:
-        return moment.astimezone(zone).replace(tzinfo=None)
-    except (OverflowError, OSError, ValueError):  # a time the platform cannot convert
-        return moment
+    return in_zone(moment, zone)

@@ -47,7 +47,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from workbook_tools import problems
+from workbook_tools import clock, problems
 from workbook_tools.problems import Problem
 
 #: 1: ``arrivals``. 2: ``first_arrivals`` added (a version 1 ledger is upgraded in place).
@@ -818,17 +818,5 @@ def _memory_ledger(path: Path, err: BaseException) -> Ledger:
     return ledger
 
 
-def _with_offset(moment: datetime) -> str:
-    """``moment`` (naive local time) as ISO text with its UTC offset: one instant, whatever
-    the computer's time zone is when it is read back."""
-    try:
-        return moment.astimezone().isoformat()
-    except (OverflowError, OSError, ValueError):  # outside what the platform converts
-        return moment.isoformat()
-
-
-def _local(moment: datetime) -> datetime:
-    """A recorded time as naive local time, the files' own: an offset, if any, converted."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone().replace(tzinfo=None)
+_with_offset = clock.with_offset  # one instant, whatever the computer's zone when read
+_local = clock.local  # a recorded time as naive local time, an offset, if any, converted

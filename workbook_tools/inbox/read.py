@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from python_calamine import CalamineError
 
 from workbook_tools import problems, safety
+from workbook_tools.clock import in_zone
 from workbook_tools.inbox.arrival import report_date
 from workbook_tools.inbox.cells import LayoutCache, find_cells
 from workbook_tools.inbox.identify import identify
@@ -180,10 +181,7 @@ def plan_zone(plan: Plan) -> ZoneInfo:
 def plan_date(arrived: datetime, zone: ZoneInfo) -> date:
     """The day ``arrived`` (naive local time of this computer, as file times are read) falls
     on in the plan's time zone ``zone``: a deadline is a day where the plan is."""
-    try:
-        return arrived.astimezone(zone).date()
-    except (OverflowError, OSError, ValueError):  # a time the platform cannot convert
-        return arrived.date()
+    return in_zone(arrived, zone).date()
 
 
 def _first_arrivals(
@@ -268,7 +266,7 @@ def _first_arrival_notes(
                 unit=first.unit,
                 name=name,
                 local=_shown(first.arrived),
-                plan_time=_shown(first.arrived.astimezone(zone)),
+                plan_time=_shown(in_zone(first.arrived, zone)),
                 zone=plan.settings.time_zone,
                 verdict="đúng hạn" if on_time else "trễ hạn",
             )

@@ -66,6 +66,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from workbook_tools import problems, safety
+from workbook_tools.clock import believable, in_zone, local
 from workbook_tools.errors import OutputError
 from workbook_tools.inbox.ledger import Ledger, MailArrival
 from workbook_tools.mail.transport import MailError, Server, network_reason, tls_context
@@ -318,6 +319,8 @@ def _fetched(data: Sequence[object]) -> tuple[bytes | None, datetime | None]:
                     int(second),
                     tzinfo=UTC,
                 ) - offset
+                if not believable(delivered):
+                    delivered = None
     return raw, delivered
 
 
@@ -342,11 +345,16 @@ def mail_time(
             stamps.append(top)
     if delivered is not None:
         stamps.append(delivered)
-    sent = _date(_header(message, "Date"))
+    written = _header(message, "Date")
+    sent = _date(written)
     if not stamps:
         return MailTime(sent, sent is not None)
     stamp = min(stamps)
     if sent is None:
+        if written.strip():
+            return MailTime(
+                stamp, False, f"ngày gửi ghi trong thư ({written.strip()[:40]}) không đọc được"
+            )
         return MailTime(stamp, False, "thư không ghi ngày gửi")
     if sent < stamp - DATE_TOLERANCE:
         return MailTime(
@@ -367,7 +375,7 @@ def mail_time(
 
 def _shown(moment: datetime, zone: tzinfo | None = None) -> str:
     """An aware time as the officer reads it: in the plan's time zone when given."""
-    return f"{moment.astimezone(zone):%d/%m/%Y %H:%M}"
+    return f"{in_zone(moment, zone):%d/%m/%Y %H:%M}"
 
 
 def _all(message: Message, name: str) -> list[str]:
@@ -393,7 +401,8 @@ def _date(text: str) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     # "-0000": the time is UTC, the zone unknown.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment if believable(moment) else None  # year 0001, 9999: no date
 
 
 def _received_time(header: str) -> datetime | None:
@@ -615,7 +624,7 @@ def _take_one(
     sender = sender_of(message)
     zone = ZoneInfo(plan.settings.time_zone)
     when = mail_time(message, raw.delivered, zone)
-    arrived = _local(when.arrived) if when.arrived is not None else now
+    arrived = local(when.arrived) if when.arrived is not None else now
     arrived = min(arrived, now)
     if since is not None and when.arrived is not None and arrived.date() < since:
         return  # before the period began: not a reply to its forms
@@ -655,7 +664,7 @@ def _take_one(
             result.duplicates.append(Skipped(where, name, f"giống hệt tệp {existing}"))
             continue
         if folder is None:
-            stamp = when.arrived.astimezone(zone) if when.arrived is not None else arrived
+            stamp = in_zone(when.arrived if when.arrived is not None else arrived, zone)
             folder = inbox / mail_folder(stamp, sender, ident)
         inside, _, base = name.rpartition("/")  # a zip's member: in a folder named after it
         path = unique_path(folder / inside if inside else folder, base)
@@ -692,10 +701,3 @@ def mail_folder(arrived: datetime, sender: str, ident: str) -> str:
     who = safe_name((sender or "khong-ro-nguoi-gui")[:40], default="khong-ro-nguoi-gui")
     return safe_name(f"thu_{arrived:%Y-%m-%d_%H%M}_{who}_{tag}")
 
-
-def _local(moment: datetime) -> datetime:
-    """An aware time as naive local time, as the ledger keeps the files' times."""
-    try:
-        return moment.astimezone().replace(tzinfo=None)
-    except (OverflowError, OSError, ValueError):
-        return moment.replace(tzinfo=None)
