@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.inbox_forms import VILLAGE, filled, form_name, put
 from tests.mail_servers import SmtpServer
 from tests.plan_samples import row, sample_data, write_workbook
 from workbook_tools.cli import cli
@@ -227,3 +229,66 @@ def test_the_password_is_never_written_into_the_plan_or_the_ledger(
     assert len(smtp_server.messages) == 44  # 22 forms, then 22 reminders: nothing came back
     assert smtp_server.password.encode() not in every_byte_under(root)
     assert os.environ[PASSWORD_VARIABLE] == smtp_server.password  # read, left as it was
+
+
+def test_every_subject_reads_back_as_written_as_drafts_and_through_the_server(
+    root: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each form's and reminder's subject, read back from the .eml drafts and from the SMTP
+    server, is the intended text: no space lost where a long Vietnamese header is folded
+    ("6 thángđầu năm", "trễ hạnvà")."""
+    plan = load_sample_plan()
+    commune = plan.settings.commune
+    period = plan.period(PERIOD)
+    head = f"[UBND xã {commune}]"
+    late = {**VILLAGE, "ngay_bao_cao": datetime(2024, 6, 18)}
+    inbox = root / "inbox"
+    inbox.mkdir(exist_ok=True)
+    put(inbox, form_name("T01"), filled("T01", late), datetime(2024, 6, 18, 9))
+    wrong = {**VILLAGE, "tt_loa": "nhiều"}
+    put(inbox, form_name("T02"), filled("T02", wrong), datetime(2024, 6, 12))
+    put(inbox, form_name("T03"), filled("T03", {**late, "tt_loa": "nhiều"}), datetime(2024, 6, 18))
+    forms = {
+        e.email: f"{head} Biểu mẫu {period.name} – {e.name} (hạn nộp 15/06/2024)"
+        for e in plan.roster
+    }
+    standing = {
+        "T01": "nộp trễ hạn",
+        "T02": "có lỗi cần sửa",
+        "T03": "nộp trễ hạn và có lỗi cần sửa",
+    }
+    reminders = {
+        e.email: (
+            f"{head} {period.name} – {e.name}: {standing[e.code]}"
+            if e.code in standing
+            else f"{head} Nhắc nộp {period.name} – {e.name}"
+        )
+        for e in plan.roster
+    }
+    assert len(forms) == len(reminders) == 22
+
+    def subjects(folder: Path) -> dict[str, str]:
+        read = [parsed(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+        return {m["To"].addresses[0].addr_spec: str(m["Subject"]) for m in read}
+
+    assert send(root).exit_code == 0
+    assert subjects(root / "outbox" / PERIOD / "thu_gui") == forms
+    reminded = wbt(root, "remind", "--period", PERIOD, "--dir", str(root))
+    assert reminded.exit_code == 0, reminded.output
+    assert subjects(root / "outbox" / PERIOD / "thu_nhac") == reminders
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(smtp_server.cafile))
+    monkeypatch.setenv(PASSWORD_VARIABLE, smtp_server.password)
+    server = ("--smtp", smtp_server.address, "--user", smtp_server.user)
+    assert send(root, *server).exit_code == 0
+    got = {d.rcpt_tos[0]: str(d.message["Subject"]) for d in smtp_server.messages}
+    assert got == forms
+    smtp_server.messages.clear()
+    reminded = wbt(root, "remind", "--period", PERIOD, "--dir", str(root), *server)
+    assert reminded.exit_code == 0, reminded.output
+    got = {d.rcpt_tos[0]: str(d.message["Subject"]) for d in smtp_server.messages}
+    assert got == reminders
+    # Read as raw bytes by another parser too: the same text.
+    for delivery in smtp_server.messages:
+        again = BytesParser(policy=policy.SMTP).parsebytes(delivery.raw)
+        assert str(again["Subject"]) == reminders[delivery.rcpt_tos[0]]

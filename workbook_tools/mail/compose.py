@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, default
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
@@ -30,6 +30,13 @@ _TYPES = {
     ".xls": ("application", "vnd.ms-excel"),
     ".ods": ("application", "vnd.oasis.opendocument.spreadsheet"),
 }
+#: The messages' policy: headers folded only past 998 characters (RFC 5322's limit), not at
+#: 78. Python 3.11 folding a long header of encoded words (a Vietnamese subject) at 78 drops
+#: the space between two of them ("6 thángđầu năm"); unfolded, each header is one line.
+#: ``smtplib``'s ``send_message`` writes a message by its own policy: this one.
+MESSAGE_POLICY = default.clone(max_line_length=998)
+#: The same, with CRLF lines: the ``.eml`` drafts.
+DRAFT_POLICY = SMTP.clone(max_line_length=998)
 #: The most problems a reminder lists one by one; the feedback copy has them all.
 PROBLEMS_LISTED = 15
 
@@ -182,7 +189,7 @@ def draft_bytes(message: EmailMessage, *, draft: bool = True) -> bytes:
     Outlook opens it as a message to send (Thunderbird: "Edit as New")."""
     if draft and "X-Unsent" not in message:
         message["X-Unsent"] = "1"
-    return message.as_bytes(policy=SMTP)
+    return message.as_bytes(policy=DRAFT_POLICY)
 
 
 def eml_name(period: Period, entry: RosterEntry) -> str:
@@ -211,7 +218,7 @@ def _message(
     sender: str,
     now: datetime,
 ) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     message["Subject"] = subject
     if sender:
         message["From"] = Address(addr_spec=sender)
