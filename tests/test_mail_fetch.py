@@ -4,7 +4,9 @@ names, zips within the safety step's limits, the same content once, the mail's t
 
 from __future__ import annotations
 
+import base64
 import io
+import itertools
 import json
 import mailbox
 import socket
@@ -520,3 +522,44 @@ def test_a_mail_dated_at_the_ends_of_the_calendar_does_not_stop_the_fetch(
     assert "không đọc được" in times[0].note
     assert times[1].arrived is None
     assert wbt(root, "status", "--period", PERIOD).exit_code == 0
+
+
+def test_mailbox_names_in_modified_utf7() -> None:
+    from workbook_tools.mail.fetch import mailbox_name
+
+    # RFC 3501 §5.1.3's own example, and "&" written "&-".
+    assert mailbox_name("~peter/mail/台北/日本語") == "~peter/mail/&U,BTFw-/&ZeVnLIqe-"
+    assert mailbox_name("Thư & báo cáo") == "Th&AbA- &- b&AOE-o c&AOE-o"
+    assert mailbox_name("INBOX") == "INBOX"
+
+
+def _utf7(name: str) -> str:
+    """The test's own modified UTF-7 (RFC 3501 §5.1.3): each run of other letters together
+    (Dovecot refuses two encoded runs side by side)."""
+    return "".join(
+        "".join(run).replace("&", "&-") if plain
+        else "&" + base64.b64encode("".join(run).encode("utf-16-be")).decode().rstrip("=")
+        .replace("/", ",") + "-"
+        for plain, run in itertools.groupby(name, lambda ch: " " <= ch <= "~")
+    )
+
+
+def test_a_vietnamese_mailbox_name_and_login(
+    root: Path, imap_server: ImapMailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(imap_server.cafile))
+    monkeypatch.setenv(PASSWORD_VARIABLE, imap_server.password)
+    folder = unicodedata.normalize("NFC", "Hộp thư đến")
+    reply = reply_message(sender=address("T01"), to=TO, subject="Bao cao", date=ON_TIME,
+                          attachments=[(form_name("T01"), filled("T01", VILLAGE))])  # fmt: skip
+    imap_server.append(reply, when=ON_TIME, mailbox=_utf7(folder))
+    result = wbt(root, "fetch", "--period", PERIOD, "--imap", imap_server.address,
+                 "--user", imap_server.user, "--mailbox", folder)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Đã đọc 1 thư; lấy 1 tệp mới" in result.output
+    # A name or password with Vietnamese letters: sent in UTF-8, refused here, said.
+    monkeypatch.setenv(PASSWORD_VARIABLE, "mật khẩu")
+    refused = wbt(root, "fetch", "--period", PERIOD, "--imap", imap_server.address,
+                  "--user", "cán.bộ@xa.vn")  # fmt: skip
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "không cho đăng nhập với tên cán.bộ@xa.vn" in refused.output

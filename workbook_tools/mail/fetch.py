@@ -48,6 +48,7 @@ roster is saved and flagged (``inbox.unknown_sender``, shown by status and merge
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import imaplib
@@ -196,7 +197,7 @@ def read_imap(server: Server, box: str, since: date | None) -> Iterator[RawMail]
     imap = _imap_connect(server)
     try:
         try:
-            status, data = imap.select(_quoted(box), readonly=True)  # EXAMINE
+            status, data = imap.select(_quoted(mailbox_name(box)), readonly=True)  # EXAMINE
             if status != "OK":
                 raise MailError(
                     f"Không mở được hộp thư '{box}' trên máy chủ {server.shown} "
@@ -253,7 +254,7 @@ def _imap_connect(server: Server) -> imaplib.IMAP4:
                     "mật khẩu không được gửi đi. Hãy dùng cổng IMAP có mã hóa (thường là 993)."
                 )
         if server.user:
-            imap.login(server.user, server.password or "")
+            _login(imap, server)
         return imap
     except MailError:
         _logout(imap)
@@ -269,6 +270,54 @@ def _imap_connect(server: Server) -> imaplib.IMAP4:
     except OSError as err:
         _logout(imap)
         raise MailError(network_reason(err, where, server.timeout, "993, hoặc 143")) from None
+
+
+def _login(imap: imaplib.IMAP4, server: Server) -> None:
+    """LOGIN (ASCII only, as imaplib sends it), or, for a name or password with Vietnamese
+    letters, AUTHENTICATE PLAIN with them in UTF-8 (RFC 4616) where the server offers it."""
+    user, password = server.user or "", server.password or ""
+    if user.isascii() and password.isascii():
+        imap.login(user, password)
+        return
+    if "AUTH=PLAIN" not in imap.capabilities:
+        raise MailError(
+            f"Tên đăng nhập hoặc mật khẩu của {user} có chữ có dấu hoặc ký tự đặc biệt, mà "
+            f"máy chủ thư {server.shown} không nhận cách đăng nhập dùng được chữ có dấu. Hãy "
+            "kiểm tra lại tên đăng nhập (--user) và mật khẩu (biến môi trường WBT_MAIL_PASSWORD"
+            "), hoặc đổi mật khẩu thư sang chữ không dấu."
+        )
+    payload = f"\0{user}\0{password}".encode()
+    imap.authenticate("PLAIN", lambda _challenge: payload)
+
+
+def mailbox_name(name: str) -> str:
+    """An IMAP mailbox name in modified UTF-7 (RFC 3501 §5.1.3), as servers keep names with
+    Vietnamese letters ("Hộp thư đến" → ``H&Htk-p th&AbA- &AREevw-n``).
+
+    The standard library has no such codec (Python 3.11's :mod:`imaplib` sends names as
+    ASCII and fails on any other letter; its ``utf-7`` codec is RFC 2152's, whose ``+``,
+    ``/`` and optional runs differ): printable ASCII but ``&`` stays, ``&`` is ``&-``,
+    every other run is UTF-16BE in base64 with ``,`` for ``/``, no padding, between
+    ``&`` and ``-``.
+    """
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            data = "".join(run).encode("utf-16-be")
+            out.append("&" + base64.b64encode(data).decode("ascii").rstrip("=")
+                       .replace("/", ",") + "-")  # fmt: skip
+            run.clear()
+
+    for ch in unicodedata.normalize("NFC", name):
+        if "\x20" <= ch <= "\x7e":
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            run.append(ch)
+    flush()
+    return "".join(out)
 
 
 def _logout(imap: imaplib.IMAP4 | None) -> None:
