@@ -563,3 +563,38 @@ def test_a_vietnamese_mailbox_name_and_login(
                   "--user", "cán.bộ@xa.vn")  # fmt: skip
     assert refused.exit_code == 1 and "Traceback" not in refused.output
     assert "không cho đăng nhập với tên cán.bộ@xa.vn" in refused.output
+
+
+def test_outlook_msg_files_and_a_file_that_is_no_mbox_are_said(
+    tmp_path: Path, root: Path
+) -> None:
+    reply = reply_message(sender=address("T01"), to=TO, subject="Bao cao", date=ON_TIME,
+                          attachments=[(form_name("T01"), filled("T01", VILLAGE))])  # fmt: skip
+    folder = tmp_path / "thu outlook"
+    folder.mkdir()
+    # An Outlook .msg is an OLE compound file (its signature), not a mail's text.
+    for name in ("Bao cao thon 1.msg", "Bao cao thon 2.MSG"):
+        (folder / name).write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 504)
+    (folder / "ghi chu.txt").write_text("x", encoding="utf-8")
+    nothing = wbt(root, "fetch", "--period", PERIOD, "--eml", str(folder))
+    said = " ".join(nothing.output.split())
+    assert nothing.exit_code == 1 and "Đã đọc 0 thư" not in said
+    assert "có 2 tệp .msg của Outlook, 1 tệp khác, không phải thư dạng .eml" in said
+    assert "--imap" in said and "Thunderbird" in said
+    # One .eml beside them: read, the others said.
+    (folder / "tra loi.eml").write_bytes(reply)
+    some = wbt(root, "fetch", "--period", PERIOD, "--eml", str(folder))
+    assert some.exit_code == 0, some.output
+    assert "Đã đọc 1 thư; lấy 1 tệp mới" in some.output
+    assert "2 tệp .msg của Outlook" in " ".join(some.output.split())
+    # An .eml given as an mbox; an empty mbox.
+    not_mbox = wbt(root, "fetch", "--period", PERIOD, "--mbox", str(folder / "tra loi.eml"))
+    assert not_mbox.exit_code == 1
+    assert "không phải tệp hộp thư dạng mbox" in " ".join(not_mbox.output.split())
+    empty = tmp_path / "Thu rac.mbox"
+    empty.write_bytes(b"")
+    none = wbt(root, "fetch", "--period", PERIOD, "--mbox", str(empty))
+    assert none.exit_code == 0 and "Tệp hộp thư Thu rac.mbox không có thư nào" in none.output
+    # The help no longer says Outlook drags out .eml files.
+    help_text = " ".join(CliRunner().invoke(cli, ["fetch", "--help"]).output.split())
+    assert "Outlook cổ điển lưu .msg" in help_text

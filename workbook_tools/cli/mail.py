@@ -240,7 +240,8 @@ def remind(
     "eml",
     metavar="THƯ_MỤC",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Thư mục chứa các thư đã lưu dạng .eml (kéo thư từ Outlook, Thunderbird ra thư mục).",
+    help="Thư mục chứa các thư đã lưu dạng .eml (kéo thư từ Thunderbird ra thư mục; Outlook "
+    "trên web: Tải xuống; Outlook cổ điển lưu .msg, không đọc được: dùng --imap).",
 )
 @click.option(
     "--imap",
@@ -297,15 +298,18 @@ def fetch(
             "MÁY_CHỦ:CỔNG" + (f" (đang ghi {' và '.join(chosen)})." if chosen else ".")
         )
     ws, plan, period = open_period(root, plan_path, period_code)
+    notes: list[str] = []
     if mbox is not None:
-        mails = read_mbox(mbox)
+        mails = read_mbox(mbox, notes)
     elif eml is not None:
-        mails = read_eml_folder(eml)
+        mails = read_eml_folder(eml, notes)
     else:
         assert imap is not None
         server = _server(imap, 993, user, plan, use_ssl)
         mails = read_imap(server, box, period.start)
     outcome = pipeline.fetch(ws, plan, period, mails)
+    for note in notes:
+        click.secho(f"Ghi chú: {note}", fg="yellow")
     _print_fetch(ws, plan, period, outcome.result)
 
 

@@ -154,17 +154,39 @@ class FetchResult:
 # --- reading mailboxes ------------------------------------------------------------
 
 
-def read_mbox(path: Path) -> Iterator[RawMail]:
-    """Every message of an mbox file (Thunderbird's folders, Google Takeout), read only."""
+#: How to get mail the tool can read out of the mail programs villages' replies sit in.
+HOW_TO_SAVE = (
+    "Hãy dùng --imap để đọc thẳng hộp thư trên máy chủ, hoặc lưu thư dạng .eml: Thunderbird: "
+    "kéo thư ra thư mục (hoặc chuột phải > Lưu thành); Outlook trên web và Outlook mới: mở "
+    "thư > … > Tải xuống; Outlook cổ điển chỉ lưu được .msg, không đọc được: hãy dùng --imap."
+)
+
+
+def read_mbox(path: Path, notes: list[str] | None = None) -> Iterator[RawMail]:
+    """Every message of an mbox file (Thunderbird's folders, Google Takeout), read only.
+
+    A file that is not an mbox (its first line is not ``From …``: an .eml, an Outlook
+    .pst or .msg) is said as such; an mbox with no message is said in ``notes``."""
     if not path.is_file():
         raise MailError(f"Không tìm thấy tệp hộp thư {path}. Hãy kiểm tra đường dẫn sau --mbox.")
     try:
+        with path.open("rb") as stream:
+            start = stream.read(5)
+        if start and start != b"From ":
+            raise MailError(
+                f"Tệp {path} không phải tệp hộp thư dạng mbox (tệp mbox bắt đầu bằng dòng "
+                "'From '). Nếu là thư .eml, hãy để vào một thư mục rồi dùng --eml THƯ_MỤC. "
+                + HOW_TO_SAVE
+            )
         box = mailbox.mbox(path, create=False)
         try:
+            n = 0
             for n, key in enumerate(box.iterkeys(), start=1):
                 yield RawMail(box.get_bytes(key), f"thư số {n} trong {path.name}")
         finally:
             box.close()
+        if n == 0 and notes is not None:
+            notes.append(f"Tệp hộp thư {path.name} không có thư nào.")
     except OSError as err:
         raise MailError(
             f"Không đọc được tệp hộp thư {path} ({err.strerror or err}). Hãy đóng chương trình "
@@ -172,15 +194,37 @@ def read_mbox(path: Path) -> Iterator[RawMail]:
         ) from None
 
 
-def read_eml_folder(folder: Path) -> Iterator[RawMail]:
-    """Every ``.eml`` file of ``folder`` and its subfolders, in name order."""
+def read_eml_folder(folder: Path, notes: list[str] | None = None) -> Iterator[RawMail]:
+    """Every ``.eml`` file of ``folder`` and its subfolders, in name order.
+
+    Outlook's ``.msg`` files and other files are not mail this reads: counted and said
+    (what to do instead) in ``notes``; a folder with no ``.eml`` but such files raises."""
     if not folder.is_dir():
         raise MailError(
             f"Không tìm thấy thư mục {folder}. Hãy kiểm tra đường dẫn sau --eml (thư mục chứa "
             "các thư đã lưu dạng .eml)."
         )
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() == ".eml" and path.is_file():
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
+    emls = [p for p in files if p.suffix.lower() == ".eml"]
+    msgs = sum(1 for p in files if p.suffix.lower() == ".msg")
+    others = len(files) - len(emls) - msgs
+    if msgs or others:
+        found = ", ".join(
+            what for what, yes in (
+                (f"{msgs} tệp .msg của Outlook", msgs),
+                (f"{others} tệp khác", others),
+            ) if yes
+        )
+        said = (
+            f"Thư mục {folder} có {found}, không phải thư dạng .eml: không đọc được. "
+            + HOW_TO_SAVE
+        )
+        if not emls:
+            raise MailError(said)
+        if notes is not None:
+            notes.append(said)
+    for path in emls:
+        if path.is_file():
             try:
                 data = path.read_bytes()
             except OSError as err:
