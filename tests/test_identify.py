@@ -6,12 +6,8 @@ import io
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from xml.etree import ElementTree
-from xml.sax.saxutils import escape as xml_escape
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from tests.corpus import with_part
@@ -31,12 +27,7 @@ from workbook_tools import problems
 from workbook_tools.forms import contract
 from workbook_tools.inbox.identify import Identification, identify, match_entry, name_key
 from workbook_tools.inbox.model import IdentifiedBy, SubmissionStatus
-from workbook_tools.inbox.workbook import (
-    MAX_PROPERTIES_PART,
-    FormWorkbook,
-    open_workbook,
-    read_properties,
-)
+from workbook_tools.inbox.workbook import MAX_PROPERTIES_PART, FormWorkbook, open_workbook
 from workbook_tools.plan.model import Kind, RosterEntry
 
 
@@ -285,104 +276,3 @@ def test_a_form_of_an_older_version_of_the_plan_gets_a_warning() -> None:
     assert ident.problems == [
         problems.make("inbox.form_version", file="t.xlsx", unit="T01", found="1", version="2")
     ]
-
-
-# --- custom document properties, read without a parse when plainly written ---------------
-
-_CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-_VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
-
-
-def _element_tree_properties(xml: bytes) -> dict[str, str]:
-    """The custom properties as ElementTree reads them, the way the inbox always has."""
-    if len(xml) > MAX_PROPERTIES_PART or b"<!" in xml:
-        return {}
-    try:
-        root = ElementTree.fromstring(xml)
-    except ElementTree.ParseError:
-        return {}
-    found: dict[str, str] = {}
-    for element in root.iter(f"{{{_CUSTOM_NS}}}property"):
-        found.setdefault(element.get("name", ""), "".join(element.itertext()).strip())
-    return found
-
-
-def _custom_xml(
-    props: Sequence[tuple[str, str]], *, vt_on_root: bool, declaration: bool, name_first: bool,
-    escape: bool, space: str,
-) -> bytes:
-    vt = f' xmlns:vt="{_VT_NS}"'
-    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' if declaration else ""]
-    out.append(f'<Properties xmlns="{_CUSTOM_NS}"{vt if vt_on_root else ""}>')
-    for pid, (name, value) in enumerate(props, start=2):
-        if escape:
-            name, value = xml_escape(name, {'"': "&quot;"}), xml_escape(value)
-        ids = f'fmtid="{_FMTID}" pid="{pid}"'
-        attributes = f'name="{name}" {ids}' if name_first else f'{ids} name="{name}"'
-        out.append(
-            f"{space}<property {attributes}><vt:lpwstr{'' if vt_on_root else vt}>{value}"
-            "</vt:lpwstr></property>"
-        )
-    out.append("</Properties>")
-    return "".join(out).encode("utf-8", "surrogatepass")
-
-
-_PROPERTY_TEXT = st.text(
-    st.one_of(
-        st.sampled_from(list("wbt_ T01Thôn Đồng\t\n\r &<>\"'\ufffe\x01\x85\u00a0")),
-        st.characters(exclude_categories=("Cs",)),
-    ),
-    max_size=12,
-)
-
-
-@settings(max_examples=400, deadline=None)
-@given(
-    props=st.lists(st.tuples(_PROPERTY_TEXT, _PROPERTY_TEXT), max_size=6),
-    vt_on_root=st.booleans(),
-    declaration=st.booleans(),
-    name_first=st.booleans(),
-    escape=st.booleans(),
-    space=st.sampled_from(["", "\n", " \r\n\t", "x"]),
-)
-def test_custom_properties_read_as_element_tree_reads_them(
-    props: list[tuple[str, str]], vt_on_root: bool, declaration: bool, name_first: bool,
-    escape: bool, space: str,
-) -> None:
-    # Plainly written parts are read by patterns, any other by ElementTree: the same answer.
-    xml = _custom_xml(
-        props, vt_on_root=vt_on_root, declaration=declaration, name_first=name_first,
-        escape=escape, space=space,
-    )
-    parts = {"docProps/custom.xml": xml}
-    assert read_properties(b"", "xlsx", parts) == _element_tree_properties(xml)
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        (b"<vt:lpwstr>", b"<vt:i4>"),  # another type of value
-        (b' xmlns:vt="', b' xmlns:vx="'),  # the prefix not declared
-        (b"</Properties>", b"</Properties><extra/>"),  # two roots
-        (b"T01<", b"T&#48;1<"),  # a character reference
-        (b'pid="3"', b'pid="3" pid="7"'),  # an attribute twice
-        # A character XML does not allow, in a property whose name came before.
-        (
-            b"</Properties>",
-            b'<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="9" name="wbt_form">'
-            b"<vt:lpwstr>\xef\xbf\xbe</vt:lpwstr></property></Properties>",
-        ),
-        (b'name="wbt_form"', b'name=""'),  # a property without a name
-    ],
-)
-def test_custom_properties_of_other_shapes_are_parsed(change: tuple[bytes, bytes]) -> None:
-    xml = _custom_xml(
-        [("wbt_form", "1"), ("wbt_unit_code", "T01")], vt_on_root=True, declaration=True,
-        name_first=False, escape=False, space="",
-    )
-    changed = xml.replace(*change, 1)
-    assert changed != xml
-    assert read_properties(b"", "xlsx", {"docProps/custom.xml": changed}) == (
-        _element_tree_properties(changed)
-    )

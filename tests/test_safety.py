@@ -26,7 +26,6 @@ from pathlib import Path
 
 import pytest
 import python_calamine
-import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -269,8 +268,7 @@ def test_a_zip_workbook_is_handed_on_with_its_checked_parts_stored(
             assert stored.testzip() is None, name  # every CRC is right
             assert {i.compress_type for i in stored.infolist()} == {zipfile.ZIP_STORED}, name
             with zipfile.ZipFile(corpus[name]) as original:
-                # Each part as it inflates from the returned file, byte for byte (none of
-                # these sheets has merged ranges to put first: see the test below).
+                # Each part as it inflates from the returned file, byte for byte.
                 assert all(
                     stored.read(i.filename) == original.read(i.filename) for i in stored.infolist()
                 ), name
@@ -286,79 +284,6 @@ def test_a_zip_workbook_is_handed_on_with_its_checked_parts_stored(
     # Not made for an .xls, nor for a file that may not be read.
     assert inspected["form.xls"].unpacked == b""
     assert all(found.unpacked == b"" for found in inspected.values() if not found.usable)
-
-
-def _protected_form_with_merged_cells() -> bytes:
-    """A form as Excel writes a protected one: protection and merged ranges after the cells."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet("Báo cáo")
-    sheet.merge_range("A1:D1", "BÁO CÁO KẾT QUẢ")
-    sheet.merge_range("A2:B2", "Đơn vị báo cáo: Thôn 1 (T01)")
-    for row, (label, value) in enumerate([("Số buổi", 5), ("Ghi chú", "Có"), ("Ngày", 45000.5)]):
-        sheet.write(row + 3, 1, label)
-        sheet.write(row + 3, 2, value)
-    sheet.protect()
-    book.close()
-    return buffer.getvalue()
-
-
-def _merged_first(sheet: bytes) -> bytes:
-    """``sheet`` with its protection and merged ranges moved before its cells, by hand."""
-    cells, end = sheet.index(b"<sheetData"), sheet.index(b"</sheetData>") + len(b"</sheetData>")
-    block = sheet[end : sheet.index(b"</mergeCells>") + len(b"</mergeCells>")]
-    assert block.startswith(b"<sheetProtection") and block.count(b"<mergeCell ") == 2
-    return sheet[:cells] + block + sheet[cells:end] + sheet[end + len(block) :]
-
-
-def test_merged_ranges_are_handed_on_before_the_cells(tmp_path: Path) -> None:
-    # python-calamine reads a sheet a second time for its merged ranges, up to them:
-    # put first, they spare it the cells. The reader must see the same values.
-    path = tmp_path / "form.xlsx"
-    path.write_bytes(_protected_form_with_merged_cells())
-    found = inspect(path)
-    original = parts_of(path.read_bytes())[SHEET]
-    with zipfile.ZipFile(io.BytesIO(found.unpacked)) as stored:
-        assert stored.testzip() is None
-        assert stored.read(SHEET) == _merged_first(original)
-    assert _read_all(found.unpacked) == _read_all(path.read_bytes())
-    assert _read_all(found.unpacked)["Báo cáo"][0][0] == "BÁO CÁO KẾT QUẢ"
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        # A fault between the cells and the merged ranges: the reader must meet it still.
-        (b'<sheetProtection sheet="1"', b'<sheetProtection sheet="1'),
-        (b"<mergeCells", b"</foo></bar><mergeCells"),
-        # Tags in a comment or a processing instruction before the cells' end.
-        (b"<sheetData>", b"<!-- </sheetData><mergeCells></mergeCells> --><sheetData>"),
-        (b"<sheetData>", b"<?note </sheetData>?><sheetData>"),
-        # Merged ranges among the cells, where the second reading stops, or cells in cells.
-        (b'<row r="1"', b'<mergeCells><mergeCell ref="A0:B0"/></mergeCells><row r="1"'),
-        (b'<row r="1"', b'<sheetData/><row r="1"'),
-        # A merged range python-calamine refuses, moved with the others: refused still.
-        (b'ref="A1:D1"', b'ref="A0:D0"'),
-    ],
-)
-def test_merged_ranges_stay_where_they_are_unless_moving_them_changes_nothing(
-    change: tuple[bytes, bytes], tmp_path: Path
-) -> None:
-    data = _protected_form_with_merged_cells()
-    parts = parts_of(data)
-    parts[SHEET] = parts[SHEET].replace(*change, 1)
-    path = tmp_path / "form.xlsx"
-    path.write_bytes(rezip(parts))
-    found = inspect(path)
-    assert found.usable
-
-    def outcome(data: bytes) -> object:
-        try:
-            return _read_all(data)
-        except python_calamine.CalamineError as err:
-            return type(err), str(err)
-
-    assert outcome(found.unpacked) == outcome(path.read_bytes())
 
 
 def test_stored_parts_keep_names_in_any_script(tmp_path: Path) -> None:

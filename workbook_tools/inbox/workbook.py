@@ -327,9 +327,7 @@ def read_properties(
     A damaged properties part gives none: the metadata sheet is read instead.
     """
     if fmt in ("xlsx", "xlsm"):
-        xml = _part(data, _XLSX_PROPERTIES, parts)
-        plain = _plain_custom_properties(xml) if xml and len(xml) <= MAX_PROPERTIES_PART else None
-        return plain if plain is not None else _properties(xml, _CUSTOM_PROPERTY, "name")
+        return _properties(_part(data, _XLSX_PROPERTIES, parts), _CUSTOM_PROPERTY, "name")
     if fmt == "ods":
         return _properties(_part(data, _ODS_META, parts), _ODF_USER_DEFINED, _ODF_META_NAME)
     return {}
@@ -437,70 +435,6 @@ def _properties(xml: bytes | None, tag: str, attribute: str) -> dict[str, str]:
     for element in root.iter(tag):
         found.setdefault(element.get(attribute, ""), "".join(element.itertext()).strip())
     return found
-
-
-# docProps/custom.xml as Excel and XlsxWriter write it, string properties only: the
-# vt: prefix declared on the root or on each value; no entity, no character that XML
-# would change (a tab or a line end in a name, a carriage return), nothing else.
-_XML_DECLARATION = (
-    rb'(?:<\?xml version="1\.0" encoding="UTF-8"(?: standalone="yes")?\?>[ \t\r\n]*)?'
-)
-_CUSTOM_ROOT = (
-    rb'<Properties xmlns="http://schemas\.openxmlformats\.org/officeDocument/2006/custom-properties"'
-)
-_VT = rb' xmlns:vt="http://schemas\.openxmlformats\.org/officeDocument/2006/docPropsVTypes"'
-_PROPERTY_NAME = rb'name="([^"<&>\x00-\x1f]*)"'
-_PROPERTY_ID = rb'fmtid="\{[0-9A-Fa-f-]{1,40}\}" pid="[0-9]{1,9}"'
-
-
-def _plain_property(vt: bytes) -> bytes:
-    return (
-        rb"<property (?:" + _PROPERTY_NAME + b" " + _PROPERTY_ID + b"|" + _PROPERTY_ID + b" "
-        + _PROPERTY_NAME + rb")><vt:lpwstr" + vt + rb">([^<&>\x00-\x08\x0b-\x1f]*)</vt:lpwstr>"
-        rb"</property>"
-    )
-
-
-#: (the whole part, one property), with vt: declared on the root, then on each value.
-_PLAIN_CUSTOM = tuple(
-    (
-        re.compile(
-            _XML_DECLARATION + _CUSTOM_ROOT + root_vt + rb">(?:[ \t\r\n]*" + _plain_property(vt)
-            + rb")*[ \t\r\n]*</Properties>[ \t\r\n]*"
-        ),
-        re.compile(_plain_property(vt)),
-    )
-    for root_vt, vt in ((_VT, b"(?:" + _VT + b")?"), (b"", _VT))
-)
-
-
-def _plain_custom_properties(xml: bytes) -> dict[str, str] | None:
-    """:func:`_properties` of a ``docProps/custom.xml`` written plainly; None for any other.
-
-    The same answer as ElementTree's for the part of every form, in half its
-    time: a form's custom properties take 16 µs where ElementTree's parse took
-    38 µs (a read of the 2,000-entry bench's forms, 4 % of all its
-    instructions). What it does not know, ElementTree reads
-    (tests/test_identify.py compares the two on parts of many shapes).
-    """
-    if _NOT_XML_CHARACTER.search(xml):  # U+FFFE, U+FFFF: ElementTree refuses the part
-        return None
-    for whole, one in _PLAIN_CUSTOM:
-        if whole.fullmatch(xml) is None:
-            continue
-        found: dict[str, str] = {}
-        try:
-            for match in one.finditer(xml):
-                name_first, name_after, text = match.groups()
-                name = name_after if name_first is None else name_first
-                found.setdefault(name.decode(), text.decode().strip())
-        except UnicodeDecodeError:
-            return None
-        return found
-    return None
-
-
-_NOT_XML_CHARACTER = re.compile(b"\xef\xbf[\xbe\xbf]")
 
 
 def _ods_names(xml: bytes | None) -> dict[str, str]:

@@ -83,70 +83,10 @@ def inspect_ooxml(
             check_long_text(data, sheet, limits, report)
             if may_hide_values(data, cells):
                 report.parts[info.name] = data
-            merged_first = merged_ranges_first(data, cells)
-            if merged_first is not None:
-                inflater.hand_over(info.name, merged_first)
         elif key == "xl/sharedstrings.xml":
             check_shared_strings(data, limits, report)
         elif key == "xl/styles.xml":
             report.fonts.update(style_fonts(data))
-
-
-_LT = ord("<")
-
-
-#: What Excel (and the forms' writer) puts between a protected sheet's cells and its
-#: merged ranges, and the ranges themselves: whole elements, quoted, nothing nested.
-_PROTECTION_AND_MERGED = re.compile(
-    rb'(?:<sheetProtection(?: [A-Za-z]+="[^"<>]*")*/>)?<mergeCells(?: count="[0-9]+")?>'
-    rb'(?:<mergeCell ref="[A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}[0-9]{1,7}"/>)*</mergeCells>'
-)
-_CELLS_END = b"</sheetData>"
-
-
-def merged_ranges_first(sheet: bytes, cells: int) -> bytes | None:
-    """A sheet's XML for python-calamine with its merged ranges moved before its cells, or
-    None to hand it on as it is. ``cells`` is where "sheetData" first appears.
-
-    python-calamine 0.9's ``get_sheet_by_name`` reads a sheet twice: its cells,
-    then again from the start to the end of the first ``<mergeCells>``, for
-    merged ranges the inbox never asks for, so through every cell a second
-    time: an eighth of all the work of reading a form of the 2,000-entry bench
-    (callgrind). With the sheet's protection and merged ranges, which follow
-    the cells, moved before them, the second reading ends before the cells
-    and the first passes over them as it passes over the sheet's other
-    elements. Both readings meet the very same elements as before, and so
-    the same values and the same faults: the move is made only for elements
-    of the shape Excel writes (:data:`_PROTECTION_AND_MERGED`) right after
-    the cells, when "sheetData" is written only in the cells' two tags and
-    "mergeCells" nowhere before them, and no comment, CDATA or processing
-    instruction there could hide a tag.
-    """
-    start = cells - 1
-    close = sheet.rfind(_CELLS_END)  # the last end, found from the sheet's end
-    if start < 0 or sheet[start] != _LT or close < cells:
-        return None
-    after = close + len(_CELLS_END)
-    moved = _PROTECTION_AND_MERGED.match(sheet, after)
-    if (
-        moved is None
-        or sheet.find(b"sheetData", cells + 9) != close + 2  # one start, one end, nothing between
-        or sheet.find(b"mergeCells", 0, after) >= 0  # the first merged ranges are these
-        or _may_hide_tags(sheet, after)
-    ):
-        return None
-    end = moved.end()
-    return b"".join((sheet[:start], sheet[after:end], sheet[start:after], sheet[end:]))
-
-
-def _may_hide_tags(sheet: bytes, end: int) -> bool:
-    """Whether ``sheet[:end]`` holds a comment, a CDATA section or a processing instruction
-    (the XML declaration aside), where a tag could be written as text. "!" and "?" are
-    looked for first, at memory speed: they are rare in a sheet."""
-    if sheet.find(b"!", 0, end) >= 0 and sheet.find(b"<!", 0, end) >= 0:
-        return True
-    declared = sheet.find(b"?>", 0, 64) + 2 if sheet.startswith(b"<?xml") else 0
-    return sheet.find(b"?", declared, end) >= 0 and sheet.find(b"<?", declared, end) >= 0
 
 
 _SHEET_ELEMENT = Element(b"sheet", rb"\s([^>]*)>")

@@ -192,12 +192,6 @@ class Inflater:
                 self.kept = None
         return content
 
-    def hand_over(self, name: str, content: bytes) -> None:
-        """Keep ``content`` for the reader in place of member ``name``, the member inflated
-        last with ``keep`` (its CRC computed anew); the part as checked stays as it was."""
-        if self.kept and self.kept[-1][0] == name:
-            self.kept[-1] = (name, content, zlib.crc32(content))
-
     def _refuse_stream(self, name: str, claimed: int, fault: str) -> NoReturn:
         if fault == "outgrown":
             self._bomb(name, f"khi giải nén ra nhiều hơn {count(claimed)} byte như tệp tự ghi")
