@@ -598,3 +598,19 @@ def test_outlook_msg_files_and_a_file_that_is_no_mbox_are_said(
     # The help no longer says Outlook drags out .eml files.
     help_text = " ".join(CliRunner().invoke(cli, ["fetch", "--help"]).output.split())
     assert "Outlook cổ điển lưu .msg" in help_text
+
+
+def test_no_password_and_no_terminal_to_ask_it_at(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(PASSWORD_VARIABLE, raising=False)
+    for command in (["fetch", "--imap", "127.0.0.1:1"], ["send", "--smtp", "127.0.0.1:1"],
+                    ["remind", "--smtp", "127.0.0.1:1"]):  # fmt: skip
+        result = CliRunner().invoke(
+            cli, [*command, "--period", PERIOD, "--user", "xa@example.org", "--dir", str(root)],
+            input="",
+        )
+        said = " ".join(result.output.split())
+        assert result.exit_code == 1, said
+        assert '$env:WBT_MAIL_PASSWORD = "mật khẩu"' in said
+        assert "Ctrl-C" not in said and "Warning" not in said and "Traceback" not in said

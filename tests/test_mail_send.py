@@ -3,8 +3,12 @@ or a real SMTP server (aiosmtpd on 127.0.0.1, tests/mail_servers.py) read back."
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import socket
+import subprocess
+import sys
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
@@ -153,13 +157,30 @@ def test_send_with_tls_from_the_start_and_the_password_asked(
     root: Path, smtps_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(smtps_server.cafile))
-    result = send(
-        root, "--unit", "T03", "--smtp", smtps_server.address, "--ssl", "--user",
-        smtps_server.user, input=smtps_server.password + "\n",
+    # Typed at a terminal (a pseudo-terminal: wbt in its own process, with no other
+    # controlling terminal), the only place a password is asked.
+    leader, follower = pty.openpty()
+    command = subprocess.Popen(
+        [sys.executable, "-m", "workbook_tools", "send", "--period", PERIOD, "--dir", str(root),
+         "--unit", "T03", "--smtp", smtps_server.address, "--ssl", "--user", smtps_server.user],
+        stdin=follower, stdout=subprocess.PIPE, stderr=follower, start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
     )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert f"Mật khẩu thư của {smtps_server.user}" in result.output
-    assert smtps_server.password not in result.output  # typed without being shown
+    os.close(follower)
+    asked = b""
+    while "Mật khẩu thư".encode() not in asked:
+        chunk = os.read(leader, 1024)
+        assert chunk, asked
+        asked += chunk
+    os.write(leader, smtps_server.password.encode() + b"\r")
+    out, _ = command.communicate(timeout=60)
+    with contextlib.suppress(OSError):
+        while chunk := os.read(leader, 1024):
+            asked += chunk
+    os.close(leader)
+    assert command.returncode == 0, (out.decode(), asked.decode())
+    assert f"Mật khẩu thư của {smtps_server.user}".encode() in asked
+    assert smtps_server.password.encode() not in asked + out  # typed without being shown
     (delivery,) = smtps_server.messages
     assert delivery.encrypted and delivery.login == smtps_server.user
     assert delivery.rcpt_tos == ["t03.tiennong@example.org"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -136,6 +137,14 @@ def _server(
     if login:
         password = os.environ.get(PASSWORD_VARIABLE)
         if password is None:
+            if not _typed_at_a_terminal():
+                raise WorkspaceError(
+                    f"Chưa có mật khẩu thư của {login}, và lệnh không chạy trong cửa sổ dòng "
+                    "lệnh nên không hỏi được mật khẩu. Hãy đặt mật khẩu vào biến môi trường "
+                    f"{PASSWORD_VARIABLE} trước khi chạy: trong PowerShell "
+                    f'$env:{PASSWORD_VARIABLE} = "mật khẩu"; trong cmd '
+                    f"set {PASSWORD_VARIABLE}=mật khẩu."
+                )
             password = click.prompt(
                 f"Mật khẩu thư của {login} (không hiện khi gõ)",
                 hide_input=True,
@@ -144,6 +153,16 @@ def _server(
                 err=True,
             )
     return Server(host, port, login or None, password, use_ssl)
+
+
+def _typed_at_a_terminal() -> bool:
+    """Whether a password can be asked: the input is a terminal (a task scheduler, a
+    pipe, a script's redirection give none, and Python's hidden prompt would then say an
+    English warning and read nothing)."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:  # closed
+        return False
 
 
 @cli.command("send")
