@@ -937,12 +937,16 @@ def remind(
     now: datetime | None = None,
     progress: Progress | None = None,
 ) -> MailOutcome:
-    """A message to each unit whose report of ``period`` is missing, late or has errors
-    (as ``wbt check`` finds them, its feedback copies written): what is missing or wrong
-    said plainly, the feedback copy attached for errors, the blank form for a missing
-    report. ``.eml`` drafts in ``outbox/KỲ/thu_nhac``, or through ``server``."""
+    """A message to each unit whose report of ``period`` is missing, late, has errors or
+    was returned by the officer (``wbt review --return``), or whose arrival is to be
+    confirmed (as ``wbt check`` finds them, its feedback copies written): what is missing
+    or wrong said plainly, the feedback copy attached for errors and returns (with the
+    officer's reason), the blank form for a missing report; a unit to confirm is asked
+    when it sent its report, not told it was late. ``.eml`` drafts in
+    ``outbox/KỲ/thu_nhac``, or through ``server``."""
     from workbook_tools.forms import forms_folder, select_forms
     from workbook_tools.inbox.arrival import plan_time
+    from workbook_tools.inbox.lock import review_state
     from workbook_tools.inbox.read import plan_date, plan_zone
     from workbook_tools.mail.compose import (
         Attachment,
@@ -977,15 +981,28 @@ def remind(
             and p.severity is Severity.ERROR
             and (used is None or p.file == used.file)
         ]
-        late = row.received and row.on_time is False
-        if row.received and not late and not (errors and used is not None):
+        # Late by its time but made before the deadline by its form: "Cần xác nhận", asked
+        # when it was sent, not told it was late.
+        to_confirm = row.received and row.needs_confirmation
+        late = row.received and row.on_time is False and not to_confirm
+        returned = (
+            row.review.reason
+            if used is not None
+            and row.review is not None
+            and review_state(row.review) is ReviewState.RETURNED
+            else None
+        )
+        wrong = bool(errors) and used is not None
+        if row.received and not (late or to_confirm or wrong or returned is not None):
             continue
         what[entry.code] = ", ".join(
             w
             for w, yes in (
                 ("chưa nộp", not row.received),
                 ("trễ hạn", late),
-                ("có lỗi", bool(errors) and used is not None),
+                ("cần xác nhận ngày gửi", to_confirm),
+                ("trả lại để sửa", returned is not None),
+                ("có lỗi", wrong),
             )
             if yes
         )
@@ -993,7 +1010,7 @@ def remind(
             prepared.append((entry, None, _no_address(plan, entry)))
             continue
         attachments: list[Attachment] = []
-        if used is not None and errors:
+        if used is not None and (errors or returned is not None):
             copy = checked.feedback.by_file.get(used.file)
             if copy is not None and copy.is_file():
                 attachments.append(attachment_from(copy))
@@ -1005,6 +1022,8 @@ def remind(
             first_arrival=plan_time(row.first_arrival, zone) if row.first_arrival else None,
             errors=errors if used is not None else [],
             file=used.file if used is not None else None,
+            to_confirm=to_confirm,
+            returned=returned,
         )
         message = reminder_message(
             plan, period, entry, standing, attachments, sender=sender, now=now, today=today

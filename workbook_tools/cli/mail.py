@@ -223,11 +223,13 @@ def remind(
     root: Path,
     plan_path: Path | None,
 ) -> None:
-    """Nhắc các thôn, đơn vị chưa nộp, nộp trễ hạn hoặc bài có lỗi.
+    """Nhắc các thôn, đơn vị chưa nộp, nộp trễ hạn, bài có lỗi hoặc bị trả lại để sửa.
 
     Đọc inbox/ như wbt check (tạo bản phản hồi cho tệp có lỗi), rồi viết cho mỗi
-    nơi một thư nói rõ còn thiếu gì, sai gì: kèm bản phản hồi với bài có lỗi,
-    kèm lại biểu mẫu với nơi chưa nộp. Mặc định ghi thư nháp .eml vào
+    nơi một thư nói rõ còn thiếu gì, sai gì: kèm bản phản hồi với bài có lỗi hoặc
+    bị trả lại (wbt review --return, ghi cả lý do), kèm lại biểu mẫu với nơi chưa
+    nộp; nơi "cần xác nhận" được hỏi đã gửi ngày nào, không bị ghi là trễ hạn.
+    Mặc định ghi thư nháp .eml vào
     outbox/KỲ/thu_nhac/; với --smtp thì gửi thẳng.
 
     \b

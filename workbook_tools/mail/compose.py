@@ -58,6 +58,11 @@ class Standing:
     first_arrival: datetime | None  # in the plan's time, as shown
     errors: Sequence[str]  # the error messages of its file, in the officer's words
     file: str | None = None  # the file used
+    #: Late by its time, but its form says it was made before the deadline: the unit is
+    #: asked when it sent it (not told it was late).
+    to_confirm: bool = False
+    #: The officer returned its file for correction (``wbt review --return``): the reason.
+    returned: str | None = None
 
 
 def sender_address(plan: Plan, user: str | None = None) -> str:
@@ -147,6 +152,10 @@ def reminder_message(
         parts = []
         if standing.late:
             parts.append("nộp trễ hạn")
+        if standing.to_confirm:
+            parts.append("cần xác nhận ngày gửi")
+        if standing.returned is not None:
+            parts.append("trả lại để sửa")
         if standing.errors:
             parts.append("có lỗi cần sửa")
         subject = (
@@ -160,6 +169,34 @@ def reminder_message(
                 "thư này nói rõ ngày gửi để cán bộ xã ghi lại.",
                 "",
             ]
+        if standing.to_confirm:
+            arrived = (
+                f" được nhận ngày {standing.first_arrival:%d/%m/%Y}, sau hạn nộp {deadline},"
+                if standing.first_arrival is not None
+                else f" được nhận sau hạn nộp {deadline},"
+            )
+            lines += [
+                f"Báo cáo {period.name} của {entry.name}{arrived} nhưng ngày báo cáo ghi "
+                "trên biểu mẫu là trước hạn. Để ghi đúng ngày nộp, đề nghị "
+                f"{entry.name} trả lời thư này cho biết đã gửi báo cáo ngày nào, bằng cách nào "
+                "(thư điện tử, Zalo, bản giấy…), kèm ảnh chụp tin nhắn hoặc thư đã gửi nếu có.",
+                "",
+            ]
+        if standing.returned is not None:
+            lines += [
+                f"Cán bộ xã đã xem tệp {standing.file or ''} của {entry.name} và trả lại để "
+                f"sửa. Lý do: {standing.returned}",
+            ]
+            if not standing.errors:
+                lines += [
+                    "",
+                    "Bản phản hồi đính kèm ghi lý do trả lại và các ô cần xem lại."
+                    if attachments
+                    else "",
+                    "Đề nghị sửa trên tệp của mình rồi gửi lại cả tệp bằng cách trả lời thư "
+                    "này (giữ nguyên tên tệp).",
+                ]
+            lines.append("")
         if standing.errors:
             shown = list(standing.errors[:PROBLEMS_LISTED])
             more = len(standing.errors) - len(shown)
