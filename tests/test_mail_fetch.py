@@ -14,6 +14,7 @@ import socketserver
 import sqlite3
 import ssl
 import threading
+import time
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
@@ -614,3 +616,41 @@ def test_no_password_and_no_terminal_to_ask_it_at(
         assert result.exit_code == 1, said
         assert '$env:WBT_MAIL_PASSWORD = "mật khẩu"' in said
         assert "Ctrl-C" not in said and "Warning" not in said and "Traceback" not in said
+
+
+@pytest.fixture
+def computer_in_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This computer's clock set to New York's time zone (the plan's is Việt Nam's)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("computer_in_new_york")
+def test_a_mail_with_no_time_at_all_is_not_said_to_give_one(tmp_path: Path, root: Path) -> None:
+    raw = reply_message(sender=address("T04"), to=TO, subject="Bao cao", date=ON_TIME,
+                        attachments=[(form_name("T04"), filled("T04", VILLAGE))])  # fmt: skip
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    del message["Received"]
+    message.replace_header("Date", "hôm qua")  # a Date no program can read
+    emls = tmp_path / "thu"
+    emls.mkdir()
+    (emls / "tra loi.eml").write_bytes(message.as_bytes())
+    before = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None, second=0,
+                                                                microsecond=0)  # fmt: skip
+    result = wbt(root, "fetch", "--period", PERIOD, "--eml", str(emls))
+    after = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "không rõ ngày gửi" in said
+    assert "thư không ghi ngày gửi đọc được" in said and "theo ngày của tệp" in said
+    # The mail's folder named by the time where the plan is, not this computer's.
+    (saved,) = [p for p in (root / "inbox").rglob("*.xlsx")]
+    folder_time = datetime.strptime(saved.parent.name[4:19], "%Y-%m-%d_%H%M")
+    assert before <= folder_time <= after
+    # The status: the file's own time, not "theo thư điện tử".
+    status = wbt(root, "status", "--period", PERIOD).output
+    line = next(row for row in status.splitlines() if "T04" in row)
+    assert "theo ngày của tệp" in line and "theo thư điện tử" not in line

@@ -227,6 +227,13 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Chưa lưu được một tệp đính kèm của {where}: {reason} Lần chạy wbt fetch sau sẽ lấy "
         "lại tệp này.",
     ),
+    "mail.no_date": (
+        Severity.INFO,
+        "{where}: thư không ghi ngày gửi đọc được, cũng không có dấu thời gian của máy chủ thư "
+        "(thư lưu lại từ chương trình thư). Thời điểm nhận được lấy theo ngày của tệp (lúc lấy "
+        "thư, {used}), không theo thư; nếu thư được gửi sớm hơn, hãy ghi lại ngày nhận bằng "
+        "wbt arrival.",
+    ),
     "mail.date_untrusted": (
         Severity.INFO,
         "{where}: {reason}. Thời điểm nhận được lấy theo lúc máy chủ thư nhận thư "

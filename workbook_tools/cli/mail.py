@@ -366,8 +366,11 @@ def _print_fetch(ws: Workspace, plan: Plan, period: Period, result: FetchResult)
     )
     for saved in result.saved:
         flag = "" if saved.known_sender else " (người gửi không có trong trang Danh sách)"
-        sent = f"{plan_time(saved.arrived, plan_zone(plan)):%d/%m/%Y %H:%M}"
-        click.echo(f"  {saved.file} – từ {saved.sender or 'không rõ'}, gửi {sent}{flag}")
+        sent = (
+            f"gửi {plan_time(saved.arrived, plan_zone(plan)):%d/%m/%Y %H:%M}"
+            if saved.arrived is not None else "không rõ ngày gửi"
+        )
+        click.echo(f"  {saved.file} – từ {saved.sender or 'không rõ'}, {sent}{flag}")
         for p in saved.problems:
             click.secho(f"      Lỗi: {p.message}", fg="red")
     if result.already:

@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS first_arrivals (
 CREATE TABLE IF NOT EXISTS mail_arrivals (
     message_id TEXT NOT NULL,     -- the mail's Message-ID (or a hash of its bytes)
     sha256 TEXT NOT NULL,         -- content hash of the attachment
-    arrived TEXT NOT NULL,        -- ISO time with offset: the mail's trusted time
+    arrived TEXT NOT NULL,        -- ISO time with offset: the mail's trusted time ('': none)
     sender TEXT NOT NULL,         -- the From address
     file TEXT NOT NULL,           -- where the attachment was saved in the inbox
     recorded TEXT NOT NULL,       -- ISO local time it was fetched
@@ -182,7 +182,7 @@ class MailArrival:
 
     message_id: str
     sha256: str
-    arrived: datetime  # naive local time, as the files' times
+    arrived: datetime | None  # naive local time, as the files'; None: the mail gave none
     sender: str
     file: str
     recorded: datetime
@@ -308,7 +308,7 @@ class Ledger:
         earlier (``wbt fetch``), and where the time comes from (:data:`FILE`, :data:`MAIL`)."""
         arrived = self.arrival(sha256, file, modified, now)
         mail = self.mail_of(sha256)
-        if mail is not None and mail.arrived < arrived:
+        if mail is not None and mail.arrived is not None and mail.arrived < arrived:
             return mail.arrived, MAIL
         return arrived, FILE
 
@@ -317,7 +317,9 @@ class Ledger:
         if not self._loaded:
             self._load()
         found = self._mails.get(sha256)
-        return min(found, key=lambda m: m.arrived) if found else None
+        if not found:
+            return None
+        return min(found, key=lambda m: (m.arrived is None, m.arrived or datetime.min))
 
     def fetched(self, message_id: str, sha256: str) -> bool:
         """Whether this attachment of this mail was fetched before."""
@@ -504,7 +506,7 @@ class Ledger:
                     mail = MailArrival(
                         str(message_id),
                         str(sha256),
-                        _local(datetime.fromisoformat(arrived)),
+                        _local(datetime.fromisoformat(arrived)) if arrived else None,
                         str(sender),
                         str(file),
                         _local(datetime.fromisoformat(recorded)),
@@ -570,7 +572,7 @@ class Ledger:
                     (
                         m.message_id,
                         m.sha256,
-                        _with_offset(m.arrived),
+                        _with_offset(m.arrived) if m.arrived is not None else "",
                         m.sender,
                         m.file,
                         _with_offset(m.recorded),

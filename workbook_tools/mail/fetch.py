@@ -124,7 +124,7 @@ class Saved:
     file: str  # relative to inbox/, with '/'
     message_id: str
     sender: str
-    arrived: datetime  # naive local time
+    arrived: datetime | None  # naive local time; None: the mail gave none (the file's time)
     known_sender: bool
     problems: list[Problem] = field(default_factory=list)  # the first look's, at once
 
@@ -303,6 +303,13 @@ def _imap_connect(server: Server) -> imaplib.IMAP4:
     except MailError:
         _logout(imap)
         raise
+    except imaplib.IMAP4.abort as err:  # the connection lost (before IMAP4.error)
+        _logout(imap)
+        raise MailError(
+            f"Máy chủ thư {server.shown} ngắt kết nối khi đang đăng nhập (máy chủ báo: {err}). "
+            "Hãy chạy lại lệnh sau ít phút; nếu vẫn lỗi, hãy kiểm tra cổng (thường là 993) và "
+            "--ssl."
+        ) from None
     except imaplib.IMAP4.error as err:
         _logout(imap)
         raise MailError(
@@ -717,9 +724,9 @@ def _take_one(
     sender = sender_of(message)
     zone = ZoneInfo(plan.settings.time_zone)
     when = mail_time(message, raw.delivered, zone)
-    arrived = local(when.arrived) if when.arrived is not None else now
-    arrived = min(arrived, now)
-    if since is not None and when.arrived is not None and arrived.date() < since:
+    # No time from the mail: none recorded as the mail's (the file's own time stands).
+    arrived = min(local(when.arrived), now) if when.arrived is not None else None
+    if since is not None and arrived is not None and arrived.date() < since:
         return  # before the period began: not a reply to its forms
     found, skipped = attachments(message)
     where = f"{raw.where} (từ {sender or 'không rõ người gửi'})"
@@ -736,6 +743,10 @@ def _take_one(
         else:
             files.append((safe_name(name), content))
     result.skipped.extend(Skipped(where, name, why) for name, why in skipped)
+    if files and when.arrived is None:
+        result.problems.append(
+            problems.make("mail.no_date", where=where, used=f"{in_zone(now, zone):%d/%m/%Y %H:%M}")
+        )
     if files and not when.trusted_date and when.note and when.arrived is not None:
         result.problems.append(
             problems.make(
@@ -757,7 +768,8 @@ def _take_one(
             result.duplicates.append(Skipped(where, name, f"giống hệt tệp {existing}"))
             continue
         if folder is None:
-            stamp = in_zone(when.arrived if when.arrived is not None else arrived, zone)
+            # Named in the plan's time zone, as the officer reads the mail's time.
+            stamp = in_zone(when.arrived if when.arrived is not None else now, zone)
             folder = inbox / mail_folder(stamp, sender, ident)
         inside, _, base = name.rpartition("/")  # a zip's member: in a folder named after it
         path = unique_path(folder / inside if inside else folder, base)
