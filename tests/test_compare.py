@@ -384,3 +384,58 @@ def test_what_a_relative_target_asks(
     target = parse_relative(text)
     assert not isinstance(target, str)
     assert target.reached(figure, earlier) is met
+
+
+def test_no_change_is_said_for_a_period_with_no_figures_yet(root: Path) -> None:
+    """CN-2024 merged before any annual form came: no "fell from 83,3 % to 0,0 %" in the
+    sheet, the Word report or the JSON; "chưa có số liệu kỳ này" instead."""
+    merge(root, SIX_MONTHS, JUNE)
+    june = by_code(summary(root, SIX_MONTHS))
+    assert june["CT1.1"]["value"] and june["CT1.1"]["value"] > 0
+    merge(root, ANNUAL, DECEMBER)
+    data = by_code(summary(root, ANNUAL))
+    for code, indicator in data.items():
+        previous = indicator["previous"]
+        assert previous is not None and previous["period"] == SIX_MONTHS, code
+        assert previous["change"] is None, code
+        assert previous["change_note"] == "chưa có số liệu kỳ này", code
+    folder = root / "outbox" / ANNUAL
+    book = openpyxl.load_workbook(folder / f"BaoCao_TongHop_{ANNUAL}.xlsx")
+    try:
+        ws = book["So sánh các kỳ"]
+        rows = {r[1]: r for r in ws.iter_rows(min_row=5, max_col=8, values_only=True) if r[1]}
+        for code in data:
+            assert rows[code][3] == "Chưa có số liệu", code
+            assert rows[code][4] == pytest.approx(june[code]["value"] or june[code]["numerator"])
+            assert rows[code][5] == "Chưa có số liệu kỳ này", code
+    finally:
+        book.close()
+    text = "\n".join(p.text for p in docx.Document(folder / f"BaoCao_{ANNUAL}.docx").paragraphs)
+    assert "xuống 0,0%" not in text and "giảm từ" not in text
+    assert f"Các chỉ tiêu {', '.join(data)}: chưa có số liệu kỳ này nên chưa so sánh với" in text
+
+
+def test_a_change_on_part_of_the_villages_is_qualified(root: Path) -> None:
+    """Two villages' annual forms in: the annual sum is compared, said to be on 2 of the
+    villages it reads."""
+    merge(root, SIX_MONTHS, JUNE)
+    annual_forms(root, {"T01": 50, "T02": 50})
+    merge(root, ANNUAL, DECEMBER)
+    ct12 = by_code(summary(root, ANNUAL))["CT1.2"]
+    note = ct12["previous"]["change_note"]
+    assert note is not None and note.startswith("số liệu chưa đủ: 2/")
+    assert note.endswith(" thôn, đơn vị đã nộp")
+    assert ct12["previous"]["change"] is not None  # still given, qualified
+    folder = root / "outbox" / ANNUAL
+    book = openpyxl.load_workbook(folder / f"BaoCao_TongHop_{ANNUAL}.xlsx")
+    try:
+        ws = book["So sánh các kỳ"]
+        texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        assert any(t.startswith("Thay đổi tính trên số liệu chưa đủ") and f"CT1.2: {note}" in t
+                   for t in texts)  # fmt: skip
+    finally:
+        book.close()
+    text = "\n".join(p.text for p in docx.Document(folder / f"BaoCao_{ANNUAL}.docx").paragraphs)
+    lines = text.split("\n")
+    sentence = next(line for line in lines if "Chỉ tiêu CT1.2 (" in line and " từ " in line)
+    assert f"({note})." in sentence

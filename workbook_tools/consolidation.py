@@ -220,6 +220,15 @@ class IndicatorResult:
         return self.value
 
     @property
+    def has_data(self) -> bool:
+        """Whether this period gives the indicator a figure to compare with earlier reports:
+        a figure, not "chưa có số liệu", and someone it reads has reported (with nobody's
+        file in yet, a rate over the roster is 0 %: no figure to say it fell to)."""
+        if self.figure is None or self.outcome is Outcome.NO_DATA:
+            return False
+        return bool(self.reported) or not self.concerned
+
+    @property
     def blank(self) -> tuple[str, ...]:
         """Reporting entries that left a value the indicator needs blank (not in error)."""
         excluded = set(self.excluded)

@@ -81,6 +81,8 @@ from workbook_tools.plan.model import (
 )
 from workbook_tools.report.locking import document_sentence
 from workbook_tools.report.wording import (
+    NO_DATA_NOW,
+    comparison_caveat,
     lower_first,
     period_phrase,
     plan_citation,
@@ -612,18 +614,30 @@ def _comparison_sentences(c: Consolidation) -> list[str]:
             continue
         phrase = period_phrase(report.period_name)
         moved = []
+        no_data = []
         for r in c.indicators:
             figures = r.previous if previous else r.last_year
             then = None if figures is None else figures.figure(r.indicator.is_count)
+            if then is not None and not r.has_data:
+                no_data.append(r.code)  # no figure this period: nothing moved, nothing said
+                continue
             now = r.figure
             if then is None or now is None or then == now:
                 continue
-            moved.append(_moved_sentence(r, then, now, phrase))
-        out.extend(moved or [f"Các chỉ tiêu không thay đổi so với {phrase}."])
+            moved.append(_moved_sentence(r, then, now, phrase, comparison_caveat(r, c.plan)))
+        if no_data:
+            which = "Chỉ tiêu" if len(no_data) == 1 else "Các chỉ tiêu"
+            out.append(
+                f"{which} {', '.join(no_data)}: {NO_DATA_NOW} nên chưa so sánh với {phrase}."
+            )
+        if moved or not no_data:
+            out.extend(moved or [f"Các chỉ tiêu không thay đổi so với {phrase}."])
     return out
 
 
-def _moved_sentence(r: IndicatorResult, then: Fraction, now: Fraction, phrase: str) -> str:
+def _moved_sentence(
+    r: IndicatorResult, then: Fraction, now: Fraction, phrase: str, caveat: str = ""
+) -> str:
     ind = r.indicator
     up = now > then
     if ind.is_count:
@@ -632,7 +646,8 @@ def _moved_sentence(r: IndicatorResult, then: Fraction, now: Fraction, phrase: s
     else:
         what, old, new = "tỷ lệ ", percent_text(then), percent_text(now)
     verb, to = ("tăng", "lên") if up else ("giảm", "xuống")
-    return f"Chỉ tiêu {ind.code} ({ind.text}): {what}{verb} từ {old} ({phrase}) {to} {new}."
+    said = f" ({caveat})" if caveat else ""
+    return f"Chỉ tiêu {ind.code} ({ind.text}): {what}{verb} từ {old} ({phrase}) {to} {new}{said}."
 
 
 def _indicator_sentence(r: IndicatorResult) -> str:

@@ -34,6 +34,7 @@ from workbook_tools.inbox.ledger import Correction, Review
 from workbook_tools.inbox.lock import REVIEW_LABELS, lock_record, review_state
 from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import COMMUNE_LEAD
+from workbook_tools.report.wording import comparison_caveat
 from workbook_tools.values import NUMBER_TYPES
 
 #: Version of the summary's layout; bump when a key changes meaning.
@@ -78,12 +79,17 @@ def run_day(c: Consolidation) -> date:
     return plan_date(c.generated_at, plan_zone(c.plan))
 
 
-def _earlier(result: IndicatorResult, figures: Figures | None, name: str) -> dict[str, Any] | None:
+def _earlier(
+    result: IndicatorResult, figures: Figures | None, name: str, caveat: str
+) -> dict[str, Any] | None:
     """An indicator's figures in an earlier report, and the change since: this figure less
-    that one (a rate's in points of a fraction, 0.15 for 15 points; a count's in things)."""
+    that one (a rate's in points of a fraction, 0.15 for 15 points; a count's in things);
+    none when this period has no figure yet. ``caveat``: what qualifies the change
+    (:func:`~workbook_tools.report.wording.comparison_caveat`)."""
     if figures is None:
         return None
-    then, now = figures.figure(result.indicator.is_count), result.figure
+    then = figures.figure(result.indicator.is_count)
+    now = result.figure if result.has_data else None
     return {
         "period": figures.period,
         "period_name": name,
@@ -92,6 +98,7 @@ def _earlier(result: IndicatorResult, figures: Figures | None, name: str) -> dic
         "value": None if figures.value is None else float(figures.value),
         # --- extra ---
         "change": None if then is None or now is None else number(now - then),
+        "change_note": caveat or None,
     }
 
 
@@ -102,6 +109,7 @@ def _name(report: EarlierReport | None) -> str:
 def _indicator(result: IndicatorResult, c: Consolidation) -> dict[str, Any]:
     ind = result.indicator
     history = c.history
+    caveat = comparison_caveat(result, c.plan)
     return {
         "code": ind.code,
         "numerator": number(result.numerator),
@@ -132,8 +140,10 @@ def _indicator(result: IndicatorResult, c: Consolidation) -> dict[str, Any]:
         },
         # The same indicator in earlier reports, as sent (null: no such report, said in
         # "comparison"); a target against one of them: "relative_target".
-        "previous": _earlier(result, result.previous, _name(history.previous)),
-        "same_period_last_year": _earlier(result, result.last_year, _name(history.last_year)),
+        "previous": _earlier(result, result.previous, _name(history.previous), caveat),
+        "same_period_last_year": _earlier(
+            result, result.last_year, _name(history.last_year), caveat
+        ),
         "relative_target": None if ind.relative is None else ind.relative.shown,
     }
 

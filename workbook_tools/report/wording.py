@@ -4,8 +4,15 @@ report: the place and date line, the trích yếu, the plan cited."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from workbook_tools.plan.model import Plan
+
+if TYPE_CHECKING:
+    from workbook_tools.consolidation import IndicatorResult
+
+#: What a comparison says of an indicator this period has no figure for.
+NO_DATA_NOW = "chưa có số liệu kỳ này"
 
 
 def vietnamese_date_line(place: str, day: date) -> str:
@@ -73,3 +80,18 @@ def plan_citation(plan: Plan, commune_body: str) -> str:
     elif title:
         parts.append(f"“{title}”")
     return " ".join(parts)
+
+
+def comparison_caveat(result: IndicatorResult, plan: Plan) -> str:
+    """What qualifies the change of an indicator since an earlier report ('' if nothing):
+    no figure this period (the change is not given); or a figure from part of those it
+    reads, "số liệu chưa đủ: 5/12 thôn, đơn vị đã nộp" (a sum over the year with the
+    others still to come is not a fall)."""
+    if not result.has_data:
+        return NO_DATA_NOW
+    if result.concerned and len(result.reported) < len(result.concerned):
+        return (
+            f"số liệu chưa đủ: {len(result.reported)}/{len(result.concerned)} "
+            f"{plan.settings.roster_words} đã nộp"
+        )
+    return ""

@@ -62,7 +62,12 @@ from workbook_tools.problems import SEVERITY_LABELS, Severity
 from workbook_tools.report.entries import Entries, ResolvedEntries, resolve
 from workbook_tools.report.locking import AFTER_LOCK_LABEL, lock_lines, review_text
 from workbook_tools.report.summary import run_day
-from workbook_tools.report.wording import title_lines, vietnamese_date_line
+from workbook_tools.report.wording import (
+    comparison_caveat,
+    title_lines,
+    upper_first,
+    vietnamese_date_line,
+)
 from workbook_tools.values import SUMMED_TYPES
 
 SUMMARY_SHEET = "Tổng hợp"
@@ -919,6 +924,7 @@ def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: F
     row = header + 1
     cell, center = formats("cell"), formats.typed("cell", "center")
     first = row
+    caveats: list[str] = []  # the changes given on part of the entries, said below the table
     for number, result in enumerate(c.indicators, start=1):
         ind = result.indicator
         shape = "#,##0.##" if ind.is_count else "0.0%"
@@ -929,23 +935,39 @@ def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: F
         ws.write_number(row, 0, number, center.int)
         ws.write_string(row, 1, ind.code, center.text)
         ws.write_string(row, 2, ind.text, cell)
-        now = result.figure
+        caveat = comparison_caveat(result, c.plan)
+        now = result.figure if result.has_data else None  # nobody's figure yet: no change
         _write_figure(ws, row, 3, now, figure_format, "Chưa có số liệu", center.text)
+        compared = False
         for col, figures, missing in (
             (4, result.previous, history.previous_note or "Kỳ trước không có chỉ tiêu này"),
             (6, result.last_year, history.last_year_note or "Năm trước không có chỉ tiêu này"),
         ):
             then = None if figures is None else figures.figure(ind.is_count)
             _write_figure(ws, row, col, then, figure_format, _sentence(missing), center.text)
-            if now is None or then is None:
+            if then is not None and now is None:
+                ws.write_string(row, col + 1, upper_first(caveat), center.text)
+            elif now is None or then is None:
                 ws.write_blank(row, col + 1, None, center.text)
             else:
                 change = float(now - then) * (1 if ind.is_count else 100)
                 ws.write_number(row, col + 1, change, change_format)
+                compared = True
+        if compared and caveat:
+            caveats.append(f"{ind.code}: {caveat}")
         ws.set_row(row, _height([(ind.text, 52), (history.previous_note, 13)]))
         row += 1
     if not c.indicators:
         write_merged(ws, row, 0, last, "Kế hoạch chưa có chỉ tiêu nào.", formats("note"))
+        row += 1
+    if caveats:
+        partial = (
+            "Thay đổi tính trên số liệu chưa đủ của kỳ này (các nơi chưa nộp chưa được tính): "
+            + "; ".join(caveats)
+            + "."
+        )
+        write_merged(ws, row, 0, last, partial, formats("note"))
+        ws.set_row(row, _height([(partial, sum(widths))]))
         row += 1
     ws.freeze_panes(header + 1, 0)
     page_setup(ws, (header, header))
