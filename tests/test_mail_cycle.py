@@ -147,7 +147,7 @@ def test_send_reply_fetch_merge_correct_remind(
     again = wbt(root, "fetch", "--period", PERIOD, "--imap", imap.address, "--user", imap.user)
     assert again.exit_code == 0, again.output
     assert "Đã đọc 5 thư; lấy 0 tệp mới vào inbox/." in again.output
-    assert "5 tệp đã lấy từ lần trước: không lấy lại." in again.output
+    assert "5 thư đã lấy từ lần trước: không tải lại." in again.output  # not downloaded
     assert snapshot(root / "inbox") == inbox
     with sqlite3.connect(root / ".wbt-ledger.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM mail_arrivals").fetchone() == (5,)

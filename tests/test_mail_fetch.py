@@ -5,6 +5,7 @@ names, zips within the safety step's limits, the same content once, the mail's t
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import itertools
 import json
@@ -654,3 +655,47 @@ def test_a_mail_with_no_time_at_all_is_not_said_to_give_one(tmp_path: Path, root
     status = wbt(root, "status", "--period", PERIOD).output
     line = next(row for row in status.splitlines() if "T04" in row)
     assert "theo ngày của tệp" in line and "theo thư điện tử" not in line
+
+
+def test_mail_fetched_before_is_not_downloaded_again(
+    root: Path, flaky_imap: Callable[[list[bytes], int], _FlakyImap]
+) -> None:
+    from workbook_tools import pipeline
+    from workbook_tools.cli.common import open_period
+    from workbook_tools.mail.fetch import read_imap
+    from workbook_tools.mail.transport import Server
+
+    replies = [
+        reply_message(
+            sender=address(code), to=TO, subject="Bao cao", date=ON_TIME,
+            attachments=[(form_name(code), filled(code, VILLAGE))],
+        )
+        for code in ("T01", "T02", "T03")
+    ]  # fmt: skip
+    server = flaky_imap(replies, 0)
+    ws, plan, period = open_period(root, None, PERIOD)
+    heard: list[tuple[int, int]] = []
+    host, port = server.address.split(":")
+    source = functools.partial(
+        read_imap, Server(host, int(port), "xa@example.org", "mat khau", ssl=True), "INBOX",
+        period.start,
+    )  # fmt: skip
+    outcome = pipeline.fetch(
+        ws, plan, period, source, progress=lambda done, total, _: heard.append((done, total))
+    )
+    assert len(outcome.result.saved) == 3 and server.bodies_sent == [1, 2, 3]
+    assert heard == [(1, 3), (2, 3), (3, 3)]
+    # Again: only the Message-IDs are asked; no mail is downloaded, nothing is added.
+    before = snapshot(root / "inbox")
+    again = _fetch_flaky(root, server)
+    assert again.exit_code == 0, again.output
+    assert "3 thư đã lấy từ lần trước: không tải lại" in again.output
+    assert "lấy 0 tệp mới" in again.output
+    assert server.bodies_sent == [1, 2, 3] and snapshot(root / "inbox") == before
+    # A new mail: only it is downloaded.
+    server.messages.append(reply_message(
+        sender=address("T04"), to=TO, subject="Bao cao", date=ON_TIME,
+        attachments=[(form_name("T04"), filled("T04", VILLAGE))],
+    ))
+    assert "lấy 1 tệp mới" in _fetch_flaky(root, server).output
+    assert server.bodies_sent == [1, 2, 3, 4]

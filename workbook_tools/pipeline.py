@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from workbook_tools.consolidation import Consolidation
-    from workbook_tools.mail.fetch import FetchResult, RawMail
+    from workbook_tools.mail.fetch import FetchResult, MailSource, RawMail
     from workbook_tools.mail.transport import Server
     from workbook_tools.report.entries import Entries
     from workbook_tools.report.feedback import FeedbackCopies
@@ -1041,20 +1041,33 @@ def fetch(
     ws: Workspace,
     plan: Plan,
     period: Period,
-    mails: Iterable[RawMail],
+    mails: Iterable[RawMail] | MailSource,
     *,
     now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> FetchOutcome:
     """The attachments of ``mails`` (:mod:`workbook_tools.mail.fetch`: an mbox, a folder of
     ``.eml``, an IMAP mailbox read only) saved into ``inbox/``, their mail recorded in the
-    ledger: arrival "theo thư điện tử". Fetching again adds nothing."""
+    ledger: arrival "theo thư điện tử". Fetching again adds nothing; a :data:`MailSource`
+    (IMAP) does not even download the mails fetched before."""
     from workbook_tools.inbox.ledger import open_ledger
     from workbook_tools.mail.fetch import take
 
     _require_inbox(ws)
     now = (now or datetime.now()).replace(microsecond=0)
     with run_lock(ws.root), open_ledger(ws.ledger, now=now) as ledger:
-        result = take(plan, mails, ws.inbox, ledger, now, since=period.start)
+        before = 0
+
+        def fetched_before(ident: str) -> bool:
+            nonlocal before
+            if ledger.has_mail(ident):
+                before += 1
+                return True
+            return False
+
+        source = mails(fetched_before, progress) if callable(mails) else mails
+        result = take(plan, source, ws.inbox, ledger, now, since=period.start)
+        result.mails_before = before
         result.problems.extend(ledger.problems)
     return FetchOutcome(result)
 

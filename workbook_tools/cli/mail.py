@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,7 @@ from workbook_tools.problems import SEVERITY_LABELS, Severity
 from workbook_tools.workspace import Workspace
 
 if TYPE_CHECKING:
-    from workbook_tools.mail.fetch import FetchResult
+    from workbook_tools.mail.fetch import FetchResult, MailSource, RawMail
     from workbook_tools.mail.transport import Server
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
@@ -320,6 +321,7 @@ def fetch(
         )
     ws, plan, period = open_period(root, plan_path, period_code)
     notes: list[str] = []
+    mails: Iterable[RawMail] | MailSource
     if mbox is not None:
         mails = read_mbox(mbox, notes)
     elif eml is not None:
@@ -327,8 +329,9 @@ def fetch(
     else:
         assert imap is not None
         server = _server(imap, 993, user, plan, use_ssl)
-        mails = read_imap(server, box, period.start)
-    outcome = pipeline.fetch(ws, plan, period, mails)
+        mails = functools.partial(read_imap, server, box, period.start)
+    with progress_bar("Đang tải thư") as progress:
+        outcome = pipeline.fetch(ws, plan, period, mails, progress=progress)
     for note in notes:
         click.secho(f"Ghi chú: {note}", fg="yellow")
     _print_fetch(ws, plan, period, outcome.result)
@@ -361,7 +364,7 @@ def _print_deliveries(ws: Workspace, outcome: pipeline.MailOutcome, what: str) -
 
 def _print_fetch(ws: Workspace, plan: Plan, period: Period, result: FetchResult) -> None:
     click.echo(
-        f"Đã đọc {result.messages} thư; lấy {len(result.saved)} tệp mới vào "
+        f"Đã đọc {result.messages + result.mails_before} thư; lấy {len(result.saved)} tệp mới vào "
         f"{shown_path(ws.inbox, ws.root)}/."
     )
     for saved in result.saved:
@@ -373,6 +376,8 @@ def _print_fetch(ws: Workspace, plan: Plan, period: Period, result: FetchResult)
         click.echo(f"  {saved.file} – từ {saved.sender or 'không rõ'}, {sent}{flag}")
         for p in saved.problems:
             click.secho(f"      Lỗi: {p.message}", fg="red")
+    if result.mails_before:
+        click.echo(f"{result.mails_before} thư đã lấy từ lần trước: không tải lại.")
     if result.already:
         click.echo(f"{result.already} tệp đã lấy từ lần trước: không lấy lại.")
     if result.duplicates:

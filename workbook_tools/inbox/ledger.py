@@ -327,6 +327,12 @@ class Ledger:
             self._load()
         return (message_id, sha256) in self._fetched
 
+    def has_mail(self, message_id: str) -> bool:
+        """Whether an attachment of the mail ``message_id`` was fetched before."""
+        if not self._loaded:
+            self._load()
+        return any(m == message_id for m, _ in self._fetched)
+
     def record_mail(self, mail: MailArrival) -> None:
         """An attachment fetched from a mail: kept with the run's transaction."""
         if not self._loaded:

@@ -55,7 +55,7 @@ import imaplib
 import mailbox
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from email import policy
@@ -147,6 +147,7 @@ class FetchResult:
     duplicates: list[Skipped] = field(default_factory=list)  # the same content seen before
     skipped: list[Skipped] = field(default_factory=list)  # not a form, or refused
     already: int = 0  # attachments of mail fetched before
+    mails_before: int = 0  # mails fetched before, not downloaded again (IMAP)
     problems: list[Problem] = field(default_factory=list)
     stopped: str = ""  # the mailbox could not be read to its end: why (what was taken is kept)
 
@@ -235,9 +236,27 @@ def read_eml_folder(folder: Path, notes: list[str] | None = None) -> Iterator[Ra
             yield RawMail(data, path.relative_to(folder).as_posix())
 
 
-def read_imap(server: Server, box: str, since: date | None) -> Iterator[RawMail]:
+#: A mailbox read knowing what was fetched before: given whether a Message-ID was (its
+#: mail is then not downloaded again) and a progress callback ``(done, total, where)``.
+MailSource = Callable[[Callable[[str], bool], "Callable[[int, int, str], None] | None"],
+                      Iterable[RawMail]]
+#: Message-IDs asked for in one command.
+_IDS_AT_ONCE = 200
+
+
+def read_imap(
+    server: Server,
+    box: str,
+    since: date | None,
+    already: Callable[[str], bool] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Iterator[RawMail]:
     """The messages of the IMAP mailbox ``box`` since ``since``, read only (EXAMINE,
-    BODY.PEEK[]: no flag set), with the time the server received each."""
+    BODY.PEEK[]: no flag set), with the time the server received each.
+
+    Each message's Message-ID is asked first (``BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]``,
+    a few dozen bytes): a mail ``already`` fetched is not downloaded again. ``progress``
+    hears of each message downloaded."""
     imap = _imap_connect(server)
     try:
         try:
@@ -252,12 +271,18 @@ def read_imap(server: Server, box: str, since: date | None) -> Iterator[RawMail]
             ) else ["ALL"]
             status, data = imap.uid("SEARCH", *criteria)
             uids = data[0].split() if status == "OK" and data and data[0] else []
-            for uid in uids:
+            if already is not None and uids:
+                ids = _message_ids(imap, uids)
+                uids = [u for u in uids if not (ids.get(u) and already(ids[u]))]
+            for n, uid in enumerate(uids, start=1):
                 number = uid.decode("ascii", "replace")
                 status, data = imap.uid("FETCH", number, "(INTERNALDATE BODY.PEEK[])")
                 raw, delivered = _fetched(data)
+                where = f"{box}, thư UID {number}"
+                if progress is not None:
+                    progress(n, len(uids), where)
                 if status == "OK" and raw is not None:
-                    yield RawMail(raw, f"{box}, thư UID {number}", delivered)
+                    yield RawMail(raw, where, delivered)
         except imaplib.IMAP4.abort as err:  # the connection lost (before IMAP4.error)
             raise MailError(
                 f"Mất kết nối với máy chủ thư {server.shown} khi đang đọc hộp thư '{box}' "
@@ -278,6 +303,30 @@ def read_imap(server: Server, box: str, since: date | None) -> Iterator[RawMail]
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             imap.logout()  # never CLOSE: nothing is expunged
+
+
+_UID = re.compile(rb"UID (\d+)")
+
+
+def _message_ids(imap: imaplib.IMAP4, uids: Sequence[bytes]) -> dict[bytes, str]:
+    """Each message's Message-ID (as :func:`message_id` reads it), by UID."""
+    found: dict[bytes, str] = {}
+    for start in range(0, len(uids), _IDS_AT_ONCE):
+        chosen = b",".join(uids[start : start + _IDS_AT_ONCE]).decode("ascii")
+        status, data = imap.uid("FETCH", chosen, "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        if status != "OK":
+            continue
+        for item in data:
+            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes)):
+                continue
+            uid = _UID.search(item[0]) if isinstance(item[0], bytes) else None
+            if uid is None:
+                continue
+            head = BytesParser(policy=policy.default).parsebytes(item[1], headersonly=True)
+            ident = _header(head, "Message-ID").strip()
+            if ident:
+                found[uid[1]] = ident
+    return found
 
 
 def _imap_connect(server: Server) -> imaplib.IMAP4:
