@@ -289,7 +289,10 @@ def test_a_refused_imap_login_is_said(
         ("tab\there\x00.xlsx", "tab here.xlsx"),
         (unicodedata.normalize("NFD", "Thôn Đông.xlsx"), "Thôn Đông.xlsx"),
         ("", "tep_dinh_kem"),
-        ("a" * 300 + ".xlsx", "a" * 100 + ".xlsx"),
+        ("a" * 300 + ".xlsx", "a" * 50 + ".xlsx"),
+        (".xlsx", "tep_dinh_kem.xlsx"),
+        ("\x00.xlsx", "tep_dinh_kem.xlsx"),
+        ("bao cao. 2024", "bao cao. 2024"),
     ],
 )
 def test_safe_names(name: str, safe: str) -> None:
@@ -699,3 +702,27 @@ def test_mail_fetched_before_is_not_downloaded_again(
     ))
     assert "lấy 1 tệp mới" in _fetch_flaky(root, server).output
     assert server.bodies_sent == [1, 2, 3, 4]
+
+
+def test_saved_paths_stay_short_enough_for_windows(tmp_path: Path, root: Path) -> None:
+    from workbook_tools.mail.fetch import MAX_RELATIVE
+
+    long = unicodedata.normalize("NFC", "Báo cáo kết quả thực hiện kế hoạch 6 tháng đầu năm " * 5)
+    sender = "nguoi.gui.co.dia.chi.rat.dai.vuot.qua.muc.thuong.le@truong-mam-non-tien-nong.vn"
+    raw = reply_message(
+        sender=sender, to=TO, subject="Bao cao", date=ON_TIME,
+        attachments=[
+            (long + ".xlsx", filled("T01", VILLAGE)),
+            (long + ".zip", zipped({long + ".xlsx": filled("T02", VILLAGE),
+                                    "b/" + long + " 2.xlsx": filled("T03", VILLAGE)})),
+        ],
+    )  # fmt: skip
+    emls = tmp_path / "thu"
+    emls.mkdir()
+    (emls / "tra loi.eml").write_bytes(raw)
+    result = wbt(root, "fetch", "--period", PERIOD, "--eml", str(emls))
+    assert result.exit_code == 0, result.output
+    saved = [p.relative_to(root / "inbox").as_posix() for p in (root / "inbox").rglob("*.xlsx")]
+    assert len(saved) == 3
+    assert all(len(p) <= MAX_RELATIVE <= 150 for p in saved), saved
+    assert all(p.endswith(".xlsx") for p in saved)

@@ -94,7 +94,15 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
              *(f"LPT{n}" for n in range(1, 10))}
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
 _ENCODED_WORD = re.compile(r"=\?[^?]+\?[BbQq]\?[^?]*\?=")
-_MAX_STEM = 100  # characters of a saved name before its extension
+# Windows refuses a path over 260 characters (older Excel: 218), and the inbox may sit deep
+# (C:\Users\<name>\Documents\Xã …\inbox\): what is saved under inbox/ stays within
+# MAX_RELATIVE characters: a mail's folder (at most 20 + 30 + 7), a zip's folder (30), a
+# name (50 before its extension, up to 10 for it, " (NN)" when taken).
+_MAX_STEM = 50  # characters of a saved name before its extension
+_MAX_EXTENSION = 10
+_MAX_SENDER = 30  # characters of the address in a mail's folder name
+_MAX_ZIP_FOLDER = 30
+MAX_RELATIVE = 150
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -626,16 +634,18 @@ def part_name(part: Message) -> str:
 def safe_name(name: str, default: str = "tep_dinh_kem") -> str:
     """``name`` fit to save on any computer: its last part only (no folder), no control
     character, none Windows refuses (``<>:"/\\|?*``), no trailing dot or space, not a
-    device name (CON, NUL, COM1…), not hidden, at most 100 characters before its
-    extension; NFC."""
+    device name (CON, NUL, COM1…), not hidden, at most 50 characters before its
+    extension (of at most 10, split off first: ``.xlsx`` alone is ``tep_dinh_kem.xlsx``);
+    NFC."""
     text = unicodedata.normalize("NFC", name).replace("\\", "/")
     text = text.rsplit("/", 1)[-1]
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
                    for ch in text)
     text = _FORBIDDEN.sub("_", text)
-    text = " ".join(text.split()).strip(" .")
+    text = " ".join(text.split())
+    # The extension split off first: ".xlsx" is a name with no stem, not "xlsx".
     stem, dot, extension = text.rpartition(".")
-    if not dot:
+    if not dot or not extension or " " in extension or len(extension) > _MAX_EXTENSION:
         stem, extension = text, ""
     stem = stem.strip(" .")[:_MAX_STEM].rstrip(" .")
     if not stem:
@@ -783,7 +793,7 @@ def _take_one(
     for name, content in found:
         if name.lower().endswith(".zip"):
             inner, inner_skipped, refused = unzip(safe_name(name), content)
-            folder_name = safe_name(Path(safe_name(name)).stem)
+            folder_name = safe_name(safe_name(Path(safe_name(name)).stem)[:_MAX_ZIP_FOLDER])
             files.extend((f"{folder_name}/{safe_name(n)}", c) for n, c in inner)
             skipped.extend(inner_skipped)
             for p in refused:
@@ -851,7 +861,7 @@ def _known_file(ledger: Ledger, sha: str) -> str | None:
 def mail_folder(arrived: datetime, sender: str, ident: str) -> str:
     """The inbox folder of one mail: ``thu_2024-06-14_0930_t01@xa.vn_1a2b3c``."""
     tag = hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:6]
-    # At most 40 characters of the address: Windows' paths end at 260.
-    who = safe_name((sender or "khong-ro-nguoi-gui")[:40], default="khong-ro-nguoi-gui")
+    # At most 30 characters of the address: Windows' paths end at 260 (MAX_RELATIVE).
+    who = safe_name((sender or "khong-ro-nguoi-gui")[:_MAX_SENDER], default="khong-ro-nguoi-gui")
     return safe_name(f"thu_{arrived:%Y-%m-%d_%H%M}_{who}_{tag}")
 
