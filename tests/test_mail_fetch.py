@@ -726,3 +726,24 @@ def test_saved_paths_stay_short_enough_for_windows(tmp_path: Path, root: Path) -
     assert len(saved) == 3
     assert all(len(p) <= MAX_RELATIVE <= 150 for p in saved), saved
     assert all(p.endswith(".xlsx") for p in saved)
+
+
+def test_a_damaged_zip_is_said_once_and_the_sender_asked_again(
+    tmp_path: Path, root: Path
+) -> None:
+    whole = zipped({form_name("T05"): filled("T05", VILLAGE)})
+    emls = tmp_path / "thu"
+    emls.mkdir()
+    for n, damaged in enumerate((whole[: len(whole) // 2],  # cut short
+                                 whole[:30] + b"\0" * 40 + whole[70:])):  # fmt: skip
+        (emls / f"thu {n}.eml").write_bytes(reply_message(
+            sender=address("T05"), to=TO, subject="Bao cao", date=ON_TIME,
+            attachments=[(f"bao cao {n}.zip", damaged)],
+        ))  # fmt: skip
+    result = wbt(root, "fetch", "--period", PERIOD, "--eml", str(emls))
+    said = " ".join(result.output.split())
+    for n in range(2):
+        assert said.count(f"Tệp nén bao cao {n}.zip (thu {n}.eml") == 1, said
+    assert said.count("Hãy đề nghị người gửi gửi lại các tệp") == 2
+    assert "Excel" not in said and "Bỏ qua" not in said
+    assert not list((root / "inbox").rglob("*.xlsx"))

@@ -227,6 +227,11 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
         "Chưa lưu được một tệp đính kèm của {where}: {reason} Lần chạy wbt fetch sau sẽ lấy "
         "lại tệp này.",
     ),
+    "mail.zip_damaged": (
+        Severity.ERROR,
+        "Tệp nén {file} ({where}) bị hỏng, không mở được ({reason}), nên không lấy được tệp nào "
+        "trong đó. Hãy đề nghị người gửi gửi lại các tệp (nén lại, hoặc đính kèm từng tệp).",
+    ),
     "mail.no_date": (
         Severity.INFO,
         "{where}: thư không ghi ngày gửi đọc được, cũng không có dấu thời gian của máy chủ thư "

@@ -668,12 +668,18 @@ def unique_path(folder: Path, name: str) -> Path:
     return folder / candidate
 
 
+#: What the safety step finds in a zip that is damaged, not dangerous: said as a damaged
+#: zip (ask the sender again), not with a spreadsheet's advice.
+_DAMAGED = {"file.truncated": "thiếu phần cuối", "file.corrupt": "cấu trúc hỏng"}
+
+
 def unzip(
-    name: str, data: bytes
+    name: str, data: bytes, where: str = ""
 ) -> tuple[list[tuple[str, bytes]], list[tuple[str, str]], list[Problem]]:
     """The spreadsheets in a zip attachment, opened within the safety step's limits;
-    the other members skipped; a zip refused (a bomb, too many members, damaged) is said
-    as the safety step says it, and nothing of it is taken."""
+    the other members skipped; a zip refused (a bomb, too many members) is said as the
+    safety step says it, a damaged one as such (``mail.zip_damaged``), and nothing of it
+    is taken."""
     report = Findings(name, ".zip")
     taken: list[tuple[str, bytes]] = []
     skipped: list[tuple[str, str]] = []
@@ -691,9 +697,15 @@ def unzip(
                 continue
             taken.append((member_name, inflater.inflate(member, keep=True)))
     except Refused:
-        return [], [], report.problems
-    except Exception as err:  # a zip too broken for the reader: the same words
-        return [], [], [problems.make("file.corrupt", file=name, reason=f"{type(err).__name__}")]
+        return [], [], [
+            problems.make("mail.zip_damaged", file=name, where=where, reason=_DAMAGED[p.code])
+            if p.code in _DAMAGED else p
+            for p in report.problems
+        ]
+    except Exception:  # a zip too broken for the reader
+        return [], [], [
+            problems.make("mail.zip_damaged", file=name, where=where, reason="cấu trúc hỏng")
+        ]
     return taken, skipped, report.problems
 
 
@@ -792,13 +804,11 @@ def _take_one(
     files: list[tuple[str, bytes]] = []
     for name, content in found:
         if name.lower().endswith(".zip"):
-            inner, inner_skipped, refused = unzip(safe_name(name), content)
+            inner, inner_skipped, refused = unzip(safe_name(name), content, where)
             folder_name = safe_name(safe_name(Path(safe_name(name)).stem)[:_MAX_ZIP_FOLDER])
             files.extend((f"{folder_name}/{safe_name(n)}", c) for n, c in inner)
             skipped.extend(inner_skipped)
-            for p in refused:
-                result.problems.append(p)
-                result.skipped.append(Skipped(where, name, p.message))
+            result.problems.extend(refused)  # said once, not also as skipped
         else:
             files.append((safe_name(name), content))
     result.skipped.extend(Skipped(where, name, why) for name, why in skipped)
