@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -698,20 +699,27 @@ def _keep_locked_report(outbox: Path, paths: ReportPaths, summary: bytes, now: d
     while os.path.lexists(folder):  # locked again within the minute: a copy of its own
         n += 1
         folder = outbox / f"{name}_{n}"
+    # Written in a hidden folder, then renamed: the copy's folder holds every file or is
+    # not there (a run stopped halfway leaves only the hidden one, replaced next time).
+    making = outbox / f".{folder.name}.tmp"
     try:
-        folder.mkdir()
+        if os.path.lexists(making):
+            shutil.rmtree(making)  # left by a lock stopped halfway: ours, never sent
+        making.mkdir()
         write_together(
-            [(folder / file, content) for file, content in files], what="bản sao báo cáo đã chốt"
+            [(making / file, content) for file, content in files], what="bản sao báo cáo đã chốt"
         )
+        making.rename(folder)
+    except OutputError as err:
+        raise LockError(f"Chưa chốt được số liệu: {err}") from err
     except OSError as err:
         raise LockError(
             f"Chưa chốt được số liệu: không tạo được thư mục {folder} để cất bản sao báo cáo "
             f"đã chốt ({err.strerror or err})."
         ) from err
-    except OutputError as err:
+    finally:
         with contextlib.suppress(OSError):
-            folder.rmdir()  # nothing kept in it
-        raise LockError(f"Chưa chốt được số liệu: {err}") from err
+            shutil.rmtree(making)  # gone once renamed; what is left of a failed copy
     return folder
 
 

@@ -114,8 +114,8 @@ def arrival_out_of_range(
     """Why the officer's arrival ``arrived`` (as :func:`parse_arrival` gave it for ``text``)
     cannot be: a day after today or before the period's ``start`` (days where the plan is;
     ``now``: this computer's time). None if it can."""
-    day = _plan_day(arrived, zone)
-    today = _plan_day(now, zone)
+    day = in_zone(arrived, zone).date()
+    today = in_zone(now, zone).date()
     if start <= day <= today:
         return None
     if day > today:
@@ -126,13 +126,6 @@ def arrival_out_of_range(
         f"Ngày nhận '{text}' {why}: chưa ghi. Ngày nhận bài phải từ {start:%d/%m/%Y} đến "
         f"hôm nay {today:%d/%m/%Y}; hãy kiểm tra lại năm, tháng đã gõ."
     )
-
-
-def _plan_day(moment: datetime, zone: ZoneInfo) -> date:
-    try:
-        return moment.astimezone(zone).date()
-    except (OverflowError, OSError, ValueError):  # a time the platform cannot convert
-        return moment.date()
 
 
 def plan_time(moment: datetime, zone: ZoneInfo) -> datetime:
