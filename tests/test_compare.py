@@ -332,7 +332,14 @@ def test_the_report_compares_in_a_sheet_a_chart_and_words(root: Path) -> None:
         this, before = (s.val.numRef.f.split("!")[1].replace("$", "") for s in chart.series)
         cells_now = [c.value for (c,) in ws[this.split(":")[0] : this.split(":")[1]]]
         cells_then = [c.value for (c,) in ws[before.split(":")[0] : before.split(":")[1]]]
-        assert cells_now == pytest.approx([data[c]["value"] for c in ratios])
+        # An indicator nobody it reads has reported yet (the units' here): no bar.
+        none_yet = "chưa có số liệu kỳ này"
+        no_data = {c for c in ratios if data[c]["previous"]["change_note"] == none_yet}
+        assert no_data and all(data[c]["previous"]["change"] is None for c in no_data)
+        assert [cells_now[n] for n, c in enumerate(ratios) if c in no_data] == [None] * len(no_data)
+        assert [v for n, v in enumerate(cells_now) if ratios[n] not in no_data] == pytest.approx(
+            [data[c]["value"] for c in ratios if c not in no_data]
+        )
         assert cells_then == pytest.approx([june[c]["value"] for c in ratios])
         assert ws.column_dimensions[first.rstrip("0123456789")].hidden
     finally:
@@ -408,6 +415,11 @@ def test_no_change_is_said_for_a_period_with_no_figures_yet(root: Path) -> None:
             assert rows[code][3] == "Chưa có số liệu", code
             assert rows[code][4] == pytest.approx(june[code]["value"] or june[code]["numerator"])
             assert rows[code][5] == "Chưa có số liệu kỳ này", code
+        # The chart has no bar at 0 % for this period either.
+        (chart,) = ws._charts  # type: ignore[attr-defined]
+        this = chart.series[0].val.numRef.f.split("!")[1].replace("$", "")
+        start, end = this.split(":")
+        assert [c.value for (c,) in ws[start:end]] == [None] * len(list(ws[start:end]))
     finally:
         book.close()
     text = "\n".join(p.text for p in docx.Document(folder / f"BaoCao_{ANNUAL}.docx").paragraphs)

@@ -579,7 +579,9 @@ def lock(
     What is locked is exactly what the report used: the report is what was sent.
     Files in the inbox since that merge are not part of it: they are returned in
     :attr:`LockOutcome.after_lock` and count as "nộp sau khi chốt số liệu" (to have
-    them in, run ``wbt merge`` first, then lock).
+    them in, run ``wbt merge`` first, then lock). The report's files as they are (workbook,
+    Word report, JSON summary) are kept in ``outbox/<period>/da_chot_<date_time>/``
+    (:attr:`LockOutcome.kept`), which later merges never write over.
 
     Raises :class:`LockError` when the period is locked already, has no report, its
     JSON summary is not the one wbt wrote, a file the report used is no longer in

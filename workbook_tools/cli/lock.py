@@ -43,7 +43,8 @@ def lock_command(period_code: str, root: Path, plan_path: Path | None, reason: s
     đã chốt; tệp nào nộp sau (kể cả tệp đã có trong inbox/ nhưng chưa có trong báo
     cáo lúc chốt) được liệt kê riêng là "nộp sau khi chốt số liệu", không được
     tính. Muốn tính cả tệp mới: chạy wbt merge trước rồi mới chốt, hoặc mở chốt
-    bằng wbt unlock.
+    bằng wbt unlock. Một bản sao báo cáo đã chốt (Excel, Word, JSON) được cất vào
+    outbox/KỲ/da_chot_<ngày_giờ>/, các lần tổng hợp sau không ghi đè.
 
     Ví dụ: wbt lock --period Q1-2025 --reason "Đã gửi Báo cáo số 45/BC-UBND"
     """

@@ -1005,7 +1005,7 @@ def _comparison_chart_data(
         (
             r.code,
             (
-                r.value,
+                r.value if r.has_data else None,  # nobody's figure yet: no bar at 0 %
                 None if r.previous is None else r.previous.value,
                 None if r.last_year is None else r.last_year.value,
             ),
