@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
@@ -747,3 +748,45 @@ def test_a_damaged_zip_is_said_once_and_the_sender_asked_again(
     assert said.count("Hãy đề nghị người gửi gửi lại các tệp") == 2
     assert "Excel" not in said and "Bỏ qua" not in said
     assert not list((root / "inbox").rglob("*.xlsx"))
+
+
+def test_an_unknown_senders_mail_decides_nothing_until_confirmed(
+    tmp_path: Path, root: Path
+) -> None:
+    emls = tmp_path / "thu"
+    emls.mkdir()
+    (emls / "tu nguoi la.eml").write_bytes(reply_message(
+        sender="Nguoi La <nguoi.la@gmail.com>", to=TO, subject="Bao cao MN", date=ON_TIME,
+        attachments=[(form_name("MN"), blank_form("MN"))],
+    ))  # fmt: skip
+    (emls / "thon 1.eml").write_bytes(reply_message(
+        sender=address("T01"), to=TO, subject="Bao cao", date=ON_TIME,
+        attachments=[(form_name("T01"), filled("T01", VILLAGE))],
+    ))  # fmt: skip
+    assert wbt(root, "fetch", "--period", PERIOD, "--eml", str(emls)).exit_code == 0
+
+    def row_of(status: str, code: str) -> str:
+        return next(line for line in status.splitlines() if line.startswith(f"{code} "))
+
+    status = wbt(root, "status", "--period", PERIOD).output
+    assert "Cần xác nhận" in row_of(status, "MN") and "Đúng hạn" not in row_of(status, "MN")
+    assert "Đúng hạn" in row_of(status, "T01")
+    said = " ".join(status.split())
+    assert "(đúng hạn 1, trễ hạn 0, cần xác nhận 1)" in said
+    assert "Cần xác nhận (MN): thời điểm nhận chỉ theo thư của người gửi không có" in said
+
+    merged = wbt(root, "merge", "--period", PERIOD)
+    assert merged.exit_code == 0, merged.output
+    data = json.loads((root / "outbox" / PERIOD / f"tong_hop_{PERIOD}.json").read_text("utf-8"))
+    flags = {e["unit"]: e["unknown_sender"] for e in data["completeness"]["entries"]}
+    assert flags["MN"] is True and flags["T01"] is False
+    workbook = openpyxl.load_workbook(root / "outbox" / PERIOD / f"BaoCao_TongHop_{PERIOD}.xlsx")
+    cells = {str(c.value) for ws in workbook.worksheets for r in ws.iter_rows() for c in r}
+    assert "Đúng hạn, cần xác nhận" in cells
+
+    # Confirmed by the officer: decided by the date they give.
+    confirm = wbt(root, "arrival", "--period", PERIOD, "--unit", "MN", "--date", "13/06/2024",
+                  "--reason", "thôn xác nhận qua điện thoại")  # fmt: skip
+    assert confirm.exit_code == 0, confirm.output
+    status = wbt(root, "status", "--period", PERIOD).output
+    assert "Đúng hạn" in row_of(status, "MN") and "Cần xác nhận" not in row_of(status, "MN")

@@ -125,6 +125,7 @@ class EntryCompleteness:
     #: Where ``first_arrival`` comes from: "mail", "file", "officer" (inbox.arrival).
     arrival_source: str | None = None
     needs_confirmation: bool = False  # late by its time, made before the deadline by its form
+    unknown_sender: bool = False  # its arrival only from an unknown sender's mail: to confirm
     correction: Correction | None = None  # the officer's correction applied, with its reason
     review: Review | None = None  # the officer's review of the file used (None: not yet)
 
@@ -531,6 +532,7 @@ def _completeness(plan: Plan, period: Period, inbox: InboxResult) -> Completenes
                 warnings=row.warnings,
                 arrival_source=row.arrival_source if submission else None,
                 needs_confirmation=row.needs_confirmation if submission else False,
+                unknown_sender=row.unknown_sender if submission else False,
                 correction=row.correction if submission else None,
                 review=row.review,
             )

@@ -18,6 +18,7 @@ from workbook_tools.cli.common import (
     progress_bar,
     shown_path,
 )
+from workbook_tools.inbox.arrival import UNKNOWN_SENDER_WHY
 from workbook_tools.numbers import percent_text
 from workbook_tools.pipeline import MergeOutcome
 from workbook_tools.plan.model import Kind
@@ -298,6 +299,15 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
                 if code in sources
             )
             + "."
+        )
+    strangers = [e.entry for e in done.entries if e.unknown_sender]
+    if strangers:
+        click.secho(
+            f"  Cần xác nhận ({UNKNOWN_SENDER_WHY}): "
+            + ", ".join(f"{e.name} ({e.code})" for e in strangers)
+            + f". Hãy hỏi lại rồi ghi ngày nhận bằng: wbt arrival --period {c.period.code} "
+            '--unit MÃ --date dd/mm/yyyy --reason "lý do".',
+            fg="yellow",
         )
     doubtful = [e.entry for e in done.entries if e.needs_confirmation]
     if doubtful:

@@ -33,6 +33,10 @@ SOURCE_LABELS = {
     OFFICER: "cán bộ xác nhận",
 }
 NEEDS_CONFIRMATION = "cần xác nhận"
+#: Why a unit whose arrival comes only from an unknown sender's mail is "cần xác nhận".
+UNKNOWN_SENDER_WHY = (
+    "thời điểm nhận chỉ theo thư của người gửi không có trong trang Danh sách"
+)
 
 #: The label of the form's field in which the unit types its report's date.
 REPORT_DATE_LABEL = "ngày báo cáo"

@@ -25,7 +25,7 @@ from workbook_tools.clock import in_zone
 from workbook_tools.inbox.arrival import report_date
 from workbook_tools.inbox.cells import LayoutCache, find_cells
 from workbook_tools.inbox.identify import identify
-from workbook_tools.inbox.ledger import FILE, OFFICER, FirstArrival, Ledger, open_ledger
+from workbook_tools.inbox.ledger import FILE, MAIL, OFFICER, FirstArrival, Ledger, open_ledger
 from workbook_tools.inbox.lock import (
     LockState,
     ReviewState,
@@ -314,6 +314,11 @@ def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[Entry
         on_time = None if first is None else plan_date(first, zone) <= period.unit_deadline
         made = report_date(plan, entry, used.values) if used is not None else None
         doubtful = on_time is False and made is not None and made <= period.unit_deadline
+        # The time of a mail from an address not on the roster: not the unit's word.
+        stranger = source == MAIL and any(
+            p.code == "inbox.unknown_sender" and p.file == first_file
+            for p in problems_of.get(entry.code, [])
+        )
         counted = problems_of.get(entry.code, [])
         if used is not None:
             counted = [p for p in counted if p.file in (None, used.file)]
@@ -329,6 +334,7 @@ def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[Entry
                 first_file=first_file,
                 arrival_source=source,
                 needs_confirmation=doubtful and source != OFFICER,
+                unknown_sender=stranger,
                 correction=correction,
                 review=result.reviews.get(entry.code) if used is not None else None,
             )

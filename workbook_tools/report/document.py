@@ -66,7 +66,7 @@ from workbook_tools.consolidation import (
     TaskStatus,
 )
 from workbook_tools.errors import TemplateError
-from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, SOURCE_LABELS
+from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, SOURCE_LABELS, UNKNOWN_SENDER_WHY
 from workbook_tools.inbox.ledger import OFFICER
 from workbook_tools.numbers import number_text, percent_text
 from workbook_tools.plan.model import (
@@ -393,6 +393,12 @@ def _situation(c: Consolidation, period: str) -> list[str]:
         lines.append(
             f"Nhận sau hạn nhưng biểu mẫu ghi ngày báo cáo trước hạn, {NEEDS_CONFIRMATION} "
             f"({len(doubtful)}): {_names(c, doubtful)}."
+        )
+    strangers = [e.entry.code for e in done.entries if e.unknown_sender]
+    if strangers:
+        lines.append(
+            f"{UNKNOWN_SENDER_WHY[:1].upper()}{UNKNOWN_SENDER_WHY[1:]}, {NEEDS_CONFIRMATION} "
+            f"({len(strangers)}): {_names(c, strangers)}."
         )
     corrected = [e for e in done.entries if e.correction is not None]
     if corrected:

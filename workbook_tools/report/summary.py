@@ -190,6 +190,8 @@ def build_summary(consolidation: Consolidation) -> dict[str, Any]:
                     "arrival_source": e.arrival_source,
                     "arrival_source_label": arrival_note(e.arrival_source) or None,
                     "needs_confirmation": e.needs_confirmation,
+                    # its arrival only from a mail of an address not on the roster
+                    "unknown_sender": e.unknown_sender,
                     "correction": _correction(e.correction),
                     "superseded": list(e.superseded),
                     "errors": e.errors,
