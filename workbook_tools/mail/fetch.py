@@ -4,7 +4,10 @@ Where the mail is read: an mbox file, a folder of ``.eml`` files, or an IMAP mai
 IMAP is read only: the mailbox is opened with EXAMINE, messages are read with
 ``BODY.PEEK[]`` (which sets no \\Seen flag), nothing is ever stored, moved, copied
 or deleted, and the session ends with LOGOUT (never CLOSE). Only the mail since
-the period began is asked for.
+the period began is asked for, and of it only the Message-IDs first: a mail fetched
+before is not downloaded again. A connection lost midway stops the run where it is:
+each mail's files are recorded in the ledger as soon as they are written, so nothing
+taken is lost and the next run goes on (:func:`take`).
 
 Which attachments are taken: a part whose name ends in ``.xlsx``, ``.xlsm``,
 ``.xls``, ``.ods`` (a form, whatever state it is in), or ``.zip`` (opened here);
@@ -43,7 +46,12 @@ Each attachment's mail (its Message-ID, sender, time) goes into the ledger
 ("theo thư điện tử"). The same attachment twice (the same SHA-256, in two mails
 or already in the inbox) is saved once; a mail fetched before adds nothing: fetch
 again and again, the inbox is the same. An attachment whose sender is not on the
-roster is saved and flagged (``inbox.unknown_sender``, shown by status and merge).
+roster is saved and flagged (``inbox.unknown_sender``, shown by status and merge); a
+unit whose arrival comes only from such a mail is "cần xác nhận" until the officer
+confirms it (``wbt arrival``). A mail that gives no believable time at all (no
+readable Date, no server stamp) records none: the file's own time stands, and a note
+says so (``mail.no_date``). Every time is moved between zones by
+:mod:`workbook_tools.clock`.
 """
 
 from __future__ import annotations
