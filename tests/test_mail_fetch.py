@@ -479,7 +479,7 @@ def test_a_connection_lost_midway_keeps_what_was_taken(
         files = sorted(p.name for p in inbox.rglob("*") if p.is_file())
         assert files == [form_name("T01")]  # once, however many times it is run
     with sqlite3.connect(Workspace(root).ledger) as db:
-        rows = db.execute("SELECT sender, file FROM mail_arrivals").fetchall()
+        rows = db.execute("SELECT sender, file FROM mail_arrivals WHERE file != ''").fetchall()
     assert [(s, f.rsplit("/", 1)[-1]) for s, f in rows] == [(address("T01"), form_name("T01"))]
     # The connection good again: the rest is taken, nothing twice.
     server.drop = 0
@@ -790,3 +790,35 @@ def test_an_unknown_senders_mail_decides_nothing_until_confirmed(
     assert confirm.exit_code == 0, confirm.output
     status = wbt(root, "status", "--period", PERIOD).output
     assert "Đúng hạn" in row_of(status, "MN") and "Cần xác nhận" not in row_of(status, "MN")
+
+
+def test_a_mail_taken_in_part_is_downloaded_again_for_the_rest(
+    root: Path, flaky_imap: Callable[[list[bytes], int], _FlakyImap]
+) -> None:
+    from workbook_tools.mail.fetch import mail_folder
+
+    reply = reply_message(
+        sender=address("T01"), to=TO, subject="Bao cao", date=ON_TIME, message_id="<a1@xa.vn>",
+        attachments=[(form_name("T01"), filled("T01", VILLAGE)),
+                     ("thon 2.zip", zipped({form_name("T02"): filled("T02", VILLAGE)}))],
+    )  # fmt: skip
+    server = flaky_imap([reply], 0)
+    # Where the zip's forms go, a file in the way: that attachment cannot be saved.
+    folder = root / "inbox" / mail_folder(
+        ON_TIME.astimezone(VN).replace(tzinfo=None), address("T01"), "<a1@xa.vn>"
+    )
+    folder.mkdir(parents=True)
+    (folder / "thon 2").write_bytes(b"in the way")
+    first = _fetch_flaky(root, server)
+    assert "lấy 1 tệp mới" in first.output and server.bodies_sent == [1]
+    (folder / "thon 2").unlink()
+    second = _fetch_flaky(root, server)
+    assert second.exit_code == 0, second.output
+    assert server.bodies_sent == [1, 1]  # not taken whole: read again, for the rest
+    assert "lấy 1 tệp mới" in second.output and "1 tệp đã lấy từ lần trước" in second.output
+    assert sorted(p.name for p in (root / "inbox").rglob("*.xlsx")) == sorted(
+        [form_name("T01"), form_name("T02")]
+    )
+    # Now whole: not downloaded a third time.
+    assert "1 thư đã lấy từ lần trước" in _fetch_flaky(root, server).output
+    assert server.bodies_sent == [1, 1]

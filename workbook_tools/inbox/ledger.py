@@ -12,7 +12,8 @@ opened and saved again). Both stay the same however often the commands run.
 
 Where an arrival time comes from is kept too (:mod:`workbook_tools.inbox.arrival`):
 ``wbt fetch`` records the mail that carried each attachment in ``mail_arrivals``
-(its trusted time, sender and Message-ID: fetching again adds nothing), and
+(its trusted time, sender and Message-ID: fetching again adds nothing; a row with
+no sha256 marks a mail taken whole, not downloaded again), and
 ``wbt arrival`` the officer's corrections in ``corrections`` (a row each, never
 rewritten: the newest of a unit and period applies). A file's arrival is the
 earlier of its own first sight and its mail's time; its source goes with it.
@@ -316,7 +317,7 @@ class Ledger:
         """The earliest mail that carried the content ``sha256``, or None."""
         if not self._loaded:
             self._load()
-        found = self._mails.get(sha256)
+        found = self._mails.get(sha256) if sha256 else None
         if not found:
             return None
         return min(found, key=lambda m: (m.arrived is None, m.arrived or datetime.min))
@@ -328,10 +329,11 @@ class Ledger:
         return (message_id, sha256) in self._fetched
 
     def has_mail(self, message_id: str) -> bool:
-        """Whether an attachment of the mail ``message_id`` was fetched before."""
+        """Whether the mail ``message_id`` was taken whole before (its row with no sha256:
+        a mail stopped halfway, one of whose files could not be saved, is not)."""
         if not self._loaded:
             self._load()
-        return any(m == message_id for m, _ in self._fetched)
+        return (message_id, "") in self._fetched
 
     def record_mail(self, mail: MailArrival) -> None:
         """An attachment fetched from a mail: kept with the run's transaction."""

@@ -834,6 +834,7 @@ def _take_one(
             )
         )
     folder: Path | None = None
+    whole = True  # every file of the mail saved (or known): the mail need not be read again
     for name, content in files:
         sha = hashlib.sha256(content).hexdigest()
         if ledger.fetched(ident, sha):
@@ -854,6 +855,7 @@ def _take_one(
             write_atomic(path, content, what="tệp đính kèm")
         except OutputError as err:  # this one is not saved (nor recorded): the next run tries
             result.problems.append(problems.make("mail.not_saved", where=where, reason=str(err)))
+            whole = False
             continue
         relative = path.relative_to(inbox).as_posix()
         seen[sha] = relative
@@ -865,6 +867,8 @@ def _take_one(
                 p for p in inspection.problems if p.severity is problems.Severity.ERROR
             )
         result.saved.append(saved)
+    if whole:  # taken whole: an IMAP fetch need not download it again (Ledger.has_mail)
+        ledger.record_mail(MailArrival(ident, "", None, sender, "", now))
 
 
 def _known_file(ledger: Ledger, sha: str) -> str | None:
