@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import gettext
 import io
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterator
@@ -112,6 +111,8 @@ def main() -> None:
     _utf8_unless_terminal()
     method = os.environ.get(START_METHOD)
     if method:
+        import multiprocessing  # only then: most runs start no process (workers.py)
+
         if method not in multiprocessing.get_all_start_methods():
             methods = ", ".join(multiprocessing.get_all_start_methods())
             sys.exit(f"{START_METHOD}={method}: không có cách khởi động này (có: {methods}).")
