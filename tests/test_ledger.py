@@ -331,10 +331,18 @@ def test_a_fetched_attachment_arrives_with_its_mail_and_is_fetched_once(tmp_path
     with open_ledger(path, now=NOW) as ledger:
         assert ledger.fetched("<abc@thon1>", SHA)
         assert not ledger.fetched("<other@thon1>", SHA)
-        # The file itself was saved after the deadline: the mail's time is earlier.
-        found = ledger.arrival_and_source(SHA, "a/T01.xlsx", datetime(2024, 6, 25, 8), NOW)
-        other = ledger.arrival_and_source("b" * 64, "b.xlsx", datetime(2024, 6, 20), NOW)
+        # The file itself was saved after the deadline: the mail's time is earlier,
+        # and taken when its sender is on the roster; a stranger's is not.
+        roster = {"thon1@example.org"}
+        found = ledger.arrival_and_source(
+            SHA, "a/T01.xlsx", datetime(2024, 6, 25, 8), NOW, roster
+        )
+        stranger = ledger.arrival_and_source(
+            SHA, "a/T01.xlsx", datetime(2024, 6, 25, 8), NOW, {"thon2@example.org"}
+        )
+        other = ledger.arrival_and_source("b" * 64, "b.xlsx", datetime(2024, 6, 20), NOW, roster)
     assert found == (datetime(2024, 6, 14, 9), MAIL)
+    assert stranger == (datetime(2024, 6, 25, 8), FILE)
     assert other == (datetime(2024, 6, 20), FILE)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM mail_arrivals").fetchone() == (1,)

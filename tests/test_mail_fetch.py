@@ -768,21 +768,26 @@ def test_an_unknown_senders_mail_decides_nothing_until_confirmed(
     def row_of(status: str, code: str) -> str:
         return next(line for line in status.splitlines() if line.startswith(f"{code} "))
 
+    # The stranger's mail says 14/06, but its time is not taken: the file's own (today)
+    # makes it late, and the mail's word makes it one for the officer to confirm.
     status = wbt(root, "status", "--period", PERIOD).output
     assert "Cần xác nhận" in row_of(status, "MN") and "Đúng hạn" not in row_of(status, "MN")
-    assert "Đúng hạn" in row_of(status, "T01")
+    assert "theo ngày của tệp" in row_of(status, "MN")
+    assert "Đúng hạn" in row_of(status, "T01") and "theo thư điện tử" in row_of(status, "T01")
     said = " ".join(status.split())
-    assert "(đúng hạn 1, trễ hạn 0, cần xác nhận 1)" in said
-    assert "Cần xác nhận (MN): thời điểm nhận chỉ theo thư của người gửi không có" in said
+    assert "(đúng hạn 1, trễ hạn 1)" in said
+    assert "Người gửi lạ (MN): tệp nhận qua thư của người gửi không có trong trang Danh" in said
 
     merged = wbt(root, "merge", "--period", PERIOD)
     assert merged.exit_code == 0, merged.output
     data = json.loads((root / "outbox" / PERIOD / f"tong_hop_{PERIOD}.json").read_text("utf-8"))
     flags = {e["unit"]: e["unknown_sender"] for e in data["completeness"]["entries"]}
     assert flags["MN"] is True and flags["T01"] is False
+    # The report counts as status does: the stranger's mail decided nothing.
+    assert data["completeness"]["on_time"] == 1 and data["completeness"]["late"] == ["MN"]
     workbook = openpyxl.load_workbook(root / "outbox" / PERIOD / f"BaoCao_TongHop_{PERIOD}.xlsx")
     cells = {str(c.value) for ws in workbook.worksheets for r in ws.iter_rows() for c in r}
-    assert "Đúng hạn, cần xác nhận" in cells
+    assert "Trễ hạn, cần xác nhận" in cells
 
     # Confirmed by the officer: decided by the date they give.
     confirm = wbt(root, "arrival", "--period", PERIOD, "--unit", "MN", "--date", "13/06/2024",

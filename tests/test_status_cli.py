@@ -103,7 +103,7 @@ def test_status_prints_who_reported_and_leaves_inbox_and_outbox_alone(workspace:
         "chưa xem xét",
     ]
     assert columns(out, "T06") == ["T06", "Thôn 6", "Chưa nộp", "-", "-", "-", "0", "0", "-"]
-    assert "Cần xác nhận (T02): nhận sau hạn nhưng biểu mẫu ghi ngày báo cáo trước hạn." in out
+    assert "Cần xác nhận (T02): nhận sau hạn nhưng biểu mẫu hoặc thư ghi ngày trước hạn." in out
     assert f"wbt arrival --period {PERIOD} --unit MÃ --date dd/mm/yyyy" in out
     missing = [e.code for e in sample_plan().roster if e.code not in ("T01", "T02")]
     assert f"Đã nộp 2/22 (đúng hạn 1, trễ hạn 1); chưa nộp: {', '.join(missing)}." in out

@@ -124,8 +124,8 @@ class EntryCompleteness:
     warnings: int
     #: Where ``first_arrival`` comes from: "mail", "file", "officer" (inbox.arrival).
     arrival_source: str | None = None
-    needs_confirmation: bool = False  # late by its time, made before the deadline by its form
-    unknown_sender: bool = False  # its arrival only from an unknown sender's mail: to confirm
+    needs_confirmation: bool = False  # late by its time, before the deadline by its form or mail
+    unknown_sender: bool = False  # its first file came in a mail from a sender not on the roster
     correction: Correction | None = None  # the officer's correction applied, with its reason
     review: Review | None = None  # the officer's review of the file used (None: not yet)
 

@@ -141,7 +141,7 @@ def _table(rows: Sequence[EntryStatus], zone: ZoneInfo) -> None:
 
 def _row(r: EntryStatus, zone: ZoneInfo) -> tuple[str, ...]:
     timeliness = "-" if r.on_time is None else ("Đúng hạn" if r.on_time else "Trễ hạn")
-    if r.needs_confirmation or r.unknown_sender:  # the officer is to confirm it
+    if r.needs_confirmation:  # late by its time, on time by its form or its mail
         timeliness = NEEDS_CONFIRMATION.capitalize()
     return (
         r.entry.code,
@@ -168,26 +168,25 @@ def _arrival(r: EntryStatus, zone: ZoneInfo) -> str:
 
 def _summary_line(rows: Sequence[EntryStatus], period: str = "KỲ") -> str:
     received = [r for r in rows if r.received]
-    # A time from an unknown sender's mail decides nothing until confirmed.
     strangers = [r.entry.code for r in received if r.unknown_sender]
-    on_time = sum(r.on_time is True and not r.unknown_sender for r in received)
-    late = sum(r.on_time is False and not r.unknown_sender for r in received)
+    on_time = sum(r.on_time is True for r in received)
     missing = [r.entry.code for r in rows if not r.received]
-    line = f"Đã nộp {len(received)}/{len(rows)} (đúng hạn {on_time}, trễ hạn {late}" + (
-        f", {NEEDS_CONFIRMATION} {len(strangers)})" if strangers else ")"
+    line = (
+        f"Đã nộp {len(received)}/{len(rows)} (đúng hạn {on_time}, trễ hạn "
+        f"{len(received) - on_time})"
     )
     line += f"; chưa nộp: {', '.join(missing)}." if missing else "."
     doubtful = [r.entry.code for r in rows if r.received and r.needs_confirmation]
     if doubtful:
         line += (
-            f"\nCần xác nhận ({', '.join(doubtful)}): nhận sau hạn nhưng biểu mẫu ghi ngày báo "
-            "cáo trước hạn. Nếu bài đã gửi đúng hạn, hãy ghi lại bằng: wbt arrival "
+            f"\nCần xác nhận ({', '.join(doubtful)}): nhận sau hạn nhưng biểu mẫu hoặc thư ghi "
+            "ngày trước hạn. Nếu bài đã gửi đúng hạn, hãy ghi lại bằng: wbt arrival "
             f'--period {period} --unit MÃ --date dd/mm/yyyy --reason "lý do".'
         )
     if strangers:
         line += (
-            f"\nCần xác nhận ({', '.join(strangers)}): {UNKNOWN_SENDER_WHY}. Hãy hỏi lại "
-            "thôn, đơn vị rồi ghi ngày nhận bằng: wbt arrival "
+            f"\nNgười gửi lạ ({', '.join(strangers)}): {UNKNOWN_SENDER_WHY}. Nếu đúng là bài "
+            "của thôn, đơn vị và thư gửi đúng hạn, hãy ghi ngày nhận bằng: wbt arrival "
             f'--period {period} --unit MÃ --date dd/mm/yyyy --reason "lý do".'
         )
     corrected = [r for r in rows if r.received and r.correction is not None]

@@ -303,16 +303,16 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     strangers = [e.entry for e in done.entries if e.unknown_sender]
     if strangers:
         click.secho(
-            f"  Cần xác nhận ({UNKNOWN_SENDER_WHY}): "
+            f"  Người gửi lạ ({UNKNOWN_SENDER_WHY}): "
             + ", ".join(f"{e.name} ({e.code})" for e in strangers)
-            + f". Hãy hỏi lại rồi ghi ngày nhận bằng: wbt arrival --period {c.period.code} "
-            '--unit MÃ --date dd/mm/yyyy --reason "lý do".',
+            + ". Nếu đúng là bài của thôn, đơn vị và thư gửi đúng hạn, hãy ghi ngày nhận bằng: "
+            f'wbt arrival --period {c.period.code} --unit MÃ --date dd/mm/yyyy --reason "lý do".',
             fg="yellow",
         )
     doubtful = [e.entry for e in done.entries if e.needs_confirmation]
     if doubtful:
         click.secho(
-            "  Cần xác nhận (nhận sau hạn, biểu mẫu ghi ngày báo cáo trước hạn): "
+            "  Cần xác nhận (nhận sau hạn, nhưng biểu mẫu hoặc thư ghi trước hạn): "
             + ", ".join(f"{e.name} ({e.code})" for e in doubtful)
             + f". Ghi ngày nhận đúng bằng: wbt arrival --period {c.period.code} --unit MÃ "
             '--date dd/mm/yyyy --reason "lý do".',

@@ -33,9 +33,10 @@ SOURCE_LABELS = {
     OFFICER: "cán bộ xác nhận",
 }
 NEEDS_CONFIRMATION = "cần xác nhận"
-#: Why a unit whose arrival comes only from an unknown sender's mail is "cần xác nhận".
+#: What is said of a unit whose first file came in a mail from an address not on the roster.
 UNKNOWN_SENDER_WHY = (
-    "thời điểm nhận chỉ theo thư của người gửi không có trong trang Danh sách"
+    "tệp nhận qua thư của người gửi không có trong trang Danh sách: thời điểm nhận tính "
+    "theo ngày của tệp, không theo thư"
 )
 
 #: The label of the form's field in which the unit types its report's date.

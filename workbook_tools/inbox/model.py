@@ -129,8 +129,8 @@ class EntryStatus:
     #: Late by its time, but its form says it was made on or before the deadline: the
     #: officer is to confirm when it arrived (``wbt arrival``).
     needs_confirmation: bool = False
-    #: Its arrival comes only from a mail whose sender is not on the roster (``wbt
-    #: fetch``): "cần xác nhận" until the officer confirms it (``wbt arrival``).
+    #: Its first file came in a mail whose sender is not on the roster (``wbt fetch``):
+    #: that mail's time is not taken; late by the file's own, it is "cần xác nhận".
     unknown_sender: bool = False
     correction: Correction | None = None  # the officer's correction applied, with its reason
     review: Review | None = None  # the officer's review of the file used; None: not yet

@@ -25,7 +25,7 @@ from workbook_tools.clock import in_zone
 from workbook_tools.inbox.arrival import report_date
 from workbook_tools.inbox.cells import LayoutCache, find_cells
 from workbook_tools.inbox.identify import identify
-from workbook_tools.inbox.ledger import FILE, MAIL, OFFICER, FirstArrival, Ledger, open_ledger
+from workbook_tools.inbox.ledger import FILE, OFFICER, FirstArrival, Ledger, open_ledger
 from workbook_tools.inbox.lock import (
     LockState,
     ReviewState,
@@ -119,7 +119,7 @@ def collect(
         # whoever read the files: every run records the same.
         known = {a.casefold() for e in plan.roster for a in e.addresses}
         for done, read in enumerate(reads, start=1):
-            kept.append(_arrived(read, ledger, now))
+            kept.append(_arrived(read, ledger, now, known))
             _sender_noted(plan, read, ledger, known)
             if progress is not None:
                 progress(done, total, read.submission.file)
@@ -313,11 +313,14 @@ def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[Entry
             first, source = correction.arrived, OFFICER
         on_time = None if first is None else plan_date(first, zone) <= period.unit_deadline
         made = report_date(plan, entry, used.values) if used is not None else None
-        doubtful = on_time is False and made is not None and made <= period.unit_deadline
-        # The time of a mail from an address not on the roster: not the unit's word.
-        stranger = source == MAIL and any(
+        # Its first file came in a mail from an address not on the roster: the mail's
+        # time is not taken (the file's own is), but it may say the report was on time.
+        stranger = any(
             p.code == "inbox.unknown_sender" and p.file == first_file
             for p in problems_of.get(entry.code, [])
+        )
+        doubtful = on_time is False and (
+            stranger or (made is not None and made <= period.unit_deadline)
         )
         counted = problems_of.get(entry.code, [])
         if used is not None:
@@ -411,8 +414,9 @@ def _modified(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime)
 
 
-def _arrived(read: FileRead, ledger: Ledger, now: datetime) -> FileRead:
-    """``read``, with the arrival of its content: first seen, as the ledger keeps it."""
+def _arrived(read: FileRead, ledger: Ledger, now: datetime, senders: set[str]) -> FileRead:
+    """``read``, with the arrival of its content: first seen, as the ledger keeps it, or
+    its mail's time when one of ``senders`` (the roster's addresses) sent it."""
     submission = read.submission
     try:
         source = FILE
@@ -420,7 +424,7 @@ def _arrived(read: FileRead, ledger: Ledger, now: datetime) -> FileRead:
             arrived = now
         elif read.record:
             arrived, source = ledger.arrival_and_source(
-                submission.sha256, submission.file, read.modified, now
+                submission.sha256, submission.file, read.modified, now, senders
             )
         else:
             arrived = min(read.modified, now)

@@ -391,14 +391,14 @@ def _situation(c: Consolidation, period: str) -> list[str]:
     doubtful = [e.entry.code for e in done.entries if e.needs_confirmation]
     if doubtful:
         lines.append(
-            f"Nhận sau hạn nhưng biểu mẫu ghi ngày báo cáo trước hạn, {NEEDS_CONFIRMATION} "
+            f"Nhận sau hạn nhưng biểu mẫu hoặc thư ghi trước hạn, {NEEDS_CONFIRMATION} "
             f"({len(doubtful)}): {_names(c, doubtful)}."
         )
     strangers = [e.entry.code for e in done.entries if e.unknown_sender]
     if strangers:
         lines.append(
-            f"{UNKNOWN_SENDER_WHY[:1].upper()}{UNKNOWN_SENDER_WHY[1:]}, {NEEDS_CONFIRMATION} "
-            f"({len(strangers)}): {_names(c, strangers)}."
+            f"{UNKNOWN_SENDER_WHY[:1].upper()}{UNKNOWN_SENDER_WHY[1:]} ({len(strangers)}): "
+            f"{_names(c, strangers)}."
         )
     corrected = [e for e in done.entries if e.correction is not None]
     if corrected:

@@ -1381,10 +1381,9 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
         ws.write_string(row, 3, c.plan.settings.kind_label(e.entry.kind), center.text)
         write_status(ws, row, 4, e.status, formats)
         status_text = ""
-        if e.needs_confirmation or e.unknown_sender:  # the officer is to confirm it
+        if e.needs_confirmation:  # the officer is to confirm it
             style = _REPORTING_STYLES[e.status]
-            said = "Trễ hạn" if e.needs_confirmation else REPORTING_LABELS[e.status]
-            status_text = f"{said}, {NEEDS_CONFIRMATION}"
+            status_text = f"Trễ hạn, {NEEDS_CONFIRMATION}"
             ws.write_string(row, 4, status_text, formats("cell", style))
         write_value(ws, row, 5, e.file, cell)
         write_value(ws, row, 6, e.first_arrival, cell)
@@ -1399,7 +1398,7 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
             ws.write_blank(row, 9, None, center.text)
             ws.write_blank(row, 10, None, center.text)
         source = arrival_note(
-            e.arrival_source, e.needs_confirmation or e.unknown_sender, e.correction
+            e.arrival_source, e.needs_confirmation, e.correction
         )
         write_value(ws, row, 11, source or None, cell)
         write_value(ws, row, 12, review, cell)
