@@ -702,3 +702,15 @@ def test_generate_has_help_with_an_example() -> None:
     result = CliRunner().invoke(cli, ["generate", "--help"])
     assert result.exit_code == 0
     assert "wbt generate --period Q1-2025 --unit T01 --unit CA" in result.output
+
+
+def test_the_order_of_a_forms_fields_is_the_order_of_its_input_cells() -> None:
+    """What the inbox counts repeated labels by (a unit's tasks) without laying out the form."""
+    plan = load_sample_plan()
+    for period in plan.periods:
+        planner = FormPlanner(plan, period.code)
+        for entry in plan.roster:
+            laid_out = layout_form(plan, period.code, entry, datetime(2024, 6, 1)).inputs
+            assert [f.code for f in planner.fields_in_order(entry)] == [
+                i.field.code for i in laid_out
+            ], entry.code

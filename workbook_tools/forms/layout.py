@@ -317,6 +317,11 @@ class FormPlanner:
             self._fields[f] = known
         return known
 
+    def fields_in_order(self, entry: RosterEntry) -> tuple[Field, ...]:
+        """The fields of ``entry``'s form in the order of its input cells, without
+        laying the form out (the inbox needs only the order of repeated labels)."""
+        return tuple(f for fields in self._sections(entry).values() for f in fields)
+
     def _sections(self, entry: RosterEntry) -> dict[str, list[Field]]:
         """The entry's fields by section heading, in form order.
 

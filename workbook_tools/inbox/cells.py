@@ -31,7 +31,7 @@ from datetime import date, datetime
 
 from workbook_tools import problems
 from workbook_tools.forms import contract
-from workbook_tools.forms.layout import INPUT_COL, LABEL_COL, FormLayout, layout_form
+from workbook_tools.forms.layout import INPUT_COL, LABEL_COL, FormLayout, FormPlanner, layout_form
 from workbook_tools.inbox.identify import Identification
 from workbook_tools.inbox.model import IdentifiedBy, RawCell
 from workbook_tools.inbox.workbook import CellError, FormWorkbook, Location
@@ -58,6 +58,7 @@ class LayoutCache:
         self._period = period_code
         self._layouts: dict[str, FormLayout] = {}
         self._labels: dict[tuple[Kind, str], dict[str, _Label]] = {}
+        self._forms: FormPlanner | None = None
 
     def labels(self, entry: RosterEntry) -> dict[str, _Label]:
         """Each field of ``entry``'s form: its label, and which of the same labels it is.
@@ -74,8 +75,8 @@ class LayoutCache:
                 known = {f.code: _Label(k, 0, 1) for f, k in zip(fields, keys, strict=True)}
             else:  # a unit's tasks repeat their labels: counted in form order
                 seen: dict[str, list[str]] = {}
-                for i in self.get(entry).inputs:
-                    seen.setdefault(_key(i.field.label), []).append(i.field.code)
+                for f in self._planner().fields_in_order(entry):
+                    seen.setdefault(_key(f.label), []).append(f.code)
                 known = {
                     code: _Label(k, n, len(codes))
                     for k, codes in seen.items()
@@ -83,6 +84,11 @@ class LayoutCache:
                 }
             self._labels[key] = known
         return known
+
+    def _planner(self) -> FormPlanner:
+        if self._forms is None:
+            self._forms = FormPlanner(self._plan, self._period)
+        return self._forms
 
     def get(self, entry: RosterEntry) -> FormLayout:
         layout = self._layouts.get(entry.code)
