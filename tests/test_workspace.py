@@ -135,12 +135,17 @@ import multiprocessing, sys, time
 from pathlib import Path
 from workbook_tools.workspace import run_lock
 
+fork = multiprocessing.get_context("fork")
+running = fork.Event()
+
 def sleep():
+    running.set()  # past the fork, and its handlers, in the child
     time.sleep(120)
 
 with run_lock(Path(sys.argv[1])):
-    child = multiprocessing.get_context("fork").Process(target=sleep)
+    child = fork.Process(target=sleep)
     child.start()
+    running.wait(30)  # a loaded machine may run the child only later
     print(child.pid, flush=True)
     time.sleep(120)  # killed by the test, lock held
 """
