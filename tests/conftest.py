@@ -26,6 +26,7 @@ import pytest
 
 from tests.demo_folders import copy_of
 from tests.mail_servers import (  # noqa: F401 (the mail tests' fixtures: real servers)
+    DOVECOT_FIXTURES,
     dovecot,
     imap_server,
     mail_certificate,
@@ -33,6 +34,7 @@ from tests.mail_servers import (  # noqa: F401 (the mail tests' fixtures: real s
     smtp_servers,
     smtps_server,
 )
+from tests.platforms import WINDOWS
 
 SPAWN_ONLY = os.environ.get("WBT_TEST_SPAWN") == "1"
 
@@ -65,6 +67,15 @@ def pytest_configure(config: pytest.Config) -> None:
     _session_patch.setenv("WBT_START_METHOD", "spawn")
     if hasattr(os, "fork"):
         _session_patch.setattr(os, "fork", _no_fork)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test of the real IMAP server is marked posix_only: Dovecot runs on POSIX only."""
+    for item in items:
+        if DOVECOT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.posix_only)
+            if WINDOWS:
+                item.add_marker(pytest.mark.skip(reason="Dovecot runs on POSIX systems only"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

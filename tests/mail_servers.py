@@ -26,12 +26,10 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
-import grp
 import hashlib
 import imaplib
 import mimetypes
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -558,6 +556,8 @@ def start_dovecot(certificate: Certificate) -> Dovecot:
     ``dovecot`` user the package made and the login processes as ``dovenull``; as
     another user, everything runs as that user without chroot.
     """
+    import grp  # POSIX only, as Dovecot is: loaded here so that Windows imports this module
+    import pwd
     binary = dovecot_binary()
     version = subprocess.run(
         [binary, "--version"], capture_output=True, text=True, timeout=30, check=True
@@ -631,6 +631,10 @@ def _greets(server: Dovecot, process: subprocess.Popen[bytes]) -> bool:
         except OSError:
             time.sleep(0.05)
     return False
+
+
+#: The fixtures that start Dovecot: a test using one is marked posix_only (conftest).
+DOVECOT_FIXTURES = frozenset({"dovecot", "imap_server"})
 
 
 @pytest.fixture

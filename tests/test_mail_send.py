@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pty
 import socket
 import subprocess
 import sys
+import time
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from tests.inbox_forms import VILLAGE, filled, form_name, put
 from tests.mail_servers import SmtpServer
 from tests.plan_samples import row, sample_data, write_workbook
+from tests.platforms import posix_only
 from workbook_tools.cli import cli
 from workbook_tools.mail import PASSWORD_VARIABLE
 from workbook_tools.plan import load_sample_plan
@@ -153,9 +154,13 @@ def test_send_through_an_smtp_server_with_starttls_and_login(
     assert smtp_server.password not in result.output
 
 
+@posix_only
 def test_send_with_tls_from_the_start_and_the_password_asked(
     root: Path, smtps_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import pty  # POSIX only: the test is marked so
+    import termios
+
     monkeypatch.setenv("SSL_CERT_FILE", str(smtps_server.cafile))
     # Typed at a terminal (a pseudo-terminal: wbt in its own process, with no other
     # controlling terminal), the only place a password is asked.
@@ -172,6 +177,12 @@ def test_send_with_tls_from_the_start_and_the_password_asked(
         chunk = os.read(leader, 1024)
         assert chunk, asked
         asked += chunk
+    # Typed once the terminal no longer echoes: getpass flushes what was typed before
+    # (an older click shows the prompt itself, a moment before getpass takes over).
+    waited = time.monotonic() + 30
+    while termios.tcgetattr(leader)[3] & termios.ECHO:
+        assert time.monotonic() < waited, "the password prompt never hid what is typed"
+        time.sleep(0.01)
     os.write(leader, smtps_server.password.encode() + b"\r")
     out, _ = command.communicate(timeout=60)
     with contextlib.suppress(OSError):
