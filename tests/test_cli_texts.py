@@ -143,6 +143,17 @@ def test_help_is_vietnamese() -> None:
     assert_vietnamese(run.stdout)
 
 
+def test_the_cycle_the_help_gives_names_wbt_s_own_commands() -> None:
+    """The reporting cycle of ``wbt --help``, from init to the lock, in commands that exist."""
+    said = " ".join(wbt("--help").stdout.split())
+    cycle = said[said.index("Quy trình:") : said.index("Tùy chọn:")]
+    named = re.findall(r"wbt (\w+)", cycle)
+    assert named == [
+        "init", "generate", "send", "fetch", "status", "check", "remind", "merge", "lock"
+    ]  # fmt: skip
+    assert set(named) <= set(cli.commands)  # type: ignore[attr-defined]
+
+
 def test_a_command_s_help_is_vietnamese() -> None:
     run = wbt("merge", "--help")
     assert run.returncode == 0, run.stderr

@@ -87,8 +87,9 @@ class Group(click.Group):
 def cli() -> None:
     """wbt: biểu mẫu, tiếp nhận và tổng hợp báo cáo kế hoạch của xã bằng Excel.
 
-    Quy trình: wbt init → wbt generate → (gửi biểu mẫu, lưu bài nộp vào inbox/)
-    → wbt status / wbt check → wbt merge.
+    Quy trình: wbt init → wbt generate → wbt send (hoặc tự gửi biểu mẫu) → wbt fetch
+    (hoặc tự lưu bài nộp vào inbox/) → wbt status / wbt check → wbt remind → wbt merge
+    → wbt lock khi đã ký, gửi báo cáo.
     """
 
 
