@@ -15,14 +15,18 @@ if TYPE_CHECKING:
 NO_DATA_NOW = "chưa có số liệu kỳ này"
 
 
-def vietnamese_date_line(place: str, day: date) -> str:
-    """The place and date line, e.g. "Tiến Nông, ngày 05 tháng 6 năm 2024".
+def vietnamese_date(day: date) -> str:
+    """A date as a Decree 30 document writes it: "ngày 05 tháng 6 năm 2024".
 
     Decree 30/2020/NĐ-CP: a zero before a day below 10 and before months 1 and 2.
     """
-    dd = f"{day.day:02d}"
-    mm = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"{place}, ngày {dd} tháng {mm} năm {day.year}"
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def vietnamese_date_line(place: str, day: date) -> str:
+    """The place and date line, e.g. "Tiến Nông, ngày 05 tháng 6 năm 2024"."""
+    return f"{place}, {vietnamese_date(day)}"
 
 
 def lower_first(text: str) -> str:
@@ -70,9 +74,7 @@ def plan_citation(plan: Plan, commune_body: str) -> str:
     if settings.plan_number.strip():
         parts.append(f"số {settings.plan_number.strip()}")
     if settings.plan_date is not None:
-        day = settings.plan_date
-        month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-        parts.append(f"ngày {day.day:02d} tháng {month} năm {day.year}")
+        parts.append(vietnamese_date(settings.plan_date))
     parts.append(f"của {commune_body}")
     title = settings.plan_title.strip()
     if title.casefold().startswith("kế hoạch "):
