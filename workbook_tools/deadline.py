@@ -16,13 +16,17 @@ def days_left(deadline: date, today: date) -> int:
     return (deadline - today).days
 
 
+def days_left_text(deadline: date, today: date) -> str:
+    """'còn 2 ngày', 'hôm nay là ngày cuối' or 'đã quá hạn 3 ngày'."""
+    left = days_left(deadline, today)
+    if left > 0:
+        return f"còn {left} ngày"
+    if left == 0:
+        return "hôm nay là ngày cuối"
+    return f"đã quá hạn {-left} ngày"
+
+
 def commune_deadline_text(period: Period, today: date) -> str:
     """'Hạn xã gửi báo cáo tổng hợp: 20/06/2024 (còn 2 ngày)', or how long ago it passed."""
-    left = days_left(period.commune_deadline, today)
-    if left > 0:
-        when = f"còn {left} ngày"
-    elif left == 0:
-        when = "hôm nay là ngày cuối"
-    else:
-        when = f"đã quá hạn {-left} ngày"
+    when = days_left_text(period.commune_deadline, today)
     return f"Hạn xã gửi báo cáo tổng hợp: {period.commune_deadline:%d/%m/%Y} ({when})"

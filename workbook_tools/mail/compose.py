@@ -20,6 +20,7 @@ from email.policy import SMTP, default
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from workbook_tools.deadline import days_left_text
 from workbook_tools.forms.contract import ascii_slug
 from workbook_tools.plan.model import Period, Plan, RosterEntry
 
@@ -129,13 +130,7 @@ def reminder_message(
     ``attachments``: its feedback copy (errors) or its blank form (missing)."""
     s = plan.settings
     deadline = f"{period.unit_deadline:%d/%m/%Y}"
-    left = (period.unit_deadline - today).days
-    if left > 0:
-        when = f"còn {left} ngày"
-    elif left == 0:
-        when = "hôm nay là ngày cuối"
-    else:
-        when = f"đã quá hạn {-left} ngày"
+    when = days_left_text(period.unit_deadline, today)
     lines = [f"Kính gửi: {_addressee(entry)},", ""]
     if not standing.received:
         subject = f"[UBND xã {s.commune}] Nhắc nộp {period.name} – {entry.name}"
