@@ -263,10 +263,6 @@ class Expression:
     def __str__(self) -> str:
         return self.text
 
-    @property
-    def has_aggregate(self) -> bool:
-        return any(isinstance(n, Aggregate) for n in walk(self.root))
-
     @functools.cached_property
     def compiled(self) -> _Compiled:
         """The formula as a function of (row, env), made on first use."""

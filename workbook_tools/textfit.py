@@ -65,11 +65,6 @@ def _width_units(text: str, style: tuple[bool, bool]) -> int:
     return total
 
 
-def text_width(text: str, size: float, bold: bool = False, italic: bool = False) -> float:
-    """Width in points of ``text`` on one line, at ``size`` points."""
-    return _width_units(text, (bold, italic)) * size / font_widths.UNITS_PER_EM
-
-
 @lru_cache(maxsize=65536)
 def wrap(
     text: str, width: float, size: float, bold: bool = False, italic: bool = False

@@ -587,4 +587,3 @@ SHEETS: tuple[Sheet, ...] = (
     INDICATORS_SHEET,
 )
 
-SHEETS_BY_ID = {sheet.id: sheet for sheet in SHEETS}
