@@ -1002,30 +1002,6 @@ def remind(
             and review_state(row.review) is ReviewState.RETURNED
             else None
         )
-        wrong = bool(errors) and used is not None
-        if row.received and not (late or to_confirm or wrong or returned is not None):
-            continue
-        what[entry.code] = ", ".join(
-            w
-            for w, yes in (
-                ("chưa nộp", not row.received),
-                ("trễ hạn", late),
-                ("cần xác nhận ngày gửi", to_confirm),
-                ("trả lại để sửa", returned is not None),
-                ("có lỗi", wrong),
-            )
-            if yes
-        )
-        if not entry.addresses:
-            prepared.append((entry, None, _no_address(plan, entry)))
-            continue
-        attachments: list[Attachment] = []
-        if used is not None and (errors or returned is not None):
-            copy = checked.feedback.by_file.get(used.file)
-            if copy is not None and copy.is_file():
-                attachments.append(attachment_from(copy))
-        elif not row.received and (forms / names[entry.code]).is_file():
-            attachments.append(attachment_from(forms / names[entry.code]))
         standing = Standing(
             received=row.received,
             late=late,
@@ -1035,6 +1011,19 @@ def remind(
             to_confirm=to_confirm,
             returned=returned,
         )
+        if not standing.needs_reminder:
+            continue
+        what[entry.code] = standing.summary
+        if not entry.addresses:
+            prepared.append((entry, None, _no_address(plan, entry)))
+            continue
+        attachments: list[Attachment] = []
+        if used is not None and (standing.errors or returned is not None):
+            copy = checked.feedback.by_file.get(used.file)
+            if copy is not None and copy.is_file():
+                attachments.append(attachment_from(copy))
+        elif not row.received and (forms / names[entry.code]).is_file():
+            attachments.append(attachment_from(forms / names[entry.code]))
         message = reminder_message(
             plan, period, entry, standing, attachments, sender=sender, now=now, today=today
         )

@@ -65,6 +65,32 @@ class Standing:
     #: The officer returned its file for correction (``wbt review --return``): the reason.
     returned: str | None = None
 
+    @property
+    def needs_reminder(self) -> bool:
+        """Missing, late, to confirm, returned or with errors: a unit to write to."""
+        return (
+            not self.received
+            or self.late
+            or self.to_confirm
+            or self.returned is not None
+            or bool(self.errors)
+        )
+
+    @property
+    def summary(self) -> str:
+        """Why it is reminded, in the officer's words: "trễ hạn, có lỗi"."""
+        return ", ".join(
+            words
+            for words, yes in (
+                ("chưa nộp", not self.received),
+                ("trễ hạn", self.late),
+                ("cần xác nhận ngày gửi", self.to_confirm),
+                ("trả lại để sửa", self.returned is not None),
+                ("có lỗi", bool(self.errors)),
+            )
+            if yes
+        )
+
 
 def sender_address(plan: Plan, user: str | None = None) -> str:
     """The commune's address: the plan's ``sender_email``, else the mail user if it is one."""
