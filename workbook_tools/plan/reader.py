@@ -159,12 +159,24 @@ def _header(sheet: Sheet, grid: Sequence[Sequence[object]]) -> tuple[int, dict[s
 
 
 def _columns(columns: Sequence[Column], values: Sequence[object]) -> dict[str, int]:
-    texts = [str(v) if v is not None else "" for v in values]
+    """Each column of ``columns`` found among the header texts ``values``: the first
+    header equal to its name or id, exactly, else without diacritics (as :func:`_match`).
+
+    Each header's two keys are made once for the row, not once per column sought.
+    """
+    keyed: list[dict[str, int]] = [{}, {}]
+    for index, value in enumerate(values):
+        text = str(value) if value is not None else ""
+        if text:
+            for first, key in zip(keyed, (_exact, fold), strict=True):
+                first.setdefault(key(text), index)
     out: dict[str, int] = {}
     for column in columns:
-        name = _match((column.header, column.id), [t for t in texts if t])
-        if name is not None:
-            out[column.id] = texts.index(name)
+        for first, key in zip(keyed, (_exact, fold), strict=True):
+            found = [first[k] for k in {key(column.header), key(column.id)} if k in first]
+            if found:
+                out[column.id] = min(found)
+                break
     return out
 
 

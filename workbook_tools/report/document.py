@@ -686,12 +686,9 @@ def _opinions(c: Consolidation) -> _Opinions:
     proposals: list[dict[str, str]] = []
     for opinion in c.opinions:
         name = c.plan.entry(opinion.unit).name
+        cleaned = [(code in proposal_codes, _clean(text)) for code, text in opinion.texts]
         for target, wanted in ((difficulties, False), (proposals, True)):
-            texts = [
-                _clean(text).rstrip(" .;")
-                for code, text in opinion.texts
-                if (code in proposal_codes) is wanted and _clean(text)
-            ]
+            texts = [t.rstrip(" .;") for proposal, t in cleaned if proposal is wanted and t]
             if texts:
                 target.append({"ten": name, "noi_dung": "; ".join(texts) + "."})
     return _Opinions(difficulties, proposals)
