@@ -677,8 +677,14 @@ def _depth(root: Node) -> tuple[int, int]:
     return deepest, where
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(text: str) -> Expression:
-    """Parse a formula; raise :class:`ExpressionError` (Vietnamese, with position) if wrong."""
+    """Parse a formula; raise :class:`ExpressionError` (Vietnamese, with position) if wrong.
+
+    A formula is parsed once per process: the plan's check, each file's rules and
+    the consolidation all ask for the same few dozen texts, and share the one
+    :class:`Expression` (immutable), with the function it compiles to.
+    """
     normalized = unicodedata.normalize("NFC", text)
     if len(normalized) > MAX_LENGTH:
         raise ExpressionError(

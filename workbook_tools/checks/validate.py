@@ -180,12 +180,6 @@ def _limit_problem(f: Field, cleaned: Cleaned) -> tuple[str, int] | None:
     return None
 
 
-@functools.lru_cache(maxsize=512)
-def _parse(text: str) -> expressions.Expression:
-    # The plan step has already checked every formula; a broken one stops the run.
-    return expressions.parse(text)
-
-
 def _fails(rule: Rule, values: Mapping[str, Value], constants: Mapping[str, Value]) -> bool:
     """True only when ``when`` is known true and ``check`` known false."""
     # A rule reads only the values it names: forms giving the same ones (most
@@ -207,7 +201,7 @@ def _names_read(check: str, when: str | None) -> tuple[str, ...]:
                 node.name
                 for text in (check, when)
                 if text
-                for node in expressions.walk(_parse(text).root)
+                for node in expressions.walk(expressions.parse(text).root)
                 if isinstance(node, expressions.Name) and not node.is_constant
             }
         )
@@ -225,9 +219,9 @@ def _fails_on(
     # keys are equal values: the same verdict.
     values = {name: value for name, value in named if value is not None}
     known = dict(constants)
-    if when and expressions.evaluate_row(_parse(when), values, known) is not True:
+    if when and expressions.evaluate_row(expressions.parse(when), values, known) is not True:
         return False
-    return expressions.evaluate_row(_parse(check), values, known) is False
+    return expressions.evaluate_row(expressions.parse(check), values, known) is False
 
 
 def _named_fields(rule: Rule) -> tuple[str, ...]:
@@ -239,7 +233,7 @@ def _named_fields(rule: Rule) -> tuple[str, ...]:
     found: list[str] = []
     for text in (rule.check, rule.when):
         if text:
-            names = [n for n in expressions.walk(_parse(text).root)
+            names = [n for n in expressions.walk(expressions.parse(text).root)
                      if isinstance(n, expressions.Name) and not n.is_constant]
             found.extend(n.name for n in sorted(names, key=lambda n: n.offset))
     found.extend(rule.fields)

@@ -164,15 +164,16 @@ def _columns(columns: Sequence[Column], values: Sequence[object]) -> dict[str, i
 
     Each header's two keys are made once for the row, not once per column sought.
     """
-    keyed: list[dict[str, int]] = [{}, {}]
+    keys: tuple[Callable[[str], str], ...] = (_exact, fold)
+    keyed: list[dict[str, int]] = [{} for _ in keys]
     for index, value in enumerate(values):
         text = str(value) if value is not None else ""
         if text:
-            for first, key in zip(keyed, (_exact, fold), strict=True):
+            for first, key in zip(keyed, keys, strict=True):
                 first.setdefault(key(text), index)
     out: dict[str, int] = {}
     for column in columns:
-        for first, key in zip(keyed, (_exact, fold), strict=True):
+        for first, key in zip(keyed, keys, strict=True):
             found = [first[k] for k in {key(column.header), key(column.id)} if k in first]
             if found:
                 out[column.id] = min(found)
