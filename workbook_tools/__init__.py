@@ -15,6 +15,8 @@ STOPPED = "Đã dừng theo yêu cầu (Ctrl-C). Tệp đã có vẫn giữ nguy
 
 #: New objects between two runs of the cycle collector in a ``wbt`` process (Python's default: 700).
 COLLECT_EVERY = 10_000
+#: Runs of it between two walks of the objects that outlived one (Python's default: 10).
+OLDER_EVERY = 50
 
 
 def main() -> None:
@@ -28,7 +30,10 @@ def main() -> None:
     default every 700 new objects, walks those objects again and again: 0.24 s
     of a 2,000-entry merge, 0.045 s of a commune's (measured with
     ``gc.callbacks``). Run every :data:`COLLECT_EVERY` objects it still frees
-    what is garbage, in 0.14 s and 0.02 s. At exit the run's objects are
+    what is garbage, in 0.14 s and 0.02 s; walking the objects that outlived a
+    run (a large report's cells while it is built) only every :data:`OLDER_EVERY`
+    runs takes 0.08 s more off the large merge, its peak memory unchanged
+    (156 MB). At exit the run's objects are
     frozen: Python would otherwise walk them all once more before the process
     ends (0.1 s of a commune's merge), to free memory the operating system takes
     back anyway; the commands close their files and the ledger themselves.
@@ -36,7 +41,7 @@ def main() -> None:
     import gc
     import sys
 
-    gc.set_threshold(COLLECT_EVERY)
+    gc.set_threshold(COLLECT_EVERY, OLDER_EVERY)
     try:
         from workbook_tools.cli import main as run
 
