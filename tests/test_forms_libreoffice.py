@@ -36,8 +36,8 @@ from openpyxl.workbook.workbook import Workbook
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from workbook_tools.forms import GeneratedForm, build_forms, contract, write_forms
-from workbook_tools.inbox.workbook import read_properties
 from workbook_tools.plan import load_sample_plan
+from workbook_tools.spreadsheet import read_properties
 
 PERIOD = "6T-2024"
 NOW = datetime(2024, 5, 2, 8, 30)

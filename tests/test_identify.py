@@ -27,8 +27,9 @@ from workbook_tools import problems
 from workbook_tools.forms import contract
 from workbook_tools.inbox.identify import Identification, identify, match_entry, name_key
 from workbook_tools.inbox.model import IdentifiedBy, SubmissionStatus
-from workbook_tools.inbox.workbook import MAX_PROPERTIES_PART, FormWorkbook, open_workbook
+from workbook_tools.inbox.workbook import FormWorkbook, open_workbook
 from workbook_tools.plan.model import Kind, RosterEntry
+from workbook_tools.spreadsheet import MAX_PROPERTIES_PART
 
 
 def identified(data: bytes, file: str = "x.xlsx", period: str = PERIOD) -> Identification:

@@ -1,4 +1,5 @@
-"""A1 cell references: column letters, cell coordinates, sheet-qualified ranges.
+"""A1 cell references: column letters, cell coordinates, sheet-qualified ranges, and
+one cell as a defined name refers to it (:func:`parse_cell_ref`, the OpenDocument form too).
 
 The same functions as ``openpyxl.utils.cell`` (openpyxl 3.1, MIT licence),
 with the same results and the same errors, so that reading returned forms,
@@ -112,3 +113,26 @@ def range_to_tuple(
         raise ValueError("Value must be of the form sheetname!A1:E4")
     sheet = match.group("quoted") or match.group("notquoted")
     return sheet, range_boundaries(match.group("cells"))
+
+
+_ODF_REF = re.compile(r"^\$?(?P<sheet>'(?:[^']|'')*'|[^.']+)\.\$?(?P<col>[A-Z]+)\$?(?P<row>\d+)$")
+
+
+def parse_cell_ref(ref: str) -> tuple[str, str]:
+    """``"'Báo cáo'!$C$12"`` → ``("Báo cáo", "C12")``.
+
+    Also reads the OpenDocument form LibreOffice writes in ``.ods`` files
+    (``$'Báo cáo'.$C$12``). Raises :class:`ValueError` for anything that is not
+    one cell on a named sheet.
+    """
+    text = ref.strip().lstrip("=")
+    odf = _ODF_REF.match(text)
+    if odf is not None:
+        sheet = odf["sheet"]
+        if sheet.startswith("'"):
+            sheet = sheet[1:-1].replace("''", "'")
+        return sheet, f"{odf['col']}{odf['row']}"
+    sheet, (min_col, min_row, max_col, max_row) = range_to_tuple(text)
+    if (min_col, min_row) != (max_col, max_row) or min_col is None or min_row is None:
+        raise ValueError(f"{ref!r} is a range, not one cell")
+    return sheet.replace("''", "'"), f"{get_column_letter(min_col)}{min_row}"

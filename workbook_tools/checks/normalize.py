@@ -52,7 +52,7 @@ What is an error (the value is not used):
   ``money``: a part of a đồng, a negative amount, words; ``choice``: anything
   not among the field's choices;
 - a spreadsheet error value (``#DIV/0!``), as text or as the reader's
-  :class:`~workbook_tools.inbox.workbook.CellError`; a formula saved without
+  :class:`~workbook_tools.spreadsheet.CellError`; a formula saved without
   its result (``value.formula_uncalculated``: what it shows is not known); and
   legacy-font text that cannot be converted with confidence (to be retyped in
   Unicode).
@@ -75,9 +75,9 @@ from fractions import Fraction
 from typing import cast
 
 from workbook_tools.checks import legacy_text
-from workbook_tools.inbox.workbook import CellError
 from workbook_tools.plan.model import NO, STATUS_VALUES, YES, Field, FieldType
 from workbook_tools.problems import MESSAGES, Severity
+from workbook_tools.spreadsheet import CellError
 from workbook_tools.values import Value
 
 #: Longest raw value shown in a message; the rest is cut with "…".

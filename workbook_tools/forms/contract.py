@@ -66,7 +66,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from workbook_tools.a1 import get_column_letter, range_to_tuple
+from workbook_tools.a1 import get_column_letter, parse_cell_ref
 from workbook_tools.plan.model import Period, RosterEntry, Settings
 
 #: Bump when the layout of this contract changes in a way a reader must know.
@@ -347,29 +347,6 @@ def cell_ref(sheet: str, row: int, col: int) -> str:
     """``'Báo cáo'!$C$14`` for a 0-based row and column: what a defined name refers to."""
     quoted = sheet.replace("'", "''")
     return f"'{quoted}'!${get_column_letter(col + 1)}${row + 1}"
-
-
-_ODF_REF = re.compile(r"^\$?(?P<sheet>'(?:[^']|'')*'|[^.']+)\.\$?(?P<col>[A-Z]+)\$?(?P<row>\d+)$")
-
-
-def parse_cell_ref(ref: str) -> tuple[str, str]:
-    """``"'Báo cáo'!$C$12"`` → ``("Báo cáo", "C12")``.
-
-    Also reads the OpenDocument form LibreOffice writes in ``.ods`` files
-    (``$'Báo cáo'.$C$12``). Raises :class:`ValueError` for anything that is not
-    one cell on a named sheet.
-    """
-    text = ref.strip().lstrip("=")
-    odf = _ODF_REF.match(text)
-    if odf is not None:
-        sheet = odf["sheet"]
-        if sheet.startswith("'"):
-            sheet = sheet[1:-1].replace("''", "'")
-        return sheet, f"{odf['col']}{odf['row']}"
-    sheet, (min_col, min_row, max_col, max_row) = range_to_tuple(text)
-    if (min_col, min_row) != (max_col, max_row) or min_col is None or min_row is None:
-        raise ValueError(f"{ref!r} is a range, not one cell")
-    return sheet.replace("''", "'"), f"{get_column_letter(min_col)}{min_row}"
 
 
 # --- file names ---------------------------------------------------------------

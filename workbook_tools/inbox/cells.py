@@ -34,9 +34,10 @@ from workbook_tools.forms import contract
 from workbook_tools.forms.layout import INPUT_COL, LABEL_COL, FormLayout, FormPlanner, layout_form
 from workbook_tools.inbox.identify import Identification
 from workbook_tools.inbox.model import IdentifiedBy, RawCell
-from workbook_tools.inbox.workbook import CellError, FormWorkbook, Location
+from workbook_tools.inbox.workbook import FormWorkbook
 from workbook_tools.plan.model import Field, Kind, Plan, RosterEntry
 from workbook_tools.problems import Problem
+from workbook_tools.spreadsheet import CellError, Location
 
 #: Any fixed time: only the positions of a layout are used here.
 _LAYOUT_TIME = datetime(2000, 1, 1)

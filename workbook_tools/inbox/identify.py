@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from workbook_tools import problems
 from workbook_tools.forms import contract
 from workbook_tools.inbox.model import IdentifiedBy, SubmissionStatus
-from workbook_tools.inbox.workbook import FormWorkbook, Location, TitleCell
+from workbook_tools.inbox.workbook import FormWorkbook, TitleCell
 from workbook_tools.plan.model import Period, Plan, RosterEntry
 from workbook_tools.problems import Problem
+from workbook_tools.spreadsheet import Location
 
 
 @dataclass(slots=True)

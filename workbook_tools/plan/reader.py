@@ -18,7 +18,6 @@ from python_calamine import CalamineError
 
 from workbook_tools import safety
 from workbook_tools.errors import PlanError
-from workbook_tools.inbox.workbook import FormWorkbook, Location, open_workbook
 from workbook_tools.plan.schema import SHEETS, Column, Sheet
 from workbook_tools.plan.tables import (
     Cell,
@@ -32,6 +31,7 @@ from workbook_tools.plan.tables import (
     suggest_name,
 )
 from workbook_tools.problems import Severity, make
+from workbook_tools.spreadsheet import Location, Workbook
 
 #: Rows searched for the header row (an officer may add a title above it).
 HEADER_SEARCH_ROWS = 10
@@ -67,7 +67,7 @@ def read_tables(path: Path) -> PlanTables:
         problem = make("plan.file_unreadable", file=path.name, path=str(path), reason=reason)
         raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem])
     try:
-        with open_workbook(inspection.content, str(inspection.format)) as workbook:
+        with Workbook.open(inspection.content, str(inspection.format)) as workbook:
             return _read(workbook, source=path.name)
     except BaseException as err:
         if not isinstance(err, CalamineError | OSError | ValueError) and not (
@@ -78,7 +78,7 @@ def read_tables(path: Path) -> PlanTables:
         raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem]) from err
 
 
-def _read(workbook: FormWorkbook, source: str) -> PlanTables:
+def _read(workbook: Workbook, source: str) -> PlanTables:
     result = PlanTables(source=source)
     names = list(workbook.sheet_names)
     unmatched = list(names)
