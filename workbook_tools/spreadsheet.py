@@ -253,11 +253,6 @@ class Workbook:
         self.close()
 
 
-def open_workbook(data: bytes, fmt: str, parts: Mapping[str, bytes] | None = None) -> Workbook:
-    """Open a workbook already accepted by the safety step (:meth:`Workbook.open`)."""
-    return Workbook.open(data, fmt, parts)
-
-
 def read_defined_names(
     data: bytes, fmt: str, parts: Mapping[str, bytes] | None = None
 ) -> dict[str, str]:
