@@ -18,8 +18,10 @@ from click.testing import CliRunner, Result
 from tests.demo_folders import demo_folder
 from tests.inbox_forms import snapshot
 from workbook_tools.cli import cli
+from workbook_tools.inbox.ledger import open_ledger
 
 PERIOD = "6T-2024"
+LEDGER = ".wbt-ledger.sqlite3"
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +187,50 @@ def test_an_arrival_after_today_or_before_the_period_is_refused_with_the_range(
         "--reason", "nhận qua Zalo",
     )
     assert done.exit_code == 0, done.output
+
+
+def test_a_correction_goes_into_a_ledger_rebuilt_after_damage(root: Path) -> None:
+    # A damaged ledger is set aside and a new one made: that one is written to.
+    (root / LEDGER).write_bytes(b"this is not a database" * 100)
+    done = wbt(
+        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "14/06/2024",
+        "--reason", "nhận qua Zalo",
+    )
+    assert done.exit_code == 0, done.output
+    assert "Đã ghi: T03 - Thôn 3 nộp báo cáo 6T-2024 ngày 14/06/2024" in done.output
+    assert "Không ghi được" not in done.output
+    assert list(root.glob(f"{LEDGER}.hong-*"))
+    after = wbt(root, "status", "--period", PERIOD)
+    assert columns(after.output, "T03")[3:5] == ["Đúng hạn", "14/06 12:00 cán bộ xác nhận"]
+
+
+def test_a_correction_is_refused_when_the_ledger_cannot_keep_it(root: Path) -> None:
+    # A newer wbt's ledger is only read: the correction would be lost, so none is made.
+    with sqlite3.connect(root / LEDGER) as db:
+        db.execute("PRAGMA user_version = 99")
+    db.close()
+    before = (root / LEDGER).read_bytes()
+    refused = wbt(
+        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "14/06/2024",
+        "--reason", "nhận qua Zalo",
+    )
+    assert refused.exit_code == 1
+    assert "Không ghi được sửa đổi: " in refused.output
+    assert "phiên bản wbt mới hơn" in refused.output
+    assert (root / LEDGER).read_bytes() == before  # a newer wbt's ledger left alone
+
+
+def test_a_ledger_rebuilt_is_written_to_one_that_cannot_be_opened_is_in_memory(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / LEDGER
+    path.write_bytes(b"this is not a database" * 100)
+    with open_ledger(path) as rebuilt:
+        assert [p.code for p in rebuilt.problems] == ["inbox.ledger_corrupt"]
+        assert not rebuilt.in_memory
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    db.close()
+    with open_ledger(path) as newer:
+        assert [p.code for p in newer.problems] == ["inbox.ledger_newer"]
+        assert newer.in_memory

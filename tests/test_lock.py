@@ -551,3 +551,26 @@ def test_an_arrival_correction_on_a_locked_period_is_refused_a_review_is_harmles
         "--reason", "nhận qua Zalo",
     )
     assert done.exit_code == 0, done.output
+
+
+def test_unlock_after_the_ledger_was_rebuilt_puts_the_lock_back_and_ends_it(root: Path) -> None:
+    assert wbt(root, "lock", "--period", PERIOD, "--reason", "Đã gửi").exit_code == 0
+    (root / LEDGER).write_bytes(b"this is not a database" * 100)
+    result = wbt(root, "unlock", "--period", PERIOD, "--reason", "Sửa")
+    assert result.exit_code == 0, result.output
+    assert list(root.glob(f"{LEDGER}.hong-*"))
+    assert lock_rows(root) == [(PERIOD, "lock", "Đã gửi"), (PERIOD, "unlock", "Sửa")]
+    record = json.loads((root / FOLDER / ".wbt-report.json").read_bytes())
+    assert [h["action"] for h in record["lock"]["history"]] == ["lock", "unlock"]
+    assert merge(root).exit_code == 0
+    assert summary(root)["lock"]["locked"] is False
+
+
+def test_unlock_is_refused_when_the_ledger_cannot_be_written(root: Path) -> None:
+    assert wbt(root, "lock", "--period", PERIOD, "--reason", "Đã gửi").exit_code == 0
+    with sqlite3.connect(root / LEDGER) as db:
+        db.execute("PRAGMA user_version = 99")
+    db.close()
+    result = wbt(root, "unlock", "--period", PERIOD, "--reason", "Sửa")
+    assert result.exit_code == 1
+    assert "phiên bản wbt mới hơn" in result.output

@@ -468,7 +468,7 @@ def arrival(
         if wrong is not None:
             raise WorkspaceError(wrong)
     with run_lock(ws.root), open_ledger(ws.ledger, now=now) as ledger:
-        if ledger.problems and unit is not None:
+        if ledger.in_memory and unit is not None:
             # Kept in memory only: the correction would be lost; say so, record nothing.
             raise WorkspaceError(
                 "Không ghi được sửa đổi: " + " ".join(p.message for p in ledger.problems)
@@ -504,21 +504,20 @@ def _copy_lock(outbox: Path, state: LockState) -> str | None:
     return None
 
 
-def _restore_lost_lock(ws: Workspace, period: Period) -> bool:
+def _restore_lost_lock(ws: Workspace, period: Period) -> tuple[LockEvent, ...]:
     """A lock the period's record beside its report keeps (``wbt lock`` wrote it there
     too) that the ledger no longer has (set aside as corrupt and rebuilt, deleted):
     written back into the ledger, so that the merge still gives the locked figures.
-    True if so. Raises :class:`LockError` if the ledger cannot take it.
+    The history put back (empty if none). Raises :class:`LockError` if the ledger cannot take it.
     """
     from workbook_tools.inbox.lock import history_from_record
     from workbook_tools.report.write import read_record
 
     kept = read_record(ws.period_outbox(period.code)).lock
     history = history_from_record(period.code, kept) if kept is not None else ()
-    if not history:
-        return False
-    _record(ws, events=history)
-    return True
+    if history:
+        _record(ws, events=history)
+    return history
 
 
 def _restored_note(ws: Workspace, period: Period, result: InboxResult) -> Problem:
@@ -754,9 +753,11 @@ def unlock(
     with run_lock(ws.root):
         with open_ledger(ws.ledger, now=now) as ledger:
             history = ledger.lock_history(code)
-            trouble = list(ledger.problems)
+            trouble = list(ledger.problems) if ledger.in_memory else []
         if trouble:
-            raise LockError(trouble[0].message)
+            raise LockError(" ".join(p.message for p in trouble))
+        if not history:  # a ledger rebuilt (or deleted) that lost the lock: put back first
+            history = _restore_lost_lock(ws, period)
         current = LockState(code, history).current
         if current is None:
             raise LockError(f"Kỳ {code} chưa chốt số liệu: không có gì để mở chốt.")

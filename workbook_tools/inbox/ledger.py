@@ -281,6 +281,13 @@ class Ledger:
         self._unwritten_corrections: list[Correction] = []
         self.problems: list[Problem] = []
 
+    @property
+    def in_memory(self) -> bool:
+        """True if what this run records is kept in memory only, never written to the file
+        (it could not be opened, a newer wbt wrote it, or writing to it failed): its
+        ``problems`` say why. A corrupt ledger set aside and rebuilt is written to."""
+        return self._db is None
+
     # --- the one question a run asks ------------------------------------------
     def arrival(self, sha256: str, file: str, modified: datetime, now: datetime) -> datetime:
         """When the content ``sha256`` first arrived; recorded now if never seen before.
