@@ -553,6 +553,22 @@ def test_an_arrival_correction_on_a_locked_period_is_refused_a_review_is_harmles
     assert done.exit_code == 0, done.output
 
 
+def test_unlock_in_a_missing_folder_says_so_in_the_officer_s_words(
+    base: Path, tmp_path: Path
+) -> None:
+    plan = next((base / "templates").glob("*.xlsx"))
+    missing = tmp_path / "khong-co"
+    result = CliRunner().invoke(
+        cli,
+        ["unlock", "--period", PERIOD, "--reason", "Sửa", "--dir", str(missing),
+         "--plan", str(plan)],
+    )
+    assert result.exit_code == 1
+    assert f"Không có thư mục làm việc {missing}." in result.output
+    assert "No such file" not in result.output and "tệp khóa" not in result.output
+    assert not missing.exists()
+
+
 def test_unlock_after_the_ledger_was_rebuilt_puts_the_lock_back_and_ends_it(root: Path) -> None:
     assert wbt(root, "lock", "--period", PERIOD, "--reason", "Đã gửi").exit_code == 0
     (root / LEDGER).write_bytes(b"this is not a database" * 100)

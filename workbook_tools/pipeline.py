@@ -440,14 +440,9 @@ def arrival(
     """
     from workbook_tools.forms import select_entries
     from workbook_tools.inbox.arrival import arrival_out_of_range, parse_arrival
-    from workbook_tools.inbox.ledger import open_ledger
     from workbook_tools.inbox.read import plan_zone
 
-    if not ws.root.is_dir():
-        raise WorkspaceError(
-            f"Không có thư mục làm việc {ws.root}. Hãy dùng --dir để chỉ đến thư mục có "
-            "templates/, inbox/, outbox/."
-        )
+    _require_root(ws)
     now = (now or datetime.now()).replace(microsecond=0)
     recorded = None
     if unit is not None:
@@ -741,6 +736,7 @@ def unlock(
     """
     from workbook_tools.report.write import report_paths
 
+    _require_root(ws)
     code = period.code
     reason = " ".join(reason.split())
     if not reason:
