@@ -585,7 +585,6 @@ def lock(
 
     from workbook_tools.report.summary import figures_digest
     from workbook_tools.report.write import digest, read_record, report_paths
-    from workbook_tools.workspace import finish_interrupted
 
     _require_inbox(ws)
     now = (now or datetime.now()).replace(microsecond=0)
@@ -594,7 +593,6 @@ def lock(
     paths = report_paths(outbox, code)
     merge_first = f"Hãy chạy wbt merge --period {code} để tổng hợp, rồi chốt số liệu."
     with run_lock(ws.root):
-        finish_interrupted(outbox)  # a report written halfway: the old pair back first
         result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now, progress=progress)
         current = LockState(code, result.lock_history).current
         if current is not None:
