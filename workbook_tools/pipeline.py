@@ -377,7 +377,7 @@ def merge(
             f"Không có tệp nào để tổng hợp trong {ws.inbox}. Hãy lưu các tệp thôn, đơn vị "
             "gửi về vào thư mục inbox/ rồi chạy lại lệnh."
         )
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = _moment(now)
     with run_lock(ws.root):
         with _reading(plan, period, ws.inbox) as (reads, total):
             # The report's libraries (pandas, xlsxwriter: a fifth of a second to
@@ -443,7 +443,7 @@ def arrival(
     from workbook_tools.inbox.read import plan_zone
 
     _require_root(ws)
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = _moment(now)
     recorded = None
     if unit is not None:
         (entry,) = select_entries(plan, [unit])
@@ -587,7 +587,7 @@ def lock(
     from workbook_tools.report.write import digest, read_record, report_paths
 
     _require_inbox(ws)
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = _moment(now)
     code = period.code
     outbox = ws.period_outbox(code)
     paths = report_paths(outbox, code)
@@ -647,7 +647,7 @@ def lock(
             action=LOCK,
             at=now,
             reason=" ".join(reason.split()),
-            who=who if who is not None else who_runs(),
+            who=who_runs(who),
             report_sha256=digest(data),
             workbook_sha256=record.written.get(paths.workbook.name, ""),
             figures_sha256=figures_digest(summary),
@@ -743,7 +743,7 @@ def unlock(
             '"Thôn 7 gửi bản sửa, UBND huyện đồng ý tổng hợp lại". Lý do được ghi vào sổ và '
             "hiện trong báo cáo."
         )
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = _moment(now)
     with run_lock(ws.root):
         with open_ledger(ws.ledger, now=now) as ledger:
             history = ledger.lock_history(code)
@@ -760,7 +760,7 @@ def unlock(
             action=UNLOCK,
             at=now,
             reason=reason,
-            who=who if who is not None else who_runs(),
+            who=who_runs(who),
         )
         _record(ws, events=[event])
         outbox = ws.period_outbox(code)
@@ -803,7 +803,7 @@ def review(
             f'{entry.code} --return --reason "Số lượt người được tuyên truyền chưa khớp sổ '
             'theo dõi". Lý do được ghi vào bản phản hồi gửi đơn vị.'
         )
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = _moment(now)
     with run_lock(ws.root):
         result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now, progress=progress)
         used = result.used().get(entry.code)
@@ -820,7 +820,7 @@ def review(
             decision=str(decision),
             reason=reason,
             at=now,
-            who=who if who is not None else who_runs(),
+            who=who_runs(who),
         )
         _record(ws, reviews=[decided])
         if decision is not ReviewState.RETURNED:
@@ -846,6 +846,11 @@ def _record(
         record_decisions(ws.ledger, events=events, reviews=reviews)
     except LedgerWriteError as err:
         raise LockError(str(err)) from err
+
+
+def _moment(now: datetime | None) -> datetime:
+    """The time of the run, to the second: ``now`` (tests fix it), or the clock's."""
+    return (now or datetime.now()).replace(microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)

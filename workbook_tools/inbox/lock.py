@@ -87,8 +87,11 @@ REVIEW_LABELS = {
 }
 
 
-def who_runs() -> str:
-    """The computer's user running the command (the officer), as the lock records them."""
+def who_runs(who: str | None = None) -> str:
+    """The computer's user running the command (the officer), as the lock records them;
+    ``who`` if given (the caller knows them)."""
+    if who is not None:
+        return who
     import getpass
 
     try:
