@@ -786,8 +786,9 @@ def review(
     ``outbox/<period>/phan_hoi/`` (the file's problems and the reason).
 
     The review is kept in the ledger with the file's SHA-256: a new file from the
-    unit is not reviewed yet. Raises :class:`LockError` for an unknown unit, one
-    with no file used, a return with no reason, or a ledger that cannot be written.
+    unit is not reviewed yet. Raises :class:`WorkbookToolsError` for an unknown unit
+    (naming the nearest), and :class:`LockError` for one with no file used, a return
+    with no reason, or a ledger that cannot be written.
     """
     from workbook_tools.forms import select_entries
     from workbook_tools.inbox.lock import returned_problem
@@ -826,10 +827,7 @@ def review(
         if decision is not ReviewState.RETURNED:
             return ReviewOutcome(decided, used)
         # The copy holds the file's problems and the officer's reason (this review's).
-        result.problems[:] = [
-            p for p in result.problems
-            if p.file == used.file and p.code != "review.returned"
-        ]
+        result.problems[:] = [p for p in result.problems if p.code != "review.returned"]
         result.problems.append(returned_problem(plan, decided))
         copies = write_feedback_copies(
             plan, result, ws.inbox, ws.period_outbox(code), files={used.file}
