@@ -952,8 +952,8 @@ def remind(
     officer's reason), the blank form for a missing report; a unit to confirm is asked
     when it sent its report, not told it was late. ``.eml`` drafts in
     ``outbox/KỲ/thu_nhac``, or through ``server``."""
+    from workbook_tools.clock import in_zone
     from workbook_tools.forms import forms_folder, select_forms
-    from workbook_tools.inbox.arrival import plan_time
     from workbook_tools.inbox.lock import review_state
     from workbook_tools.inbox.read import plan_date, plan_zone
     from workbook_tools.mail.compose import (
@@ -1003,7 +1003,7 @@ def remind(
         standing = Standing(
             received=row.received,
             late=late,
-            first_arrival=plan_time(row.first_arrival, zone) if row.first_arrival else None,
+            first_arrival=in_zone(row.first_arrival, zone) if row.first_arrival else None,
             errors=errors if used is not None else [],
             file=used.file if used is not None else None,
             to_confirm=to_confirm,

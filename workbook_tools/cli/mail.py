@@ -22,8 +22,8 @@ from workbook_tools.cli.common import (
     progress_bar,
     shown_path,
 )
+from workbook_tools.clock import in_zone
 from workbook_tools.errors import WorkspaceError
-from workbook_tools.inbox.arrival import plan_time
 from workbook_tools.inbox.read import plan_zone
 from workbook_tools.mail import PASSWORD_VARIABLE
 from workbook_tools.plan.model import Period, Plan
@@ -79,7 +79,7 @@ def arrival(
         name = plan.entry(c.unit).name
         click.echo(
             f"Đã ghi: {c.unit} - {name} nộp báo cáo {period.code} ngày "
-            f"{plan_time(c.arrived, zone):%d/%m/%Y %H:%M} (cán bộ xác nhận: {c.reason})."
+            f"{in_zone(c.arrived, zone):%d/%m/%Y %H:%M} (cán bộ xác nhận: {c.reason})."
         )
         click.echo("Chạy lại wbt status hoặc wbt merge để xem tình hình nộp và báo cáo mới.")
         return
@@ -92,7 +92,7 @@ def arrival(
     for c in outcome.history:
         click.echo(
             f"  {c.recorded:%d/%m/%Y %H:%M}: {c.unit} nhận ngày "
-            f"{plan_time(c.arrived, zone):%d/%m/%Y %H:%M} ({c.reason})"
+            f"{in_zone(c.arrived, zone):%d/%m/%Y %H:%M} ({c.reason})"
         )
 
 
@@ -370,7 +370,7 @@ def _print_fetch(ws: Workspace, plan: Plan, period: Period, result: FetchResult)
     for saved in result.saved:
         flag = "" if saved.known_sender else " (người gửi không có trong trang Danh sách)"
         sent = (
-            f"gửi {plan_time(saved.arrived, plan_zone(plan)):%d/%m/%Y %H:%M}"
+            f"gửi {in_zone(saved.arrived, plan_zone(plan)):%d/%m/%Y %H:%M}"
             if saved.arrived is not None else "không rõ ngày gửi"
         )
         click.echo(f"  {saved.file} – từ {saved.sender or 'không rõ'}, {sent}{flag}")

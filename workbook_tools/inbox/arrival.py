@@ -132,7 +132,3 @@ def arrival_out_of_range(
         f"hôm nay {today:%d/%m/%Y}; hãy kiểm tra lại năm, tháng đã gõ."
     )
 
-
-def plan_time(moment: datetime, zone: ZoneInfo) -> datetime:
-    """``moment`` (naive local time of this computer) as the plan's time, to be shown."""
-    return in_zone(moment, zone)

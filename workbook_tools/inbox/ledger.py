@@ -195,10 +195,9 @@ class Correction:
 
     unit: str
     period: str
-    arrived: datetime  # naive local time (a date given alone: its last minute)
+    arrived: datetime  # naive local time (a date given alone: its noon where the plan is)
     reason: str
     recorded: datetime  # when the correction was made, naive local time
-    number: int = 0  # its order among all corrections: the newest applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,8 +383,7 @@ class Ledger:
         """Record the officer's correction: a new row; earlier ones are kept."""
         if not self._loaded:
             self._load()
-        number = max((c.number for c in self._corrections), default=0) + 1
-        entry = Correction(unit, period, arrived, reason, now, number)
+        entry = Correction(unit, period, arrived, reason, now)
         self._corrections.append(entry)
         if self._db is not None:
             self._unwritten_corrections.append(entry)
@@ -454,10 +452,9 @@ class Ledger:
             return ()
         history = []
         for id_, action, at, reason, who, report, workbook, figures, made in events:
-            try:
-                when = _local(datetime.fromisoformat(at))
-                made_at = _local(datetime.fromisoformat(made)) if made else None
-            except (TypeError, ValueError, OverflowError, OSError):
+            when = _stored_time(at)
+            made_at = _stored_time(made) if made else None
+            if when is None or (made and made_at is None):
                 continue  # edited by hand: not a time
             history.append(
                 LockEvent(
@@ -482,10 +479,9 @@ class Ledger:
             return ()
         out = []
         for unit, file, sha256, decision, reason, at, who in rows:
-            try:
-                when = _local(datetime.fromisoformat(at))
-            except (TypeError, ValueError, OverflowError, OSError):
-                continue
+            when = _stored_time(at)
+            if when is None:
+                continue  # edited by hand: not a time
             out.append(
                 Review(period, str(unit), str(file), str(sha256), str(decision), str(reason),
                        when, str(who))
@@ -514,52 +510,36 @@ class Ledger:
                 "SELECT unit, period, arrived, file, sha256, recorded, source FROM first_arrivals"
             )
             for unit, period, arrived, file, sha256, recorded, source in rows:
-                try:
-                    first = FirstArrival(
-                        str(unit),
-                        str(period),
-                        _local(datetime.fromisoformat(arrived)),
-                        str(file),
-                        str(sha256),
-                        _local(datetime.fromisoformat(recorded)),
-                        MAIL if source == MAIL else FILE,
-                    )
-                except (TypeError, ValueError, OverflowError, OSError):
+                first_at, seen = _stored_time(arrived), _stored_time(recorded)
+                if first_at is None or seen is None:
                     continue  # edited by hand: recorded again from the files
+                first = FirstArrival(
+                    str(unit), str(period), first_at, str(file), str(sha256), seen,
+                    MAIL if source == MAIL else FILE,
+                )
                 self._firsts.setdefault((first.unit, first.period), first)
             rows = self._db.execute(
                 "SELECT message_id, sha256, arrived, sender, file, recorded FROM mail_arrivals"
             )
             for message_id, sha256, arrived, sender, file, recorded in rows:
-                try:
-                    mail = MailArrival(
-                        str(message_id),
-                        str(sha256),
-                        _local(datetime.fromisoformat(arrived)) if arrived else None,
-                        str(sender),
-                        str(file),
-                        _local(datetime.fromisoformat(recorded)),
-                    )
-                except (TypeError, ValueError, OverflowError, OSError):
+                sent, fetched = _stored_time(arrived) if arrived else None, _stored_time(recorded)
+                if (arrived and sent is None) or fetched is None:
                     continue  # edited by hand: the file's own time stands
+                mail = MailArrival(
+                    str(message_id), str(sha256), sent, str(sender), str(file), fetched
+                )
                 self._fetched.add((mail.message_id, mail.sha256))
                 self._mails.setdefault(mail.sha256, []).append(mail)
             rows = self._db.execute(
-                "SELECT id, unit, period, arrived, reason, recorded FROM corrections ORDER BY id"
+                "SELECT unit, period, arrived, reason, recorded FROM corrections ORDER BY id"
             )
-            for number, unit, period, arrived, reason, recorded in rows:
-                try:
-                    correction = Correction(
-                        str(unit),
-                        str(period),
-                        _local(datetime.fromisoformat(arrived)),
-                        str(reason),
-                        _local(datetime.fromisoformat(recorded)),
-                        int(number),
-                    )
-                except (TypeError, ValueError, OverflowError, OSError):
+            for unit, period, arrived, reason, recorded in rows:
+                said, made = _stored_time(arrived), _stored_time(recorded)
+                if said is None or made is None:
                     continue  # edited by hand: not applied
-                self._corrections.append(correction)
+                self._corrections.append(
+                    Correction(str(unit), str(period), said, str(reason), made)
+                )
         except sqlite3.DatabaseError as err:
             self._fall_back_to_memory(err)
 
@@ -851,3 +831,12 @@ def _memory_ledger(path: Path, err: BaseException) -> Ledger:
 
 _with_offset = clock.with_offset  # one instant, whatever the computer's zone when read
 _local = clock.local  # a recorded time as naive local time, an offset, if any, converted
+
+
+def _stored_time(text: str) -> datetime | None:
+    """A time the ledger keeps (ISO text, with its offset or not) as naive local time;
+    None for one edited by hand into something else."""
+    try:
+        return _local(datetime.fromisoformat(text))
+    except (TypeError, ValueError):
+        return None
