@@ -66,7 +66,7 @@ def test_a_correction_is_kept_with_its_reason_and_the_newest_applies(root: Path)
     assert done.exit_code == 0, done.output
     assert "Đã ghi: T03 - Thôn 3 nộp báo cáo 6T-2024 ngày 14/06/2024" in done.output
     after = wbt(root, "status", "--period", PERIOD)
-    assert columns(after.output, "T03")[3:5] == ["Đúng hạn", "14/06 12:00 cán bộ xác nhận"]
+    assert columns(after.output, "T03")[3:5] == ["Đúng hạn", "14/06 cán bộ xác nhận"]
     assert "T03 - Thôn 3: cán bộ xác nhận nhận ngày 14/06/2024 (nhận qua Zalo)." in after.output
     assert "Cần xác nhận (" not in after.output
 
@@ -87,7 +87,7 @@ def test_a_correction_is_kept_with_its_reason_and_the_newest_applies(root: Path)
     late = wbt(root, "status", "--period", PERIOD)
     assert columns(late.output, "T03")[3:5] == ["Trễ hạn", "16/06 08:00 cán bộ xác nhận"]
     listed = wbt(root, "arrival", "--period", PERIOD).output
-    assert "T03 nhận ngày 14/06/2024 12:00 (nhận qua Zalo)" in listed
+    assert "T03 nhận ngày 14/06/2024 (nhận qua Zalo)" in listed
     assert "T03 nhận ngày 16/06/2024 08:00 (Zalo gửi ngày 16/06, xem lại tin nhắn)" in listed
     with sqlite3.connect(root / ".wbt-ledger.sqlite3") as db:
         reasons = [r for (r,) in db.execute("SELECT reason FROM corrections ORDER BY id")]
@@ -201,7 +201,7 @@ def test_a_correction_goes_into_a_ledger_rebuilt_after_damage(root: Path) -> Non
     assert "Không ghi được" not in done.output
     assert list(root.glob(f"{LEDGER}.hong-*"))
     after = wbt(root, "status", "--period", PERIOD)
-    assert columns(after.output, "T03")[3:5] == ["Đúng hạn", "14/06 12:00 cán bộ xác nhận"]
+    assert columns(after.output, "T03")[3:5] == ["Đúng hạn", "14/06 cán bộ xác nhận"]
 
 
 def test_a_correction_is_refused_when_the_ledger_cannot_keep_it(root: Path) -> None:
@@ -234,3 +234,45 @@ def test_a_ledger_rebuilt_is_written_to_one_that_cannot_be_opened_is_in_memory(
     with open_ledger(path) as newer:
         assert [p.code for p in newer.problems] == ["inbox.ledger_newer"]
         assert newer.in_memory
+
+
+def test_a_day_typed_alone_is_shown_as_that_day_without_a_made_up_time(root: Path) -> None:
+    """The officer types a day and no time: every place that shows the correction shows
+    that day alone (the noon it is judged by is never shown); a time typed is shown."""
+    done = wbt(
+        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "14/06/2024",
+        "--reason", "nhận qua Zalo",
+    )
+    assert done.exit_code == 0, done.output
+    assert (
+        "Đã ghi: T03 - Thôn 3 nộp báo cáo 6T-2024 ngày 14/06/2024 (cán bộ xác nhận: nhận qua "
+        "Zalo)." in done.output
+    )
+    assert "12:00" not in done.output
+    listed = wbt(root, "arrival", "--period", PERIOD).output
+    assert re.search(r": T03 nhận ngày 14/06/2024 \(nhận qua Zalo\)$", listed, re.M), listed
+    status = wbt(root, "status", "--period", PERIOD).output
+    assert columns(status, "T03")[3:5] == ["Đúng hạn", "14/06 cán bộ xác nhận"]
+    assert "T03 - Thôn 3: cán bộ xác nhận nhận ngày 14/06/2024 (nhận qua Zalo)." in status
+    merged = wbt(root, "merge", "--period", PERIOD)
+    assert merged.exit_code == 0, merged.output
+    assert "Thôn 3 (T03): cán bộ xác nhận nhận ngày 14/06/2024 (nhận qua Zalo)." in merged.output
+    workbook = openpyxl.load_workbook(root / "outbox" / PERIOD / f"BaoCao_TongHop_{PERIOD}.xlsx")
+    ws = workbook["Tình hình nộp"]
+    rows = {ws.cell(r, 2).value: r for r in range(5, 27)}
+    first = ws.cell(rows["T03"], 7)
+    assert first.value == datetime(2024, 6, 14) and "h" not in first.number_format.lower()
+    assert "h" in ws.cell(rows["T01"], 7).number_format.lower()  # a file's time keeps its hour
+    with sqlite3.connect(root / ".wbt-ledger.sqlite3") as db:
+        assert db.execute("SELECT timed FROM corrections").fetchall() == [(0,)]
+    db.close()
+
+    # A time typed with the day is the officer's: shown as typed.
+    again = wbt(
+        root, "arrival", "--period", PERIOD, "--unit", "T03", "--date", "14/06/2024 12:00",
+        "--reason", "Zalo lúc 12 giờ",
+    )
+    assert "ngày 14/06/2024 12:00 (cán bộ xác nhận: Zalo lúc 12 giờ)." in again.output
+    status = wbt(root, "status", "--period", PERIOD).output
+    assert columns(status, "T03")[3:5] == ["Đúng hạn", "14/06 12:00 cán bộ xác nhận"]
+    assert "T03 - Thôn 3: cán bộ xác nhận nhận ngày 14/06/2024 12:00 (Zalo lúc 12 giờ)." in status

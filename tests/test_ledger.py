@@ -320,6 +320,27 @@ def test_corrections_are_kept_each_and_the_newest_applies(tmp_path: Path) -> Non
     assert applied.arrived == datetime(2024, 6, 13, 12) and applied.recorded == later
 
 
+def test_whether_a_correction_gave_a_time_is_kept(tmp_path: Path) -> None:
+    """A day typed alone is kept as such (to be shown as the day); a ledger whose
+    corrections table is older than that keeps its rows, each with its time."""
+    path = tmp_path / ".wbt-ledger.sqlite3"
+    with open_ledger(path, now=NOW) as ledger:
+        ledger.add_correction("T07", "6T-2024", datetime(2024, 6, 14, 12), "Zalo", NOW)
+    with sqlite3.connect(path) as db:  # as a ledger written before the column was added
+        db.execute("ALTER TABLE corrections DROP COLUMN timed")
+    db.close()
+    with open_ledger(path, now=NOW) as ledger:
+        ledger.add_correction(
+            "T07", "6T-2024", datetime(2024, 6, 13, 12), "giấy", NOW, timed=False
+        )
+    with open_ledger(path, now=NOW) as ledger:
+        assert [(c.reason, c.timed) for c in ledger.corrections()] == [
+            ("Zalo", True),
+            ("giấy", False),
+        ]
+        assert ledger.problems == []
+
+
 def test_a_fetched_attachment_arrives_with_its_mail_and_is_fetched_once(tmp_path: Path) -> None:
     path = tmp_path / ".wbt-ledger.sqlite3"
     mail = MailArrival(

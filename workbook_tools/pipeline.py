@@ -439,7 +439,7 @@ def arrival(
     (:mod:`workbook_tools.inbox.arrival`). Status, check, merge and the report follow it.
     """
     from workbook_tools.forms import select_entries
-    from workbook_tools.inbox.arrival import arrival_out_of_range, parse_arrival
+    from workbook_tools.inbox.arrival import arrival_out_of_range, parse_arrival, time_typed
     from workbook_tools.inbox.read import plan_zone
 
     _require_root(ws)
@@ -478,7 +478,9 @@ def arrival(
                 "nhận, rồi chạy wbt merge và chốt lại."
             )
         if unit is not None:
-            recorded = ledger.add_correction(entry.code, period.code, arrived, why, now)
+            recorded = ledger.add_correction(
+                entry.code, period.code, arrived, why, now, timed=time_typed(when or "")
+            )
         history = ledger.corrections(period.code)
     return ArrivalOutcome(recorded, history)
 

@@ -20,9 +20,14 @@ from workbook_tools.cli.common import (
     progress_bar,
     shown_path,
 )
-from workbook_tools.clock import in_zone
 from workbook_tools.deadline import commune_deadline_text
-from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, UNKNOWN_SENDER_WHY, source_label
+from workbook_tools.inbox.arrival import (
+    NEEDS_CONFIRMATION,
+    UNKNOWN_SENDER_WHY,
+    correction_when,
+    shown_arrival,
+    source_label,
+)
 from workbook_tools.inbox.lock import LockState
 from workbook_tools.inbox.model import EntryStatus, InboxResult, SubmissionStatus
 from workbook_tools.inbox.read import plan_date, plan_zone
@@ -114,7 +119,7 @@ def _print(
     click.echo("")
     _table(rows, plan_zone(plan))
     click.echo("")
-    click.echo(_summary_line(rows, period.code))
+    click.echo(_summary_line(rows, period.code, plan_zone(plan)))
     _problems_by_unit(rows, result, who)
 
 
@@ -161,12 +166,14 @@ def _arrival(r: EntryStatus, zone: ZoneInfo) -> str:
     late are judged), and where that time comes from."""
     if not r.received or r.first_arrival is None:
         return "-"
-    arrived = in_zone(r.first_arrival, zone)  # naive: this computer's local time
-    when = f"{arrived:%d/%m %H:%M}"
+    if r.correction is not None:  # the officer's: as typed, a day alone shown so
+        when = correction_when(r.correction, zone, year=False)
+    else:
+        when = shown_arrival(r.first_arrival, zone, year=False)
     return f"{when} {source_label(r.arrival_source)}" if r.arrival_source else when
 
 
-def _summary_line(rows: Sequence[EntryStatus], period: str = "KỲ") -> str:
+def _summary_line(rows: Sequence[EntryStatus], period: str, zone: ZoneInfo) -> str:
     received = [r for r in rows if r.received]
     strangers = [r.entry.code for r in received if r.unknown_sender]
     on_time = sum(r.on_time is True for r in received)
@@ -194,7 +201,7 @@ def _summary_line(rows: Sequence[EntryStatus], period: str = "KỲ") -> str:
         assert r.correction is not None
         line += (
             f"\n{r.entry.code} - {r.entry.name}: cán bộ xác nhận nhận ngày "
-            f"{r.correction.arrived:%d/%m/%Y} ({r.correction.reason})."
+            f"{correction_when(r.correction, zone)} ({r.correction.reason})."
         )
     return line
 

@@ -24,6 +24,7 @@ from workbook_tools.cli.common import (
 )
 from workbook_tools.clock import in_zone
 from workbook_tools.errors import WorkspaceError
+from workbook_tools.inbox.arrival import correction_when
 from workbook_tools.inbox.read import plan_zone
 from workbook_tools.mail import PASSWORD_VARIABLE
 from workbook_tools.plan.model import Period, Plan
@@ -79,7 +80,7 @@ def arrival(
         name = plan.entry(c.unit).name
         click.echo(
             f"Đã ghi: {c.unit} - {name} nộp báo cáo {period.code} ngày "
-            f"{in_zone(c.arrived, zone):%d/%m/%Y %H:%M} (cán bộ xác nhận: {c.reason})."
+            f"{correction_when(c, zone)} (cán bộ xác nhận: {c.reason})."
         )
         click.echo("Chạy lại wbt status hoặc wbt merge để xem tình hình nộp và báo cáo mới.")
         return
@@ -92,7 +93,7 @@ def arrival(
     for c in outcome.history:
         click.echo(
             f"  {c.recorded:%d/%m/%Y %H:%M}: {c.unit} nhận ngày "
-            f"{in_zone(c.arrived, zone):%d/%m/%Y %H:%M} ({c.reason})"
+            f"{correction_when(c, zone)} ({c.reason})"
         )
 
 

@@ -287,7 +287,10 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     names = {e.code: e.name for e in c.plan.roster}
     if done.late:
         click.echo("  Trễ hạn: " + ", ".join(f"{names[x]} ({x})" for x in done.late))
-    from workbook_tools.inbox.arrival import SOURCE_LABELS
+    from workbook_tools.inbox.arrival import SOURCE_LABELS, correction_when
+    from workbook_tools.inbox.read import plan_zone
+
+    zone = plan_zone(c.plan)
 
     sources = [e.arrival_source for e in done.entries if e.arrival_source is not None]
     if sources:
@@ -322,7 +325,7 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
         if e.correction is not None:
             click.echo(
                 f"  {e.entry.name} ({e.entry.code}): cán bộ xác nhận nhận ngày "
-                f"{e.correction.arrived:%d/%m/%Y} ({e.correction.reason})."
+                f"{correction_when(e.correction, zone)} ({e.correction.reason})."
             )
     if done.missing:
         click.secho(

@@ -89,22 +89,46 @@ def arrival_note(
     return text
 
 
+#: The forms the officer may type an arrival in, and whether each gives a time.
+_ARRIVAL_FORMS = (
+    ("%d/%m/%Y %H:%M", True),
+    ("%d/%m/%Y", False),
+    ("%d-%m-%Y %H:%M", True),
+    ("%d-%m-%Y", False),
+)
+
+
+def _typed(text: str) -> tuple[datetime, bool] | None:
+    """The officer's arrival as typed, and whether a time was typed with the day."""
+    cleaned = " ".join(text.split())
+    for pattern, timed in _ARRIVAL_FORMS:
+        try:
+            return datetime.strptime(cleaned, pattern), timed
+        except ValueError:
+            continue
+    return None
+
+
+def time_typed(text: str) -> bool:
+    """Whether the officer's arrival ``text`` gives a time with its day ("14/06/2024 16:30"):
+    one typed alone is shown as the day (:func:`correction_when`), never at a made-up time."""
+    typed = _typed(text)
+    return typed is not None and typed[1]
+
+
 def parse_arrival(text: str, zone: ZoneInfo) -> datetime:
     """The officer's "14/06/2024" or "14/06/2024 16:30" (the plan's time, ``zone``) as
     naive local time of this computer, as the files' times are kept.
 
-    A day given alone is taken at its noon: the same day on any computer whose clock is
-    within twelve hours of the plan's (the report shows the day the officer typed).
+    A day given alone is taken at its noon where the plan is, to be judged on time or
+    late by that day; it is shown as the day alone (:func:`time_typed`).
 
     Raises :class:`WorkbookToolsError` naming what was typed and the form expected.
     """
-    cleaned = " ".join(text.split())
-    for pattern in ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y"):
-        try:
-            moment = datetime.strptime(cleaned, pattern)
-        except ValueError:
-            continue
-        if "%H" not in pattern:
+    typed = _typed(text)
+    if typed is not None:
+        moment, timed = typed
+        if not timed:
             moment = moment.replace(hour=12)
         return local(moment.replace(tzinfo=zone))
     raise WorkbookToolsError(
@@ -132,3 +156,27 @@ def arrival_out_of_range(
         f"hôm nay {today:%d/%m/%Y}; hãy kiểm tra lại năm, tháng đã gõ."
     )
 
+
+def shown_arrival(
+    moment: datetime, zone: ZoneInfo, *, timed: bool = True, year: bool = True
+) -> str:
+    """``moment`` (naive local time) where the plan is: '14/06/2024 16:30', or the day
+    alone ('14/06/2024') when no time is known; '14/06 16:30' without the ``year``."""
+    day = "%d/%m/%Y" if year else "%d/%m"
+    return in_zone(moment, zone).strftime(f"{day} %H:%M" if timed else day)
+
+
+def correction_when(correction: Correction, zone: ZoneInfo, *, year: bool = True) -> str:
+    """When the officer says the report arrived, as they typed it: '14/06/2024', or
+    '14/06/2024 16:30' when they gave a time (the plan's time)."""
+    return shown_arrival(correction.arrived, zone, timed=correction.timed, year=year)
+
+
+def arrival_value(
+    first: datetime | None, correction: Correction | None
+) -> datetime | date | None:
+    """A unit's first arrival as a report's cell holds it: the day alone when it is the
+    officer's, given with no time."""
+    if first is None or correction is None or correction.timed:
+        return first
+    return first.date()

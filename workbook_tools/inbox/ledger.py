@@ -54,7 +54,8 @@ from workbook_tools.problems import Problem
 #: 1: ``arrivals``. 2: ``first_arrivals`` added (a version 1 ledger is upgraded in place).
 #: 3: ``mail_arrivals`` and ``corrections`` added, ``first_arrivals.source`` (older
 #: ledgers upgraded in place: their first arrivals were the files' own times).
-#: 4: ``lock_events``, ``lock_files`` and ``reviews`` added (chốt số liệu, reviews).
+#: 4: ``lock_events``, ``lock_files`` and ``reviews`` added (chốt số liệu, reviews);
+#: later ``corrections.timed`` (an added column a wbt of the same version leaves alone).
 _SCHEMA_VERSION = 4
 _SCHEMA = (
     """
@@ -93,9 +94,10 @@ CREATE TABLE IF NOT EXISTS corrections (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     unit TEXT NOT NULL,           -- roster code
     period TEXT NOT NULL,         -- period code
-    arrived TEXT NOT NULL,        -- ISO date (or time): when the officer says it arrived
+    arrived TEXT NOT NULL,        -- ISO time with offset: when the officer says it arrived
     reason TEXT NOT NULL,         -- why, in the officer's words
-    recorded TEXT NOT NULL        -- ISO time with offset the correction was made
+    recorded TEXT NOT NULL,       -- ISO time with offset the correction was made
+    timed INTEGER NOT NULL DEFAULT 1  -- 1: a time was typed; 0: the day alone (at its noon)
 )
 """,
     """
@@ -136,12 +138,15 @@ CREATE TABLE IF NOT EXISTS reviews (
 """,
 )
 #: Columns added to a table after it was first made: (table, column, its definition).
-_ADDED_COLUMNS = (("first_arrivals", "source", "TEXT NOT NULL DEFAULT 'file'"),)
+_ADDED_COLUMNS = (
+    ("first_arrivals", "source", "TEXT NOT NULL DEFAULT 'file'"),
+    ("corrections", "timed", "INTEGER NOT NULL DEFAULT 1"),
+)
 _COLUMNS = {
     "arrivals": {"sha256", "arrived", "file", "recorded"},
     "first_arrivals": {"unit", "period", "arrived", "file", "sha256", "recorded", "source"},
     "mail_arrivals": {"message_id", "sha256", "arrived", "sender", "file", "recorded"},
-    "corrections": {"id", "unit", "period", "arrived", "reason", "recorded"},
+    "corrections": {"id", "unit", "period", "arrived", "reason", "recorded", "timed"},
     "lock_events": {
         "id", "period", "action", "at", "reason", "who", "report_sha256", "workbook_sha256",
         "figures_sha256", "report_made",
@@ -195,9 +200,12 @@ class Correction:
 
     unit: str
     period: str
-    arrived: datetime  # naive local time (a date given alone: its noon where the plan is)
+    arrived: datetime  # naive local time (a day given alone: its noon where the plan is)
     reason: str
     recorded: datetime  # when the correction was made, naive local time
+    #: Whether the officer typed a time with the day; a day alone is shown as the day
+    #: (``arrived`` holds its noon only to judge it: :func:`inbox.arrival.parse_arrival`).
+    timed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,12 +386,20 @@ class Ledger:
         return mine[-1] if mine else None
 
     def add_correction(
-        self, unit: str, period: str, arrived: datetime, reason: str, now: datetime
+        self,
+        unit: str,
+        period: str,
+        arrived: datetime,
+        reason: str,
+        now: datetime,
+        *,
+        timed: bool = True,
     ) -> Correction:
-        """Record the officer's correction: a new row; earlier ones are kept."""
+        """Record the officer's correction: a new row; earlier ones are kept. ``timed``:
+        whether a time was given with the day."""
         if not self._loaded:
             self._load()
-        entry = Correction(unit, period, arrived, reason, now)
+        entry = Correction(unit, period, arrived, reason, now, timed)
         self._corrections.append(entry)
         if self._db is not None:
             self._unwritten_corrections.append(entry)
@@ -531,14 +547,15 @@ class Ledger:
                 self._fetched.add((mail.message_id, mail.sha256))
                 self._mails.setdefault(mail.sha256, []).append(mail)
             rows = self._db.execute(
-                "SELECT unit, period, arrived, reason, recorded FROM corrections ORDER BY id"
+                "SELECT unit, period, arrived, reason, recorded, timed FROM corrections "
+                "ORDER BY id"
             )
-            for unit, period, arrived, reason, recorded in rows:
+            for unit, period, arrived, reason, recorded, timed in rows:
                 said, made = _stored_time(arrived), _stored_time(recorded)
                 if said is None or made is None:
                     continue  # edited by hand: not applied
                 self._corrections.append(
-                    Correction(str(unit), str(period), said, str(reason), made)
+                    Correction(str(unit), str(period), said, str(reason), made, timed != 0)
                 )
         except sqlite3.DatabaseError as err:
             self._fall_back_to_memory(err)
@@ -590,10 +607,17 @@ class Ledger:
                 ],
             )
             self._db.executemany(
-                "INSERT INTO corrections (unit, period, arrived, reason, recorded) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO corrections (unit, period, arrived, reason, recorded, timed) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (c.unit, c.period, _with_offset(c.arrived), c.reason, _with_offset(c.recorded))
+                    (
+                        c.unit,
+                        c.period,
+                        _with_offset(c.arrived),
+                        c.reason,
+                        _with_offset(c.recorded),
+                        int(c.timed),
+                    )
                     for c in self._unwritten_corrections
                 ],
             )

@@ -43,7 +43,7 @@ from workbook_tools.consolidation import (
     TaskStatus,
 )
 from workbook_tools.deadline import commune_deadline_text
-from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, arrival_note
+from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, arrival_note, arrival_value
 from workbook_tools.inbox.model import Submission, SubmissionStatus
 from workbook_tools.plan.model import (
     COMMUNE_LEAD,
@@ -1386,7 +1386,7 @@ def submissions_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: 
             status_text = f"Trễ hạn, {NEEDS_CONFIRMATION}"
             ws.write_string(row, 4, status_text, formats("cell", style))
         write_value(ws, row, 5, e.file, cell)
-        write_value(ws, row, 6, e.first_arrival, cell)
+        write_value(ws, row, 6, arrival_value(e.first_arrival, e.correction), cell)
         write_value(ws, row, 7, e.used_arrival, cell)
         superseded = "\n".join(e.superseded)
         write_value(ws, row, 8, superseded or None, cell)
