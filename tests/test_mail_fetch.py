@@ -268,6 +268,8 @@ def test_a_refused_imap_login_is_said(
     assert result.exit_code == 1
     assert f"không cho đăng nhập với tên {imap_server.user}" in result.output
     assert "Traceback" not in result.output
+    # What the server said, as text: not Python's b'...'.
+    assert "b'" not in result.output and 'b"' not in result.output
     # TLS from the first byte on the IMAPS port works as well.
     monkeypatch.setenv(PASSWORD_VARIABLE, imap_server.password)
     ssl_port = f"{imap_server.host}:{imap_server.ssl_port}"
@@ -425,6 +427,73 @@ class _FlakyHandler(socketserver.StreamRequestHandler):
                 out(f"{tag} BAD unknown\r\n".encode())
                 continue
             out(f"{tag} OK done\r\n".encode())
+
+
+class _PlainImap(socketserver.ThreadingTCPServer):
+    """A tiny IMAP server in plain text that offers STARTTLS and then refuses it, or offers
+    none; it keeps the commands it was sent (a password sent in clear would be among them)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, starttls: bool) -> None:
+        super().__init__(("127.0.0.1", 0), _PlainHandler)
+        self.starttls = starttls
+        self.lines: list[str] = []
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.server_address[1]}"
+
+
+class _PlainHandler(socketserver.StreamRequestHandler):
+    server: _PlainImap
+
+    def handle(self) -> None:
+        out = self.wfile.write
+        out(b"* OK fake IMAP ready\r\n")
+        while line := self.rfile.readline():
+            text = line.decode("utf-8", "replace").strip()
+            self.server.lines.append(text)
+            tag, _, command = text.partition(" ")
+            verb = command.upper()
+            if verb.startswith("CAPABILITY"):
+                offered = b" STARTTLS" if self.server.starttls else b""
+                out(b"* CAPABILITY IMAP4rev1" + offered + b"\r\n" + f"{tag} OK done\r\n".encode())
+            elif verb.startswith("LOGOUT"):
+                out(b"* BYE\r\n" + f"{tag} OK bye\r\n".encode())
+                return
+            elif verb.startswith("STARTTLS"):
+                out(f"{tag} NO [UNAVAILABLE] not now\r\n".encode())
+            else:
+                out(f"{tag} NO [AUTHENTICATIONFAILED] Invalid credentials\r\n".encode())
+
+
+@pytest.mark.parametrize("password", ["", "mat khau"])
+def test_no_login_in_clear_and_a_refused_starttls_is_said(
+    root: Path, monkeypatch: pytest.MonkeyPatch, password: str
+) -> None:
+    monkeypatch.setenv(PASSWORD_VARIABLE, password)
+    for starttls in (False, True):
+        server = _PlainImap(starttls)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            result = wbt(root, "fetch", "--period", PERIOD, "--imap", server.address,
+                         "--user", "xa@example.org")  # fmt: skip
+        finally:
+            server.shutdown()
+            server.server_close()
+        said = " ".join(result.output.split())
+        assert result.exit_code == 1 and "Traceback" not in said
+        # Even with an empty password, no LOGIN (the user's name) goes in clear.
+        assert not any("LOGIN" in line.upper() or "AUTHENTICATE" in line.upper()
+                       for line in server.lines), server.lines  # fmt: skip
+        assert "mật khẩu không được gửi đi" in said
+        assert "không cho đăng nhập" not in said and "None" not in said
+        if starttls:
+            assert f"Máy chủ thư {server.address} nhận lời mã hóa kết nối (STARTTLS)" in said
+        else:
+            assert f"Máy chủ thư {server.address} không hỗ trợ mã hóa kết nối (STARTTLS)" in said
 
 
 def _uids(text: str, count: int) -> list[int]:

@@ -78,7 +78,15 @@ from workbook_tools import problems, safety
 from workbook_tools.clock import believable, in_zone, local
 from workbook_tools.errors import OutputError
 from workbook_tools.inbox.ledger import Ledger, MailArrival
-from workbook_tools.mail.transport import MailError, Server, network_reason, tls_context
+from workbook_tools.mail import PASSWORD_VARIABLE
+from workbook_tools.mail.transport import (
+    MailError,
+    Server,
+    login_refused,
+    network_reason,
+    reply_text,
+    tls_context,
+)
 from workbook_tools.plan.model import Plan
 from workbook_tools.problems import Problem
 from workbook_tools.safety import zipped
@@ -302,13 +310,14 @@ def read_imap(
         except imaplib.IMAP4.abort as err:  # the connection lost (before IMAP4.error)
             raise MailError(
                 f"Mất kết nối với máy chủ thư {server.shown} khi đang đọc hộp thư '{box}' "
-                f"(máy chủ báo: {err}). Các thư đã lấy vẫn được giữ; hãy chạy lại lệnh để lấy "
-                "tiếp, không mất gì."
+                f"(máy chủ báo: {_error_text(err)}). Các thư đã lấy vẫn được giữ; hãy chạy lại "
+                "lệnh để lấy tiếp, không mất gì."
             ) from None
         except imaplib.IMAP4.error as err:
             raise MailError(
                 f"Máy chủ thư {server.shown} từ chối một lệnh đọc hộp thư '{box}' (máy chủ "
-                f"báo: {err}). Các thư đã lấy vẫn được giữ; hãy chạy lại lệnh sau ít phút."
+                f"báo: {_error_text(err)}). Các thư đã lấy vẫn được giữ; hãy chạy lại lệnh sau ít "
+                "phút."
             ) from None
         except OSError as err:
             where = f"máy chủ thư {server.shown}"
@@ -356,14 +365,19 @@ def _imap_connect(server: Server) -> imaplib.IMAP4:
         else:
             imap = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
             if "STARTTLS" in imap.capabilities:
-                imap.starttls(ssl_context=tls_context())
-            elif server.password:
+                _starttls(imap, server)
+            elif server.user:  # no login in clear, whatever the password (even none)
                 raise MailError(
                     f"Máy chủ thư {server.shown} không hỗ trợ mã hóa kết nối (STARTTLS), nên "
                     "mật khẩu không được gửi đi. Hãy dùng cổng IMAP có mã hóa (thường là 993)."
                 )
         if server.user:
-            _login(imap, server)
+            try:
+                _login(imap, server)
+            except imaplib.IMAP4.abort:
+                raise
+            except imaplib.IMAP4.error as err:
+                raise MailError(login_refused(server, _error_text(err))) from None
         return imap
     except MailError:
         _logout(imap)
@@ -371,21 +385,34 @@ def _imap_connect(server: Server) -> imaplib.IMAP4:
     except imaplib.IMAP4.abort as err:  # the connection lost (before IMAP4.error)
         _logout(imap)
         raise MailError(
-            f"Máy chủ thư {server.shown} ngắt kết nối khi đang đăng nhập (máy chủ báo: {err}). "
-            "Hãy chạy lại lệnh sau ít phút; nếu vẫn lỗi, hãy kiểm tra cổng (thường là 993) và "
-            "--ssl."
+            f"Máy chủ thư {server.shown} ngắt kết nối khi đang đăng nhập (máy chủ báo: "
+            f"{_error_text(err)}). Hãy chạy lại lệnh sau ít phút; nếu vẫn lỗi, hãy kiểm tra "
+            "cổng (thường là 993) và --ssl."
         ) from None
-    except imaplib.IMAP4.error as err:
+    except imaplib.IMAP4.error as err:  # before any login: the greeting, CAPABILITY
         _logout(imap)
         raise MailError(
-            f"Máy chủ thư {server.shown} không cho đăng nhập với tên {server.user} ({err}): "
-            "sai tên đăng nhập hoặc mật khẩu. Hãy kiểm tra lại (--user, biến môi trường "
-            "WBT_MAIL_PASSWORD); với Gmail, Outlook.com cần dùng mật khẩu ứng dụng (App "
-            "password)."
+            f"Máy chủ thư {server.shown} trả lời không đúng cách của máy chủ IMAP (máy chủ "
+            f"báo: {_error_text(err)}). Hãy kiểm tra cổng (thường là 993, hoặc 143) và --ssl."
         ) from None
     except OSError as err:
         _logout(imap)
         raise MailError(network_reason(err, where, server.timeout, "993, hoặc 143")) from None
+
+
+def _starttls(imap: imaplib.IMAP4, server: Server) -> None:
+    """The connection encrypted (STARTTLS); a server that offers it and then refuses it
+    is said as such (no login is tried)."""
+    try:
+        imap.starttls(ssl_context=tls_context())
+    except imaplib.IMAP4.abort:
+        raise
+    except imaplib.IMAP4.error:  # imaplib's own words, not the server's: not shown
+        raise MailError(
+            f"Máy chủ thư {server.shown} nhận lời mã hóa kết nối (STARTTLS) rồi lại từ chối, "
+            "nên mật khẩu không được gửi đi. Hãy dùng cổng IMAP mã hóa ngay từ đầu (thường là "
+            "993, kèm --ssl) hoặc thử lại sau."
+        ) from None
 
 
 def _login(imap: imaplib.IMAP4, server: Server) -> None:
@@ -399,7 +426,7 @@ def _login(imap: imaplib.IMAP4, server: Server) -> None:
         raise MailError(
             f"Tên đăng nhập hoặc mật khẩu của {user} có chữ có dấu hoặc ký tự đặc biệt, mà "
             f"máy chủ thư {server.shown} không nhận cách đăng nhập dùng được chữ có dấu. Hãy "
-            "kiểm tra lại tên đăng nhập (--user) và mật khẩu (biến môi trường WBT_MAIL_PASSWORD"
+            f"kiểm tra lại tên đăng nhập (--user) và mật khẩu (biến môi trường {PASSWORD_VARIABLE}"
             "), hoặc đổi mật khẩu thư sang chữ không dấu."
         )
     payload = f"\0{user}\0{password}".encode()
@@ -447,9 +474,12 @@ def _quoted(box: str) -> str:
 
 
 def _said(data: object) -> str:
-    if isinstance(data, list) and data and isinstance(data[0], bytes):
-        return data[0].decode("utf-8", "replace")
-    return str(data)
+    return reply_text(data[0] if isinstance(data, list) and data else data)
+
+
+def _error_text(err: imaplib.IMAP4.error) -> str:
+    """What the server said, as imaplib keeps it (often bytes), as text."""
+    return reply_text(err.args[0] if err.args else err)
 
 
 _INTERNALDATE = re.compile(

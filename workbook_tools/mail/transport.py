@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from workbook_tools.errors import WorkbookToolsError
-from workbook_tools.mail import TIMEOUT
+from workbook_tools.mail import PASSWORD_VARIABLE, TIMEOUT
 
 
 class MailError(WorkbookToolsError):
@@ -176,7 +176,7 @@ def _close(smtp: smtplib.SMTP) -> None:
 
 def _refused(refused: dict[str, tuple[int, bytes]]) -> str:
     shown = ", ".join(
-        f"{address} ({code} {_text(reply)})" for address, (code, reply) in refused.items()
+        f"{address} ({code} {reply_text(reply)})" for address, (code, reply) in refused.items()
     )
     return (
         f"Máy chủ thư không nhận địa chỉ {shown}. Hãy kiểm tra email ở trang Danh sách của kế "
@@ -184,25 +184,32 @@ def _refused(refused: dict[str, tuple[int, bytes]]) -> str:
     )
 
 
-def _text(reply: bytes | str) -> str:
+def reply_text(reply: object) -> str:
+    """A server's reply as text: bytes decoded (not shown as ``b'...'``)."""
     if isinstance(reply, bytes):
-        return reply.decode("utf-8", "replace")
-    return str(reply)
+        return reply.decode("utf-8", "replace").strip()
+    return str(reply).strip()
+
+
+def login_refused(server: Server, detail: object = "") -> str:
+    """The login refused by ``server`` (SMTP or IMAP), with what the server said."""
+    said = reply_text(detail)
+    return (
+        f"Máy chủ thư {server.shown} không cho đăng nhập với tên {server.user}: sai tên "
+        "đăng nhập hoặc mật khẩu" + (f" (máy chủ báo: {said})" if said else "") + ". Hãy "
+        f"kiểm tra lại (--user, biến môi trường {PASSWORD_VARIABLE}); với Gmail, Outlook.com "
+        "cần dùng mật khẩu ứng dụng (App password), không dùng mật khẩu thường."
+    )
 
 
 def _reason(err: BaseException, server: Server) -> str:
     """Why talking to ``server`` failed, in words the officer can act on."""
     where = f"máy chủ thư {server.shown}"
     if isinstance(err, smtplib.SMTPAuthenticationError):
-        return (
-            f"Máy chủ thư {server.shown} không cho đăng nhập với tên {server.user}: sai tên "
-            "đăng nhập hoặc mật khẩu. Hãy kiểm tra lại (--user, biến môi trường "
-            "WBT_MAIL_PASSWORD); với Gmail, Outlook.com cần dùng mật khẩu ứng dụng (App "
-            "password), không dùng mật khẩu thường."
-        )
+        return login_refused(server, f"{err.smtp_code} {reply_text(err.smtp_error)}")
     if isinstance(err, smtplib.SMTPNotSupportedError):
         return (
-            f"Máy chủ thư {server.shown} không hỗ trợ đăng nhập ({_text(str(err))}). Hãy kiểm "
+            f"Máy chủ thư {server.shown} không hỗ trợ đăng nhập ({err}). Hãy kiểm "
             "tra cổng (thường là 587, hoặc 465 kèm --ssl) hoặc bỏ --user nếu máy chủ không "
             "cần đăng nhập."
         )
@@ -211,13 +218,13 @@ def _reason(err: BaseException, server: Server) -> str:
     if isinstance(err, smtplib.SMTPSenderRefused):
         return (
             f"Máy chủ thư {server.shown} không nhận địa chỉ gửi {err.sender} ({err.smtp_code} "
-            f"{_text(err.smtp_error)}). Hãy ghi đúng email của xã ở mục sender_email trang Cài "
-            "đặt của kế hoạch, trùng với tài khoản đăng nhập."
+            f"{reply_text(err.smtp_error)}). Hãy ghi đúng email của xã ở mục sender_email trang "
+            "Cài đặt của kế hoạch, trùng với tài khoản đăng nhập."
         )
     if isinstance(err, smtplib.SMTPResponseException):
         return (
             f"Máy chủ thư {server.shown} từ chối thư ({err.smtp_code} "
-            f"{_text(err.smtp_error)}). Hãy thử lại sau."
+            f"{reply_text(err.smtp_error)}). Hãy thử lại sau."
         )
     if isinstance(err, smtplib.SMTPServerDisconnected):
         return (
