@@ -279,6 +279,37 @@ def test_a_refused_imap_login_is_said(
     assert "Đã đọc 0 thư" in ok.output
 
 
+def test_the_communes_own_mail_is_not_taken_as_replies(tmp_path: Path, root: Path) -> None:
+    assert wbt(root, "generate", "--period", PERIOD).exit_code == 0
+    assert wbt(root, "send", "--period", PERIOD).exit_code == 0
+    drafts = root / "outbox" / PERIOD / "thu_gui"
+    # The drafts wbt send wrote, read back as if from a mailbox that keeps the Sent mail.
+    result = wbt(root, "fetch", "--period", PERIOD, "--eml", str(drafts))
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "Đã đọc 22 thư; lấy 0 tệp mới" in said
+    assert "Bỏ qua 22 tệp đính kèm" in said and said.count("thư do xã gửi đi") == 22
+    assert not any(p.is_file() for p in (root / "inbox").rglob("*"))
+    # A mail sent from the commune's address by hand (its Message-ID the mail program's).
+    sender = load_sample_plan().settings.sender_email
+    emls = tmp_path / "tat ca thu"
+    emls.mkdir()
+    (emls / "da gui.eml").write_bytes(reply_message(
+        sender=sender, to=address("T01"), subject="Gui lai bieu mau", date=ON_TIME,
+        attachments=[(form_name("T01"), blank_form("T01"))],
+    ))  # fmt: skip
+    (emls / "tra loi.eml").write_bytes(reply_message(
+        sender=address("T02"), to=TO, subject="Bao cao", date=ON_TIME,
+        attachments=[(form_name("T02"), filled("T02", VILLAGE))],
+    ))  # fmt: skip
+    mixed = wbt(root, "fetch", "--period", PERIOD, "--eml", str(emls))
+    said = " ".join(mixed.output.split())
+    assert mixed.exit_code == 0, mixed.output
+    assert "lấy 1 tệp mới" in said and f"{form_name('T01')} (da gui.eml (từ {sender})" in said
+    saved = [p.name for p in (root / "inbox").rglob("*") if p.is_file()]
+    assert saved == [form_name("T02")]
+
+
 @pytest.mark.parametrize(
     ("name", "safe"),
     [

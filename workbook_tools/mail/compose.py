@@ -10,6 +10,7 @@ Message-ID, so a reply's ``In-Reply-To`` names it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ _TYPES = {
     ".xls": ("application", "vnd.ms-excel"),
     ".ods": ("application", "vnd.oasis.opendocument.spreadsheet"),
 }
+#: The tag of the Message-IDs the tool makes (:func:`email.utils.make_msgid`'s idstring):
+#: ``<time.pid.random.wbt@domain>``.
+_ID_TAG = "wbt"
+_OWN_ID = re.compile(rf"<\d+\.\d+\.\d+\.{_ID_TAG}@[^>]*>$")
 #: The messages' policy: headers folded only past 998 characters (RFC 5322's limit), not at
 #: 78. Python 3.11 folding a long header of encoded words (a Vietnamese subject) at 78 drops
 #: the space between two of them ("6 thángđầu năm"); unfolded, each header is one line.
@@ -90,6 +95,12 @@ class Standing:
             )
             if yes
         )
+
+
+def made_here(message_id: str) -> bool:
+    """Whether ``message_id`` is one :func:`form_message` or :func:`reminder_message` made
+    (``<1718260000.123.456.wbt@xa.vn>``): the commune's own mail, not a reply."""
+    return _OWN_ID.match(message_id.strip()) is not None
 
 
 def sender_address(plan: Plan, user: str | None = None) -> str:
@@ -283,7 +294,7 @@ def _message(
     message["To"] = [Address(display_name=entry.name, addr_spec=a) for a in entry.addresses]
     message["Date"] = format_datetime(now.astimezone())
     domain = sender.rpartition("@")[2] if "@" in sender else None
-    message["Message-ID"] = make_msgid("wbt", domain=domain)
+    message["Message-ID"] = make_msgid(_ID_TAG, domain=domain)
     message.set_content(body)
     for attachment in attachments:
         maintype, subtype = _TYPES.get(

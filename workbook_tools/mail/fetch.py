@@ -14,7 +14,10 @@ Which attachments are taken: a part whose name ends in ``.xlsx``, ``.xlsm``,
 a part with no name whose type is a spreadsheet's. Every other named part (a
 photo, a PDF, a Word file, a signature ``.p7s``) is listed as skipped, with its
 name; unnamed parts (the text, inline images of a signature) are not attachments.
-Forwarded messages (``message/rfc822`` parts) are walked like the others.
+Forwarded messages (``message/rfc822`` parts) are walked like the others. The
+commune's own mail (sent from the plan's ``sender_email``, or with a Message-ID the
+tool made: ``wbt send``'s drafts, the Sent mail in Gmail's "All Mail" or a Google
+Takeout) is no reply: its attachments are listed as skipped (:data:`OWN_MAIL`).
 
 Each attachment is saved into ``inbox/`` in a folder of its mail
 (``thu_2024-06-14_0930_t01@xa.vn_1a2b3c``), under a safe name
@@ -79,6 +82,7 @@ from workbook_tools.clock import believable, in_zone, local
 from workbook_tools.errors import OutputError
 from workbook_tools.inbox.ledger import Ledger, MailArrival
 from workbook_tools.mail import PASSWORD_VARIABLE
+from workbook_tools.mail.compose import made_here, sender_address
 from workbook_tools.mail.transport import (
     MailError,
     Server,
@@ -105,6 +109,11 @@ _BY_TYPE = {
     "application/vnd.ms-excel": ".xls",
     "application/vnd.oasis.opendocument.spreadsheet": ".ods",
 }
+#: Why the attachments of the commune's own mail are not taken.
+OWN_MAIL = (
+    "thư do xã gửi đi, không phải thư trả lời của thôn, đơn vị (nếu là bài nộp xã tự chuyển "
+    "tiếp, hãy lưu tệp vào inbox/)"
+)
 #: Names Windows keeps for devices, whatever the extension.
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
              *(f"LPT{n}" for n in range(1, 10))}
@@ -790,6 +799,7 @@ def take(
     """
     result = FetchResult()
     known = {a.casefold() for e in plan.roster for a in e.addresses}
+    own = sender_address(plan).strip().casefold()
     seen: dict[str, str] = {}  # sha256 -> the file saved for it in this run
     reading = iter(mails)
     while True:
@@ -811,7 +821,7 @@ def take(
             )
             continue
         try:
-            _take_one(plan, raw, message, inbox, ledger, now, since, known, seen, result)
+            _take_one(plan, raw, message, inbox, ledger, now, since, known, own, seen, result)
         finally:
             ledger.save()  # this mail's files recorded, whatever comes next
     return result
@@ -826,11 +836,23 @@ def _take_one(
     now: datetime,
     since: date | None,
     known: set[str],
+    own: str,
     seen: dict[str, str],
     result: FetchResult,
 ) -> None:
     ident = message_id(message, raw.data)
     sender = sender_of(message)
+    if (own and sender == own) or made_here(ident):
+        # The commune's own mail (Gmail's "All Mail", a Takeout, the outbox's drafts): the
+        # forms and feedback copies it sent are no unit's reply.
+        where = f"{raw.where} (từ {sender or 'xã'})"
+        found, skipped = attachments(message)
+        result.skipped.extend(
+            Skipped(where, name, OWN_MAIL) for name in [*(n for n, _ in found),
+                                                        *(n for n, _ in skipped)]
+        )
+        ledger.record_mail(MailArrival(ident, "", None, sender, "", now))
+        return
     zone = ZoneInfo(plan.settings.time_zone)
     when = mail_time(message, raw.delivered, zone)
     # No time from the mail: none recorded as the mail's (the file's own time stands).
