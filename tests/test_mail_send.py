@@ -125,6 +125,30 @@ def test_send_to_some_units_and_say_who_has_no_address_or_no_form(tmp_path: Path
     assert "Traceback" not in result.output
 
 
+def test_two_codes_with_the_same_file_name_get_a_draft_each(tmp_path: Path) -> None:
+    root = tmp_path / "xa"
+    assert wbt(tmp_path, "init", str(root)).exit_code == 0
+    data = sample_data()
+    # "T.01" and "T_01" both read T-01 in a file name, and the names Thon-1.
+    row(data, "roster", "T01")["code"] = "T.01"
+    row(data, "roster", "T02")["code"] = "T_01"
+    row(data, "roster", "T_01")["name"] = "Thon 1"
+    write_workbook(data, root / "templates" / "kehoach_2024.xlsx")
+    assert wbt(root, "generate", "--period", PERIOD, "--dir", str(root)).exit_code == 0
+    result = send(root, "--unit", "T.01", "--unit", "T_01")
+    assert result.exit_code == 0, result.output
+    folder = root / "outbox" / PERIOD / "thu_gui"
+    drafts = {p.name: parsed(p.read_bytes()) for p in folder.iterdir()}
+    # Each draft named as the form it carries (the forms' names are made distinct).
+    assert sorted(drafts) == [f"{PERIOD}_T-01_Thon-1-2.eml", f"{PERIOD}_T-01_Thon-1.eml"]
+    for name, message in drafts.items():
+        (attached,) = attachments(message)
+        assert attached == name.replace(".eml", ".xlsx")
+    assert {str(m["To"]) for m in drafts.values()} == {
+        "Thôn 1 <t01.tiennong@example.org>", "Thon 1 <t02.tiennong@example.org>"
+    }
+
+
 def test_send_through_an_smtp_server_with_starttls_and_login(
     root: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

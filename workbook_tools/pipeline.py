@@ -916,12 +916,13 @@ def send(
             "đặt của kế hoạch, hoặc ghi --user là địa chỉ email dùng để gửi."
         )
     folder = forms_folder(ws.period_outbox(period.code))
-    prepared: list[tuple[RosterEntry, EmailMessage | None, str]] = []
+    prepared: list[tuple[RosterEntry, EmailMessage | None, str, str]] = []
     for spec in select_forms(plan, period.code, unit_codes):
         entry = spec.entry
         form = folder / spec.filename
+        draft = _draft_name(spec.filename)
         if not entry.addresses:
-            prepared.append((entry, None, _no_address(plan, entry)))
+            prepared.append((entry, None, _no_address(plan, entry), draft))
         elif not form.is_file():
             prepared.append(
                 (
@@ -929,12 +930,13 @@ def send(
                     None,
                     f"chưa có biểu mẫu {spec.filename} trong {folder}: hãy chạy wbt generate "
                     f"--period {period.code} trước",
+                    draft,
                 )
             )
         else:
             attachment = attachment_from(form)
             message = form_message(plan, period, entry, attachment, sender=sender, now=now)
-            prepared.append((entry, message, ""))
+            prepared.append((entry, message, "", draft))
     return _dispatch(ws, period, prepared, server, SENT_FOLDER)
 
 
@@ -979,7 +981,7 @@ def remind(
     today = plan_date(now, zone)
     forms = forms_folder(ws.period_outbox(period.code))
     names = {s.entry.code: s.filename for s in select_forms(plan, period.code)}
-    prepared: list[tuple[RosterEntry, EmailMessage | None, str]] = []
+    prepared: list[tuple[RosterEntry, EmailMessage | None, str, str]] = []
     what: dict[str, str] = {}
     for row in checked.rows:
         entry = row.entry
@@ -1014,8 +1016,9 @@ def remind(
         if not standing.needs_reminder:
             continue
         what[entry.code] = standing.summary
+        draft = _draft_name(names[entry.code])
         if not entry.addresses:
-            prepared.append((entry, None, _no_address(plan, entry)))
+            prepared.append((entry, None, _no_address(plan, entry), draft))
             continue
         attachments: list[Attachment] = []
         if used is not None and (standing.errors or returned is not None):
@@ -1027,7 +1030,7 @@ def remind(
         message = reminder_message(
             plan, period, entry, standing, attachments, sender=sender, now=now, today=today
         )
-        prepared.append((entry, message, ""))
+        prepared.append((entry, message, "", draft))
     outcome = _dispatch(ws, period, prepared, server, REMINDER_FOLDER)
     deliveries = [
         Delivery(d.entry, d.addresses, d.done, d.why, d.path, what.get(d.entry.code, ""))
@@ -1074,12 +1077,13 @@ def fetch(
 def _dispatch(
     ws: Workspace,
     period: Period,
-    prepared: Sequence[tuple[RosterEntry, EmailMessage | None, str]],
+    prepared: Sequence[tuple[RosterEntry, EmailMessage | None, str, str]],
     server: Server | None,
     folder_name: str,
 ) -> MailOutcome:
-    """The messages written as drafts into ``outbox/KỲ/<folder_name>``, or sent."""
-    from workbook_tools.mail.compose import draft_bytes, eml_name
+    """The messages written as drafts into ``outbox/KỲ/<folder_name>`` (each under its
+    name), or sent."""
+    from workbook_tools.mail.compose import draft_bytes
     from workbook_tools.mail.transport import deliver
     from workbook_tools.workspace import write_atomic
 
@@ -1087,22 +1091,27 @@ def _dispatch(
     if server is None:
         folder = ws.period_outbox(period.code) / folder_name
         with run_lock(ws.root):
-            for entry, message, why in prepared:
+            for entry, message, why, name in prepared:
                 if message is None:
                     out.append(Delivery(entry, entry.addresses, False, why))
                     continue
-                path = folder / eml_name(period, entry)
+                path = folder / name
                 write_atomic(path, draft_bytes(message), what="thư nháp")
                 out.append(Delivery(entry, entry.addresses, True, path=path))
         return MailOutcome(out, folder)
-    failed = deliver(server, [(e.code, m) for e, m, _ in prepared if m is not None])
-    for entry, message, why in prepared:
+    failed = deliver(server, [(e.code, m) for e, m, _, _ in prepared if m is not None])
+    for entry, message, why, _ in prepared:
         if message is None:
             out.append(Delivery(entry, entry.addresses, False, why))
         else:
             reason = failed.get(entry.code, "")
             out.append(Delivery(entry, entry.addresses, not reason, reason))
     return MailOutcome(out, None, server.shown)
+
+
+def _draft_name(form_name: str) -> str:
+    """A unit's draft: its form's name (clash-free over the roster), as ``.eml``."""
+    return Path(form_name).with_suffix(".eml").name
 
 
 def _no_address(plan: Plan, entry: RosterEntry) -> str:

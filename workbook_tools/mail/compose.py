@@ -22,7 +22,6 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from workbook_tools.deadline import days_left_text
-from workbook_tools.forms.contract import ascii_slug
 from workbook_tools.plan.model import Period, Plan, RosterEntry
 
 #: Attachments' MIME types, by extension.
@@ -259,15 +258,6 @@ def draft_bytes(message: EmailMessage, *, draft: bool = True) -> bytes:
     if draft and "X-Unsent" not in message:
         message["X-Unsent"] = "1"
     return message.as_bytes(policy=DRAFT_POLICY)
-
-
-def eml_name(period: Period, entry: RosterEntry) -> str:
-    """``6T-2024_T01_Thon-1.eml``: the period, the code and the name, ASCII only."""
-    name = ascii_slug(entry.name)[:40].strip("-")
-    parts = [ascii_slug(period.code) or "ky", ascii_slug(entry.code) or "don-vi"]
-    if name and name.casefold() != parts[1].casefold():
-        parts.append(name)
-    return "_".join(parts) + ".eml"
 
 
 def attachment_from(path: Path, name: str | None = None) -> Attachment:
