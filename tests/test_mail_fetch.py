@@ -702,6 +702,11 @@ def test_outlook_msg_files_and_a_file_that_is_no_mbox_are_said(
     empty.write_bytes(b"")
     none = wbt(root, "fetch", "--period", PERIOD, "--mbox", str(empty))
     assert none.exit_code == 0 and "Tệp hộp thư Thu rac.mbox không có thư nào" in none.output
+    # An empty folder given to --eml: said the same way.
+    (tmp_path / "thu trong").mkdir()
+    no_eml = wbt(root, "fetch", "--period", PERIOD, "--eml", str(tmp_path / "thu trong"))
+    assert no_eml.exit_code == 0, no_eml.output
+    assert "Ghi chú: Thư mục thu trong không có thư nào" in no_eml.output
     # The help no longer says Outlook drags out .eml files.
     help_text = " ".join(CliRunner().invoke(cli, ["fetch", "--help"]).output.split())
     assert "Outlook cổ điển lưu .msg" in help_text

@@ -263,6 +263,7 @@ def test_a_refused_connection_a_wrong_password_an_untrusted_certificate_are_said
     )
     assert f"T01 - Thôn 1: {said}" in wrong.output and f"T02 - Thôn 2: {said}" in wrong.output
     assert "Chưa gửi được 2 thư" in wrong.output
+    assert "Đã gửi" not in wrong.output  # nothing sent: no empty list of what was
     assert smtp_server.messages == []
     assert "sai-mat-khau" not in wrong.output
     bad = send(root, "--smtp", "may chu:587")

@@ -341,7 +341,8 @@ def fetch(
 def _print_deliveries(ws: Workspace, outcome: pipeline.MailOutcome, what: str) -> None:
     done = [d for d in outcome.deliveries if d.done]
     failed = [d for d in outcome.deliveries if not d.done]
-    if outcome.folder is not None:
+    # Nothing written or sent: no header over an empty list, only what failed is said.
+    if done and outcome.folder is not None:
         click.echo(
             f"Đã ghi {len(done)} thư nháp ({what}) vào {shown_path(outcome.folder, ws.root)}: "
             "mở bằng Outlook hoặc Thunderbird, xem lại rồi bấm Gửi."
@@ -351,7 +352,7 @@ def _print_deliveries(ws: Workspace, outcome: pipeline.MailOutcome, what: str) -
             note = f" [{d.what}]" if d.what else ""
             click.echo(f"  {d.entry.code} - {d.entry.name}{note}: {d.path.name} → "
                        f"{', '.join(d.addresses)}")
-    else:
+    elif done:
         click.echo(f"Đã gửi {len(done)} thư ({what}) qua máy chủ {outcome.server}:")
         for d in done:
             note = f" [{d.what}]" if d.what else ""

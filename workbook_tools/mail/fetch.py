@@ -232,7 +232,8 @@ def read_eml_folder(folder: Path, notes: list[str] | None = None) -> Iterator[Ra
     """Every ``.eml`` file of ``folder`` and its subfolders, in name order.
 
     Outlook's ``.msg`` files and other files are not mail this reads: counted and said
-    (what to do instead) in ``notes``; a folder with no ``.eml`` but such files raises."""
+    (what to do instead) in ``notes``; a folder with no ``.eml`` but such files raises; an
+    empty folder is said in ``notes``."""
     if not folder.is_dir():
         raise MailError(
             f"Không tìm thấy thư mục {folder}. Hãy kiểm tra đường dẫn sau --eml (thư mục chứa "
@@ -257,6 +258,8 @@ def read_eml_folder(folder: Path, notes: list[str] | None = None) -> Iterator[Ra
             raise MailError(said)
         if notes is not None:
             notes.append(said)
+    if not files and notes is not None:
+        notes.append(f"Thư mục {folder.name or folder} không có thư nào (tệp .eml).")
     for path in emls:
         if path.is_file():
             try:
@@ -815,9 +818,11 @@ def take(
         result.messages += 1
         try:
             message = BytesParser(policy=policy.default).parsebytes(raw.data)
-        except Exception as err:  # the parser gives up only on the worst
+        except Exception:  # the parser gives up only on the worst
             result.problems.append(
-                problems.make("mail.unreadable", where=raw.where, reason=type(err).__name__)
+                problems.make(
+                    "mail.unreadable", where=raw.where, reason="cấu trúc thư không đọc được"
+                )
             )
             continue
         try:
