@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,16 +32,24 @@ from typing import TYPE_CHECKING
 from workbook_tools.checks import check_read
 from workbook_tools.errors import LockError, WorkspaceError
 from workbook_tools.inbox.ledger import (
-    LOCK,
     UNLOCK,
     Correction,
-    LedgerWriteError,
     LockEvent,
     Review,
     open_ledger,
-    record_decisions,
 )
-from workbook_tools.inbox.lock import LockState, ReviewState, locked_files, shown_time, who_runs
+from workbook_tools.inbox.lock import (
+    LockState,
+    ReviewState,
+    new_lock,
+    record,
+    require_locked_files,
+    require_unlocked,
+    restore_lost_lock,
+    restored_note,
+    shown_time,
+    who_runs,
+)
 from workbook_tools.inbox.model import (
     EntryStatus,
     FileRead,
@@ -50,7 +57,6 @@ from workbook_tools.inbox.model import (
     Submission,
 )
 from workbook_tools.inbox.read import (
-    ARRIVALS,
     FileReader,
     Progress,
     collect,
@@ -59,7 +65,6 @@ from workbook_tools.inbox.read import (
 )
 from workbook_tools.inbox.scan import has_files, named_files
 from workbook_tools.plan.model import Period, Plan, RosterEntry
-from workbook_tools.problems import Problem
 from workbook_tools.workers import ordered_map, worker_count
 from workbook_tools.workspace import Workspace, run_lock
 
@@ -384,21 +389,28 @@ def merge(
             # load) are loaded while the worker processes read, if there are any.
             from workbook_tools.consolidation import consolidate
             from workbook_tools.history import find_history
-            from workbook_tools.report.write import write_report
+            from workbook_tools.report.write import (
+                read_record,
+                require_locked_figures,
+                write_report,
+            )
 
             result = collect(plan, period, reads, ws.ledger, now, total=total, progress=progress)
-        if not result.lock_history and _restore_lost_lock(ws, period):
+        outbox = ws.period_outbox(period.code)
+        if not result.lock_history and (
+            restored := restore_lost_lock(ws.ledger, period.code, read_record(outbox).lock, now)
+        ):
             # The ledger had lost the lock the report shows: put back, the inbox read again.
             result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now)
-            result.problems.append(_restored_note(ws, period, result))
-        _require_locked_files(result)
+            result.problems.append(restored_note(ws.ledger, period.code, restored))
+        require_locked_files(result)
         history = find_history(plan, period, ws.outbox, compare_with)
         consolidation = consolidate(plan, period.code, result, generated_at=now, history=history)
-        _require_locked_figures(consolidation)
+        require_locked_figures(consolidation)
         template = ws.report_template
         paths = write_report(
             consolidation,
-            ws.period_outbox(period.code),
+            outbox,
             entries,
             cleared,
             template=template if os.path.lexists(template) else None,
@@ -485,79 +497,6 @@ def arrival(
     return ArrivalOutcome(recorded, history)
 
 
-def _copy_lock(outbox: Path, state: LockState) -> str | None:
-    """The lock kept in the period's record beside the report too (a second place, from
-    which a ledger that lost it gets it back); why not, if it cannot be written."""
-    from workbook_tools.errors import OutputError
-    from workbook_tools.inbox.lock import lock_record
-    from workbook_tools.report.write import record_lock
-
-    if not outbox.is_dir():
-        return None  # no report there: nothing to keep it beside
-    try:
-        record_lock(outbox, lock_record(state))
-    except OutputError as err:
-        return str(err)
-    return None
-
-
-def _restore_lost_lock(ws: Workspace, period: Period) -> tuple[LockEvent, ...]:
-    """A lock the period's record beside its report keeps (``wbt lock`` wrote it there
-    too) that the ledger no longer has (set aside as corrupt and rebuilt, deleted):
-    written back into the ledger, so that the merge still gives the locked figures.
-    The history put back (empty if none). Raises :class:`LockError` if the ledger cannot take it.
-    """
-    from workbook_tools.inbox.lock import history_from_record
-    from workbook_tools.report.write import read_record
-
-    kept = read_record(ws.period_outbox(period.code)).lock
-    history = history_from_record(period.code, kept) if kept is not None else ()
-    if history:
-        _record(ws, events=history)
-    return history
-
-
-def _restored_note(ws: Workspace, period: Period, result: InboxResult) -> Problem:
-    from workbook_tools import problems
-
-    lock = LockState(period.code, result.lock_history).current
-    return problems.make(
-        "lock.restored",
-        path=str(ws.ledger),
-        period=period.code,
-        locked=shown_time(lock.at) if lock is not None else "",
-    )
-
-
-def _require_locked_files(result: InboxResult) -> None:
-    """A locked period's merge stops when a locked file is gone: its report would differ."""
-    gone = [p for p in result.problems if p.code == "lock.file_missing"]
-    if gone:
-        lines = "\n".join(f"  - {p.message}" for p in gone)
-        raise LockError(
-            "Chưa tổng hợp lại: báo cáo đã chốt được giữ nguyên, vì thiếu tệp đã chốt:\n" + lines
-        )
-
-
-def _require_locked_figures(consolidation: Consolidation) -> None:
-    """A locked period's merge gives the locked figures, or writes nothing."""
-    from workbook_tools.report.summary import build_summary, figures_digest
-
-    lock = consolidation.lock.current
-    if lock is None or not lock.figures_sha256:
-        return
-    if figures_digest(build_summary(consolidation)) != lock.figures_sha256:
-        code = consolidation.period.code
-        raise LockError(
-            f"Số liệu tổng hợp lại của kỳ {code} khác với số liệu đã chốt lúc "
-            f"{shown_time(lock.at)}, dù các tệp vẫn là các tệp đã chốt: có thể tệp kế hoạch "
-            "(chỉ tiêu, công thức, danh sách), thời điểm nhận bài (wbt arrival) hoặc báo cáo kỳ "
-            "trước dùng để so sánh đã thay đổi sau khi chốt. Chưa ghi báo cáo mới; báo cáo đã "
-            "chốt được giữ nguyên. Nếu cần tổng hợp theo các thay đổi đó, hãy mở chốt "
-            f'bằng lệnh wbt unlock --period {code} --reason "lý do" rồi chạy lại wbt merge.'
-        )
-
-
 def lock(
     ws: Workspace,
     plan: Plan,
@@ -583,140 +522,25 @@ def lock(
     JSON summary is not the one wbt wrote, a file the report used is no longer in
     the inbox, or the ledger cannot be written.
     """
-    import json
-
-    from workbook_tools.report.summary import figures_digest
-    from workbook_tools.report.write import digest, read_record, report_paths
+    from workbook_tools.report.write import copy_lock, keep_locked_report, report_to_lock
 
     _require_inbox(ws)
     now = _moment(now)
     code = period.code
     outbox = ws.period_outbox(code)
-    paths = report_paths(outbox, code)
-    merge_first = f"Hãy chạy wbt merge --period {code} để tổng hợp, rồi chốt số liệu."
     with run_lock(ws.root):
         result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now, progress=progress)
-        current = LockState(code, result.lock_history).current
-        if current is not None:
-            raise LockError(
-                f"Kỳ {code} đã chốt số liệu lúc {shown_time(current.at)}. Muốn chốt lại theo "
-                f'báo cáo mới, hãy mở chốt trước: wbt unlock --period {code} --reason "lý do", '
-                "chạy wbt merge, rồi chốt lại."
-            )
-        try:
-            data = paths.summary.read_bytes()
-        except FileNotFoundError:
-            raise LockError(
-                f"Kỳ {code} chưa có báo cáo tổng hợp (không có tệp {paths.summary}): chưa có gì "
-                f"để chốt. {merge_first}"
-            ) from None
-        except OSError as err:
-            raise LockError(
-                f"Không đọc được tệp {paths.summary} ({err.strerror or err}). {merge_first}"
-            ) from err
-        record = read_record(outbox)
-        if record.written.get(paths.summary.name) != digest(data):
-            raise LockError(
-                f"Tệp {paths.summary} không phải bản wbt ghi ở lần tổng hợp gần nhất (đã bị sửa "
-                f"hoặc chép từ nơi khác), nên không biết báo cáo dùng những tệp nào. {merge_first}"
-            )
-        try:
-            summary = json.loads(data)
-            made = datetime.fromisoformat(summary["generated_at"])
-            files = locked_files(summary["submissions"])
-        except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise LockError(f"Tệp {paths.summary} không đọc được ({err}). {merge_first}") from err
-        if summary.get("period") != code:
-            raise LockError(f"Tệp {paths.summary} không phải báo cáo kỳ {code}. {merge_first}")
-        present = {s.sha256 for s in result.submissions}
-        gone = [f for f in files if f.used and f.sha256 not in present]
-        if gone:
-            lines = "\n".join(f"  - {f.file} ({f.unit})" for f in gone)
-            raise LockError(
-                f"Chưa chốt được số liệu kỳ {code}: báo cáo đã dùng những tệp sau, nhưng không "
-                f"còn tệp nào có nội dung đó trong inbox/:\n{lines}\nHãy chép lại các tệp đó "
-                f"vào inbox/ (đúng như lúc tổng hợp), hoặc chạy wbt merge --period {code} để "
-                "tổng hợp theo các tệp đang có, rồi chốt số liệu."
-            )
-        known = {f.sha256 for f in files}
-        after = tuple(
-            s
-            for s in result.submissions
-            if s.unit is not None and s.status in ARRIVALS and s.sha256 not in known
-        )
-        event = LockEvent(
-            period=code,
-            action=LOCK,
-            at=now,
-            reason=" ".join(reason.split()),
-            who=who_runs(who),
-            report_sha256=digest(data),
-            workbook_sha256=record.written.get(paths.workbook.name, ""),
-            figures_sha256=figures_digest(summary),
-            report_made=made.replace(tzinfo=None),
-            files=files,
+        require_unlocked(code, result.lock_history)
+        report = report_to_lock(outbox, code)
+        event, after = new_lock(
+            report, result.submissions, now=now, reason=reason, who=who_runs(who)
         )
         # The report as sent, kept before anything can replace it (the next merge writes
         # over the period's report files): in the ledger's lock only if kept.
-        kept = _keep_locked_report(outbox, paths, data, now)
-        _record(ws, events=[event])
-        copy_error = _copy_lock(outbox, LockState(code, (*result.lock_history, event)))
-    return LockOutcome(event, paths.summary, after, copy_error=copy_error, kept=kept)
-
-
-#: The folder of a locked report's copy, in the period's outbox (``wbt lock``).
-LOCKED_COPY_FOLDER = "da_chot_{when:%Y-%m-%d_%H%M}"
-
-
-def _keep_locked_report(outbox: Path, paths: ReportPaths, summary: bytes, now: datetime) -> Path:
-    """A copy of the report being locked (its workbook, Word report and JSON summary, byte
-    for byte as on disk; ``summary``: the JSON summary's bytes, as checked) in a new folder
-    of the period's outbox (:data:`LOCKED_COPY_FOLDER`), written all or none. Later merges
-    replace the report files, never this folder. Raises :class:`LockError` if it cannot
-    be written: the lock is then not recorded."""
-    from workbook_tools.errors import OutputError
-    from workbook_tools.workspace import write_together
-
-    files: list[tuple[str, bytes]] = []
-    for path in (paths.workbook, paths.document):
-        try:
-            files.append((path.name, path.read_bytes()))
-        except FileNotFoundError:
-            continue  # not written (a Word template that could not be used): nothing to keep
-        except OSError as err:
-            raise LockError(
-                f"Chưa chốt được số liệu: không đọc được tệp {path} để cất bản sao báo cáo đã "
-                f"chốt ({err.strerror or err}). Hãy đóng tệp nếu đang mở rồi chạy lại lệnh."
-            ) from err
-    files.append((paths.summary.name, summary))
-    name = LOCKED_COPY_FOLDER.format(when=now)
-    folder = outbox / name
-    n = 1
-    while os.path.lexists(folder):  # locked again within the minute: a copy of its own
-        n += 1
-        folder = outbox / f"{name}_{n}"
-    # Written in a hidden folder, then renamed: the copy's folder holds every file or is
-    # not there (a run stopped halfway leaves only the hidden one, replaced next time).
-    making = outbox / f".{folder.name}.tmp"
-    try:
-        if os.path.lexists(making):
-            shutil.rmtree(making)  # left by a lock stopped halfway: ours, never sent
-        making.mkdir()
-        write_together(
-            [(making / file, content) for file, content in files], what="bản sao báo cáo đã chốt"
-        )
-        making.rename(folder)
-    except OutputError as err:
-        raise LockError(f"Chưa chốt được số liệu: {err}") from err
-    except OSError as err:
-        raise LockError(
-            f"Chưa chốt được số liệu: không tạo được thư mục {folder} để cất bản sao báo cáo "
-            f"đã chốt ({err.strerror or err})."
-        ) from err
-    finally:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(making)  # gone once renamed; what is left of a failed copy
-    return folder
+        kept = keep_locked_report(report, now)
+        record(ws.ledger, events=[event])
+        copy_error = copy_lock(outbox, LockState(code, (*result.lock_history, event)))
+    return LockOutcome(event, report.summary, after, copy_error=copy_error, kept=kept)
 
 
 def unlock(
@@ -734,10 +558,11 @@ def unlock(
     the lock included). Raises :class:`LockError` with no reason, when the period
     is not locked, or the ledger cannot be written.
     """
-    from workbook_tools.report.write import report_paths
+    from workbook_tools.report.write import copy_lock, read_record, report_paths
 
     _require_root(ws)
     code = period.code
+    outbox = ws.period_outbox(code)
     reason = " ".join(reason.split())
     if not reason:
         raise LockError(
@@ -753,7 +578,7 @@ def unlock(
         if trouble:
             raise LockError(" ".join(p.message for p in trouble))
         if not history:  # a ledger rebuilt (or deleted) that lost the lock: put back first
-            history = _restore_lost_lock(ws, period)
+            history = restore_lost_lock(ws.ledger, code, read_record(outbox).lock, now)
         current = LockState(code, history).current
         if current is None:
             raise LockError(f"Kỳ {code} chưa chốt số liệu: không có gì để mở chốt.")
@@ -764,9 +589,8 @@ def unlock(
             reason=reason,
             who=who_runs(who),
         )
-        _record(ws, events=[event])
-        outbox = ws.period_outbox(code)
-        copy_error = _copy_lock(outbox, LockState(code, (*history, event)))
+        record(ws.ledger, events=[event])
+        copy_error = copy_lock(outbox, LockState(code, (*history, event)))
     summary = report_paths(outbox, code).summary
     return LockOutcome(event, summary, previous=current, copy_error=copy_error)
 
@@ -825,7 +649,7 @@ def review(
             at=now,
             who=who_runs(who),
         )
-        _record(ws, reviews=[decided])
+        record(ws.ledger, reviews=[decided])
         if decision is not ReviewState.RETURNED:
             return ReviewOutcome(decided, used)
         # The copy holds the file's problems and the officer's reason (this review's).
@@ -837,15 +661,6 @@ def review(
     copy = copies.written[0] if copies.written else None
     error = copies.failed[0] if copies.failed else None
     return ReviewOutcome(decided, used, copy, error)
-
-
-def _record(
-    ws: Workspace, *, events: Sequence[LockEvent] = (), reviews: Sequence[Review] = ()
-) -> None:
-    try:
-        record_decisions(ws.ledger, events=events, reviews=reviews)
-    except LedgerWriteError as err:
-        raise LockError(str(err)) from err
 
 
 def _moment(now: datetime | None) -> datetime:

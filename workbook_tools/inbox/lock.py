@@ -35,17 +35,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from workbook_tools import problems
+from workbook_tools.errors import LockError
 from workbook_tools.inbox.ledger import (
     ACCEPTED,
     LOCK,
     RETURNED,
+    LedgerWriteError,
     LockedFile,
     LockEvent,
     Review,
+    open_ledger,
+    record_decisions,
 )
-from workbook_tools.inbox.model import FileRead, SubmissionStatus
+from workbook_tools.inbox.model import FileRead, InboxResult, Submission, SubmissionStatus
 from workbook_tools.plan.model import Plan
 from workbook_tools.problems import Problem
 
@@ -303,3 +308,128 @@ def history_from_record(period: str, shown: dict[str, object]) -> tuple[LockEven
     if not events or events[-1].action != LOCK:
         return ()
     return tuple(events)
+
+
+# --- the officer's decisions recorded (wbt lock, unlock, review; wbt merge) ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportToLock:
+    """The period's report that ``wbt lock`` locks, as read back from its JSON summary
+    (:func:`~workbook_tools.report.write.report_to_lock`): what the lock keeps of it."""
+
+    period: str
+    summary: Path  # the JSON summary
+    data: bytes  # its bytes, as checked
+    sha256: str  # theirs
+    workbook_sha256: str  # the workbook's as wbt wrote it ("" if not known)
+    figures_sha256: str  # the digest of its figures
+    made: datetime  # when the report was made
+    files: tuple[LockedFile, ...]  # the files it used and had
+
+
+def require_unlocked(period: str, history: Sequence[LockEvent]) -> None:
+    """A period already locked is not locked again: :class:`LockError` says how to."""
+    current = LockState(period, tuple(history)).current
+    if current is not None:
+        raise LockError(
+            f"Kỳ {period} đã chốt số liệu lúc {shown_time(current.at)}. Muốn chốt lại theo "
+            f'báo cáo mới, hãy mở chốt trước: wbt unlock --period {period} --reason "lý do", '
+            "chạy wbt merge, rồi chốt lại."
+        )
+
+
+def new_lock(
+    report: ReportToLock,
+    submissions: Sequence[Submission],
+    *,
+    now: datetime,
+    reason: str,
+    who: str,
+) -> tuple[LockEvent, tuple[Submission, ...]]:
+    """The lock of ``report`` (the files it used and had, its digests), and the files of
+    the inbox now (``submissions``) that it did not have: they count as "nộp sau khi chốt
+    số liệu". Raises :class:`LockError` if a file the report used is no longer in the
+    inbox (by content): the report could not be made again from the inbox."""
+    from workbook_tools.inbox.read import ARRIVALS  # inbox.read uses this module
+
+    code = report.period
+    present = {s.sha256 for s in submissions}
+    gone = [f for f in report.files if f.used and f.sha256 not in present]
+    if gone:
+        lines = "\n".join(f"  - {f.file} ({f.unit})" for f in gone)
+        raise LockError(
+            f"Chưa chốt được số liệu kỳ {code}: báo cáo đã dùng những tệp sau, nhưng không "
+            f"còn tệp nào có nội dung đó trong inbox/:\n{lines}\nHãy chép lại các tệp đó "
+            f"vào inbox/ (đúng như lúc tổng hợp), hoặc chạy wbt merge --period {code} để "
+            "tổng hợp theo các tệp đang có, rồi chốt số liệu."
+        )
+    known = {f.sha256 for f in report.files}
+    after = tuple(
+        s
+        for s in submissions
+        if s.unit is not None and s.status in ARRIVALS and s.sha256 not in known
+    )
+    event = LockEvent(
+        period=code,
+        action=LOCK,
+        at=now,
+        reason=" ".join(reason.split()),
+        who=who,
+        report_sha256=report.sha256,
+        workbook_sha256=report.workbook_sha256,
+        figures_sha256=report.figures_sha256,
+        report_made=report.made,
+        files=report.files,
+    )
+    return event, after
+
+
+def record(
+    ledger: Path, *, events: Sequence[LockEvent] = (), reviews: Sequence[Review] = ()
+) -> None:
+    """Lock events and reviews written into the ledger, all or none; :class:`LockError`
+    (saying why) if they cannot be."""
+    try:
+        record_decisions(ledger, events=events, reviews=reviews)
+    except LedgerWriteError as err:
+        raise LockError(str(err)) from err
+
+
+def restore_lost_lock(
+    ledger: Path, period: str, kept: dict[str, object] | None, now: datetime
+) -> tuple[LockEvent, ...]:
+    """A lock the period's record beside its report keeps (``kept``: ``wbt lock`` wrote it
+    there too, :func:`lock_record`) that the ledger no longer has (set aside as corrupt
+    and rebuilt, deleted): written back into the ledger, so that the period stays locked.
+    The history put back (empty if none). Raises :class:`LockError` if the ledger cannot
+    take it."""
+    history = history_from_record(period, kept) if kept is not None else ()
+    if not history:
+        return ()
+    with open_ledger(ledger, now=now) as book:
+        if book.lock_history(period):
+            return ()  # the ledger has its own history: it stands
+    record(ledger, events=history)
+    return history
+
+
+def restored_note(ledger: Path, period: str, history: Sequence[LockEvent]) -> Problem:
+    """The warning that a lock the ledger lost was put back (:func:`restore_lost_lock`)."""
+    lock = LockState(period, tuple(history)).current
+    return problems.make(
+        "lock.restored",
+        path=str(ledger),
+        period=period,
+        locked=shown_time(lock.at) if lock is not None else "",
+    )
+
+
+def require_locked_files(result: InboxResult) -> None:
+    """A locked period's merge stops when a locked file is gone: its report would differ."""
+    gone = [p for p in result.problems if p.code == "lock.file_missing"]
+    if gone:
+        lines = "\n".join(f"  - {p.message}" for p in gone)
+        raise LockError(
+            "Chưa tổng hợp lại: báo cáo đã chốt được giữ nguyên, vì thiếu tệp đã chốt:\n" + lines
+        )

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,15 +33,17 @@ from typing import Any
 
 from workbook_tools import history
 from workbook_tools.consolidation import Consolidation
-from workbook_tools.errors import OutputError, TemplateError
+from workbook_tools.errors import LockError, OutputError, TemplateError
+from workbook_tools.inbox.lock import LockState, ReportToLock, lock_record, locked_files, shown_time
 from workbook_tools.report.document import DOCUMENT_NAME, ReportEntries, build_document
 from workbook_tools.report.entries import Entries, ResolvedEntries, full_number, resolve
-from workbook_tools.report.summary import summary_bytes
+from workbook_tools.report.summary import build_summary, figures_digest, summary_bytes
 from workbook_tools.report.workbook import build_workbook
 from workbook_tools.workspace import (
     backup_path,
     finish_interrupted,
     lock_files,
+    write_atomic,
     write_together,
 )
 
@@ -52,6 +55,8 @@ RECORD_FORMAT = 1
 #: A report the officer changed, kept: "BaoCao_TongHop_6T-2024 (sửa 18-06-2024 09-30).xlsx",
 #: dated by its last save (no character Windows refuses in a name: no ":" or "/").
 KEPT_NAME = "{stem} (sửa {when:%d-%m-%Y %H-%M}){suffix}"
+#: The folder of a locked report's copy, in the period's outbox (``wbt lock``).
+LOCKED_COPY_FOLDER = "da_chot_{when:%Y-%m-%d_%H%M}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,3 +305,129 @@ def _holds(path: Path, content: bytes) -> bool:
         return path.is_file() and path.read_bytes() == content
     except OSError:
         return False
+
+
+# --- a locked report (wbt lock, wbt merge) -------------------------------------------------
+
+
+def report_to_lock(folder: Path, code: str) -> ReportToLock:
+    """The report of period ``code`` in ``folder`` that ``wbt lock`` is to lock, read back
+    from its JSON summary: the files it used and the digests a lock keeps. Raises
+    :class:`LockError` if there is none, it cannot be read, or it is not the summary
+    wbt wrote at the last merge (by the record's digest)."""
+    paths = report_paths(folder, code)
+    merge_first = f"Hãy chạy wbt merge --period {code} để tổng hợp, rồi chốt số liệu."
+    try:
+        data = paths.summary.read_bytes()
+    except FileNotFoundError:
+        raise LockError(
+            f"Kỳ {code} chưa có báo cáo tổng hợp (không có tệp {paths.summary}): chưa có gì "
+            f"để chốt. {merge_first}"
+        ) from None
+    except OSError as err:
+        raise LockError(
+            f"Không đọc được tệp {paths.summary} ({err.strerror or err}). {merge_first}"
+        ) from err
+    record = read_record(folder)
+    sha256 = digest(data)
+    if record.written.get(paths.summary.name) != sha256:
+        raise LockError(
+            f"Tệp {paths.summary} không phải bản wbt ghi ở lần tổng hợp gần nhất (đã bị sửa "
+            f"hoặc chép từ nơi khác), nên không biết báo cáo dùng những tệp nào. {merge_first}"
+        )
+    try:
+        summary = json.loads(data)
+        made = datetime.fromisoformat(summary["generated_at"])
+        files = locked_files(summary["submissions"])
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise LockError(f"Tệp {paths.summary} không đọc được ({err}). {merge_first}") from err
+    if summary.get("period") != code:
+        raise LockError(f"Tệp {paths.summary} không phải báo cáo kỳ {code}. {merge_first}")
+    return ReportToLock(
+        period=code,
+        summary=paths.summary,
+        data=data,
+        sha256=sha256,
+        workbook_sha256=record.written.get(paths.workbook.name, ""),
+        figures_sha256=figures_digest(summary),
+        made=made.replace(tzinfo=None),
+        files=files,
+    )
+
+
+def keep_locked_report(report: ReportToLock, now: datetime) -> Path:
+    """A copy of the report being locked (its workbook, Word report and JSON summary, byte
+    for byte as on disk; the JSON summary as checked) in a new folder of the period's
+    outbox (:data:`LOCKED_COPY_FOLDER`), written all or none. Later merges replace the
+    report files, never this folder. Raises :class:`LockError` if it cannot be written:
+    the lock is then not recorded."""
+    outbox = report.summary.parent
+    paths = report_paths(outbox, report.period)
+    files: list[tuple[str, bytes]] = []
+    for path in (paths.workbook, paths.document):
+        try:
+            files.append((path.name, path.read_bytes()))
+        except FileNotFoundError:
+            continue  # not written (a Word template that could not be used): nothing to keep
+        except OSError as err:
+            raise LockError(
+                f"Chưa chốt được số liệu: không đọc được tệp {path} để cất bản sao báo cáo đã "
+                f"chốt ({err.strerror or err}). Hãy đóng tệp nếu đang mở rồi chạy lại lệnh."
+            ) from err
+    files.append((paths.summary.name, report.data))
+    name = LOCKED_COPY_FOLDER.format(when=now)
+    folder = outbox / name
+    n = 1
+    while os.path.lexists(folder):  # locked again within the minute: a copy of its own
+        n += 1
+        folder = outbox / f"{name}_{n}"
+    # Written in a hidden folder, then renamed: the copy's folder holds every file or is
+    # not there (a run stopped halfway leaves only the hidden one, replaced next time).
+    making = outbox / f".{folder.name}.tmp"
+    try:
+        if os.path.lexists(making):
+            shutil.rmtree(making)  # left by a lock stopped halfway: ours, never sent
+        making.mkdir()
+        for file, content in files:
+            write_atomic(making / file, content, what="bản sao báo cáo đã chốt")
+        making.rename(folder)
+    except OutputError as err:
+        raise LockError(f"Chưa chốt được số liệu: {err}") from err
+    except OSError as err:
+        raise LockError(
+            f"Chưa chốt được số liệu: không tạo được thư mục {folder} để cất bản sao báo cáo "
+            f"đã chốt ({err.strerror or err})."
+        ) from err
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(making)  # gone once renamed; what is left of a failed copy
+    return folder
+
+
+def copy_lock(folder: Path, state: LockState) -> str | None:
+    """The lock kept in the period's record beside the report too (a second place, from
+    which a ledger that lost it gets it back); why not, if it cannot be written."""
+    if not folder.is_dir():
+        return None  # no report there: nothing to keep it beside
+    try:
+        record_lock(folder, lock_record(state))
+    except OutputError as err:
+        return str(err)
+    return None
+
+
+def require_locked_figures(consolidation: Consolidation) -> None:
+    """A locked period's merge gives the locked figures, or writes nothing."""
+    lock = consolidation.lock.current
+    if lock is None or not lock.figures_sha256:
+        return
+    if figures_digest(build_summary(consolidation)) != lock.figures_sha256:
+        code = consolidation.period.code
+        raise LockError(
+            f"Số liệu tổng hợp lại của kỳ {code} khác với số liệu đã chốt lúc "
+            f"{shown_time(lock.at)}, dù các tệp vẫn là các tệp đã chốt: có thể tệp kế hoạch "
+            "(chỉ tiêu, công thức, danh sách), thời điểm nhận bài (wbt arrival) hoặc báo cáo kỳ "
+            "trước dùng để so sánh đã thay đổi sau khi chốt. Chưa ghi báo cáo mới; báo cáo đã "
+            "chốt được giữ nguyên. Nếu cần tổng hợp theo các thay đổi đó, hãy mở chốt "
+            f'bằng lệnh wbt unlock --period {code} --reason "lý do" rồi chạy lại wbt merge.'
+        )
