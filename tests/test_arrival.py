@@ -276,3 +276,17 @@ def test_a_day_typed_alone_is_shown_as_that_day_without_a_made_up_time(root: Pat
     status = wbt(root, "status", "--period", PERIOD).output
     assert columns(status, "T03")[3:5] == ["Đúng hạn", "14/06 12:00 cán bộ xác nhận"]
     assert "T03 - Thôn 3: cán bộ xác nhận nhận ngày 14/06/2024 12:00 (Zalo lúc 12 giờ)." in status
+
+
+def test_a_date_or_reason_without_a_unit_is_refused_not_taken_as_a_listing(
+    root: Path,
+) -> None:
+    for args in (("--date", "14/06/2024"), ("--reason", "nhận qua Zalo"),
+                 ("--date", "14/06/2024", "--reason", "nhận qua Zalo")):  # fmt: skip
+        result = wbt(root, "arrival", "--period", PERIOD, *args)
+        assert result.exit_code == 2, result.output
+        said = " ".join(result.output.split())
+        assert "--date và --reason phải đi cùng --unit (mã thôn, đơn vị)" in said
+        assert "Các lần sửa" not in said and "Chưa có lần sửa" not in said
+        assert "Traceback" not in result.output
+    assert not (root / LEDGER).exists()  # nothing opened, nothing recorded

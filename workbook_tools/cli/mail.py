@@ -72,6 +72,12 @@ def arrival(
       wbt arrival --period Q1-2025 --unit T07 --date 14/03/2025 --reason "nhận qua Zalo"
       wbt arrival --period Q1-2025
     """
+    if unit is None and (when is not None or reason is not None):
+        raise click.UsageError(
+            "--date và --reason phải đi cùng --unit (mã thôn, đơn vị), ví dụ --unit T07 "
+            "--date 14/06/2024 --reason \"nhận qua Zalo\". Không ghi gì ngoài --period: "
+            "liệt kê các lần đã sửa của kỳ."
+        )
     ws, plan, period = open_period(root, plan_path, period_code)
     outcome = pipeline.arrival(ws, plan, period, unit, when, reason)
     zone = plan_zone(plan)
