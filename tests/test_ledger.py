@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workbook_tools import problems
+from workbook_tools.inbox.arrival import taken_arrival
 from workbook_tools.inbox.ledger import FILE, MAIL, MailArrival, open_ledger
 
 NOW = datetime(2024, 6, 25, 9, 0)
@@ -355,13 +356,12 @@ def test_a_fetched_attachment_arrives_with_its_mail_and_is_fetched_once(tmp_path
         # The file itself was saved after the deadline: the mail's time is earlier,
         # and taken when its sender is on the roster; a stranger's is not.
         roster = {"thon1@example.org"}
-        found = ledger.arrival_and_source(
-            SHA, "a/T01.xlsx", datetime(2024, 6, 25, 8), NOW, roster
+        seen = ledger.arrival_and_mail(SHA, "a/T01.xlsx", datetime(2024, 6, 25, 8), NOW)
+        found = taken_arrival(*seen, roster)
+        stranger = taken_arrival(*seen, {"thon2@example.org"})
+        other = taken_arrival(
+            *ledger.arrival_and_mail("b" * 64, "b.xlsx", datetime(2024, 6, 20), NOW), roster
         )
-        stranger = ledger.arrival_and_source(
-            SHA, "a/T01.xlsx", datetime(2024, 6, 25, 8), NOW, {"thon2@example.org"}
-        )
-        other = ledger.arrival_and_source("b" * 64, "b.xlsx", datetime(2024, 6, 20), NOW, roster)
     assert found == (datetime(2024, 6, 14, 9), MAIL)
     assert stranger == (datetime(2024, 6, 25, 8), FILE)
     assert other == (datetime(2024, 6, 20), FILE)

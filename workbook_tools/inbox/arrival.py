@@ -18,13 +18,13 @@ confirming" (:data:`NEEDS_CONFIRMATION`) until the officer corrects its arrival
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from workbook_tools.clock import in_zone, local
 from workbook_tools.errors import WorkbookToolsError
-from workbook_tools.inbox.ledger import FILE, MAIL, OFFICER, Correction
+from workbook_tools.inbox.ledger import FILE, MAIL, OFFICER, Correction, MailArrival
 from workbook_tools.plan.model import FieldType, Plan, RosterEntry
 
 SOURCE_LABELS = {
@@ -46,6 +46,29 @@ REPORT_DATE_LABEL = "ngày báo cáo"
 def source_label(source: str | None) -> str:
     """'theo thư điện tử', 'theo ngày của tệp', 'cán bộ xác nhận'; '' for no arrival."""
     return SOURCE_LABELS.get(source or "", "")
+
+
+def taken_arrival(
+    arrived: datetime, mail: MailArrival | None, senders: Collection[str]
+) -> tuple[datetime, str]:
+    """A file's arrival and where it comes from (:data:`FILE`, :data:`MAIL`): its own
+    first sight ``arrived``, or the time of the ``mail`` that carried it when that is
+    earlier and the mail came from one of ``senders`` (the roster's addresses, case
+    folded). A stranger's mail is not taken at its word (:func:`unknown_sender`)."""
+    if (
+        mail is not None
+        and mail.arrived is not None
+        and mail.arrived < arrived
+        and not unknown_sender(mail, senders)
+    ):
+        return mail.arrived, MAIL
+    return arrived, FILE
+
+
+def unknown_sender(mail: MailArrival | None, senders: Collection[str]) -> bool:
+    """Whether a file came in a ``mail`` from an address not among ``senders`` (the
+    roster's, case folded): its time decides nothing until the officer confirms it."""
+    return mail is not None and mail.sender.casefold() not in senders
 
 
 def report_date_field(plan: Plan, entry: RosterEntry) -> str | None:

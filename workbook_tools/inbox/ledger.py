@@ -42,7 +42,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -316,30 +316,13 @@ class Ledger:
             self._unwritten.append(entry)
         return arrived
 
-    def arrival_and_source(
-        self,
-        sha256: str,
-        file: str,
-        modified: datetime,
-        now: datetime,
-        senders: Collection[str] = (),
-    ) -> tuple[datetime, str]:
-        """:meth:`arrival`, or the time of the mail that carried ``sha256`` when that is
-        earlier (``wbt fetch``), and where the time comes from (:data:`FILE`, :data:`MAIL`).
-
-        Only a mail from one of ``senders`` (the roster's addresses, case folded) is
-        taken at its word: another's time decides nothing until the officer confirms it.
-        """
-        arrived = self.arrival(sha256, file, modified, now)
-        mail = self.mail_of(sha256)
-        if (
-            mail is not None
-            and mail.arrived is not None
-            and mail.arrived < arrived
-            and mail.sender.casefold() in senders
-        ):
-            return mail.arrived, MAIL
-        return arrived, FILE
+    def arrival_and_mail(
+        self, sha256: str, file: str, modified: datetime, now: datetime
+    ) -> tuple[datetime, MailArrival | None]:
+        """:meth:`arrival`, and the earliest mail that carried ``sha256`` (``wbt fetch``),
+        if one did: which of their times is taken is the inbox's to decide
+        (:func:`workbook_tools.inbox.arrival.taken_arrival`)."""
+        return self.arrival(sha256, file, modified, now), self.mail_of(sha256)
 
     def mail_of(self, sha256: str) -> MailArrival | None:
         """The earliest mail that carried the content ``sha256``, or None."""

@@ -214,6 +214,7 @@ def _name(plan: Plan, unit: str) -> str:
         return plan.entry(unit).name
     except KeyError:  # a unit no longer on the roster
         return unit
+entry_name = _name  # a unit's name as the officer reads it; its code if off the roster
 
 
 def locked_files(submissions: Iterable[dict[str, object]]) -> tuple[LockedFile, ...]:

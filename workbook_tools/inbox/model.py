@@ -50,6 +50,7 @@ class Submission:
     superseded_by: str | None = None  # file that replaced this one
     stored_as: str | None = None  # its name on disk, if not ``file`` (a decomposed name)
     arrival_source: str = "file"  # where ``arrived`` comes from: "file" or "mail" (ledger)
+    unknown_sender: bool = False  # it came in a mail from an address not on the roster
 
 
 class RawCell(NamedTuple):

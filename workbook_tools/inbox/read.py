@@ -22,15 +22,16 @@ from python_calamine import CalamineError
 
 from workbook_tools import problems, safety
 from workbook_tools.clock import in_zone
-from workbook_tools.inbox.arrival import report_date
+from workbook_tools.inbox.arrival import report_date, taken_arrival, unknown_sender
 from workbook_tools.inbox.cells import LayoutCache, find_cells
 from workbook_tools.inbox.identify import identify
-from workbook_tools.inbox.ledger import FILE, OFFICER, FirstArrival, Ledger, open_ledger
+from workbook_tools.inbox.ledger import OFFICER, FirstArrival, Ledger, MailArrival, open_ledger
 from workbook_tools.inbox.lock import (
     LockState,
     ReviewState,
     apply_lock,
     current_reviews,
+    entry_name,
     returned_problem,
     review_state,
 )
@@ -119,8 +120,7 @@ def collect(
         # whoever read the files: every run records the same.
         known = {a.casefold() for e in plan.roster for a in e.addresses}
         for done, read in enumerate(reads, start=1):
-            kept.append(_arrived(read, ledger, now, known))
-            _sender_noted(plan, read, ledger, known)
+            kept.append(_arrived(plan, read, ledger, now, known))
             if progress is not None:
                 progress(done, total, read.submission.file)
         # A locked period: its locked files chosen again (inbox.lock).
@@ -148,29 +148,6 @@ def collect(
         if review_state(review) is ReviewState.RETURNED:
             result.problems.append(returned_problem(plan, review))
     return result
-
-
-def _sender_noted(plan: Plan, read: FileRead, ledger: Ledger, known: set[str]) -> None:
-    """A file fetched from a mail whose sender is not on the roster: flagged, still read."""
-    s = read.submission
-    if not read.record or not s.sha256:
-        return
-    try:
-        mail = ledger.mail_of(s.sha256)
-    except Exception:  # the ledger must not stop the run
-        return
-    if mail is None or mail.sender.casefold() in known:
-        return
-    name = plan.entry(s.unit).name if s.unit is not None else plan.settings.roster_words
-    read.problems.append(
-        problems.make(
-            "inbox.unknown_sender",
-            file=s.file,
-            unit=s.unit,
-            sender=mail.sender or "(không rõ người gửi)",
-            name=name,
-        )
-    )
 
 
 def plan_zone(plan: Plan) -> ZoneInfo:
@@ -205,22 +182,16 @@ def _first_arrivals(
         s = read.submission
         if s.status in ARRIVALS and s.unit is not None and s.arrived is not _NOT_YET:
             by_unit.setdefault(s.unit, []).append(read)
+    # The newest of each unit applies: the ledger gives them oldest first.
+    corrections = {c.unit: c for c in ledger.corrections(period.code)}
     for unit, unit_reads in by_unit.items():
         earliest = min(unit_reads, key=lambda r: (r.submission.arrived, r.submission.file))
         s = earliest.submission
-        try:
-            first = ledger.first_arrival(
-                unit, period.code, s.arrived, s.file, s.sha256, now, s.arrival_source
-            )
-        except Exception:  # the ledger must not stop the run: this run's arrival stands
-            first = FirstArrival(
-                unit, period.code, s.arrived, s.file, s.sha256, now, s.arrival_source
-            )
+        first = ledger.first_arrival(
+            unit, period.code, s.arrived, s.file, s.sha256, now, s.arrival_source
+        )
         result.first_arrivals[unit] = first
-        try:
-            correction = ledger.correction(unit, period.code)
-        except Exception:  # the ledger must not stop the run: the files' arrival stands
-            correction = None
+        correction = corrections.get(unit)
         if correction is not None:
             result.corrections[unit] = correction
         holder = next(
@@ -315,10 +286,7 @@ def roster_status(plan: Plan, period: Period, result: InboxResult) -> list[Entry
         made = report_date(plan, entry, used.values) if used is not None else None
         # Its first file came in a mail from an address not on the roster: the mail's
         # time is not taken (the file's own is), but it may say the report was on time.
-        stranger = any(
-            p.code == "inbox.unknown_sender" and p.file == first_file
-            for p in problems_of.get(entry.code, [])
-        )
+        stranger = any(s.unknown_sender for s in mine if s.file == first_file)
         doubtful = on_time is False and (
             stranger or (made is not None and made <= period.unit_deadline)
         )
@@ -414,17 +382,20 @@ def _modified(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime)
 
 
-def _arrived(read: FileRead, ledger: Ledger, now: datetime, senders: set[str]) -> FileRead:
+def _arrived(
+    plan: Plan, read: FileRead, ledger: Ledger, now: datetime, senders: set[str]
+) -> FileRead:
     """``read``, with the arrival of its content: first seen, as the ledger keeps it, or
-    its mail's time when one of ``senders`` (the roster's addresses) sent it."""
+    its mail's time when one of ``senders`` (the roster's addresses) sent it. A file that
+    came in a mail from anyone else is flagged (still read): its mail decides nothing."""
     submission = read.submission
+    mail: MailArrival | None = None
     try:
-        source = FILE
         if read.modified is None:
             arrived = now
         elif read.record:
-            arrived, source = ledger.arrival_and_source(
-                submission.sha256, submission.file, read.modified, now, senders
+            arrived, mail = ledger.arrival_and_mail(
+                submission.sha256, submission.file, read.modified, now
             )
         else:
             arrived = min(read.modified, now)
@@ -435,8 +406,23 @@ def _arrived(read: FileRead, ledger: Ledger, now: datetime, senders: set[str]) -
         failed = _failure(submission.file, "", err)
         failed.submission.arrived = now
         return failed
-    submission.arrived = arrived
-    submission.arrival_source = source
+    submission.arrived, submission.arrival_source = taken_arrival(arrived, mail, senders)
+    if mail is not None and unknown_sender(mail, senders):
+        submission.unknown_sender = True
+        name = (
+            entry_name(plan, submission.unit)
+            if submission.unit is not None
+            else plan.settings.roster_words
+        )
+        read.problems.append(
+            problems.make(
+                "inbox.unknown_sender",
+                file=submission.file,
+                unit=submission.unit,
+                sender=mail.sender or "(không rõ người gửi)",
+                name=name,
+            )
+        )
     return read
 
 
