@@ -377,31 +377,27 @@ def merge(
     ``outbox/``, and the same period of the year before, found in ``outbox/`` by its
     dates or in ``compare_with`` (last year's summary, or a folder holding it).
     """
+    from workbook_tools.report.record import read_record
+
     if not ws.inbox.is_dir() or not has_files(ws.inbox):
         raise WorkspaceError(
             f"Không có tệp nào để tổng hợp trong {ws.inbox}. Hãy lưu các tệp thôn, đơn vị "
             "gửi về vào thư mục inbox/ rồi chạy lại lệnh."
         )
     now = _moment(now)
+    outbox = ws.period_outbox(period.code)
     with run_lock(ws.root):
+        # A lock the ledger lost, kept beside the report: put back before the inbox is read.
+        restored = restore_lost_lock(ws.ledger, period.code, read_record(outbox).lock, now)
         with _reading(plan, period, ws.inbox) as (reads, total):
             # The report's libraries (pandas, xlsxwriter: a fifth of a second to
             # load) are loaded while the worker processes read, if there are any.
             from workbook_tools.consolidation import consolidate
             from workbook_tools.history import find_history
-            from workbook_tools.report.write import (
-                read_record,
-                require_locked_figures,
-                write_report,
-            )
+            from workbook_tools.report.write import require_locked_figures, write_report
 
             result = collect(plan, period, reads, ws.ledger, now, total=total, progress=progress)
-        outbox = ws.period_outbox(period.code)
-        if not result.lock_history and (
-            restored := restore_lost_lock(ws.ledger, period.code, read_record(outbox).lock, now)
-        ):
-            # The ledger had lost the lock the report shows: put back, the inbox read again.
-            result = read_and_check(plan, period, ws.inbox, ws.ledger, now=now)
+        if restored:
             result.problems.append(restored_note(ws.ledger, period.code, restored))
         require_locked_files(result)
         history = find_history(plan, period, ws.outbox, compare_with)
@@ -558,7 +554,8 @@ def unlock(
     the lock included). Raises :class:`LockError` with no reason, when the period
     is not locked, or the ledger cannot be written.
     """
-    from workbook_tools.report.write import copy_lock, read_record, report_paths
+    from workbook_tools.report.record import read_record
+    from workbook_tools.report.write import copy_lock, report_paths
 
     _require_root(ws)
     code = period.code

@@ -21,7 +21,6 @@ replaces the officer's only when the caller asks (``use_builtin``).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -29,7 +28,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from workbook_tools import history
 from workbook_tools.consolidation import Consolidation
@@ -37,6 +35,7 @@ from workbook_tools.errors import LockError, OutputError, TemplateError
 from workbook_tools.inbox.lock import LockState, ReportToLock, lock_record, locked_files, shown_time
 from workbook_tools.report.document import DOCUMENT_NAME, ReportEntries, build_document
 from workbook_tools.report.entries import Entries, ResolvedEntries, full_number, resolve
+from workbook_tools.report.record import RECORD_NAME, Record, digest, read_record, record_lock
 from workbook_tools.report.summary import build_summary, figures_digest, summary_bytes
 from workbook_tools.report.workbook import build_workbook
 from workbook_tools.workspace import (
@@ -49,9 +48,6 @@ from workbook_tools.workspace import (
 
 WORKBOOK_NAME = "BaoCao_TongHop_{period}.xlsx"
 SUMMARY_NAME = history.SUMMARY_NAME  # the earlier periods' are read back by history.py
-#: The hidden record of the period's report: what the tool wrote, the officer's entries.
-RECORD_NAME = ".wbt-report.json"
-RECORD_FORMAT = 1
 #: A report the officer changed, kept: "BaoCao_TongHop_6T-2024 (sửa 18-06-2024 09-30).xlsx",
 #: dated by its last save (no character Windows refuses in a name: no ":" or "/").
 KEPT_NAME = "{stem} (sửa {when:%d-%m-%Y %H-%M}){suffix}"
@@ -92,27 +88,6 @@ class ReportPaths:
         return self.workbook.with_name(RECORD_NAME)
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """The period's record: each report file's SHA-256 as written, the officer's entries,
-    and a copy of the period's lock (chốt số liệu) as ``wbt lock`` and ``wbt unlock`` left
-    it (:func:`~workbook_tools.inbox.lock.lock_record`): a second place it is kept."""
-
-    written: dict[str, str]  # file name -> hex digest
-    entries: Entries
-    lock: dict[str, Any] | None = None
-
-    def to_bytes(self) -> bytes:
-        data: dict[str, Any] = {
-            "format": RECORD_FORMAT,
-            "written": self.written,
-            "entries": self.entries.to_json(),
-        }
-        if self.lock is not None:
-            data["lock"] = self.lock
-        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-
-
 def report_paths(folder: Path, period_code: str) -> ReportPaths:
     """Where the report of ``period_code`` goes inside ``folder``."""
     return ReportPaths(
@@ -120,39 +95,6 @@ def report_paths(folder: Path, period_code: str) -> ReportPaths:
         summary=folder / SUMMARY_NAME.format(period=period_code),
         document=folder / DOCUMENT_NAME.format(period=period_code),
     )
-
-
-def read_record(folder: Path) -> Record:
-    """The record of the report in ``folder``; an empty one if there is none, or it cannot
-    be read (then every report file there is kept before being replaced: nothing is lost)."""
-    try:
-        data = json.loads((folder / RECORD_NAME).read_bytes())
-    except (OSError, ValueError):
-        return Record({}, Entries())
-    if not isinstance(data, dict):
-        return Record({}, Entries())
-    written = data.get("written")
-    if not isinstance(written, dict):
-        written = {}
-    digests = {str(k): v for k, v in written.items() if isinstance(v, str)}
-    lock = data.get("lock")
-    return Record(
-        digests, Entries.from_json(data.get("entries")), lock if isinstance(lock, dict) else None
-    )
-
-
-def record_lock(folder: Path, lock: dict[str, Any]) -> None:
-    """Keep ``lock`` (the period's lock as plain data) in the period's record in ``folder``,
-    the rest of the record as it was; replaced whole or not at all (:class:`OutputError`)."""
-    record = read_record(folder)
-    path = folder / RECORD_NAME
-    write_together(
-        [(path, Record(record.written, record.entries, lock).to_bytes())], hidden={path}
-    )
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def write_report(
