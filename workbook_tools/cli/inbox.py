@@ -23,7 +23,6 @@ from workbook_tools.cli.common import (
 from workbook_tools.deadline import commune_deadline_text
 from workbook_tools.inbox.arrival import (
     NEEDS_CONFIRMATION,
-    UNKNOWN_SENDER_WHY,
     correction_when,
     shown_arrival,
     source_label,
@@ -33,7 +32,12 @@ from workbook_tools.inbox.model import EntryStatus, InboxResult, SubmissionStatu
 from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import Kind, Period, Plan
 from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
-from workbook_tools.report.locking import lock_lines, review_text
+from workbook_tools.report.locking import (
+    confirmation_lines,
+    correction_lines,
+    lock_lines,
+    review_text,
+)
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
 _HEADERS = ("Mã", "Tên", "Nộp", "Hạn", "Thời điểm nhận", "Tệp dùng", "Lỗi", "Cảnh báo", "Xem xét")
@@ -175,7 +179,6 @@ def _arrival(r: EntryStatus, zone: ZoneInfo) -> str:
 
 def _summary_line(rows: Sequence[EntryStatus], period: str, zone: ZoneInfo) -> str:
     received = [r for r in rows if r.received]
-    strangers = [r.entry.code for r in received if r.unknown_sender]
     on_time = sum(r.on_time is True for r in received)
     missing = [r.entry.code for r in rows if not r.received]
     line = (
@@ -183,27 +186,10 @@ def _summary_line(rows: Sequence[EntryStatus], period: str, zone: ZoneInfo) -> s
         f"{len(received) - on_time})"
     )
     line += f"; chưa nộp: {', '.join(missing)}." if missing else "."
-    doubtful = [r.entry.code for r in rows if r.received and r.needs_confirmation]
-    if doubtful:
-        line += (
-            f"\nCần xác nhận ({', '.join(doubtful)}): nhận sau hạn nhưng biểu mẫu hoặc thư ghi "
-            "ngày trước hạn. Nếu bài đã gửi đúng hạn, hãy ghi lại bằng: wbt arrival "
-            f'--period {period} --unit MÃ --date dd/mm/yyyy --reason "lý do".'
-        )
-    if strangers:
-        line += (
-            f"\nNgười gửi lạ ({', '.join(strangers)}): {UNKNOWN_SENDER_WHY}. Nếu đúng là bài "
-            "của thôn, đơn vị và thư gửi đúng hạn, hãy ghi ngày nhận bằng: wbt arrival "
-            f'--period {period} --unit MÃ --date dd/mm/yyyy --reason "lý do".'
-        )
-    corrected = [r for r in rows if r.received and r.correction is not None]
-    for r in corrected:
-        assert r.correction is not None
-        line += (
-            f"\n{r.entry.code} - {r.entry.name}: cán bộ xác nhận nhận ngày "
-            f"{correction_when(r.correction, zone)} ({r.correction.reason})."
-        )
-    return line
+    notes = confirmation_lines(received, period) + correction_lines(
+        received, zone, lambda e: f"{e.code} - {e.name}"
+    )
+    return "\n".join([line, *notes])
 
 
 def _problems_by_unit(rows: Sequence[EntryStatus], result: InboxResult, who: str) -> None:

@@ -18,7 +18,7 @@ from workbook_tools.cli.common import (
     progress_bar,
     shown_path,
 )
-from workbook_tools.inbox.lock import REVIEW_LABELS, ReviewState, shown_time
+from workbook_tools.inbox.lock import REVIEW_LABELS, ReviewState, entry_name, shown_time
 from workbook_tools.inbox.model import Submission
 from workbook_tools.plan.model import Plan
 
@@ -192,5 +192,5 @@ def _copy_warning(error: str | None) -> None:
 
 def _list_files(plan: Plan, files: tuple[Submission, ...]) -> None:
     for s in files:
-        name = plan.entry(s.unit).name if s.unit is not None else ""
+        name = entry_name(plan, s.unit or "")
         click.echo(f"  - {name} ({s.unit}): {s.file} (nhận {s.arrived:%d/%m/%Y %H:%M})")

@@ -18,7 +18,6 @@ from workbook_tools.cli.common import (
     progress_bar,
     shown_path,
 )
-from workbook_tools.inbox.arrival import UNKNOWN_SENDER_WHY
 from workbook_tools.numbers import percent_text
 from workbook_tools.pipeline import MergeOutcome
 from workbook_tools.plan.model import Kind
@@ -287,10 +286,8 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
     names = {e.code: e.name for e in c.plan.roster}
     if done.late:
         click.echo("  Trễ hạn: " + ", ".join(f"{names[x]} ({x})" for x in done.late))
-    from workbook_tools.inbox.arrival import SOURCE_LABELS, correction_when
+    from workbook_tools.inbox.arrival import SOURCE_LABELS
     from workbook_tools.inbox.read import plan_zone
-
-    zone = plan_zone(c.plan)
 
     sources = [e.arrival_source for e in done.entries if e.arrival_source is not None]
     if sources:
@@ -303,36 +300,18 @@ def print_summary(ws: Workspace, outcome: MergeOutcome) -> None:
             )
             + "."
         )
-    strangers = [e.entry for e in done.entries if e.unknown_sender]
-    if strangers:
-        click.secho(
-            f"  Người gửi lạ ({UNKNOWN_SENDER_WHY}): "
-            + ", ".join(f"{e.name} ({e.code})" for e in strangers)
-            + ". Nếu đúng là bài của thôn, đơn vị và thư gửi đúng hạn, hãy ghi ngày nhận bằng: "
-            f'wbt arrival --period {c.period.code} --unit MÃ --date dd/mm/yyyy --reason "lý do".',
-            fg="yellow",
-        )
-    doubtful = [e.entry for e in done.entries if e.needs_confirmation]
-    if doubtful:
-        click.secho(
-            "  Cần xác nhận (nhận sau hạn, nhưng biểu mẫu hoặc thư ghi trước hạn): "
-            + ", ".join(f"{e.name} ({e.code})" for e in doubtful)
-            + f". Ghi ngày nhận đúng bằng: wbt arrival --period {c.period.code} --unit MÃ "
-            '--date dd/mm/yyyy --reason "lý do".',
-            fg="yellow",
-        )
-    for e in done.entries:
-        if e.correction is not None:
-            click.echo(
-                f"  {e.entry.name} ({e.entry.code}): cán bộ xác nhận nhận ngày "
-                f"{correction_when(e.correction, zone)} ({e.correction.reason})."
-            )
+    from workbook_tools.report.locking import confirmation_lines, correction_lines, lock_lines
+
+    for line in confirmation_lines(done.entries, c.period.code):
+        click.secho(f"  {line}", fg="yellow")
+    for line in correction_lines(
+        done.entries, plan_zone(c.plan), lambda e: f"{e.name} ({e.code})"
+    ):
+        click.echo(f"  {line}")
     if done.missing:
         click.secho(
             "  Chưa nộp: " + ", ".join(f"{names[x]} ({x})" for x in done.missing), fg="yellow"
         )
-    from workbook_tools.report.locking import lock_lines
-
     for line in lock_lines(c.plan, c.lock, c.after_lock):  # chốt số liệu
         click.secho(line, fg="yellow" if c.lock.locked else None)
     met = sum(r.outcome is Outcome.MET for r in c.indicators)
