@@ -64,16 +64,15 @@ from workbook_tools.inbox.read import (
     roster_status,
 )
 from workbook_tools.inbox.scan import has_files, named_files
-from workbook_tools.plan.model import Period, Plan, RosterEntry
+from workbook_tools.plan.model import Period, Plan
 from workbook_tools.workers import ordered_map, worker_count
 from workbook_tools.workspace import Workspace, run_lock
 
 if TYPE_CHECKING:
-    from email.message import EmailMessage
-
     from workbook_tools.consolidation import Consolidation
+    from workbook_tools.mail.compose import Outgoing
     from workbook_tools.mail.fetch import FetchResult, MailSource, RawMail
-    from workbook_tools.mail.transport import Server
+    from workbook_tools.mail.transport import Delivery, Server
     from workbook_tools.report.entries import Entries
     from workbook_tools.report.feedback import FeedbackCopies
     from workbook_tools.report.pdf import PdfOutcome
@@ -666,19 +665,6 @@ def _moment(now: datetime | None) -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
-    """One unit's message (``wbt send``, ``wbt remind``): sent, written as a draft, or not
-    and why (Vietnamese)."""
-
-    entry: RosterEntry
-    addresses: tuple[str, ...]
-    done: bool
-    why: str = ""  # for a message not sent: no address, no form, the server's refusal…
-    path: Path | None = None  # the .eml draft written
-    what: str = ""  # for a reminder: "chưa nộp", "trễ hạn", "có lỗi"
-
-
-@dataclass(frozen=True, slots=True)
 class MailOutcome:
     """The messages of ``wbt send`` or ``wbt remind``: each unit's, and where the drafts
     went (None: sent through ``server``)."""
@@ -717,38 +703,34 @@ def send(
     with why; the others go all the same.
     """
     from workbook_tools.forms import forms_folder, select_forms
-    from workbook_tools.mail.compose import attachment_from, form_message, sender_address
+    from workbook_tools.mail.compose import (
+        Outgoing,
+        attachment_from,
+        draft_name,
+        form_message,
+        no_address,
+        sender_for,
+    )
 
     _require_root(ws)
     now = (now or datetime.now()).replace(microsecond=0)
-    sender = sender_address(plan, server.user if server is not None else None)
-    if server is not None and not sender:
-        raise WorkspaceError(
-            "Chưa biết địa chỉ gửi thư: hãy ghi email của xã vào mục sender_email ở trang Cài "
-            "đặt của kế hoạch, hoặc ghi --user là địa chỉ email dùng để gửi."
-        )
+    sender = sender_for(plan, server.user if server else None, sending=server is not None)
     folder = forms_folder(ws.period_outbox(period.code))
-    prepared: list[tuple[RosterEntry, EmailMessage | None, str, str]] = []
+    prepared: list[Outgoing] = []
     for spec in select_forms(plan, period.code, unit_codes):
-        entry = spec.entry
-        form = folder / spec.filename
-        draft = _draft_name(spec.filename)
+        entry, form, draft = spec.entry, folder / spec.filename, draft_name(spec.filename)
         if not entry.addresses:
-            prepared.append((entry, None, _no_address(plan, entry), draft))
+            prepared.append(Outgoing(entry, None, draft, no_address(entry)))
         elif not form.is_file():
-            prepared.append(
-                (
-                    entry,
-                    None,
-                    f"chưa có biểu mẫu {spec.filename} trong {folder}: hãy chạy wbt generate "
-                    f"--period {period.code} trước",
-                    draft,
-                )
+            why = (
+                f"chưa có biểu mẫu {spec.filename} trong {folder}: hãy chạy wbt generate "
+                f"--period {period.code} trước"
             )
+            prepared.append(Outgoing(entry, None, draft, why))
         else:
             attachment = attachment_from(form)
             message = form_message(plan, period, entry, attachment, sender=sender, now=now)
-            prepared.append((entry, message, "", draft))
+            prepared.append(Outgoing(entry, message, draft))
     return _dispatch(ws, period, prepared, server, SENT_FOLDER)
 
 
@@ -768,87 +750,51 @@ def remind(
     officer's reason), the blank form for a missing report; a unit to confirm is asked
     when it sent its report, not told it was late. ``.eml`` drafts in
     ``outbox/KỲ/thu_nhac``, or through ``server``."""
-    from workbook_tools.clock import in_zone
     from workbook_tools.forms import forms_folder, select_forms
-    from workbook_tools.inbox.lock import review_state
     from workbook_tools.inbox.read import plan_date, plan_zone
     from workbook_tools.mail.compose import (
-        Attachment,
-        Standing,
+        Outgoing,
         attachment_from,
+        draft_name,
+        no_address,
+        reminder_attachment,
         reminder_message,
-        sender_address,
+        sender_for,
+        standing_of,
     )
-    from workbook_tools.problems import Severity
 
     now = (now or datetime.now()).replace(microsecond=0)
-    sender = sender_address(plan, server.user if server is not None else None)
-    if server is not None and not sender:
-        raise WorkspaceError(
-            "Chưa biết địa chỉ gửi thư: hãy ghi email của xã vào mục sender_email ở trang Cài "
-            "đặt của kế hoạch, hoặc ghi --user là địa chỉ email dùng để gửi."
-        )
+    sender = sender_for(plan, server.user if server else None, sending=server is not None)
     checked = check(ws, plan, period, progress=progress)
     zone = plan_zone(plan)
     today = plan_date(now, zone)
     forms = forms_folder(ws.period_outbox(period.code))
     names = {s.entry.code: s.filename for s in select_forms(plan, period.code)}
-    prepared: list[tuple[RosterEntry, EmailMessage | None, str, str]] = []
-    what: dict[str, str] = {}
+    prepared: list[Outgoing] = []
     for row in checked.rows:
         entry = row.entry
-        used = row.used
-        errors = [
-            p.message
-            for p in checked.result.problems
-            if p.unit == entry.code
-            and p.severity is Severity.ERROR
-            and (used is None or p.file == used.file)
-        ]
-        # Late by its time but made before the deadline by its form: "Cần xác nhận", asked
-        # when it was sent, not told it was late.
-        to_confirm = row.received and row.needs_confirmation
-        late = row.received and row.on_time is False and not to_confirm
-        returned = (
-            row.review.reason
-            if used is not None
-            and row.review is not None
-            and review_state(row.review) is ReviewState.RETURNED
-            else None
-        )
-        standing = Standing(
-            received=row.received,
-            late=late,
-            first_arrival=in_zone(row.first_arrival, zone) if row.first_arrival else None,
-            errors=errors if used is not None else [],
-            file=used.file if used is not None else None,
-            to_confirm=to_confirm,
-            returned=returned,
-        )
+        standing = standing_of(row, checked.result.problems, zone)
         if not standing.needs_reminder:
             continue
-        what[entry.code] = standing.summary
-        draft = _draft_name(names[entry.code])
+        draft, what = draft_name(names[entry.code]), standing.summary
         if not entry.addresses:
-            prepared.append((entry, None, _no_address(plan, entry), draft))
+            prepared.append(Outgoing(entry, None, draft, no_address(entry), what))
             continue
-        attachments: list[Attachment] = []
-        if used is not None and (standing.errors or returned is not None):
-            copy = checked.feedback.by_file.get(used.file)
-            if copy is not None and copy.is_file():
-                attachments.append(attachment_from(copy))
-        elif not row.received and (forms / names[entry.code]).is_file():
-            attachments.append(attachment_from(forms / names[entry.code]))
-        message = reminder_message(
-            plan, period, entry, standing, attachments, sender=sender, now=now, today=today
+        attached = reminder_attachment(
+            row, standing, checked.feedback.by_file, forms / names[entry.code]
         )
-        prepared.append((entry, message, "", draft))
-    outcome = _dispatch(ws, period, prepared, server, REMINDER_FOLDER)
-    deliveries = [
-        Delivery(d.entry, d.addresses, d.done, d.why, d.path, what.get(d.entry.code, ""))
-        for d in outcome.deliveries
-    ]
-    return MailOutcome(deliveries, outcome.folder, outcome.server)
+        message = reminder_message(
+            plan,
+            period,
+            entry,
+            standing,
+            [attachment_from(attached)] if attached is not None else [],
+            sender=sender,
+            now=now,
+            today=today,
+        )
+        prepared.append(Outgoing(entry, message, draft, what=what))
+    return _dispatch(ws, period, prepared, server, REMINDER_FOLDER)
 
 
 def fetch(
@@ -864,24 +810,12 @@ def fetch(
     ``.eml``, an IMAP mailbox read only) saved into ``inbox/``, their mail recorded in the
     ledger: arrival "theo thư điện tử". Fetching again adds nothing; a :data:`MailSource`
     (IMAP) does not even download the mails fetched before."""
-    from workbook_tools.inbox.ledger import open_ledger
     from workbook_tools.mail.fetch import take
 
     _require_inbox(ws)
     now = (now or datetime.now()).replace(microsecond=0)
     with run_lock(ws.root), open_ledger(ws.ledger, now=now) as ledger:
-        before = 0
-
-        def fetched_before(ident: str) -> bool:
-            nonlocal before
-            if ledger.has_mail(ident):
-                before += 1
-                return True
-            return False
-
-        source = mails(fetched_before, progress) if callable(mails) else mails
-        result = take(plan, source, ws.inbox, ledger, now, since=period.start)
-        result.mails_before = before
+        result = take(plan, mails, ws.inbox, ledger, now, since=period.start, progress=progress)
         result.problems.extend(ledger.problems)
     return FetchOutcome(result)
 
@@ -889,49 +823,19 @@ def fetch(
 def _dispatch(
     ws: Workspace,
     period: Period,
-    prepared: Sequence[tuple[RosterEntry, EmailMessage | None, str, str]],
+    prepared: Sequence[Outgoing],
     server: Server | None,
     folder_name: str,
 ) -> MailOutcome:
-    """The messages written as drafts into ``outbox/KỲ/<folder_name>`` (each under its
-    name), or sent."""
-    from workbook_tools.mail.compose import draft_bytes
-    from workbook_tools.mail.transport import deliver
-    from workbook_tools.workspace import write_atomic
+    """The messages written as drafts into ``outbox/KỲ/<folder_name>`` (holding the run
+    lock), or sent through ``server``."""
+    from workbook_tools.mail.transport import dispatch
 
-    out: list[Delivery] = []
-    if server is None:
-        folder = ws.period_outbox(period.code) / folder_name
-        with run_lock(ws.root):
-            for entry, message, why, name in prepared:
-                if message is None:
-                    out.append(Delivery(entry, entry.addresses, False, why))
-                    continue
-                path = folder / name
-                write_atomic(path, draft_bytes(message), what="thư nháp")
-                out.append(Delivery(entry, entry.addresses, True, path=path))
-        return MailOutcome(out, folder)
-    failed = deliver(server, [(e.code, m) for e, m, _, _ in prepared if m is not None])
-    for entry, message, why, _ in prepared:
-        if message is None:
-            out.append(Delivery(entry, entry.addresses, False, why))
-        else:
-            reason = failed.get(entry.code, "")
-            out.append(Delivery(entry, entry.addresses, not reason, reason))
-    return MailOutcome(out, None, server.shown)
-
-
-def _draft_name(form_name: str) -> str:
-    """A unit's draft: its form's name (clash-free over the roster), as ``.eml``."""
-    return Path(form_name).with_suffix(".eml").name
-
-
-def _no_address(plan: Plan, entry: RosterEntry) -> str:
-    if entry.email.strip():
-        return (
-            f"email '{entry.email}' ở trang Danh sách của kế hoạch không đúng dạng địa chỉ thư"
-        )
-    return "chưa có email ở trang Danh sách của kế hoạch"
+    if server is not None:
+        return MailOutcome(dispatch(prepared, server), None, server.shown)
+    folder = ws.period_outbox(period.code) / folder_name
+    with run_lock(ws.root):
+        return MailOutcome(dispatch(prepared, None, folder), folder)
 
 
 def _require_root(ws: Workspace) -> None:

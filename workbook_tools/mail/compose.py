@@ -12,17 +12,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP, default
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from workbook_tools.clock import in_zone
 from workbook_tools.deadline import days_left_text
+from workbook_tools.errors import WorkspaceError
+from workbook_tools.inbox.lock import ReviewState, review_state
+from workbook_tools.inbox.model import EntryStatus
 from workbook_tools.plan.model import Period, Plan, RosterEntry
+from workbook_tools.problems import Problem, Severity
 
 #: Attachments' MIME types, by extension.
 _TYPES = {
@@ -94,6 +99,90 @@ class Standing:
             )
             if yes
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One unit's message as prepared (``wbt send``, ``wbt remind``), or why there is none."""
+
+    entry: RosterEntry
+    message: EmailMessage | None
+    draft: str  # the .eml draft's name: its form's, clash-free over the roster
+    why: str = ""  # no message: why (no address, no form), in the officer's words
+    what: str = ""  # a reminder: why it is reminded ("trễ hạn, có lỗi")
+
+
+def draft_name(form_name: str) -> str:
+    """A unit's draft: its form's name (made clash-free over the roster), as ``.eml``."""
+    return Path(form_name).with_suffix(".eml").name
+
+
+def sender_for(plan: Plan, user: str | None, *, sending: bool) -> str:
+    """The commune's address (:func:`sender_address`); sending through a server, there must
+    be one (:class:`WorkspaceError` says where to write it)."""
+    sender = sender_address(plan, user)
+    if sending and not sender:
+        raise WorkspaceError(
+            "Chưa biết địa chỉ gửi thư: hãy ghi email của xã vào mục sender_email ở trang Cài "
+            "đặt của kế hoạch, hoặc ghi --user là địa chỉ email dùng để gửi."
+        )
+    return sender
+
+
+def no_address(entry: RosterEntry) -> str:
+    """Why ``entry`` gets no message: its roster email missing or not an address."""
+    if entry.email.strip():
+        return (
+            f"email '{entry.email}' ở trang Danh sách của kế hoạch không đúng dạng địa chỉ thư"
+        )
+    return "chưa có email ở trang Danh sách của kế hoạch"
+
+
+def standing_of(row: EntryStatus, found: Sequence[Problem], zone: tzinfo) -> Standing:
+    """Where ``row``'s unit stands for its reminder: ``found``, the period's problems (the
+    errors of the file used are kept); its first arrival shown in ``zone``."""
+    used = row.used
+    errors = (
+        [
+            p.message
+            for p in found
+            if p.unit == row.entry.code and p.severity is Severity.ERROR and p.file == used.file
+        ]
+        if used is not None
+        else []
+    )
+    # Late by its time but made before the deadline by its form: "Cần xác nhận", asked
+    # when it was sent, not told it was late.
+    to_confirm = row.received and row.needs_confirmation
+    returned = (
+        row.review.reason
+        if used is not None
+        and row.review is not None
+        and review_state(row.review) is ReviewState.RETURNED
+        else None
+    )
+    return Standing(
+        received=row.received,
+        late=row.received and row.on_time is False and not to_confirm,
+        first_arrival=in_zone(row.first_arrival, zone) if row.first_arrival else None,
+        errors=errors,
+        file=used.file if used is not None else None,
+        to_confirm=to_confirm,
+        returned=returned,
+    )
+
+
+def reminder_attachment(
+    row: EntryStatus, standing: Standing, copies: Mapping[str, Path], blank_form: Path
+) -> Path | None:
+    """What a reminder carries: the feedback copy of the file used (errors, returned; from
+    ``copies``, by file), or the blank form for a report missing; None when there is none."""
+    if row.used is not None and (standing.errors or standing.returned is not None):
+        copy = copies.get(row.used.file)
+        return copy if copy is not None and copy.is_file() else None
+    if not row.received and blank_form.is_file():
+        return blank_form
+    return None
 
 
 def made_here(message_id: str) -> bool:

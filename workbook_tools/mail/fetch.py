@@ -75,12 +75,12 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from workbook_tools import problems, safety
 from workbook_tools.clock import believable, in_zone, local
 from workbook_tools.errors import OutputError
 from workbook_tools.inbox.ledger import Ledger, MailArrival
+from workbook_tools.inbox.read import plan_zone
 from workbook_tools.mail import PASSWORD_VARIABLE
 from workbook_tools.mail.compose import made_here, sender_address
 from workbook_tools.mail.transport import (
@@ -782,16 +782,20 @@ def _zip_name(name: str, flags: int) -> str:
 
 def take(
     plan: Plan,
-    mails: Iterable[RawMail],
+    mails: Iterable[RawMail] | MailSource,
     inbox: Path,
     ledger: Ledger,
     now: datetime,
     since: date | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> FetchResult:
     """Save the attachments of ``mails`` into ``inbox`` and record their mail in ``ledger``.
 
-    ``since``: mail sent before this day (the period's start) is passed over. Run it
-    holding the run lock. A mail that cannot be parsed is said, and the others are taken.
+    ``mails``: the mail, or a :data:`MailSource` (IMAP) told which mails ``ledger`` has
+    taken whole before (not downloaded again: counted in :attr:`FetchResult.mails_before`)
+    and given ``progress``. ``since``: mail sent before this day (the period's start) is
+    passed over. Run it holding the run lock. A mail that cannot be parsed is said, and
+    the others are taken.
 
     Each mail's files are recorded in the ledger (committed) as soon as they are written:
     a run stopped later (the connection lost, Ctrl-C, a crash) keeps them recorded, and
@@ -803,8 +807,16 @@ def take(
     result = FetchResult()
     known = {a.casefold() for e in plan.roster for a in e.addresses}
     own = sender_address(plan).strip().casefold()
+    zone = plan_zone(plan)
     seen: dict[str, str] = {}  # sha256 -> the file saved for it in this run
-    reading = iter(mails)
+
+    def fetched_before(ident: str) -> bool:
+        if ledger.has_mail(ident):
+            result.mails_before += 1
+            return True
+        return False
+
+    reading = iter(mails(fetched_before, progress) if callable(mails) else mails)
     while True:
         try:
             raw = next(reading)
@@ -826,20 +838,20 @@ def take(
             )
             continue
         try:
-            _take_one(plan, raw, message, inbox, ledger, now, since, known, own, seen, result)
+            _take_one(raw, message, inbox, ledger, now, since, zone, known, own, seen, result)
         finally:
             ledger.save()  # this mail's files recorded, whatever comes next
     return result
 
 
 def _take_one(
-    plan: Plan,
     raw: RawMail,
     message: EmailMessage,
     inbox: Path,
     ledger: Ledger,
     now: datetime,
     since: date | None,
+    zone: tzinfo,
     known: set[str],
     own: str,
     seen: dict[str, str],
@@ -858,7 +870,6 @@ def _take_one(
         )
         ledger.record_mail(MailArrival(ident, "", None, sender, "", now))
         return
-    zone = ZoneInfo(plan.settings.time_zone)
     when = mail_time(message, raw.delivered, zone)
     # No time from the mail: none recorded as the mail's (the file's own time stands).
     arrived = min(local(when.arrived), now) if when.arrived is not None else None
@@ -869,8 +880,9 @@ def _take_one(
     files: list[tuple[str, bytes]] = []
     for name, content in found:
         if name.lower().endswith(".zip"):
-            inner, inner_skipped, refused = unzip(safe_name(name), content, where)
-            folder_name = safe_name(safe_name(Path(safe_name(name)).stem)[:_MAX_ZIP_FOLDER])
+            zip_name = safe_name(name)
+            inner, inner_skipped, refused = unzip(zip_name, content, where)
+            folder_name = safe_name(safe_name(Path(zip_name).stem)[:_MAX_ZIP_FOLDER])
             files.extend((f"{folder_name}/{safe_name(n)}", c) for n, c in inner)
             skipped.extend(inner_skipped)
             result.problems.extend(refused)  # said once, not also as skipped

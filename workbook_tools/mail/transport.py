@@ -22,12 +22,16 @@ import contextlib
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 
 from workbook_tools.errors import WorkbookToolsError
 from workbook_tools.mail import PASSWORD_VARIABLE, TIMEOUT
+from workbook_tools.mail.compose import Outgoing, draft_bytes
+from workbook_tools.plan.model import RosterEntry
+from workbook_tools.workspace import write_atomic
 
 
 class MailError(WorkbookToolsError):
@@ -89,6 +93,47 @@ def _port(number: str, text: str) -> int:
 def tls_context() -> ssl.SSLContext:
     """The system's authorities (``SSL_CERT_FILE``, ``SSL_CERT_DIR`` if set), names checked."""
     return ssl.create_default_context()
+
+
+# --- drafts or SMTP ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One unit's message (``wbt send``, ``wbt remind``): sent, written as a draft, or not
+    and why (Vietnamese)."""
+
+    entry: RosterEntry
+    addresses: tuple[str, ...]
+    done: bool
+    why: str = ""  # for a message not sent: no address, no form, the server's refusal…
+    path: Path | None = None  # the .eml draft written
+    what: str = ""  # for a reminder: "chưa nộp", "trễ hạn", "có lỗi"
+
+
+def dispatch(
+    prepared: Sequence[Outgoing], server: Server | None, folder: Path | None = None
+) -> list[Delivery]:
+    """Each prepared message written as a draft into ``folder`` (no ``server``: run it
+    holding the run lock), or sent through ``server``; one :class:`Delivery` each."""
+    failed: dict[str, str] = {}
+    if server is not None:
+        messages = [(o.entry.code, o.message) for o in prepared if o.message is not None]
+        failed = deliver(server, messages)
+    out: list[Delivery] = []
+    for o in prepared:
+        entry = o.entry
+        if o.message is None:
+            out.append(Delivery(entry, entry.addresses, False, o.why, what=o.what))
+        elif server is not None:
+            reason = failed.get(entry.code, "")
+            out.append(Delivery(entry, entry.addresses, not reason, reason, what=o.what))
+        else:
+            assert folder is not None
+            path = folder / o.draft
+            write_atomic(path, draft_bytes(o.message), what="thư nháp")
+            out.append(Delivery(entry, entry.addresses, True, path=path, what=o.what))
+    return out
 
 
 # --- SMTP -------------------------------------------------------------------------
