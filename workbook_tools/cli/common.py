@@ -14,6 +14,7 @@ import click
 from workbook_tools.errors import PlanError, WorkbookToolsError
 from workbook_tools.plan import load_plan
 from workbook_tools.plan.model import Period, Plan
+from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
 from workbook_tools.workspace import Workspace
 
 P = ParamSpec("P")
@@ -63,6 +64,18 @@ def shown_path(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return str(path)
+
+
+#: How each severity's line is coloured on the screen.
+SEVERITY_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
+
+
+def echo_problem(problem: Problem, prefix: str = "") -> None:
+    """One problem on its own line: "Lỗi: …", "Cảnh báo: …", coloured by its severity."""
+    click.secho(
+        f"{prefix}{SEVERITY_LABELS[problem.severity]}: {problem.message}",
+        fg=SEVERITY_COLORS[problem.severity],
+    )
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -11,6 +11,7 @@ import click
 
 from workbook_tools import pipeline
 from workbook_tools.cli import cli
+from workbook_tools.cli.common import SEVERITY_COLORS as _COLORS
 from workbook_tools.cli.common import (
     dir_option,
     handle_errors,
@@ -31,7 +32,7 @@ from workbook_tools.inbox.lock import LockState
 from workbook_tools.inbox.model import EntryStatus, InboxResult, SubmissionStatus
 from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import Kind, Period, Plan
-from workbook_tools.problems import SEVERITY_LABELS, Problem, Severity
+from workbook_tools.problems import SEVERITY_LABELS, Problem
 from workbook_tools.report.locking import (
     confirmation_lines,
     correction_lines,
@@ -39,7 +40,6 @@ from workbook_tools.report.locking import (
     review_text,
 )
 
-_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
 _HEADERS = ("Mã", "Tên", "Nộp", "Hạn", "Thời điểm nhận", "Tệp dùng", "Lỗi", "Cảnh báo", "Xem xét")
 #: The columns right-aligned: the counts.
 _COUNTS = (6, 7)

@@ -15,6 +15,7 @@ from workbook_tools import pipeline
 from workbook_tools.cli import cli
 from workbook_tools.cli.common import (
     dir_option,
+    echo_problem,
     handle_errors,
     open_period,
     period_option,
@@ -28,15 +29,11 @@ from workbook_tools.inbox.arrival import correction_when
 from workbook_tools.inbox.read import plan_zone
 from workbook_tools.mail import PASSWORD_VARIABLE
 from workbook_tools.plan.model import Period, Plan
-from workbook_tools.problems import SEVERITY_LABELS, Severity
 from workbook_tools.workspace import Workspace
 
 if TYPE_CHECKING:
     from workbook_tools.mail.fetch import FetchResult, MailSource, RawMail
     from workbook_tools.mail.transport import Server
-
-_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: None}
-
 
 @cli.command("arrival")
 @period_option
@@ -397,7 +394,7 @@ def _print_fetch(ws: Workspace, plan: Plan, period: Period, result: FetchResult)
         for d in result.skipped:
             click.echo(f"  {d.name} ({d.where}): {d.why}")
     for p in result.problems:
-        click.secho(f"{SEVERITY_LABELS[p.severity]}: {p.message}", fg=_COLORS[p.severity])
+        echo_problem(p)
     if result.saved:
         click.echo(
             f"Chạy wbt status --period {period.code} để xem tình hình nộp của các "
