@@ -21,3 +21,11 @@ ever written anywhere: it comes from ``WBT_MAIL_PASSWORD`` or a prompt.
 PASSWORD_VARIABLE = "WBT_MAIL_PASSWORD"
 #: Seconds any one network operation may take before it is given up.
 TIMEOUT = 30.0
+#: The spreadsheets' MIME types, by extension: what a form is attached as, and how an
+#: attachment with no name is known to be one.
+SPREADSHEET_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+    ".xls": "application/vnd.ms-excel",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+}

@@ -24,18 +24,12 @@ from pathlib import Path
 from workbook_tools.clock import in_zone
 from workbook_tools.deadline import days_left_text
 from workbook_tools.errors import WorkspaceError
-from workbook_tools.inbox.lock import ReviewState, review_state
+from workbook_tools.inbox.lock import REVIEW_LABELS, ReviewState, review_state
 from workbook_tools.inbox.model import EntryStatus
+from workbook_tools.mail import SPREADSHEET_TYPES
 from workbook_tools.plan.model import Period, Plan, RosterEntry
 from workbook_tools.problems import Problem, Severity
 
-#: Attachments' MIME types, by extension.
-_TYPES = {
-    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ".xlsm": ("application", "vnd.ms-excel.sheet.macroEnabled.12"),
-    ".xls": ("application", "vnd.ms-excel"),
-    ".ods": ("application", "vnd.oasis.opendocument.spreadsheet"),
-}
 #: The tag of the Message-IDs the tool makes (:func:`email.utils.make_msgid`'s idstring):
 #: ``<time.pid.random.wbt@domain>``.
 _ID_TAG = "wbt"
@@ -86,19 +80,26 @@ class Standing:
         )
 
     @property
-    def summary(self) -> str:
-        """Why it is reminded, in the officer's words: "trễ hạn, có lỗi"."""
-        return ", ".join(
+    def reasons(self) -> list[tuple[str, str]]:
+        """Why it is reminded, each reason in short (the officer's list) and as a
+        reminder's subject says it: ("trễ hạn", "nộp trễ hạn")."""
+        returned = REVIEW_LABELS[ReviewState.RETURNED]
+        return [
             words
             for words, yes in (
-                ("chưa nộp", not self.received),
-                ("trễ hạn", self.late),
-                ("cần xác nhận ngày gửi", self.to_confirm),
-                ("trả lại để sửa", self.returned is not None),
-                ("có lỗi", bool(self.errors)),
+                (("chưa nộp", "chưa nộp"), not self.received),
+                (("trễ hạn", "nộp trễ hạn"), self.late),
+                (("cần xác nhận ngày gửi", "cần xác nhận ngày gửi"), self.to_confirm),
+                ((returned, returned), self.returned is not None),
+                (("có lỗi", "có lỗi cần sửa"), bool(self.errors)),
             )
             if yes
-        )
+        ]
+
+    @property
+    def summary(self) -> str:
+        """Why it is reminded, in the officer's words: "trễ hạn, có lỗi"."""
+        return ", ".join(short for short, _ in self.reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,18 +270,8 @@ def reminder_message(
             "Nếu đã gửi rồi, xin trả lời thư này và đính kèm lại tệp đã gửi.",
         ]
     else:
-        parts = []
-        if standing.late:
-            parts.append("nộp trễ hạn")
-        if standing.to_confirm:
-            parts.append("cần xác nhận ngày gửi")
-        if standing.returned is not None:
-            parts.append("trả lại để sửa")
-        if standing.errors:
-            parts.append("có lỗi cần sửa")
-        subject = (
-            f"[UBND xã {s.commune}] {period.name} – {entry.name}: {' và '.join(parts)}"
-        )
+        said = " và ".join(words for _, words in standing.reasons)  # received: never "chưa nộp"
+        subject = f"[UBND xã {s.commune}] {period.name} – {entry.name}: {said}"
         if standing.late and standing.first_arrival is not None:
             lines += [
                 f"Báo cáo {period.name} của {entry.name} được nhận ngày "
@@ -341,10 +332,10 @@ def reminder_message(
     return _message(subject, body, entry, attachments, sender=sender, now=now)
 
 
-def draft_bytes(message: EmailMessage, *, draft: bool = True) -> bytes:
-    """The message as an ``.eml`` file: CRLF lines; with ``draft``, ``X-Unsent: 1`` so that
-    Outlook opens it as a message to send (Thunderbird: "Edit as New")."""
-    if draft and "X-Unsent" not in message:
+def draft_bytes(message: EmailMessage) -> bytes:
+    """The message as an ``.eml`` draft: CRLF lines, ``X-Unsent: 1`` so that Outlook opens
+    it as a message to send (Thunderbird: "Edit as New")."""
+    if "X-Unsent" not in message:
         message["X-Unsent"] = "1"
     return message.as_bytes(policy=DRAFT_POLICY)
 
@@ -376,9 +367,10 @@ def _message(
     message["Message-ID"] = make_msgid(_ID_TAG, domain=domain)
     message.set_content(body)
     for attachment in attachments:
-        maintype, subtype = _TYPES.get(
-            Path(attachment.name).suffix.lower(), ("application", "octet-stream")
+        kind = SPREADSHEET_TYPES.get(
+            Path(attachment.name).suffix.lower(), "application/octet-stream"
         )
+        maintype, _, subtype = kind.partition("/")
         message.add_attachment(
             attachment.content, maintype=maintype, subtype=subtype, filename=attachment.name
         )

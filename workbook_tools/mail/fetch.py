@@ -81,7 +81,7 @@ from workbook_tools.clock import believable, in_zone, local
 from workbook_tools.errors import OutputError
 from workbook_tools.inbox.ledger import Ledger, MailArrival
 from workbook_tools.inbox.read import plan_zone
-from workbook_tools.mail import PASSWORD_VARIABLE
+from workbook_tools.mail import PASSWORD_VARIABLE, SPREADSHEET_TYPES
 from workbook_tools.mail.compose import made_here, sender_address
 from workbook_tools.mail.transport import (
     MailError,
@@ -100,15 +100,10 @@ from workbook_tools.workspace import write_atomic
 #: How far a mail's Date may be from its Received stamps and still be believed.
 DATE_TOLERANCE = timedelta(hours=2)
 #: The attachments taken, by extension (a zip is opened).
-SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+SPREADSHEETS = tuple(SPREADSHEET_TYPES)
 TAKEN = (*SPREADSHEETS, ".zip")
-#: A part with no name, taken by its type: the extension it is saved with.
-_BY_TYPE = {
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-    "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
-    "application/vnd.ms-excel": ".xls",
-    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
-}
+#: A part with no name, taken by its type (lower case): the extension it is saved with.
+_BY_TYPE = {kind.lower(): extension for extension, kind in SPREADSHEET_TYPES.items()}
 #: Why the attachments of the commune's own mail are not taken.
 OWN_MAIL = (
     "thư do xã gửi đi, không phải thư trả lời của thôn, đơn vị (nếu là bài nộp xã tự chuyển "
