@@ -877,7 +877,7 @@ def _take_one(
         if name.lower().endswith(".zip"):
             zip_name = safe_name(name)
             inner, inner_skipped, refused = unzip(zip_name, content, where)
-            folder_name = safe_name(safe_name(Path(zip_name).stem)[:_MAX_ZIP_FOLDER])
+            folder_name = safe_name(Path(zip_name).stem[:_MAX_ZIP_FOLDER])  # already safe
             files.extend((f"{folder_name}/{safe_name(n)}", c) for n, c in inner)
             skipped.extend(inner_skipped)
             result.problems.extend(refused)  # said once, not also as skipped
