@@ -27,6 +27,7 @@ from tests.inbox_forms import CA, VILLAGE, filled, form_name, put
 from tests.plan_samples import row, sample_data, write_workbook
 from workbook_tools import pipeline
 from workbook_tools.cli import cli
+from workbook_tools.history import earlier_report
 from workbook_tools.numbers import percent_text
 from workbook_tools.plan import load_plan
 from workbook_tools.plan.relative import parse_relative
@@ -281,6 +282,122 @@ def test_an_unreadable_earlier_summary_is_a_warning_not_a_stop(root: Path) -> No
     assert problem["file"] == "outbox/6T-2024/tong_hop_6T-2024.json"
     assert "không phải JSON" in problem["message"]
     assert "không đọc được" in data["comparison"]["previous"]["note"]
+
+
+def word_text(path: Path) -> str:
+    return "\n".join(p.text for p in docx.Document(path).paragraphs)
+
+
+@pytest.mark.parametrize("summary_is", ["corrupt", "absent"])
+def test_the_word_report_names_no_file_of_a_missing_earlier_report(
+    root: Path, summary_is: str
+) -> None:
+    """The official report says which period is missing, in its own words; the path of
+    the file looked for is the officer's business (terminal, JSON), not the report's."""
+    with_relative_target(root, "tăng ít nhất 10 % so với kỳ trước")
+    if summary_is == "corrupt":
+        merge(root, SIX_MONTHS, JUNE)
+        (root / "outbox" / SIX_MONTHS / f"tong_hop_{SIX_MONTHS}.json").write_text("{", "utf-8")
+    annual_forms(root, {"T01": 5})
+    merge(root, ANNUAL, DECEMBER)
+    text = word_text(root / "outbox" / ANNUAL / f"BaoCao_{ANNUAL}.docx")
+    assert "outbox" not in text and "tong_hop" not in text
+    assert "Chưa có số liệu kỳ trước (6 tháng đầu năm 2024) để so sánh." in text
+    data = summary(root, ANNUAL)
+    # The officer's note still names the file.
+    assert "outbox/6T-2024/tong_hop_6T-2024.json" in data["comparison"]["previous"]["note"]
+    ct12 = by_code(data)["CT1.2"]
+    assert "chưa đánh giá được: chưa có số liệu kỳ trước (6 tháng đầu năm 2024)" in ct12["note"]
+    assert "outbox" not in ct12["note"]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param({"unit_values": 5}, id="unit_values_not_a_list"),
+        pytest.param({"unit_values": {"T01": 1}}, id="unit_values_a_mapping"),
+        pytest.param({"period_name": "[" * 100_000 + "]" * 100_000}, id="deeply_nested"),
+    ],
+)
+def test_a_broken_earlier_summary_is_a_warning_not_a_traceback(
+    root: Path, broken: dict[str, Any]
+) -> None:
+    merge(root, SIX_MONTHS, JUNE)
+    path = root / "outbox" / SIX_MONTHS / f"tong_hop_{SIX_MONTHS}.json"
+    data = json.loads(path.read_text("utf-8"))
+    if "unit_values" in broken:
+        data.update(broken)
+        path.write_text(json.dumps(data), "utf-8")
+    else:  # an array inside arrays, deeper than any reader goes
+        text = json.dumps(data)
+        path.write_text(text[:-1] + ', "deep": ' + broken["period_name"] + "}", "utf-8")
+    annual_forms(root, {"T01": 5})
+    result = CliRunner().invoke(cli, ["merge", "--period", ANNUAL, "--dir", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    annual = summary(root, ANNUAL)
+    if "unit_values" in broken:  # the figures are still read; the villages' values are not
+        assert annual["comparison"]["previous"]["period"] == SIX_MONTHS
+    else:
+        (problem,) = [p for p in annual["problems"] if p["code"] == "compare.summary_unreadable"]
+        assert "không phải JSON" in problem["message"]
+
+
+def test_an_exact_value_is_read_only_as_the_summary_writes_it() -> None:
+    """ "11/12" is read; "1e5" (or "1e999999999", which would take hours) is not: the
+    decimal value is taken instead."""
+    data = {
+        "period": "6T-2023",
+        "indicators": [
+            {"code": "A", "value_exact": "11/12", "value": 0.9},
+            {"code": "B", "value_exact": "1e5", "value": 0.5},
+            {"code": "C", "value_exact": "1e999999999", "value": 0.25},
+            {"code": "D", "value_exact": " 1/2", "value": 0.75},
+        ],
+    }
+    report = earlier_report(data, "tong_hop_6T-2023.json")
+    assert report is not None
+    values = {code: f.value for code, f in report.indicators.items()}
+    assert values == {
+        "A": Fraction(11, 12),
+        "B": Fraction(1, 2),
+        "C": Fraction(1, 4),
+        "D": Fraction(3, 4),
+    }
+
+
+def test_compare_with_a_file_that_is_no_summary_is_refused(root: Path, tmp_path: Path) -> None:
+    given = tmp_path / "bao_cao_nam_truoc.json"
+    given.write_text("đây không phải JSON", "utf-8")
+    result = CliRunner().invoke(
+        cli, ["merge", "--period", SIX_MONTHS, "--dir", str(root), "--compare-with", str(given)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"Tệp {given} (--compare-with) không phải tệp tổng hợp tong_hop_….json của wbt" in (
+        result.output.replace("\n", " ")
+    )
+    assert "wbt merge' để ghi lại tệp" not in result.output
+    assert not (root / "outbox" / SIX_MONTHS / f"tong_hop_{SIX_MONTHS}.json").exists()
+
+
+def test_compare_with_a_folder_without_last_years_summary_says_so(
+    root: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "nam_truoc"
+    last_years_summary(folder / "tong_hop_CN-2023.json", 3)  # another period: not taken
+    data = json.loads((folder / "tong_hop_CN-2023.json").read_text("utf-8"))
+    data.update(period="CN-2023", period_start="2023-01-01", period_end="2023-12-31")
+    (folder / "tong_hop_CN-2023.json").write_text(json.dumps(data), "utf-8")
+    result = CliRunner().invoke(
+        cli, ["merge", "--period", SIX_MONTHS, "--dir", str(root), "--compare-with", str(folder)]
+    )
+    assert result.exit_code == 0, result.output
+    note = summary(root, SIX_MONTHS)["comparison"]["same_period_last_year"]["note"]
+    assert note.startswith("chưa có số liệu cùng kỳ năm trước (thư mục ")
+    assert str(folder) in note
+    assert "từ 01/01/2023 đến 30/06/2023" in note
+    assert "từ 01/01/2023 đến 30/06/2023" in result.output.replace("\n", " ")
 
 
 # --- what the officer reads: the comparison sheet, its chart, the Word report ------------

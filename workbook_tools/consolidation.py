@@ -37,7 +37,7 @@ import pandas as pd
 
 from workbook_tools import expressions, problems
 from workbook_tools.comparison import past_and_peer_problems
-from workbook_tools.history import NO_LAST_YEAR, NO_PREVIOUS, Figures, History
+from workbook_tools.history import Figures, History
 from workbook_tools.inbox.ledger import Correction, LockEvent, Review
 from workbook_tools.inbox.lock import LockState
 from workbook_tools.inbox.model import (
@@ -722,9 +722,9 @@ def _compared(result: IndicatorResult, history: History) -> IndicatorResult:
         return result  # no such target; or no data (not met), or nothing arose
     is_count = result.indicator.is_count
     if relative.base is Base.PREVIOUS:
-        report, base, missing = history.previous, previous, NO_PREVIOUS
+        report, base, missing = history.previous, previous, history.previous_reason
     else:
-        report, base, missing = history.last_year, last_year, NO_LAST_YEAR
+        report, base, missing = history.last_year, last_year, history.last_year_reason
     earlier = base.figure(is_count) if base is not None else None
     figure = result.figure
     if report is not None and earlier is None:

@@ -11,23 +11,28 @@ file, or a folder holding it.
 
 :func:`find_history` looks the files up and reads them; :func:`earlier_report`
 turns one summary's data into an :class:`EarlierReport` (plain data; a summary
-that is not one is said, never raised).
+that is not one is said, never raised). Only a file the officer named with
+--compare-with that is no summary of the same period a year earlier stops the run
+(:class:`~workbook_tools.errors.WorkspaceError`): the report would not say what was
+asked for.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from workbook_tools import problems
 from workbook_tools.errors import WorkspaceError
 from workbook_tools.plan.model import Period, Plan
 from workbook_tools.problems import Problem
+from workbook_tools.report.wording import period_phrase
 
 #: The summary's file name in its period's folder (report/write.py writes it there).
 SUMMARY_NAME = "tong_hop_{period}.json"
@@ -69,12 +74,6 @@ class EarlierReport:
     #: the summaries held them.
     values: Mapping[str, Mapping[str, Fraction | None]] = field(default_factory=dict)
 
-    @property
-    def months(self) -> int | None:
-        if self.start is None or self.end is None:
-            return None
-        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
-
     def covered_by(self, period: Period) -> bool:
         """Whether ``period`` covers this report's whole period (CN-2024 covers 6T-2024):
         a figure adding up over the year is then at least this report's."""
@@ -84,22 +83,46 @@ class EarlierReport:
         return inside and (self.start, self.end) != (period.start, period.end)
 
 
+class Side(NamedTuple):
+    """One earlier report a period is read against, or why there is none."""
+
+    words: str  # what it is called: "kỳ trước", "cùng kỳ năm trước"
+    report: EarlierReport | None
+    #: Why it is missing, for the officer at the terminal and in the JSON summary:
+    #: names the file that is missing or unreadable ("" when there is a report).
+    note: str
+    #: Why it is missing, in the report's own words (the Word report, an indicator's
+    #: note): no file path, no code ("" when there is a report).
+    reason: str
+    previous: bool  # the previous period's report (else the same period's a year before)
+
+
 @dataclass(frozen=True, slots=True)
 class History:
     """The earlier reports a period is read against, and why one is missing."""
 
     previous: EarlierReport | None = None
     last_year: EarlierReport | None = None
-    #: Vietnamese: why there is no previous report / none of last year ("" when there is).
+    #: Vietnamese: why there is no previous report / none of last year ("" when there
+    #: is), for the officer: the file looked for is named.
     previous_note: str = NO_PREVIOUS
     last_year_note: str = NO_LAST_YEAR
     problems: tuple[Problem, ...] = ()  # an earlier summary that could not be read
+    #: The same, in a report's words (no file path): what the Word report prints.
+    previous_reason: str = NO_PREVIOUS
+    last_year_reason: str = NO_LAST_YEAR
 
-    def sides(self) -> tuple[tuple[str, EarlierReport | None, str], ...]:
-        """Each earlier report: what it is called ("kỳ trước"), it, why it is missing."""
+    def sides(self) -> tuple[Side, Side]:
+        """The previous period's report, then the same period's of the year before."""
         return (
-            ("kỳ trước", self.previous, self.previous_note),
-            ("cùng kỳ năm trước", self.last_year, self.last_year_note),
+            Side("kỳ trước", self.previous, self.previous_note, self.previous_reason, True),
+            Side(
+                "cùng kỳ năm trước",
+                self.last_year,
+                self.last_year_note,
+                self.last_year_reason,
+                False,
+            ),
         )
 
 
@@ -125,11 +148,15 @@ def find_history(
     the same period of the year before (``compare_with``: its summary, or a folder to
     look in; else ``outbox``). A summary that cannot be read is a warning, and missing."""
     found: list[Problem] = []
-    previous, previous_note = None, NO_PREVIOUS
+    previous, previous_note, previous_reason = None, NO_PREVIOUS, NO_PREVIOUS
     before = previous_period(plan, period)
     if before is None:
         previous_note = f"{NO_PREVIOUS} ({period.code} là kỳ đầu tiên của kế hoạch)"
+        previous_reason = (
+            f"{NO_PREVIOUS} ({period_phrase(period.name)} là kỳ đầu tiên của kế hoạch)"
+        )
     else:
+        previous_reason = f"{NO_PREVIOUS} ({period_phrase(before.name)})"
         path = outbox / before.code / SUMMARY_NAME.format(period=before.code)
         if path.is_file():
             previous = _read(path, outbox.parent, found)
@@ -141,11 +168,18 @@ def find_history(
                 f"{_shown(path, outbox.parent)})"
             )
     if previous is not None:
-        previous_note = ""
+        previous_note = previous_reason = ""
     own = {p.code for p in plan.periods}  # this plan's year: never a year earlier
-    last_year = _last_year(period, outbox, compare_with, found, own)
-    last_year_note = "" if last_year is not None else NO_LAST_YEAR
-    return History(previous, last_year, previous_note, last_year_note, tuple(found))
+    last_year, last_year_note = _last_year(period, outbox, compare_with, found, own)
+    return History(
+        previous,
+        last_year,
+        previous_note,
+        last_year_note,
+        tuple(found),
+        previous_reason,
+        "" if last_year is not None else NO_LAST_YEAR,
+    )
 
 
 def _last_year(
@@ -154,21 +188,39 @@ def _last_year(
     compare_with: Path | None,
     found: list[Problem],
     own: set[str],
-) -> EarlierReport | None:
+) -> tuple[EarlierReport | None, str]:
+    """The same period's report a year earlier, or why there is none (for the officer)."""
     dates = (year_before(period.start), year_before(period.end))
     if compare_with is not None and compare_with.is_file():
-        report = _read(compare_with, None, found)
-        if report is not None and (report.start, report.end) != dates:
-            raise WorkspaceError(_not_last_year(period, report, compare_with, dates))
-        return report
+        given = _load(compare_with, str(compare_with))
+        if not isinstance(given, EarlierReport):
+            raise WorkspaceError(_not_a_summary(compare_with, given))
+        if (given.start, given.end) != dates:
+            raise WorkspaceError(_not_last_year(period, given, compare_with, dates))
+        return given, ""
     folder = compare_with if compare_with is not None else outbox
     for path in _summaries(folder):
         if compare_with is None and path.parent.name in own:
             continue  # a period of this plan's own year
         report = _read(path, outbox.parent, found, quiet=True)
         if report is not None and (report.start, report.end) == dates:
-            return report
-    return None
+            return report, ""
+    if compare_with is None:
+        return None, NO_LAST_YEAR
+    return None, (
+        f"{NO_LAST_YEAR} (thư mục {compare_with} (--compare-with) không có tệp tổng hợp "
+        f"tong_hop_….json nào của kỳ từ {dates[0]:%d/%m/%Y} đến {dates[1]:%d/%m/%Y})"
+    )
+
+
+def _not_a_summary(path: Path, reason: str) -> str:
+    """Why a file given by --compare-with cannot be compared with."""
+    return (
+        f"Tệp {path} (--compare-with) không phải tệp tổng hợp tong_hop_….json của wbt "
+        f"({reason}). "
+        "Hãy chỉ đến tệp tổng hợp mà 'wbt merge' đã ghi vào outbox/ cho cùng kỳ năm trước, "
+        "hoặc thư mục chứa nó, hoặc bỏ --compare-with. Chưa ghi báo cáo."
+    )
 
 
 def _not_last_year(
@@ -209,20 +261,24 @@ def _read(
 ) -> EarlierReport | None:
     """The summary at ``path``; None (and a warning, unless ``quiet``) if it is none."""
     shown = _shown(path, root)
+    report = _load(path, shown)
+    if isinstance(report, EarlierReport):
+        return report
+    if not quiet:
+        found.append(problems.make("compare.summary_unreadable", file=shown, reason=report))
+    return None
+
+
+def _load(path: Path, shown: str) -> EarlierReport | str:
+    """The summary at ``path``, or why it is none (Vietnamese)."""
     try:
         data = json.loads(path.read_bytes())
     except OSError as err:
-        reason = err.strerror or str(err)
-    except ValueError:
-        reason = "tệp không phải JSON hoặc đã hỏng"
-    else:
-        report = earlier_report(data, shown)
-        if report is not None:
-            return report
-        reason = "tệp không phải tệp tổng hợp của wbt"
-    if not quiet:
-        found.append(problems.make("compare.summary_unreadable", file=shown, reason=reason))
-    return None
+        return err.strerror or str(err)
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to be one
+        return "tệp không phải JSON hoặc đã hỏng"
+    report = earlier_report(data, shown)
+    return report if report is not None else "tệp không phải tệp tổng hợp của wbt"
 
 
 def earlier_report(data: Any, source: str) -> EarlierReport | None:
@@ -241,7 +297,8 @@ def earlier_report(data: Any, source: str) -> EarlierReport | None:
             period, _number(item.get("numerator")), _number(item.get("denominator")), value
         )
     values: dict[str, dict[str, Fraction | None]] = {}
-    for record in data.get(UNIT_VALUES_KEY) or ():
+    records = data.get(UNIT_VALUES_KEY)
+    for record in records if isinstance(records, list) else ():
         if not isinstance(record, dict) or not isinstance(record.get("unit"), str):
             continue
         given = record.get("values")
@@ -267,13 +324,18 @@ def _number(value: object) -> Fraction | None:
         return None
 
 
+#: How the summary writes an exact value: "11/12" (a whole number also read: "3").
+_EXACT = re.compile(r"-?[0-9]+(?:/[0-9]+)?")
+
+
 def _exact(value: object) -> Fraction | None:
-    """A fraction written "11/12" (the summary's ``value_exact``)."""
-    if not isinstance(value, str):
+    """A fraction written "11/12" (the summary's ``value_exact``); None for anything else
+    (not "1e999999999", whose value would take hours to work out)."""
+    if not isinstance(value, str) or not _EXACT.fullmatch(value):
         return None
     try:
         return Fraction(value)
-    except (ValueError, ZeroDivisionError):
+    except (ValueError, ZeroDivisionError):  # ValueError: more digits than Python reads
         return None
 
 

@@ -343,7 +343,7 @@ def print_comparison(outcome: MergeOutcome) -> None:
     """The earlier reports compared with (or why not), and the figures to verify."""
     c = outcome.consolidation
     history = c.history
-    for words, report, note in history.sides():
+    for words, report, note, *_ in history.sides():
         if report is None:
             click.echo(f"So sánh: {note}.")
         else:

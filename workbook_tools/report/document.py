@@ -612,8 +612,8 @@ def _comparison_sentences(c: Consolidation) -> list[str]:
     history = c.history
     out: list[str] = []
     for report, note, previous in (
-        (history.previous, history.previous_note, True),
-        (history.last_year, history.last_year_note, False),
+        (history.previous, history.previous_reason, True),
+        (history.last_year, history.last_year_reason, False),
     ):
         if report is None:
             out.append(f"{upper_first(note)} để so sánh.")

@@ -893,7 +893,7 @@ def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: F
     last = len(widths) - 1
     history = c.history
     said = []
-    for side, report, note in history.sides():
+    for side, report, note, *_ in history.sides():
         words = _sentence(side)
         if report is None:
             said.append(f"{words}: {note}.")
