@@ -25,12 +25,14 @@ from click.testing import CliRunner
 from tests.demo_folders import demo_folder
 from tests.inbox_forms import CA, VILLAGE, filled, form_name, put
 from tests.plan_samples import row, sample_data, write_workbook
+from tests.test_print_fit import needed_heights
 from workbook_tools import pipeline
 from workbook_tools.cli import cli
 from workbook_tools.history import earlier_report
 from workbook_tools.numbers import percent_text
 from workbook_tools.plan import load_plan
 from workbook_tools.plan.relative import parse_relative
+from workbook_tools.report.wording import upper_first
 from workbook_tools.workspace import Workspace
 
 SIX_MONTHS, ANNUAL = "6T-2024", "CN-2024"
@@ -398,6 +400,19 @@ def test_compare_with_a_folder_without_last_years_summary_says_so(
     assert str(folder) in note
     assert "từ 01/01/2023 đến 30/06/2023" in note
     assert "từ 01/01/2023 đến 30/06/2023" in result.output.replace("\n", " ")
+    # The comparison sheet's rows are as tall as that note needs, written under "Cùng kỳ
+    # năm trước" (the previous period's column has words of its own).
+    folder = root / "outbox" / SIX_MONTHS
+    book = openpyxl.load_workbook(folder / f"BaoCao_TongHop_{SIX_MONTHS}.xlsx")
+    try:
+        ws = book["So sánh các kỳ"]
+        rows = [r for r in ws.iter_rows(min_row=5, max_col=8) if r[1].value]
+        assert rows and all(r[6].value == upper_first(note) for r in rows)
+        for row, height in needed_heights(ws, 11, single=False).items():
+            shown = ws.row_dimensions[row].height or 15.0
+            assert shown + 0.01 >= height, (row, shown, height)
+    finally:
+        book.close()
 
 
 # --- what the officer reads: the comparison sheet, its chart, the Word report ------------

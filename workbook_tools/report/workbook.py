@@ -935,9 +935,12 @@ def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: F
         ws.write_number(row, 0, number, center.int)
         ws.write_string(row, 1, ind.code, center.text)
         ws.write_string(row, 2, ind.text, cell)
+        written = [(ind.text, widths[2])]  # the texts wrapped in the row, at their widths
         caveat = comparison_caveat(result, c.plan)
         now = result.figure if result.has_data else None  # nobody's figure yet: no change
         _write_figure(ws, row, 3, now, figure_format, "Chưa có số liệu", center.text)
+        if now is None:
+            written.append(("Chưa có số liệu", widths[3]))
         compared = False
         for col, figures, missing in (
             (4, result.previous, history.previous_note or "Kỳ trước không có chỉ tiêu này"),
@@ -945,8 +948,11 @@ def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: F
         ):
             then = None if figures is None else figures.figure(ind.is_count)
             _write_figure(ws, row, col, then, figure_format, _sentence(missing), center.text)
+            if then is None:
+                written.append((_sentence(missing), widths[col]))
             if then is not None and now is None:
                 ws.write_string(row, col + 1, upper_first(caveat), center.text)
+                written.append((upper_first(caveat), widths[col + 1]))
             elif now is None or then is None:
                 ws.write_blank(row, col + 1, None, center.text)
             else:
@@ -955,7 +961,7 @@ def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: F
                 compared = True
         if compared and caveat:
             caveats.append(f"{ind.code}: {caveat}")
-        ws.set_row(row, _height([(ind.text, 52), (history.previous_note, 13)]))
+        ws.set_row(row, _height(written))
         row += 1
     if not c.indicators:
         write_merged(ws, row, 0, last, "Kế hoạch chưa có chỉ tiêu nào.", formats("note"))
