@@ -557,6 +557,9 @@ def test_no_change_is_said_for_a_period_with_no_figures_yet(root: Path) -> None:
     text = "\n".join(p.text for p in docx.Document(folder / f"BaoCao_{ANNUAL}.docx").paragraphs)
     assert "xuống 0,0%" not in text and "giảm từ" not in text
     assert f"Các chỉ tiêu {', '.join(data)}: chưa có số liệu kỳ này nên chưa so sánh với" in text
+    # Each indicator named, not only its code.
+    (sentence,) = [line for line in text.split("\n") if "chưa có số liệu kỳ này nên" in line]
+    assert all(f"{code}: {indicator['text']}" in sentence for code, indicator in data.items())
 
 
 def test_a_change_on_part_of_the_villages_is_qualified(root: Path) -> None:

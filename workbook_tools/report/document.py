@@ -625,20 +625,29 @@ def _comparison_sentences(c: Consolidation) -> list[str]:
             figures = r.previous if previous else r.last_year
             then = None if figures is None else figures.figure(r.indicator.is_count)
             if then is not None and not r.has_data:
-                no_data.append(r.code)  # no figure this period: nothing moved, nothing said
+                no_data.append(r)  # no figure this period: nothing moved, nothing said
                 continue
             now = r.figure
             if then is None or now is None or then == now:
                 continue
             moved.append(_moved_sentence(r, then, now, phrase, comparison_caveat(r, c.plan)))
         if no_data:
-            which = "Chỉ tiêu" if len(no_data) == 1 else "Các chỉ tiêu"
-            out.append(
-                f"{which} {', '.join(no_data)}: {NO_DATA_NOW} nên chưa so sánh với {phrase}."
-            )
+            out.append(_no_data_sentence(no_data, phrase))
         if moved or not no_data:
             out.extend(moved or [f"Các chỉ tiêu không thay đổi so với {phrase}."])
     return out
+
+
+def _no_data_sentence(results: Sequence[IndicatorResult], phrase: str) -> str:
+    """The indicators with no figure this period, each with its name: "Chỉ tiêu CT1.1
+    (…): chưa có số liệu kỳ này nên chưa so sánh với 6 tháng đầu năm 2024."."""
+    said = f"{NO_DATA_NOW} nên chưa so sánh với {phrase}"
+    if len(results) == 1:
+        (r,) = results
+        return f"Chỉ tiêu {r.code} ({r.indicator.text}): {said}."
+    codes = ", ".join(r.code for r in results)
+    names = "; ".join(f"{r.code}: {r.indicator.text}" for r in results)
+    return f"Các chỉ tiêu {codes}: {said} ({names})."
 
 
 def _moved_sentence(
