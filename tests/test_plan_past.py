@@ -131,6 +131,8 @@ def test_a_relative_target_in_the_plan(tmp_path: Path) -> None:
         ("tăng ít nhất 10 % so với năm ngoái", "sau 'so với' cần ghi 'cùng kỳ' hoặc 'kỳ trước'"),
         ("tăng nhiều so với cùng kỳ", "trước 'so với' cần ghi mức tăng, giảm"),
         ("giảm ít nhất 120 % so với kỳ trước", "giảm thì không quá 100%"),
+        ("tăng ít nhất 2000 % so với kỳ trước", "tăng thì không quá 1.000%"),
+        ("tăng ít nhất 0 % so với kỳ trước", "phải lớn hơn 0%"),
     ],
 )
 def test_a_malformed_relative_target_is_said_in_vietnamese(text: str, reason: str) -> None:

@@ -90,7 +90,7 @@ _BASES = (
     (re.compile(r"^kỳ trước$"), Base.PREVIOUS),
 )
 #: The largest rise or fall written: "tăng ít nhất 1000 %".
-MAX_AMOUNT = 10
+MAX_AMOUNT = Fraction(10)
 
 
 def looks_relative(text: object) -> bool:
@@ -125,7 +125,10 @@ def parse_relative(text: str) -> RelativeTarget | str:
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
         return f"không đọc được số phần trăm '{match['amount']}'"
     if not 0 < amount <= MAX_AMOUNT or (match["verb"] == "giảm" and amount > 1):
-        return "mức tăng, giảm phải lớn hơn 0% (giảm thì không quá 100%)"
+        return (
+            f"mức tăng, giảm phải lớn hơn 0%, tăng thì không quá {target_text(MAX_AMOUNT)} "
+            f"(giảm thì không quá 100%), không phải {target_text(amount)}"
+        )
     direction = Direction.UP if match["verb"] == "tăng" else Direction.DOWN
     return RelativeTarget(direction, amount, base)
 
