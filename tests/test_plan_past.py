@@ -93,6 +93,25 @@ def test_thresholds_written_the_vietnamese_way() -> None:
     )
 
 
+def test_the_guide_words_the_outlier_threshold_for_an_officer() -> None:
+    """The sample plan's guide says what outlier_k does in an officer's words: the
+    middle of the villages' figures, no statistician's "MAD × 1,4826"."""
+    template = Path(__file__).parent.parent / "templates" / "kehoach_2024.xlsx"
+    book = openpyxl.load_workbook(template, read_only=True)
+    try:
+        (label,) = [
+            r[2]
+            for ws in book.worksheets
+            for r in ws.iter_rows(values_only=True)
+            if len(r) > 2 and r[0] == "outlier_k"
+        ]
+    finally:
+        book.close()
+    assert isinstance(label, str)
+    assert "MAD" not in label and "1,4826" not in label and "trung vị" not in label
+    assert "số ở giữa của các thôn" in label and "để trống là 3,5" in label
+
+
 UP, DOWN = Direction.UP, Direction.DOWN
 LAST_YEAR, PREVIOUS = Base.SAME_PERIOD_LAST_YEAR, Base.PREVIOUS
 

@@ -137,8 +137,9 @@ SETTINGS = (
     ),
     Setting(
         "outlier_k",
-        "Kiểm tra số liệu bất thường: một thôn lệch khỏi trung vị của các thôn quá bao nhiêu "
-        "lần độ lệch trung vị (MAD × 1,4826) thì cần xác minh (để trống là 3,5)",
+        "Kiểm tra số liệu bất thường: một thôn có số lệch khỏi số ở giữa của các thôn quá bao "
+        "nhiêu lần mức lệch thường gặp giữa các thôn thì cần xác minh (số càng lớn càng ít "
+        "thôn phải xác minh; để trống là 3,5)",
         ColumnKind.TEXT,
         False,
     ),
