@@ -37,7 +37,7 @@ import pandas as pd
 
 from workbook_tools import expressions, problems
 from workbook_tools.comparison import past_and_peer_problems
-from workbook_tools.history import Figures, History
+from workbook_tools.history import Figures, History, Side
 from workbook_tools.inbox.ledger import Correction, LockEvent, Review
 from workbook_tools.inbox.lock import LockState
 from workbook_tools.inbox.model import (
@@ -219,6 +219,26 @@ class IndicatorResult:
         if self.indicator.is_count:
             return None if self.numerator is None else Fraction(self.numerator)
         return self.value
+
+    @property
+    def current(self) -> Fraction | None:
+        """This period's figure to compare: none while nobody it reads has reported
+        (:attr:`has_data`)."""
+        return self.figure if self.has_data else None
+
+    def earlier(self, side: Side) -> Figures | None:
+        """The indicator's figures in the earlier report ``side`` is."""
+        return self.previous if side.previous else self.last_year
+
+    def against(
+        self, figures: Figures | None
+    ) -> tuple[Fraction | None, Fraction | None, Fraction | None]:
+        """This period's figure against an earlier report's ``figures``: (then, now, now
+        less then). The change of a rate is a fraction (15 points: 3/20), of a count a
+        number of things; None when either figure is missing."""
+        then = None if figures is None else figures.figure(self.indicator.is_count)
+        now = self.current
+        return then, now, None if then is None or now is None else now - then
 
     @property
     def has_data(self) -> bool:

@@ -609,26 +609,21 @@ def _comparison_sentences(c: Consolidation) -> list[str]:
     """One sentence per indicator that moved since the previous period's report, and since
     the same period's of the year before: "Chỉ tiêu CT1.1 (…): tỷ lệ tăng từ 45,0% (6 tháng
     đầu năm 2024) lên 60,0%." Without either report, the sentence says so."""
-    history = c.history
     out: list[str] = []
-    for report, note, previous in (
-        (history.previous, history.previous_reason, True),
-        (history.last_year, history.last_year_reason, False),
-    ):
+    for side in c.history.sides():
+        report = side.report
         if report is None:
-            out.append(f"{upper_first(note)} để so sánh.")
+            out.append(f"{upper_first(side.reason)} để so sánh.")
             continue
         phrase = period_phrase(report.period_name)
         moved = []
         no_data = []
         for r in c.indicators:
-            figures = r.previous if previous else r.last_year
-            then = None if figures is None else figures.figure(r.indicator.is_count)
-            if then is not None and not r.has_data:
+            then, now, change = r.against(r.earlier(side))
+            if then is not None and now is None:
                 no_data.append(r)  # no figure this period: nothing moved, nothing said
                 continue
-            now = r.figure
-            if then is None or now is None or then == now:
+            if then is None or now is None or not change:
                 continue
             moved.append(_moved_sentence(r, then, now, phrase, comparison_caveat(r, c.plan)))
         if no_data:

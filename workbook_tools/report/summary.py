@@ -28,7 +28,7 @@ from workbook_tools.consolidation import (
     IndicatorResult,
 )
 from workbook_tools.deadline import days_left
-from workbook_tools.history import UNIT_VALUES_KEY, EarlierReport, Figures
+from workbook_tools.history import UNIT_VALUES_KEY, Side
 from workbook_tools.inbox.arrival import arrival_note
 from workbook_tools.inbox.ledger import Correction, Review
 from workbook_tools.inbox.lock import REVIEW_LABELS, lock_record, review_state
@@ -79,36 +79,34 @@ def run_day(c: Consolidation) -> date:
     return plan_date(c.generated_at, plan_zone(c.plan))
 
 
-def _earlier(
-    result: IndicatorResult, figures: Figures | None, name: str, caveat: str
-) -> dict[str, Any] | None:
+def _side_key(side: Side) -> str:
+    """The summary's key of an earlier report."""
+    return "previous" if side.previous else "same_period_last_year"
+
+
+def _earlier(result: IndicatorResult, side: Side, caveat: str) -> dict[str, Any] | None:
     """An indicator's figures in an earlier report, and the change since: this figure less
     that one (a rate's in points of a fraction, 0.15 for 15 points; a count's in things);
     none when this period has no figure yet. ``caveat``: what qualifies the change
     (:func:`~workbook_tools.report.wording.comparison_caveat`)."""
+    figures = result.earlier(side)
     if figures is None:
         return None
-    then = figures.figure(result.indicator.is_count)
-    now = result.figure if result.has_data else None
+    change = result.against(figures)[2]
     return {
         "period": figures.period,
-        "period_name": name,
+        "period_name": "" if side.report is None else side.report.period_name,
         "numerator": number(figures.numerator),
         "denominator": number(figures.denominator),
         "value": None if figures.value is None else float(figures.value),
         # --- extra ---
-        "change": None if then is None or now is None else number(now - then),
+        "change": None if change is None else number(change),
         "change_note": caveat or None,
     }
 
 
-def _name(report: EarlierReport | None) -> str:
-    return "" if report is None else report.period_name
-
-
 def _indicator(result: IndicatorResult, c: Consolidation) -> dict[str, Any]:
     ind = result.indicator
-    history = c.history
     caveat = comparison_caveat(result, c.plan)
     return {
         "code": ind.code,
@@ -140,10 +138,7 @@ def _indicator(result: IndicatorResult, c: Consolidation) -> dict[str, Any]:
         },
         # The same indicator in earlier reports, as sent (null: no such report, said in
         # "comparison"); a target against one of them: "relative_target".
-        "previous": _earlier(result, result.previous, _name(history.previous), caveat),
-        "same_period_last_year": _earlier(
-            result, result.last_year, _name(history.last_year), caveat
-        ),
+        **{_side_key(side): _earlier(result, side, caveat) for side in c.history.sides()},
         "relative_target": None if ind.relative is None else ind.relative.shown,
     }
 
@@ -296,11 +291,11 @@ def figures_digest(summary: dict[str, Any]) -> str:
 
 def _comparison(c: Consolidation) -> dict[str, Any]:
     """Which earlier reports the indicators were compared with; why one is missing."""
-    history = c.history
 
-    def said(report: EarlierReport | None, note: str) -> dict[str, Any]:
+    def said(side: Side) -> dict[str, Any]:
+        report = side.report
         if report is None:
-            return {"period": None, "file": None, "note": note}
+            return {"period": None, "file": None, "note": side.note}
         return {
             "period": report.period,
             "period_name": report.period_name,
@@ -308,10 +303,7 @@ def _comparison(c: Consolidation) -> dict[str, Any]:
             "note": "",
         }
 
-    return {
-        "previous": said(history.previous, history.previous_note),
-        "same_period_last_year": said(history.last_year, history.last_year_note),
-    }
+    return {_side_key(side): said(side) for side in c.history.sides()}
 
 
 def _unit_values(c: Consolidation) -> list[dict[str, Any]]:

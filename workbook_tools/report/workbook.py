@@ -882,6 +882,8 @@ COMPARISON_CHART_HEADERS = ("Mã chỉ tiêu (biểu đồ)", "Kỳ này", "Kỳ
 #: A change of a rate is in percentage points, of a count in things.
 _POINTS_FORMAT = '+0.0" điểm %";-0.0" điểm %";"không đổi"'
 _COUNT_CHANGE_FORMAT = '+#,##0.##;-#,##0.##;"không đổi"'
+#: What the comparison sheet shows where an earlier report has no such indicator.
+_NOT_IN_EARLIER = ("Kỳ trước không có chỉ tiêu này", "Năm trước không có chỉ tiêu này")
 
 
 def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: Formats) -> None:
@@ -893,10 +895,10 @@ def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: F
     last = len(widths) - 1
     history = c.history
     said = []
-    for side, report, note, *_ in history.sides():
-        words = _sentence(side)
+    for side in history.sides():
+        words, report = upper_first(side.words), side.report
         if report is None:
-            said.append(f"{words}: {note}.")
+            said.append(f"{words}: {side.note}.")
         else:
             shown = f"{report.period_name} ({report.period}), theo tệp {report.source}"
             said.append(f"{words}: {shown}.")
@@ -937,27 +939,25 @@ def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: F
         ws.write_string(row, 2, ind.text, cell)
         written = [(ind.text, widths[2])]  # the texts wrapped in the row, at their widths
         caveat = comparison_caveat(result, c.plan)
-        now = result.figure if result.has_data else None  # nobody's figure yet: no change
+        now = result.current  # nobody's figure yet: no change
         _write_figure(ws, row, 3, now, figure_format, "Chưa có số liệu", center.text)
         if now is None:
             written.append(("Chưa có số liệu", widths[3]))
         compared = False
-        for col, figures, missing in (
-            (4, result.previous, history.previous_note or "Kỳ trước không có chỉ tiêu này"),
-            (6, result.last_year, history.last_year_note or "Năm trước không có chỉ tiêu này"),
-        ):
-            then = None if figures is None else figures.figure(ind.is_count)
-            _write_figure(ws, row, col, then, figure_format, _sentence(missing), center.text)
+        for col, side, absent in zip((4, 6), history.sides(), _NOT_IN_EARLIER, strict=True):
+            then, _, change = result.against(result.earlier(side))
+            missing = upper_first(side.note or absent)
+            _write_figure(ws, row, col, then, figure_format, missing, center.text)
             if then is None:
-                written.append((_sentence(missing), widths[col]))
+                written.append((missing, widths[col]))
             if then is not None and now is None:
                 ws.write_string(row, col + 1, upper_first(caveat), center.text)
                 written.append((upper_first(caveat), widths[col + 1]))
-            elif now is None or then is None:
+            elif change is None:
                 ws.write_blank(row, col + 1, None, center.text)
             else:
-                change = float(now - then) * (1 if ind.is_count else 100)
-                ws.write_number(row, col + 1, change, change_format)
+                points = float(change) * (1 if ind.is_count else 100)
+                ws.write_number(row, col + 1, points, change_format)
                 compared = True
         if compared and caveat:
             caveats.append(f"{ind.code}: {caveat}")
