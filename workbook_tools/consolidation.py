@@ -47,7 +47,7 @@ from workbook_tools.inbox.model import (
     used_submissions,
 )
 from workbook_tools.inbox.read import ARRIVALS, roster_status
-from workbook_tools.numbers import number_text, percent_text
+from workbook_tools.numbers import number_text, percent_text, upper_first
 from workbook_tools.plan.model import (
     ALL_FORMS,
     YES,
@@ -761,8 +761,7 @@ def _compared(result: IndicatorResult, history: History) -> IndicatorResult:
 
 
 def _joined(note: str, more: str) -> str:
-    text = f"{note}; {more}" if note else more
-    return text[:1].upper() + text[1:]
+    return upper_first(f"{note}; {more}" if note else more)
 
 
 def _bodies(
@@ -931,8 +930,7 @@ def _note(
             parts.append(
                 f"tỉ lệ chính xác {percent_text(value, 2)}, chưa đạt mức {percent_text(target, 2)}"
             )
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:]
+    return upper_first("; ".join(parts))
 
 
 def _indicator_problems(

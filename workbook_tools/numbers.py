@@ -1,4 +1,6 @@
-"""How numbers read in Vietnamese: a decimal comma, a dot between thousands."""
+"""How numbers read in Vietnamese: a decimal comma, a dot between thousands; and a
+sentence's first letter (:func:`upper_first`), for the consolidation's notes as for the
+report's words."""
 
 from __future__ import annotations
 
@@ -36,3 +38,8 @@ def number_text(value: int | Fraction, decimals: int = 2) -> str:
         return thousands_text(int(value))
     text = percent_text(value / 100, decimals)[:-1]  # the same rounding, without the sign
     return text.rstrip("0").rstrip(",")
+
+
+def upper_first(text: str) -> str:
+    """``text`` with its first letter a capital: "chưa có số liệu" -> "Chưa có số liệu"."""
+    return text[:1].upper() + text[1:]

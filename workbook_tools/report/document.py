@@ -397,7 +397,7 @@ def _situation(c: Consolidation, period: str) -> list[str]:
     strangers = [e.entry.code for e in done.entries if e.unknown_sender]
     if strangers:
         lines.append(
-            f"{UNKNOWN_SENDER_WHY[:1].upper()}{UNKNOWN_SENDER_WHY[1:]} ({len(strangers)}): "
+            f"{upper_first(UNKNOWN_SENDER_WHY)} ({len(strangers)}): "
             f"{_names(c, strangers)}."
         )
     corrected = [e for e in done.entries if e.correction is not None]

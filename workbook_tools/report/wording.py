@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from workbook_tools.numbers import upper_first as upper_first  # the report's words use it
 from workbook_tools.plan.model import Plan
 
 if TYPE_CHECKING:
@@ -31,10 +32,6 @@ def vietnamese_date_line(place: str, day: date) -> str:
 
 def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
-
-
-def upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def without_prefix(text: str, prefix: str) -> str:

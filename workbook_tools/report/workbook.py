@@ -279,8 +279,7 @@ def _fitted_scale(widths: Sequence[float], page_width: float) -> float:
 
 def _roster_header(settings: Settings) -> str:
     """A column of roster entries headed in the roster's words: "Thôn / đơn vị"."""
-    names = settings.roster_words.replace(", ", " / ")
-    return names[:1].upper() + names[1:]
+    return upper_first(settings.roster_words.replace(", ", " / "))
 
 
 def villages_sheet_name(settings: Settings) -> str:
@@ -660,7 +659,7 @@ def _completeness_block(
     row += 1
     ws.write_string(row, 0, "STT", formats("header"))
     words = c.plan.settings.roster_words
-    write_merged(ws, row, 1, 3, words[:1].upper() + words[1:], formats("header"))
+    write_merged(ws, row, 1, 3, upper_first(words), formats("header"))
     counts = ("Phải nộp", "Đã nộp", "Đúng hạn", "Trễ hạn", "Chưa nộp", "Tỉ lệ đã nộp")
     write_headers(ws, row, counts, formats, first_col=4)
     row += 1
@@ -981,10 +980,6 @@ def comparison_sheet(workbook: xlsxwriter.Workbook, c: Consolidation, formats: F
     if ratios:
         data = _comparison_chart_data(ws, first, last + 1, ratios, formats)
         _comparison_chart(workbook, ws, c, first, first + len(ratios) - 1, data, row + 1)
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _write_figure(
