@@ -56,20 +56,19 @@ MEAN_AD_SCALE = 1.2533
 def past_and_peer_problems(
     plan: Plan,
     period: Period,
-    tables: Sequence[tuple[pd.DataFrame, Sequence[Field]]],
-    villages: pd.DataFrame,
-    village_fields: Sequence[Field],
+    villages: tuple[pd.DataFrame, Sequence[Field]],
+    units: tuple[pd.DataFrame, Sequence[Field]],
     used: Mapping[str, Submission],
     history: History,
 ) -> list[Problem]:
-    """The figures to verify: against the previous report (each table of ``tables``:
-    villages' and units') and against the other villages (``villages``)."""
+    """The figures to verify: against the previous report (the villages' table and the
+    units', each with its fields) and against the other villages."""
     out: list[Problem] = []
     previous = history.previous
     if previous is not None and previous.values:
-        for frame, fields in tables:
+        for frame, fields in (villages, units):
             out.extend(_against_previous(plan, period, frame, fields, used, previous))
-    out.extend(_against_peers(plan, villages, village_fields, used))
+    out.extend(_against_peers(plan, *villages, used))
     return out
 
 
@@ -130,7 +129,7 @@ def _against_previous(
         both = now.notna() & then.notna()
         if not both.any():
             continue
-        fell = both & (now < then) if f.cumulative and covered else both & False
+        fell = both & (now < then) if f.cumulative and covered else pd.Series(False, now.index)
         far = (
             both
             & ((now - then).abs() > least)
@@ -147,7 +146,7 @@ def _against_previous(
                     used,
                     frame.at[code, f.code],
                     period_name=period.name,
-                    previous=_shown(then[code]),
+                    previous=_reported(previous, code, f),
                     previous_name=f"{previous.period_name} ({previous.period})",
                 )
             )
@@ -163,7 +162,7 @@ def _against_previous(
                     how=(
                         f"gấp hơn {times} lần" if now[code] > then[code] else f"chưa bằng 1/{times}"
                     ),
-                    previous=_shown(then[code]),
+                    previous=_reported(previous, code, f),
                     previous_name=f"{previous.period_name} ({previous.period})",
                 )
             )
@@ -213,6 +212,13 @@ def _against_peers(
                 )
             )
     return out
+
+
+def _reported(previous: EarlierReport, unit: str, f: Field) -> str:
+    """What ``unit`` reported for ``f`` in the ``previous`` report, exact: "2,5"."""
+    value = previous.values[unit][f.code]
+    assert value is not None  # compared only where it was given
+    return number_text(value)
 
 
 def _shown(number: float) -> str:

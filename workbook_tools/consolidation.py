@@ -429,9 +429,8 @@ def consolidate(
                 *past_and_peer_problems(
                     plan,
                     period,
-                    ((villages, village_fields), (units, unit_fields)),
-                    villages,
-                    village_fields,
+                    (villages, village_fields),
+                    (units, unit_fields),
                     used,
                     history,
                 ),
