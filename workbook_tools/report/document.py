@@ -70,7 +70,6 @@ from workbook_tools.inbox.arrival import NEEDS_CONFIRMATION, SOURCE_LABELS, UNKN
 from workbook_tools.inbox.ledger import OFFICER
 from workbook_tools.numbers import number_text, percent_text
 from workbook_tools.plan.model import (
-    ALL_FORMS,
     YES,
     Field,
     FieldType,
@@ -522,12 +521,7 @@ def _figure(c: Consolidation, f: Field, by_kind: Mapping[Kind, Sequence[RosterEn
     (an entry whose form has no such field has a blank there); the figure of a field of
     2,000 entries went through the roster one cell at a time (0.1 s of the report).
     """
-    entries: list[RosterEntry] = []
-    for kind, of_kind in by_kind.items():
-        if ALL_FORMS in f.forms or kind in f.forms:
-            entries.extend(of_kind)
-        else:
-            entries.extend(e for e in of_kind if e.code in f.forms)
+    entries = [e for of_kind in by_kind.values() for e in of_kind if f.applies_to(e)]
     if not entries:
         return []
     tables = [
