@@ -67,7 +67,9 @@ def read_tables(path: Path) -> PlanTables:
         problem = make("plan.file_unreadable", file=path.name, path=str(path), reason=reason)
         raise PlanError(f"Không đọc được tệp kế hoạch {path.name}.", [problem])
     try:
-        with Workbook.open(inspection.content, str(inspection.format)) as workbook:
+        # The parts as checked, stored: read without inflating them a second time.
+        readable = inspection.unpacked or inspection.content
+        with Workbook.open(readable, str(inspection.format), inspection.parts) as workbook:
             return _read(workbook, source=path.name)
     except BaseException as err:
         if not isinstance(err, CalamineError | OSError | ValueError) and not (
