@@ -138,6 +138,7 @@ class Workbook:
         self._hidden: dict[str, bytes] = {}  # sheet -> its XML, b"" when nothing hides there
         self._sheet_parts: dict[str, str] | None = None
         self._xls: dict[str, dict[tuple[int, int], CellError]] = {}  # errors by sheet
+        self._ods: dict[tuple[str, int, int], CellError] | None = None  # errors, every sheet
 
     @classmethod
     def open(cls, data: bytes, fmt: str, parts: Mapping[str, bytes] | None = None) -> Self:
@@ -197,10 +198,11 @@ class Workbook:
                 xml = self._hidden[where.sheet] = self._xlsx_sheet_xml(where.sheet)
             return _xlsx_cell_error(xml, where.cell) if xml else None
         if self.format == "ods":
-            content = _part(self._data, _ODS_CONTENT, self._parts)
-            if not content or _ODS_ERROR not in content:
-                return None
-            return _ods_errors(content).get((_sheet_key(where.sheet), where.row, where.col))
+            if self._ods is None:
+                content = _part(self._data, _ODS_CONTENT, self._parts)
+                marked = content is not None and _ODS_ERROR in content
+                self._ods = _ods_errors(content) if content and marked else {}
+            return self._ods.get((_sheet_key(where.sheet), where.row, where.col))
         if self.format == "xls" and self._data:
             errors = self._xls.get(where.sheet)
             if errors is None:
@@ -259,9 +261,7 @@ def read_defined_names(
     """Workbook-level defined names → the reference each holds, as written."""
     if fmt in ("xlsx", "xlsm"):
         xml = _part(data, _XLSX_WORKBOOK, parts)
-        # The forms of one layout share their workbook part byte for byte:
-        # it is parsed once a run (a copy is handed out, the parse is kept).
-        return dict(_xlsx_names_of(xml)) if xml else {}
+        return dict(_xlsx_names(xml)) if xml else {}  # a copy: the parse is cached
     if fmt == "ods":
         return _ods_names(_part(data, _ODS_CONTENT, parts))
     if fmt == "xls":
@@ -327,14 +327,11 @@ class _OpenName:
 
 
 @functools.lru_cache(maxsize=64)
-def _xlsx_names_of(xml: bytes) -> dict[str, str]:
-    return _xlsx_names(xml)
+def _xlsx_names(xml: bytes) -> dict[str, str]:
+    """``<definedName name="…" [localSheetId="…"]>ref</definedName>`` of ``xl/workbook.xml``.
 
-
-def _xlsx_names(xml: bytes | None) -> dict[str, str]:
-    """``<definedName name="…" [localSheetId="…"]>ref</definedName>`` of ``xl/workbook.xml``."""
-    if not xml:
-        return {}
+    Cached: the forms of one layout share their workbook part byte for byte (the
+    caller hands out a copy)."""
     names: dict[str, str] = {}
     local: dict[str, str] = {}
     inside: list[_OpenName] = []
@@ -358,8 +355,13 @@ def _xlsx_names(xml: bytes | None) -> dict[str, str]:
     parser.CharacterDataHandler = text
     parser.EndElementHandler = end
     parser.Parse(xml, True)
-    # A name only a sheet knows (the sheet was copied into this workbook with
-    # Move or Copy) is the best there is for that field.
+    return _with_sheet_names(names, local)
+
+
+def _with_sheet_names(names: dict[str, str], local: Mapping[str, str]) -> dict[str, str]:
+    """``names`` (the workbook's) with each name only a sheet knows (``local``) added: a
+    sheet copied into this workbook with Move or Copy brings its names as the sheet's,
+    the best there is for that field."""
     for name, ref in local.items():
         names.setdefault(name, ref)
     return names
@@ -412,9 +414,7 @@ def _ods_names(xml: bytes | None) -> dict[str, str]:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.Parse(xml, True)
-    for name, ref in local.items():
-        names.setdefault(name, ref)
-    return names
+    return _with_sheet_names(names, local)
 
 
 def _xls_names(data: bytes) -> dict[str, str]:
@@ -434,9 +434,7 @@ def _xls_names(data: bytes) -> dict[str, str]:
             ref = getattr(result, "text", None) if result is not None else None
             target = names if name.scope == -1 else local
             target.setdefault(name.name, ref if isinstance(ref, str) else "#REF!")
-        for key, ref in local.items():
-            names.setdefault(key, ref)
-        return names
+        return _with_sheet_names(names, local)
     finally:
         book.release_resources()
 
@@ -603,7 +601,6 @@ class _OdsPlace:
     error: tuple[int, str] | None = None  # (column, formula) of the error cell being read
 
 
-@functools.lru_cache(maxsize=16)
 def _ods_errors(content: bytes) -> dict[tuple[str, int, int], CellError]:
     """(sheet key, row, column) -> the error of every error cell of an .ods's ``content.xml``.
 
