@@ -11,9 +11,9 @@ import click
 
 from workbook_tools import pipeline
 from workbook_tools.cli import cli
-from workbook_tools.cli.common import SEVERITY_COLORS as _COLORS
 from workbook_tools.cli.common import (
     dir_option,
+    echo_problem,
     handle_errors,
     open_period,
     period_option,
@@ -32,7 +32,7 @@ from workbook_tools.inbox.lock import LockState
 from workbook_tools.inbox.model import EntryStatus, InboxResult, SubmissionStatus
 from workbook_tools.inbox.read import plan_date, plan_zone
 from workbook_tools.plan.model import Kind, Period, Plan
-from workbook_tools.problems import SEVERITY_LABELS, Problem
+from workbook_tools.problems import Problem
 from workbook_tools.report.locking import (
     confirmation_lines,
     correction_lines,
@@ -118,7 +118,7 @@ def _print(
     )
     for p in result.problems:
         if p.file is None and p.unit is None:  # the ledger's own warnings
-            click.secho(f"{SEVERITY_LABELS[p.severity]}: {p.message}", fg=_COLORS[p.severity])
+            echo_problem(p)
     _lock_lines(plan, period, result)
     click.echo("")
     _table(rows, plan_zone(plan))
@@ -231,7 +231,7 @@ def _problem_block(heading: str, found: Sequence[Problem]) -> None:
     for file, listed in list(by_file.items())[:FILES_SHOWN]:
         click.echo(f"  Tệp {file}:")
         for p in listed:
-            click.secho(f"    - {SEVERITY_LABELS[p.severity]}: {p.message}", fg=_COLORS[p.severity])
+            echo_problem(p, "    - ")
     rest = len(by_file) - FILES_SHOWN
     if rest > 0:
         click.echo(
